@@ -1,0 +1,1255 @@
+//! Decoding of the classic pcap files that `tcpdump -w` writes inside a lab container, down
+//! to what MPLS checks look at: the label stack and the IPv4/ICMP header under it.
+//!
+//! Only the classic format is read (tcpdump 4.99 writes it unless given `--pcapng`). Frames are
+//! decoded best-effort: a frame cut short yields whatever was decoded before the cut, flagged
+//! `truncated`, because a half-decoded packet still says which labels were on the wire.
+
+use std::fmt;
+use std::io;
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use serde::{Serialize, Serializer};
+
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_ARP: u16 = 0x0806;
+const ETHERTYPE_VLAN: u16 = 0x8100;
+const ETHERTYPE_QINQ: u16 = 0x88a8;
+const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+const ETHERTYPE_MPLS_UC: u16 = 0x8847;
+const ETHERTYPE_MPLS_MC: u16 = 0x8848;
+
+const LINKTYPE_ETHERNET: u32 = 1;
+const LINKTYPE_RAW: u32 = 101;
+const LINKTYPE_LINUX_SLL: u32 = 113;
+const LINKTYPE_IPV4: u32 = 228;
+const LINKTYPE_LINUX_SLL2: u32 = 276;
+
+/// ARPHRD_ETHER: the SLL address field holds a MAC only for this hardware type.
+const ARPHRD_ETHER: u16 = 1;
+
+const GLOBAL_HEADER_LEN: usize = 24;
+const RECORD_HEADER_LEN: usize = 16;
+
+const IPPROTO_ICMP: u8 = 1;
+const ICMP_ECHO_REPLY: u8 = 0;
+const ICMP_ECHO_REQUEST: u8 = 8;
+
+/// Why a file could not be read as a capture at all. Problems with single packets are not
+/// errors: they end up in [`Packet::truncated`] or [`Capture::warnings`].
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CaptureError {
+    #[error(
+        "not a pcap file: {len} bytes, but the pcap file header alone is 24 (did tcpdump start?)"
+    )]
+    TooShort { len: usize },
+    #[error("this is a pcapng file; only classic pcap is read (run tcpdump without --pcapng, or convert with `editcap -F pcap`)")]
+    PcapNg,
+    #[error("not a pcap file: unknown magic number 0x{0:08x}")]
+    BadMagic(u32),
+    #[error(
+        "unsupported pcap link type {0} (Ethernet, Linux cooked SLL/SLL2 and raw IP are read)"
+    )]
+    UnsupportedLinkType(u32),
+}
+
+/// A MAC address, shown and serialized as `aa:bb:cc:dd:ee:ff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MacAddr(pub [u8; 6]);
+
+impl fmt::Display for MacAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d, e, g] = self.0;
+        write!(f, "{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{g:02x}")
+    }
+}
+
+impl Serialize for MacAddr {
+    // A string, because scripts compare MACs with what `ip link` prints, not byte arrays.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One MPLS label stack entry (RFC 3032).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MplsLabel {
+    pub label: u32,
+    /// Traffic class (the former EXP bits).
+    pub tc: u8,
+    /// Bottom of stack (the S bit).
+    pub bottom: bool,
+    pub ttl: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IcmpSummary {
+    /// ICMP type (`type` is a Rust keyword): 8 echo request, 0 echo reply, 11 time exceeded.
+    pub kind: u8,
+    pub code: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Ipv4Summary {
+    pub src: Ipv4Addr,
+    pub dst: Ipv4Addr,
+    pub ttl: u8,
+    pub protocol: u8,
+    /// Present for ICMP first fragments whose ICMP header was captured.
+    pub icmp: Option<IcmpSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Packet {
+    /// 1-based position in the file, as tcpdump `-#` and Wireshark number frames, so a packet
+    /// named in a report can be found in the saved file.
+    pub index: usize,
+    /// Seconds since the first packet of the capture.
+    pub time: f64,
+    /// Length on the wire, which may exceed what was captured.
+    pub len: u32,
+    /// Absent with `-i any` captures (Linux cooked headers carry only the source address).
+    pub src_mac: Option<MacAddr>,
+    pub dst_mac: Option<MacAddr>,
+    /// The outermost 802.1Q/802.1ad VLAN ID.
+    pub vlan: Option<u16>,
+    /// The EtherType after any VLAN tags (for raw IP link types, the one implied by the IP
+    /// version); `None` when the frame ended before it.
+    pub ethertype: Option<u16>,
+    /// Outermost label first.
+    pub labels: Vec<MplsLabel>,
+    /// The IPv4 header, directly in the frame or under the label stack.
+    pub ip: Option<Ipv4Summary>,
+    /// Decoding ran out of captured bytes (snap length, or a record cut short) before the
+    /// headers above were complete.
+    pub truncated: bool,
+}
+
+impl Packet {
+    /// Number of labels on the wire: 2 inside the core of an L3VPN, 1 after PHP, 0 at the edge.
+    pub fn label_depth(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_icmp_echo_request(&self) -> bool {
+        self.icmp_kind() == Some(ICMP_ECHO_REQUEST)
+    }
+
+    pub fn is_icmp_echo_reply(&self) -> bool {
+        self.icmp_kind() == Some(ICMP_ECHO_REPLY)
+    }
+
+    fn icmp_kind(&self) -> Option<u8> {
+        Some(self.ip?.icmp?.kind)
+    }
+
+    fn empty(index: usize, time: f64, len: u32) -> Self {
+        Packet {
+            index,
+            time,
+            len,
+            src_mac: None,
+            dst_mac: None,
+            vlan: None,
+            ethertype: None,
+            labels: Vec::new(),
+            ip: None,
+            truncated: false,
+        }
+    }
+}
+
+/// Reads like a condensed `tcpdump -e` line, e.g.
+/// `#3 MPLS [16 ttl 63] [80 S ttl 63] 192.168.1.1 > 192.168.2.1 ICMP echo request ttl 63`.
+impl fmt::Display for Packet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.index)?;
+        if let Some(vlan) = self.vlan {
+            write!(f, " vlan {vlan}")?;
+        }
+        if !self.labels.is_empty() {
+            f.write_str(" MPLS")?;
+            for l in &self.labels {
+                write!(f, " [{}", l.label)?;
+                if l.tc != 0 {
+                    write!(f, " tc {}", l.tc)?;
+                }
+                if l.bottom {
+                    f.write_str(" S")?;
+                }
+                write!(f, " ttl {}]", l.ttl)?;
+            }
+        } else if self.ip.is_some() {
+            f.write_str(" IP")?;
+        } else {
+            match self.ethertype {
+                Some(ETHERTYPE_ARP) => f.write_str(" ARP")?,
+                Some(ETHERTYPE_IPV6) => f.write_str(" IPv6")?,
+                Some(ETHERTYPE_IPV4) => f.write_str(" IP")?,
+                Some(other) => write!(f, " ethertype 0x{other:04x}")?,
+                None => {}
+            }
+        }
+        if let Some(ip) = &self.ip {
+            write!(f, " {} > {} ", ip.src, ip.dst)?;
+            write_protocol(f, ip)?;
+            write!(f, " ttl {}", ip.ttl)?;
+        } else if !self.labels.is_empty() && !self.truncated {
+            f.write_str(" (non-IPv4 payload)")?;
+        }
+        if self.truncated {
+            f.write_str(" [truncated]")?;
+        }
+        Ok(())
+    }
+}
+
+fn write_protocol(f: &mut fmt::Formatter<'_>, ip: &Ipv4Summary) -> fmt::Result {
+    match ip.protocol {
+        IPPROTO_ICMP => {
+            f.write_str("ICMP")?;
+            if let Some(icmp) = ip.icmp {
+                match icmp.kind {
+                    ICMP_ECHO_REPLY => f.write_str(" echo reply")?,
+                    ICMP_ECHO_REQUEST => f.write_str(" echo request")?,
+                    3 => f.write_str(" unreachable")?,
+                    11 => f.write_str(" time exceeded")?,
+                    other => write!(f, " type {other}")?,
+                }
+                if icmp.code != 0 {
+                    write!(f, " code {}", icmp.code)?;
+                }
+            }
+            Ok(())
+        }
+        2 => f.write_str("IGMP"),
+        6 => f.write_str("TCP"),
+        17 => f.write_str("UDP"),
+        47 => f.write_str("GRE"),
+        89 => f.write_str("OSPF"),
+        other => write!(f, "proto {other}"),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capture {
+    pub packets: Vec<Packet>,
+    /// The file exactly as tcpdump wrote it; save it (see [`write_pcap`]) to open in Wireshark.
+    pub raw: Vec<u8>,
+    /// Problems with the file that did not stop decoding, e.g. a last record cut short because
+    /// tcpdump was killed mid-write.
+    pub warnings: Vec<String>,
+}
+
+impl Capture {
+    /// ICMP echo requests from `src` to `dst`, in capture order.
+    pub fn echo_requests(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Vec<&Packet> {
+        self.packets
+            .iter()
+            .filter(|p| {
+                p.is_icmp_echo_request() && p.ip.is_some_and(|ip| ip.src == src && ip.dst == dst)
+            })
+            .collect()
+    }
+}
+
+/// Saves the capture as the pcap file tcpdump wrote.
+pub fn write_pcap(path: impl AsRef<Path>, capture: &Capture) -> io::Result<()> {
+    std::fs::write(path, &capture.raw)
+}
+
+#[derive(Clone, Copy)]
+enum Link {
+    Ethernet,
+    Sll,
+    Sll2,
+    RawIp,
+}
+
+/// Field reader for the file's byte order (the writer's native order, marked by the magic).
+#[derive(Clone, Copy)]
+struct Order {
+    big: bool,
+}
+
+impl Order {
+    fn u32(self, b: &[u8], at: usize) -> Option<u32> {
+        let bytes: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(if self.big {
+            u32::from_be_bytes(bytes)
+        } else {
+            u32::from_le_bytes(bytes)
+        })
+    }
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    let bytes: [u8; 2] = b.get(at..at.checked_add(2)?)?.try_into().ok()?;
+    Some(u16::from_be_bytes(bytes))
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    let bytes: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(u32::from_be_bytes(bytes))
+}
+
+fn mac(b: &[u8], at: usize) -> Option<MacAddr> {
+    let bytes: [u8; 6] = b.get(at..at.checked_add(6)?)?.try_into().ok()?;
+    Some(MacAddr(bytes))
+}
+
+fn ipv4(b: &[u8], at: usize) -> Option<Ipv4Addr> {
+    let bytes: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(Ipv4Addr::from(bytes))
+}
+
+fn tail(b: &[u8], from: usize) -> &[u8] {
+    b.get(from..).unwrap_or_default()
+}
+
+/// Parses a classic pcap file. Fails only if the file as a whole is not one; see
+/// [`Capture::warnings`] and [`Packet::truncated`] for damage within it.
+pub fn parse_pcap(bytes: &[u8]) -> Result<Capture, CaptureError> {
+    let magic_le = match bytes.get(0..4) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => return Err(CaptureError::TooShort { len: bytes.len() }),
+    };
+    // The pcapng Section Header Block type reads the same in both byte orders.
+    if magic_le == 0x0a0d_0d0a {
+        return Err(CaptureError::PcapNg);
+    }
+    let (order, nanos) = match magic_le {
+        0xa1b2_c3d4 => (Order { big: false }, false),
+        0xa1b2_3c4d => (Order { big: false }, true),
+        0xd4c3_b2a1 => (Order { big: true }, false),
+        0x4d3c_b2a1 => (Order { big: true }, true),
+        other => return Err(CaptureError::BadMagic(other.swap_bytes())),
+    };
+    if bytes.len() < GLOBAL_HEADER_LEN {
+        return Err(CaptureError::TooShort { len: bytes.len() });
+    }
+    let network = order
+        .u32(bytes, 20)
+        .ok_or(CaptureError::TooShort { len: bytes.len() })?;
+    // The upper bits of this field may carry FCS information; the link type is the low 16.
+    let link = match network & 0xffff {
+        LINKTYPE_ETHERNET => Link::Ethernet,
+        LINKTYPE_LINUX_SLL => Link::Sll,
+        LINKTYPE_LINUX_SLL2 => Link::Sll2,
+        LINKTYPE_RAW | LINKTYPE_IPV4 => Link::RawIp,
+        other => return Err(CaptureError::UnsupportedLinkType(other)),
+    };
+
+    let frac_per_sec: i64 = if nanos { 1_000_000_000 } else { 1_000_000 };
+    let mut packets = Vec::new();
+    let mut warnings = Vec::new();
+    let mut first_ts: Option<i64> = None;
+    let mut at = GLOBAL_HEADER_LEN;
+    while at < bytes.len() {
+        let index = packets.len() + 1;
+        let header = (
+            order.u32(bytes, at),
+            order.u32(bytes, at + 4),
+            order.u32(bytes, at + 8),
+            order.u32(bytes, at + 12),
+        );
+        let (Some(sec), Some(frac), Some(caplen), Some(len)) = header else {
+            warnings.push(format!(
+                "{} trailing bytes are not a whole record header (capture cut short after packet {})",
+                bytes.len() - at,
+                index - 1
+            ));
+            break;
+        };
+        let data_start = at + RECORD_HEADER_LEN;
+        let available = bytes.len() - data_start;
+        let caplen = usize::try_from(caplen).unwrap_or(usize::MAX);
+        let data_end = data_start + caplen.min(available);
+        if caplen > available {
+            warnings.push(format!(
+                "packet {index}: record claims {caplen} bytes but only {available} remain (capture cut short)"
+            ));
+        }
+        let data = bytes.get(data_start..data_end).unwrap_or_default();
+
+        // Integer nanoseconds so that the subtraction is exact; the division into f64 at the
+        // end loses nothing a check would care about.
+        let ts = i64::from(sec) * 1_000_000_000 + i64::from(frac) * (1_000_000_000 / frac_per_sec);
+        let first = *first_ts.get_or_insert(ts);
+        let time = (ts - first) as f64 / 1e9;
+
+        let mut packet = Packet::empty(index, time, len);
+        packet.truncated = caplen > available;
+        decode_frame(link, data, &mut packet);
+        packets.push(packet);
+        at = data_end;
+    }
+    Ok(Capture {
+        packets,
+        raw: bytes.to_vec(),
+        warnings,
+    })
+}
+
+fn decode_frame(link: Link, data: &[u8], p: &mut Packet) {
+    let (ethertype, payload) = match link {
+        Link::Ethernet => {
+            p.dst_mac = mac(data, 0);
+            p.src_mac = mac(data, 6);
+            let Some(ethertype) = be16(data, 12) else {
+                p.truncated = true;
+                return;
+            };
+            (ethertype, tail(data, 14))
+        }
+        Link::Sll => {
+            // packet type, ARPHRD type, address length, 8 address bytes, protocol.
+            let Some(protocol) = be16(data, 14) else {
+                p.truncated = true;
+                return;
+            };
+            if be16(data, 2) == Some(ARPHRD_ETHER) && be16(data, 4) == Some(6) {
+                p.src_mac = mac(data, 6);
+            }
+            (protocol, tail(data, 16))
+        }
+        Link::Sll2 => {
+            // protocol, reserved, ifindex, ARPHRD type, packet type, address length, address.
+            let Some(protocol) = be16(data, 0).filter(|_| data.len() >= 20) else {
+                p.truncated = true;
+                return;
+            };
+            if be16(data, 8) == Some(ARPHRD_ETHER) && data.get(11) == Some(&6) {
+                p.src_mac = mac(data, 12);
+            }
+            (protocol, tail(data, 20))
+        }
+        Link::RawIp => {
+            match data.first().map(|b| b >> 4) {
+                Some(4) => {
+                    p.ethertype = Some(ETHERTYPE_IPV4);
+                    decode_ipv4(data, p);
+                }
+                Some(6) => p.ethertype = Some(ETHERTYPE_IPV6),
+                Some(_) => {}
+                None => p.truncated = true,
+            }
+            return;
+        }
+    };
+    decode_ethertype(ethertype, payload, p);
+}
+
+fn decode_ethertype(mut ethertype: u16, mut payload: &[u8], p: &mut Packet) {
+    // Each pass consumes four bytes, so stacked (or bogus) tags cannot loop forever.
+    while matches!(
+        ethertype,
+        ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD
+    ) {
+        let (Some(tci), Some(inner)) = (be16(payload, 0), be16(payload, 2)) else {
+            p.truncated = true;
+            return;
+        };
+        p.vlan.get_or_insert(tci & 0x0fff);
+        ethertype = inner;
+        payload = tail(payload, 4);
+    }
+    p.ethertype = Some(ethertype);
+    match ethertype {
+        ETHERTYPE_MPLS_UC | ETHERTYPE_MPLS_MC => decode_mpls(payload, p),
+        ETHERTYPE_IPV4 => decode_ipv4(payload, p),
+        _ => {}
+    }
+}
+
+fn decode_mpls(payload: &[u8], p: &mut Packet) {
+    let mut at = 0;
+    loop {
+        let Some(entry) = be32(payload, at) else {
+            p.truncated = true;
+            return;
+        };
+        at += 4;
+        let label = MplsLabel {
+            label: entry >> 12,
+            tc: ((entry >> 9) & 0x7) as u8,
+            bottom: entry & 0x100 != 0,
+            ttl: (entry & 0xff) as u8,
+        };
+        p.labels.push(label);
+        if label.bottom {
+            break;
+        }
+    }
+    // MPLS does not say what it carries; the first nibble is the usual way to guess, and an
+    // L3VPN carries IP directly (no pseudowire control word).
+    match payload.get(at).map(|b| b >> 4) {
+        Some(4) => decode_ipv4(tail(payload, at), p),
+        Some(_) => {}
+        None => p.truncated = true,
+    }
+}
+
+fn decode_ipv4(data: &[u8], p: &mut Packet) {
+    let Some(&first) = data.first() else {
+        p.truncated = true;
+        return;
+    };
+    let header_len = usize::from(first & 0x0f) * 4;
+    if first >> 4 != 4 || header_len < 20 {
+        // Not IPv4 after all; nothing more to say about it.
+        return;
+    }
+    let (Some(&ttl), Some(&protocol), Some(src), Some(dst)) =
+        (data.get(8), data.get(9), ipv4(data, 12), ipv4(data, 16))
+    else {
+        p.truncated = true;
+        return;
+    };
+    let mut summary = Ipv4Summary {
+        src,
+        dst,
+        ttl,
+        protocol,
+        icmp: None,
+    };
+    let fragment_offset = be16(data, 6).map_or(0, |f| f & 0x1fff);
+    // Later fragments carry the middle of the ICMP message, not its header.
+    if protocol == IPPROTO_ICMP && fragment_offset == 0 {
+        match (data.get(header_len), data.get(header_len + 1)) {
+            (Some(&kind), Some(&code)) => summary.icmp = Some(IcmpSummary { kind, code }),
+            _ => p.truncated = true,
+        }
+    }
+    p.ip = Some(summary);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAC_A: [u8; 6] = [0x02, 0x42, 0xac, 0x11, 0x00, 0x02];
+    const MAC_B: [u8; 6] = [0x02, 0x42, 0xac, 0x11, 0x00, 0x03];
+    const CE1: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 1);
+    const CE2: Ipv4Addr = Ipv4Addr::new(192, 168, 2, 1);
+
+    /// Writes pcap files the way libpcap does, in either byte order and time resolution.
+    struct PcapWriter {
+        big: bool,
+        nanos: bool,
+        buf: Vec<u8>,
+    }
+
+    impl PcapWriter {
+        fn new(link: u32) -> Self {
+            Self::with(link, false, false)
+        }
+
+        fn with(link: u32, big: bool, nanos: bool) -> Self {
+            let mut w = PcapWriter {
+                big,
+                nanos,
+                buf: Vec::new(),
+            };
+            w.u32(if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 });
+            w.u16(2);
+            w.u16(4);
+            w.u32(0); // thiszone
+            w.u32(0); // sigfigs
+            w.u32(262_144); // snaplen
+            w.u32(link);
+            w
+        }
+
+        fn u16(&mut self, v: u16) {
+            let b = if self.big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            };
+            self.buf.extend_from_slice(&b);
+        }
+
+        fn u32(&mut self, v: u32) {
+            let b = if self.big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            };
+            self.buf.extend_from_slice(&b);
+        }
+
+        /// `micros` is converted to the file's resolution.
+        fn record_at(&mut self, sec: u32, micros: u32, frame: &[u8]) -> &mut Self {
+            self.u32(sec);
+            self.u32(if self.nanos { micros * 1000 } else { micros });
+            self.u32(frame.len() as u32);
+            self.u32(frame.len() as u32);
+            self.buf.extend_from_slice(frame);
+            self
+        }
+
+        fn record(&mut self, frame: &[u8]) -> &mut Self {
+            self.record_at(1_700_000_000, 0, frame)
+        }
+
+        fn bytes(&self) -> Vec<u8> {
+            self.buf.clone()
+        }
+    }
+
+    fn eth(ethertype: u16, payload: &[u8]) -> Vec<u8> {
+        let mut f = Vec::new();
+        f.extend_from_slice(&MAC_B);
+        f.extend_from_slice(&MAC_A);
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    }
+
+    fn vlan(id: u16, ethertype: u16, payload: &[u8]) -> Vec<u8> {
+        let mut f = id.to_be_bytes().to_vec();
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    }
+
+    fn mpls(stack: &[(u32, u8, bool, u8)], payload: &[u8]) -> Vec<u8> {
+        let mut f = Vec::new();
+        for &(label, tc, bottom, ttl) in stack {
+            let entry =
+                (label << 12) | (u32::from(tc) << 9) | (u32::from(bottom) << 8) | u32::from(ttl);
+            f.extend_from_slice(&entry.to_be_bytes());
+        }
+        f.extend_from_slice(payload);
+        f
+    }
+
+    fn ip(src: Ipv4Addr, dst: Ipv4Addr, ttl: u8, protocol: u8, payload: &[u8]) -> Vec<u8> {
+        let total = (20 + payload.len()) as u16;
+        let mut h = vec![0x45, 0];
+        h.extend_from_slice(&total.to_be_bytes());
+        h.extend_from_slice(&[0x12, 0x34, 0x40, 0x00, ttl, protocol, 0, 0]);
+        h.extend_from_slice(&src.octets());
+        h.extend_from_slice(&dst.octets());
+        h.extend_from_slice(payload);
+        h
+    }
+
+    fn echo(kind: u8) -> Vec<u8> {
+        vec![kind, 0, 0xf7, 0xff, 0, 1, 0, 1]
+    }
+
+    fn ping(ttl: u8) -> Vec<u8> {
+        ip(CE1, CE2, ttl, 1, &echo(8))
+    }
+
+    fn only_packet(bytes: &[u8]) -> Packet {
+        let cap = parse_pcap(bytes).expect("valid capture");
+        assert_eq!(cap.packets.len(), 1, "{:?}", cap.packets);
+        cap.packets.into_iter().next().expect("one packet")
+    }
+
+    #[test]
+    fn plain_ipv4_icmp_echo() {
+        let bytes = PcapWriter::new(1).record(&eth(0x0800, &ping(64))).bytes();
+        let cap = parse_pcap(&bytes).unwrap();
+        assert!(cap.warnings.is_empty());
+        assert_eq!(cap.raw, bytes);
+        let p = &cap.packets[0];
+        assert_eq!(p.index, 1);
+        assert_eq!(p.time, 0.0);
+        assert_eq!(p.len, 14 + 28);
+        assert_eq!(p.src_mac, Some(MacAddr(MAC_A)));
+        assert_eq!(p.dst_mac, Some(MacAddr(MAC_B)));
+        assert_eq!(p.vlan, None);
+        assert_eq!(p.ethertype, Some(0x0800));
+        assert_eq!(p.label_depth(), 0);
+        assert_eq!(
+            p.ip,
+            Some(Ipv4Summary {
+                src: CE1,
+                dst: CE2,
+                ttl: 64,
+                protocol: 1,
+                icmp: Some(IcmpSummary { kind: 8, code: 0 }),
+            })
+        );
+        assert!(p.is_icmp_echo_request());
+        assert!(!p.is_icmp_echo_reply());
+        assert!(!p.truncated);
+        assert_eq!(
+            p.to_string(),
+            "#1 IP 192.168.1.1 > 192.168.2.1 ICMP echo request ttl 64"
+        );
+    }
+
+    #[test]
+    fn one_label_after_php() {
+        let frame = eth(0x8847, &mpls(&[(80, 0, true, 62)], &ping(63)));
+        let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
+        assert_eq!(
+            p.labels,
+            [MplsLabel {
+                label: 80,
+                tc: 0,
+                bottom: true,
+                ttl: 62
+            }]
+        );
+        assert_eq!(p.label_depth(), 1);
+        assert_eq!(p.ip.map(|i| i.ttl), Some(63));
+        assert!(p.is_icmp_echo_request());
+        assert_eq!(
+            p.to_string(),
+            "#1 MPLS [80 S ttl 62] 192.168.1.1 > 192.168.2.1 ICMP echo request ttl 63"
+        );
+    }
+
+    #[test]
+    fn two_label_stack_with_s_bit_on_the_inner_label() {
+        let frame = eth(
+            0x8847,
+            &mpls(&[(16, 0, false, 63), (80, 0, true, 63)], &ping(63)),
+        );
+        let bytes = PcapWriter::new(1)
+            .record(&eth(0x0800, &ping(64)))
+            .record(&eth(0x0800, &ping(64)))
+            .record(&frame)
+            .bytes();
+        let cap = parse_pcap(&bytes).unwrap();
+        let p = &cap.packets[2];
+        assert_eq!(p.index, 3);
+        assert_eq!(p.label_depth(), 2);
+        assert_eq!(
+            p.labels,
+            [
+                MplsLabel {
+                    label: 16,
+                    tc: 0,
+                    bottom: false,
+                    ttl: 63
+                },
+                MplsLabel {
+                    label: 80,
+                    tc: 0,
+                    bottom: true,
+                    ttl: 63
+                },
+            ]
+        );
+        assert_eq!(
+            p.to_string(),
+            "#3 MPLS [16 ttl 63] [80 S ttl 63] 192.168.1.1 > 192.168.2.1 ICMP echo request ttl 63"
+        );
+    }
+
+    #[test]
+    fn label_fields_use_their_full_width() {
+        let frame = eth(
+            0x8847,
+            &mpls(&[(0xfffff, 7, false, 255), (3, 5, true, 1)], &ping(1)),
+        );
+        let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
+        assert_eq!(
+            p.labels,
+            [
+                MplsLabel {
+                    label: 0xfffff,
+                    tc: 7,
+                    bottom: false,
+                    ttl: 255
+                },
+                MplsLabel {
+                    label: 3,
+                    tc: 5,
+                    bottom: true,
+                    ttl: 1
+                },
+            ]
+        );
+        assert!(p
+            .to_string()
+            .starts_with("#1 MPLS [1048575 tc 7 ttl 255] [3 tc 5 S ttl 1] "));
+    }
+
+    #[test]
+    fn mpls_over_non_ipv4_is_labels_only() {
+        let ipv6_ish = [0x60, 0, 0, 0, 0, 8, 58, 64];
+        let frame = eth(0x8847, &mpls(&[(2, 0, true, 64)], &ipv6_ish));
+        let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
+        assert_eq!(p.label_depth(), 1);
+        assert_eq!(p.ip, None);
+        assert!(!p.truncated);
+        assert_eq!(p.to_string(), "#1 MPLS [2 S ttl 64] (non-IPv4 payload)");
+    }
+
+    #[test]
+    fn vlan_tag_is_skipped_and_recorded() {
+        let frame = eth(0x8100, &vlan(0x2000 | 42, 0x0800, &ping(64)));
+        let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
+        assert_eq!(p.vlan, Some(42));
+        assert_eq!(p.ethertype, Some(0x0800));
+        assert!(p.is_icmp_echo_request());
+        assert!(p.to_string().starts_with("#1 vlan 42 IP 192.168.1.1"));
+
+        let qinq = eth(
+            0x88a8,
+            &vlan(
+                100,
+                0x8100,
+                &vlan(7, 0x8847, &mpls(&[(16, 0, true, 5)], &ping(5))),
+            ),
+        );
+        let p = only_packet(&PcapWriter::new(1).record(&qinq).bytes());
+        assert_eq!(p.vlan, Some(100));
+        assert_eq!(p.label_depth(), 1);
+    }
+
+    #[test]
+    fn other_protocols_are_named() {
+        let bytes = PcapWriter::new(1)
+            .record(&eth(0x0806, &[0; 28]))
+            .record(&eth(0x86dd, &[0x60; 40]))
+            .record(&eth(0x88cc, &[0; 10]))
+            .record(&eth(0x0800, &ip(CE1, CE2, 1, 6, &[0; 20])))
+            .record(&eth(0x0800, &ip(CE1, CE2, 1, 17, &[0; 8])))
+            .record(&eth(0x0800, &ip(CE1, CE2, 1, 132, &[0; 8])))
+            .record(&eth(0x0800, &ip(CE2, CE1, 64, 1, &echo(0))))
+            .record(&eth(0x0800, &ip(CE2, CE1, 64, 1, &[11, 0, 0, 0])))
+            .record(&eth(0x0800, &ip(CE2, CE1, 64, 1, &[3, 4, 0, 0])))
+            .bytes();
+        let lines: Vec<String> = parse_pcap(&bytes)
+            .unwrap()
+            .packets
+            .iter()
+            .map(Packet::to_string)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "#1 ARP",
+                "#2 IPv6",
+                "#3 ethertype 0x88cc",
+                "#4 IP 192.168.1.1 > 192.168.2.1 TCP ttl 1",
+                "#5 IP 192.168.1.1 > 192.168.2.1 UDP ttl 1",
+                "#6 IP 192.168.1.1 > 192.168.2.1 proto 132 ttl 1",
+                "#7 IP 192.168.2.1 > 192.168.1.1 ICMP echo reply ttl 64",
+                "#8 IP 192.168.2.1 > 192.168.1.1 ICMP time exceeded ttl 64",
+                "#9 IP 192.168.2.1 > 192.168.1.1 ICMP unreachable code 4 ttl 64",
+            ]
+        );
+    }
+
+    #[test]
+    fn non_first_fragment_has_no_icmp_header() {
+        let mut frag = ping(64);
+        frag[6] = 0x00;
+        frag[7] = 0xb9; // offset 185 * 8 bytes
+        let p = only_packet(&PcapWriter::new(1).record(&eth(0x0800, &frag)).bytes());
+        assert_eq!(p.ip.map(|i| i.protocol), Some(1));
+        assert_eq!(p.ip.and_then(|i| i.icmp), None);
+        assert!(!p.truncated);
+    }
+
+    #[test]
+    fn ip_options_move_the_icmp_header() {
+        let mut with_options = ping(64);
+        with_options[0] = 0x46;
+        with_options.splice(20..20, [1, 1, 1, 0]); // NOP NOP NOP EOL
+        let p = only_packet(
+            &PcapWriter::new(1)
+                .record(&eth(0x0800, &with_options))
+                .bytes(),
+        );
+        assert!(p.is_icmp_echo_request());
+    }
+
+    #[test]
+    fn times_are_relative_to_the_first_packet() {
+        for (big, nanos) in [(false, false), (false, true), (true, false), (true, true)] {
+            let frame = eth(0x0800, &ping(64));
+            let bytes = PcapWriter::with(1, big, nanos)
+                .record_at(1_700_000_000, 900_000, &frame)
+                .record_at(1_700_000_001, 400_000, &frame)
+                .record_at(1_700_000_003, 900_001, &frame)
+                .bytes();
+            let cap = parse_pcap(&bytes).unwrap();
+            let times: Vec<f64> = cap.packets.iter().map(|p| p.time).collect();
+            assert_eq!(times.len(), 3, "big={big} nanos={nanos}");
+            assert_eq!(times[0], 0.0);
+            assert!((times[1] - 0.5).abs() < 1e-9, "{times:?}");
+            assert!((times[2] - 3.000_001).abs() < 1e-9, "{times:?}");
+            assert!(cap.packets.iter().all(Packet::is_icmp_echo_request));
+        }
+    }
+
+    #[test]
+    fn nanosecond_resolution_is_kept() {
+        let frame = eth(0x0800, &ping(64));
+        let mut w = PcapWriter::with(1, true, true);
+        w.record_at(10, 0, &frame);
+        // Hand-written nanosecond fraction that is not a whole microsecond.
+        w.u32(10);
+        w.u32(1);
+        w.u32(frame.len() as u32);
+        w.u32(frame.len() as u32);
+        w.buf.extend_from_slice(&frame);
+        let cap = parse_pcap(&w.bytes()).unwrap();
+        assert!((cap.packets[1].time - 1e-9).abs() < 1e-12);
+    }
+
+    #[test]
+    fn linux_cooked_sll() {
+        let mut frame = vec![0, 4, 0, 1, 0, 6];
+        frame.extend_from_slice(&MAC_A);
+        frame.extend_from_slice(&[0, 0]);
+        frame.extend_from_slice(&0x8847u16.to_be_bytes());
+        frame.extend_from_slice(&mpls(&[(17, 0, false, 10), (81, 0, true, 10)], &ping(63)));
+        let p = only_packet(&PcapWriter::new(113).record(&frame).bytes());
+        assert_eq!(p.src_mac, Some(MacAddr(MAC_A)));
+        assert_eq!(p.dst_mac, None);
+        assert_eq!(p.ethertype, Some(0x8847));
+        assert_eq!(
+            p.labels.iter().map(|l| l.label).collect::<Vec<_>>(),
+            [17, 81]
+        );
+        assert!(p.is_icmp_echo_request());
+        assert!(!p.truncated);
+    }
+
+    #[test]
+    fn linux_cooked_sll_without_ethernet_address() {
+        // ARPHRD_LOOPBACK (772) with a zero-length address: no MAC to report.
+        let mut frame = vec![0, 0, 0x03, 0x04, 0, 0];
+        frame.extend_from_slice(&[0; 8]);
+        frame.extend_from_slice(&0x0800u16.to_be_bytes());
+        frame.extend_from_slice(&ping(64));
+        let p = only_packet(&PcapWriter::new(113).record(&frame).bytes());
+        assert_eq!(p.src_mac, None);
+        assert!(p.is_icmp_echo_request());
+    }
+
+    #[test]
+    fn linux_cooked_sll2() {
+        let mut frame = Vec::new();
+        frame.extend_from_slice(&0x8847u16.to_be_bytes());
+        frame.extend_from_slice(&[0, 0]); // reserved
+        frame.extend_from_slice(&7u32.to_be_bytes()); // ifindex
+        frame.extend_from_slice(&[0, 1, 4, 6]); // ARPHRD_ETHER, outgoing, 6-byte address
+        frame.extend_from_slice(&MAC_B);
+        frame.extend_from_slice(&[0, 0]);
+        frame.extend_from_slice(&mpls(&[(16, 0, false, 63), (80, 0, true, 63)], &ping(63)));
+        let p = only_packet(&PcapWriter::with(276, true, true).record(&frame).bytes());
+        assert_eq!(p.src_mac, Some(MacAddr(MAC_B)));
+        assert_eq!(p.label_depth(), 2);
+        assert_eq!(
+            p.to_string(),
+            "#1 MPLS [16 ttl 63] [80 S ttl 63] 192.168.1.1 > 192.168.2.1 ICMP echo request ttl 63"
+        );
+    }
+
+    #[test]
+    fn raw_ip_link_type() {
+        let bytes = PcapWriter::new(101).record(&ping(9)).bytes();
+        let p = only_packet(&bytes);
+        assert_eq!(p.ethertype, Some(0x0800));
+        assert_eq!(p.ip.map(|i| i.ttl), Some(9));
+        assert!(p.is_icmp_echo_request());
+    }
+
+    #[test]
+    fn truncated_frames_keep_what_was_decoded() {
+        let full = eth(
+            0x8847,
+            &mpls(&[(16, 0, false, 63), (80, 0, true, 63)], &ping(63)),
+        );
+        let mut w = PcapWriter::new(1);
+        // Cut points: inside the MACs, inside the EtherType, inside the first label, between
+        // labels, before the IP header, inside it, inside the ICMP header.
+        let cuts = [4, 13, 16, 18, 22, 30, 40, 43];
+        for &cut in &cuts {
+            w.record(&full[..cut]);
+        }
+        let cap = parse_pcap(&w.bytes()).unwrap();
+        assert!(cap.warnings.is_empty(), "{:?}", cap.warnings);
+        assert!(cap.packets.iter().all(|p| p.truncated));
+        let depths: Vec<usize> = cap.packets.iter().map(Packet::label_depth).collect();
+        assert_eq!(depths, [0, 0, 0, 1, 2, 2, 2, 2]);
+        assert_eq!(cap.packets[0].dst_mac, None);
+        assert_eq!(cap.packets[1].src_mac, Some(MacAddr(MAC_A)));
+        assert_eq!(cap.packets[1].ethertype, None);
+        assert_eq!(cap.packets[5].ip, None);
+        let at_icmp = &cap.packets[7];
+        assert_eq!(at_icmp.ip.map(|i| (i.src, i.dst)), Some((CE1, CE2)));
+        assert_eq!(at_icmp.ip.and_then(|i| i.icmp), None);
+        assert_eq!(
+            at_icmp.to_string(),
+            "#8 MPLS [16 ttl 63] [80 S ttl 63] 192.168.1.1 > 192.168.2.1 ICMP ttl 63 [truncated]"
+        );
+        assert_eq!(
+            cap.packets[4].to_string(),
+            "#5 MPLS [16 ttl 63] [80 S ttl 63] [truncated]"
+        );
+    }
+
+    #[test]
+    fn truncated_sll_headers() {
+        for len in [0, 5, 15] {
+            let p = only_packet(&PcapWriter::new(113).record(&vec![0; len]).bytes());
+            assert!(p.truncated, "len {len}");
+        }
+        for len in [0, 1, 19] {
+            let p = only_packet(&PcapWriter::new(276).record(&vec![0; len]).bytes());
+            assert!(p.truncated, "len {len}");
+        }
+        let p = only_packet(&PcapWriter::new(101).record(&[]).bytes());
+        assert!(p.truncated);
+    }
+
+    #[test]
+    fn record_cut_short_at_end_of_file() {
+        let frame = eth(0x0800, &ping(64));
+        let mut bytes = PcapWriter::new(1).record(&frame).record(&frame).bytes();
+        bytes.truncate(bytes.len() - 5);
+        let cap = parse_pcap(&bytes).unwrap();
+        assert_eq!(cap.packets.len(), 2);
+        assert!(!cap.packets[0].truncated);
+        let last = &cap.packets[1];
+        assert!(last.truncated);
+        assert!(last.is_icmp_echo_request(), "ICMP type is before the cut");
+        assert_eq!(cap.warnings.len(), 1);
+        assert!(cap.warnings[0].contains("packet 2"), "{:?}", cap.warnings);
+    }
+
+    #[test]
+    fn partial_record_header_is_a_warning() {
+        let frame = eth(0x0800, &ping(64));
+        let mut bytes = PcapWriter::new(1).record(&frame).bytes();
+        bytes.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7]);
+        let cap = parse_pcap(&bytes).unwrap();
+        assert_eq!(cap.packets.len(), 1);
+        assert_eq!(cap.warnings.len(), 1);
+        assert!(
+            cap.warnings[0].contains("7 trailing bytes"),
+            "{:?}",
+            cap.warnings
+        );
+    }
+
+    #[test]
+    fn header_only_file_has_no_packets() {
+        let cap = parse_pcap(&PcapWriter::new(1).bytes()).unwrap();
+        assert!(cap.packets.is_empty());
+        assert!(cap.warnings.is_empty());
+        assert!(cap.echo_requests(CE1, CE2).is_empty());
+    }
+
+    #[test]
+    fn pcapng_is_rejected() {
+        let mut shb = vec![
+            0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a,
+        ];
+        shb.extend_from_slice(&[1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        let err = parse_pcap(&shb).unwrap_err();
+        assert_eq!(err, CaptureError::PcapNg);
+        assert!(err.to_string().contains("pcapng"));
+        assert_eq!(parse_pcap(&shb[..4]), Err(CaptureError::PcapNg));
+    }
+
+    #[test]
+    fn garbage_is_rejected() {
+        assert_eq!(parse_pcap(&[]), Err(CaptureError::TooShort { len: 0 }));
+        assert_eq!(
+            parse_pcap(&[0xd4, 0xc3]),
+            Err(CaptureError::TooShort { len: 2 })
+        );
+        let text = b"tcpdump: eth9: No such device exists\n";
+        assert_eq!(parse_pcap(text), Err(CaptureError::BadMagic(0x7463_7064)));
+        let header = PcapWriter::new(1).bytes();
+        assert_eq!(
+            parse_pcap(&header[..23]),
+            Err(CaptureError::TooShort { len: 23 })
+        );
+        let err = parse_pcap(text).unwrap_err().to_string();
+        assert!(err.contains("0x74637064"), "{err}");
+    }
+
+    #[test]
+    fn unsupported_link_type_is_rejected() {
+        assert_eq!(
+            parse_pcap(&PcapWriter::new(105).bytes()),
+            Err(CaptureError::UnsupportedLinkType(105))
+        );
+        // FCS bits in the upper half do not hide the link type.
+        assert!(parse_pcap(&PcapWriter::new(0x1400_0001).bytes()).is_ok());
+    }
+
+    #[test]
+    fn echo_requests_filters_by_direction() {
+        let bytes = PcapWriter::new(1)
+            .record(&eth(0x0800, &ip(CE1, CE2, 64, 1, &echo(8))))
+            .record(&eth(0x0800, &ip(CE2, CE1, 64, 1, &echo(0))))
+            .record(&eth(0x0800, &ip(CE2, CE1, 64, 1, &echo(8))))
+            .record(&eth(
+                0x8847,
+                &mpls(&[(80, 0, true, 63)], &ip(CE1, CE2, 63, 1, &echo(8))),
+            ))
+            .record(&eth(0x0800, &ip(CE1, CE2, 64, 17, &[8, 0, 0, 0])))
+            .bytes();
+        let cap = parse_pcap(&bytes).unwrap();
+        let idx: Vec<usize> = cap
+            .echo_requests(CE1, CE2)
+            .iter()
+            .map(|p| p.index)
+            .collect();
+        assert_eq!(idx, [1, 4]);
+        let idx: Vec<usize> = cap
+            .echo_requests(CE2, CE1)
+            .iter()
+            .map(|p| p.index)
+            .collect();
+        assert_eq!(idx, [3]);
+        assert!(cap.packets[1].is_icmp_echo_reply());
+    }
+
+    #[test]
+    fn packets_convert_to_rhai_maps() {
+        let frame = eth(
+            0x8847,
+            &mpls(&[(16, 0, false, 63), (80, 0, true, 63)], &ping(63)),
+        );
+        let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
+        let d = rhai::serde::to_dynamic(&p).unwrap();
+        let map = d.cast::<rhai::Map>();
+        assert_eq!(map["index"].as_int().unwrap(), 1);
+        assert_eq!(
+            map["src_mac"].clone().into_string().unwrap(),
+            "02:42:ac:11:00:02"
+        );
+        let labels = map["labels"].clone().into_array().unwrap();
+        let inner = labels[1].clone().cast::<rhai::Map>();
+        assert_eq!(inner["label"].as_int().unwrap(), 80);
+        assert!(inner["bottom"].as_bool().unwrap());
+        let ip = map["ip"].clone().cast::<rhai::Map>();
+        assert_eq!(ip["src"].clone().into_string().unwrap(), "192.168.1.1");
+        let icmp = ip["icmp"].clone().cast::<rhai::Map>();
+        assert_eq!(icmp["kind"].as_int().unwrap(), 8);
+        assert!(map["vlan"].is_unit());
+    }
+
+    #[test]
+    fn write_pcap_saves_the_original_bytes() {
+        let bytes = PcapWriter::new(1).record(&eth(0x0800, &ping(64))).bytes();
+        let cap = parse_pcap(&bytes).unwrap();
+        let path =
+            std::env::temp_dir().join(format!("mplsrepl-capture-{}.pcap", std::process::id()));
+        write_pcap(&path, &cap).unwrap();
+        let back = std::fs::read(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(back, bytes);
+    }
+
+    /// xorshift64: deterministic, dependency-free noise for the no-panic tests.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+
+        fn bytes(&mut self, n: usize) -> Vec<u8> {
+            (0..n).map(|_| self.next() as u8).collect()
+        }
+    }
+
+    fn exercise(bytes: &[u8]) {
+        if let Ok(cap) = parse_pcap(bytes) {
+            for p in &cap.packets {
+                let _ = p.to_string();
+                let _ = p.label_depth();
+                let _ = p.is_icmp_echo_request();
+                assert!(p.time.is_finite());
+            }
+            let _ = cap.echo_requests(CE1, CE2);
+        }
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..3000 {
+            let len = rng.below(200);
+            exercise(&rng.bytes(len));
+        }
+    }
+
+    #[test]
+    fn random_records_after_a_valid_header_never_panic() {
+        let mut rng = Rng(0x1234_5678_9abc_def1);
+        for i in 0..4000 {
+            let link = [1, 113, 276, 101][i % 4];
+            let mut bytes = PcapWriter::with(link, i % 3 == 0, i % 5 == 0).bytes();
+            for _ in 0..rng.below(4) {
+                let len = rng.below(80);
+                // Mostly honest lengths, sometimes lies in either direction.
+                let claimed = match rng.below(4) {
+                    0 => rng.next() as u32,
+                    _ => len as u32,
+                };
+                let header = [
+                    rng.next() as u32,
+                    rng.next() as u32,
+                    claimed,
+                    rng.next() as u32,
+                ];
+                for v in header {
+                    if i % 3 == 0 {
+                        bytes.extend_from_slice(&v.to_be_bytes());
+                    } else {
+                        bytes.extend_from_slice(&v.to_le_bytes());
+                    }
+                }
+                // Bias towards the EtherTypes that reach the deeper decoders.
+                let mut frame = rng.bytes(len);
+                if link == 1 && len >= 14 {
+                    let t: u16 = [0x8847, 0x0800, 0x8100, 0x88a8][rng.below(4)];
+                    frame[12..14].copy_from_slice(&t.to_be_bytes());
+                }
+                bytes.extend_from_slice(&frame);
+            }
+            exercise(&bytes);
+        }
+    }
+
+    #[test]
+    fn mutated_valid_captures_never_panic() {
+        let mut rng = Rng(0x0bad_cafe_dead_beef);
+        let good = PcapWriter::new(1)
+            .record(&eth(
+                0x8847,
+                &mpls(&[(16, 0, false, 63), (80, 0, true, 63)], &ping(63)),
+            ))
+            .record(&eth(0x8100, &vlan(5, 0x0800, &ping(64))))
+            .bytes();
+        for _ in 0..4000 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + rng.below(6) {
+                let at = rng.below(bytes.len());
+                bytes[at] = rng.next() as u8;
+            }
+            let cut = rng.below(bytes.len() + 1);
+            bytes.truncate(cut.max(24));
+            exercise(&bytes);
+        }
+    }
+}

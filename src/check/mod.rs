@@ -1,0 +1,4 @@
+//! Observations of a live lab: captures, JSON subset matching.
+
+pub mod capture;
+pub mod json_subset;

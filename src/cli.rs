@@ -1,0 +1,315 @@
+//! What each subcommand does, in terms of the library. `main.rs` only parses arguments.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+
+use crate::diagnostic::Source;
+use crate::runtime::docker::DockerBackend;
+use crate::runtime::plan::PlanBackend;
+use crate::script::{Options, ScriptEngine, ScriptError, Session};
+use crate::ui::Reporter;
+
+/// Which Docker engine the user asked for, and the default image.
+#[derive(Debug, Clone)]
+pub struct EngineChoice {
+    pub docker_host: Option<String>,
+    pub image: String,
+}
+
+/// Evaluate a script with the plan backend, printing into `report`.
+fn plan_session(
+    path: &Path,
+    opts: &Options,
+    report: Reporter,
+) -> Result<ScriptEngine, ScriptError> {
+    let session = Session::new(Box::new(PlanBackend), report, opts.clone());
+    let mut engine = ScriptEngine::new(session);
+    engine.run_file(path)?;
+    Ok(engine)
+}
+
+fn is_topology(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "topo")
+}
+
+/// `plan FILE`: the transcript of a script, or of bringing up a bare topology.
+pub fn plan(path: &Path, opts: &Options, color: bool) -> anyhow::Result<ExitCode> {
+    let report = Reporter::stdout(color, true);
+    if is_topology(path) {
+        return plan_topology(path, opts, report);
+    }
+    let hints = match daemon_hints(path, opts) {
+        Ok(h) => h,
+        Err(e) => return Ok(script_failure(&e, color)),
+    };
+    let opts = Options {
+        daemon_hints: hints,
+        ..opts.clone()
+    };
+    match plan_session(path, &opts, report) {
+        Ok(engine) => {
+            let sess = engine.session.borrow();
+            sess.report.line("");
+            sess.report.line(&format!(
+                "plan: {} steps; nothing was performed and no check was evaluated",
+                sess.step_number
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Ok(script_failure(&e, color)),
+    }
+}
+
+/// A bare topology: its networks and containers, and every router's addresses.
+fn plan_topology(path: &Path, opts: &Options, report: Reporter) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let source = Source::new(path.display().to_string(), text.clone());
+    if let Err(errors) = crate::topology::load(&source) {
+        eprintln!("{}", errors.render(report.color()));
+        return Ok(ExitCode::from(2));
+    }
+    let script = format!(
+        "topology({:?});\nstep(\"networks and containers\");\nup();\nstep(\"addresses\");\nfor r in routers() {{ router(r).addresses(); }}\n",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let session = Session::new(Box::new(PlanBackend), report, opts.clone());
+    let mut engine = ScriptEngine::new(session);
+    engine.session.borrow_mut().base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let source = Source::new("<plan of topology>", script);
+    engine
+        .run_source(&source)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Daemons each router's final intent needs, learnt from a silent dry run of the script.
+pub fn daemon_hints(
+    path: &Path,
+    opts: &Options,
+) -> Result<BTreeMap<String, std::collections::BTreeSet<crate::intent::Daemon>>, ScriptError> {
+    let (report, _) = Reporter::buffer(false);
+    let engine = plan_session(path, opts, report)?;
+    let sess = engine.session.borrow();
+    Ok(sess
+        .desired
+        .routers
+        .iter()
+        .map(|(name, r)| (name.clone(), r.needed_daemons()))
+        .collect())
+}
+
+fn script_failure(e: &ScriptError, color: bool) -> ExitCode {
+    eprintln!("{}", e.render(color));
+    match e {
+        ScriptError::At(_) => ExitCode::from(2),
+        ScriptError::Other(_) => ExitCode::from(1),
+    }
+}
+
+/// `render SCRIPT [ROUTER]`: frr.conf of routers after the script's intent.
+pub fn render(path: &Path, router: Option<&str>, opts: &Options) -> anyhow::Result<ExitCode> {
+    let (report, _) = Reporter::buffer(false);
+    let engine = match plan_session(path, opts, report) {
+        Ok(e) => e,
+        Err(e) => return Ok(script_failure(&e, false)),
+    };
+    let sess = engine.session.borrow();
+    let lab = sess.lab()?;
+    for r in &lab.routers {
+        if router.is_some_and(|want| want != r.name) {
+            continue;
+        }
+        let intent = sess
+            .desired
+            .routers
+            .get(&r.name)
+            .cloned()
+            .unwrap_or_default();
+        println!("! ---- {} ----", r.name);
+        print!("{}", crate::intent::render::frr_conf(&intent));
+    }
+    if let Some(want) = router {
+        sess.require_router(want)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Find a Docker engine that can run MPLS labs: the one asked for, else the local socket if it
+/// passes preflight, else the lab VM (built and booted on demand).
+pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<DockerBackend> {
+    if let Some(host) = &engine.docker_host {
+        return DockerBackend::connect(host).with_context(|| {
+            format!("cannot reach the Docker engine at {host} (from --docker-host/DOCKER_HOST)")
+        });
+    }
+    let local = "unix:///var/run/docker.sock";
+    if Path::new("/var/run/docker.sock").exists() {
+        if let Ok(mut backend) = DockerBackend::connect(local) {
+            if backend
+                .mpls_problems()
+                .map(|p| p.is_empty())
+                .unwrap_or(false)
+            {
+                return Ok(backend);
+            }
+            eprintln!(
+                "note: the local Docker engine cannot forward MPLS; using the lab VM instead"
+            );
+        }
+    }
+    let cfg = crate::vm::VmConfig::from_env();
+    let say = |msg: &str| eprintln!("[vm] {msg}");
+    let _ = color;
+    eprintln!(
+        "no MPLS-capable Docker engine given (--docker-host/DOCKER_HOST): starting the lab VM"
+    );
+    let host = crate::vm::up(&cfg, &say)?;
+    eprintln!("[vm] using DOCKER_HOST={host}");
+    DockerBackend::connect(&host)
+        .with_context(|| format!("cannot reach the lab VM's Docker engine at {host}"))
+}
+
+/// `run SCRIPT`: plan silently (to fail fast on script errors and learn the daemons), then run
+/// for real.
+pub fn run(
+    engine: &EngineChoice,
+    path: &Path,
+    opts: &Options,
+    color: bool,
+    verbose: bool,
+    down_after: bool,
+) -> anyhow::Result<ExitCode> {
+    let hints = match daemon_hints(path, opts) {
+        Ok(h) => h,
+        Err(e) => return Ok(script_failure(&e, color)),
+    };
+    let opts = Options {
+        daemon_hints: hints,
+        ..opts.clone()
+    };
+    let backend = connect(engine, color)?;
+    let report = Reporter::stdout(color, verbose);
+    report.line(&format!(
+        "engine: {}",
+        crate::runtime::Backend::describe(&backend)
+    ));
+    let session = Session::new(Box::new(backend), report, opts);
+    let mut script = ScriptEngine::new(session);
+    let started = std::time::Instant::now();
+    let outcome = script.run_file(path);
+    let mut sess = script.session.borrow_mut();
+    let elapsed = started.elapsed().as_secs_f64();
+    let code = match &outcome {
+        Ok(()) => {
+            sess.report.line("");
+            sess.report.pass(&format!(
+                "{} checks passed in {elapsed:.1} s",
+                sess.checks_passed
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}", e.render(color));
+            sess.report.fail(&format!(
+                "after {} passed checks, {elapsed:.1} s",
+                sess.checks_passed
+            ));
+            ExitCode::from(1)
+        }
+    };
+    if sess.lab.is_some() {
+        let lab = sess.lab_name()?;
+        if down_after {
+            sess.down()?;
+        } else if sess.lab_up {
+            sess.report.info(&format!(
+                "the lab stays up: `mplsrepl down {lab}` removes it"
+            ));
+        }
+    }
+    Ok(code)
+}
+
+pub fn lab_name_from_file(path: &Path) -> anyhow::Result<String> {
+    if is_topology(path) {
+        return Ok(crate::topology::load_file(path)?.name);
+    }
+    let (report, _) = Reporter::buffer(false);
+    let engine =
+        plan_session(path, &Options::default(), report).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let name = engine.session.borrow().lab_name()?;
+    Ok(name)
+}
+
+pub fn down(engine: &EngineChoice, lab: &str) -> anyhow::Result<ExitCode> {
+    let mut backend = connect_existing(engine)?;
+    let report = crate::runtime::Backend::destroy_lab(&mut backend, lab)?;
+    println!(
+        "lab {lab}: removed {} containers ({}) and {} networks ({})",
+        report.containers.len(),
+        report.containers.join(", "),
+        report.networks.len(),
+        report.networks.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// For commands about an existing lab: never boot the VM, but use it if it runs.
+fn connect_existing(engine: &EngineChoice) -> anyhow::Result<DockerBackend> {
+    if let Some(host) = &engine.docker_host {
+        return DockerBackend::connect(host)
+            .with_context(|| format!("cannot reach the Docker engine at {host} (DOCKER_HOST)"));
+    }
+    let cfg = crate::vm::VmConfig::from_env();
+    if crate::vm::status(&cfg)
+        .map(|s| s.docker_ready())
+        .unwrap_or(false)
+    {
+        return DockerBackend::connect(&cfg.docker_host());
+    }
+    DockerBackend::connect("unix:///var/run/docker.sock").context(
+        "no Docker engine: set DOCKER_HOST or --docker-host, or start the lab VM with `mplsrepl vm up`",
+    )
+}
+
+pub fn status(engine: &EngineChoice) -> anyhow::Result<ExitCode> {
+    let backend = connect_existing(engine)?;
+    let labs = backend.labs()?;
+    if labs.is_empty() {
+        println!("no labs on {}", crate::runtime::Backend::describe(&backend));
+    }
+    for (lab, containers) in labs {
+        println!("lab {lab}:");
+        for (name, state) in containers {
+            println!("  {name:<24} {state}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn doctor(engine: &EngineChoice, _color: bool) -> anyhow::Result<ExitCode> {
+    let mut backend = connect_existing(engine)?;
+    println!("engine: {}", crate::runtime::Backend::describe(&backend));
+    let mut problems = backend.mpls_problems()?;
+    problems.extend(backend.image_problems(&engine.image)?);
+    if problems.is_empty() {
+        println!(
+            "ok: MPLS and VRF available to containers, image {} present",
+            engine.image
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in &problems {
+        println!("problem: {p}");
+    }
+    Ok(ExitCode::from(1))
+}
+
+pub fn repl(engine: &EngineChoice, color: bool) -> anyhow::Result<ExitCode> {
+    let _ = (engine, color);
+    bail!("the interactive REPL is not built yet: use `mplsrepl run` or `mplsrepl plan`")
+}

@@ -1,0 +1,153 @@
+//! Errors that point at the text that caused them.
+//!
+//! Every user-facing error about a file (topology or script) is a [`SourceError`]: it carries the
+//! whole source so it can be rendered with the offending span underlined, and its `Display` starts
+//! with `file:line:col` so editors and tests can locate it without rendering.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+
+/// A source file shared by every error that points into it.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub text: Arc<str>,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = self.text[line_start..offset].chars().count() + 1;
+        (line, col)
+    }
+}
+
+/// One error about a span of a source file.
+#[derive(Debug, Clone)]
+pub struct SourceError {
+    pub source: Source,
+    code: Arc<NamedSource<Arc<str>>>,
+    pub span: Range<usize>,
+    pub message: String,
+    /// Short text shown under the span; defaults to the message.
+    pub label: Option<String>,
+    pub help: Option<String>,
+}
+
+impl SourceError {
+    pub fn new(source: &Source, span: Range<usize>, message: impl Into<String>) -> Self {
+        SourceError {
+            source: source.clone(),
+            code: Arc::new(NamedSource::new(&source.name, source.text.clone())),
+            span,
+            message: message.into(),
+            label: None,
+            help: None,
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn line_col(&self) -> (usize, usize) {
+        self.source.line_col(self.span.start)
+    }
+
+    /// The exact text under the span (what a test asserts was underlined).
+    pub fn spanned_text(&self) -> &str {
+        let end = self.span.end.min(self.source.text.len());
+        &self.source.text[self.span.start.min(end)..end]
+    }
+
+    /// Render with the source line and the span underlined, colored when `color` is set.
+    pub fn render(&self, color: bool) -> String {
+        let handler = if color {
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode())
+        } else {
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        };
+        let mut out = String::new();
+        let _ = handler.render_report(&mut out, self);
+        out
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (line, col) = self.line_col();
+        write!(f, "{}:{}:{}: {}", self.source.name, line, col, self.message)
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+impl Diagnostic for SourceError {
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&*self.code)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let len = self.span.end.saturating_sub(self.span.start);
+        let label = self.label.clone().unwrap_or_else(|| self.message.clone());
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some(label),
+            self.span.start,
+            len,
+        ))))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+}
+
+/// Several errors about one source, reported together.
+#[derive(Debug, Clone)]
+pub struct SourceErrors(pub Vec<SourceError>);
+
+impl SourceErrors {
+    pub fn render(&self, color: bool) -> String {
+        self.0
+            .iter()
+            .map(|e| e.render(color))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl fmt::Display for SourceErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SourceErrors {}

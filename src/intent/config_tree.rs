@@ -1,0 +1,75 @@
+//! FRR configuration as a tree of lines: contexts (`router bgp 65000`) hold children.
+//!
+//! This is the shape `frr-reload.py` reasons in: two trees are compared line by line within the
+//! same context, which yields minimal changes with `no ...` for removals.
+
+/// One configuration line; a context when it has (or may have) children.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigNode {
+    pub line: String,
+    pub children: Vec<ConfigNode>,
+    /// The command that leaves this context (`exit`, `exit-address-family`); `None` for a leaf.
+    pub exit: Option<&'static str>,
+}
+
+impl ConfigNode {
+    pub fn leaf(line: impl Into<String>) -> Self {
+        ConfigNode {
+            line: line.into(),
+            children: Vec::new(),
+            exit: None,
+        }
+    }
+
+    pub fn context(line: impl Into<String>, children: Vec<ConfigNode>) -> Self {
+        let line = line.into();
+        let exit = if line.starts_with("address-family") {
+            "exit-address-family"
+        } else {
+            "exit"
+        };
+        ConfigNode {
+            line,
+            children,
+            exit: Some(exit),
+        }
+    }
+
+    pub fn is_context(&self) -> bool {
+        self.exit.is_some()
+    }
+
+    /// Contexts that stand for something that cannot be deleted (a kernel interface, an address
+    /// family of an instance that stays): removing them means negating their children instead.
+    pub fn is_persistent_context(&self, depth: usize) -> bool {
+        (depth == 0 && self.line.starts_with("interface "))
+            || self.line.starts_with("address-family")
+    }
+
+    /// The command that removes this line (`no X`, or `X` for a line that is itself a `no`).
+    pub fn negation(&self) -> String {
+        match self.line.strip_prefix("no ") {
+            Some(rest) => rest.to_string(),
+            None => format!("no {}", self.line),
+        }
+    }
+}
+
+/// Render nodes as vtysh input: contexts closed explicitly so the text works with `vtysh -f`,
+/// indented one space per level like FRR's running-config.
+pub fn to_vtysh_lines(nodes: &[ConfigNode]) -> Vec<String> {
+    let mut out = Vec::new();
+    push_lines(nodes, 0, &mut out);
+    out
+}
+
+fn push_lines(nodes: &[ConfigNode], depth: usize, out: &mut Vec<String>) {
+    let indent = " ".repeat(depth);
+    for node in nodes {
+        out.push(format!("{indent}{}", node.line));
+        if let Some(exit) = node.exit {
+            push_lines(&node.children, depth + 1, out);
+            out.push(format!("{indent}{exit}"));
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Intent: the desired state of every router, and how it becomes FRR and kernel commands.
+//!
+//! The intent is the single source of truth. Scripts and REPL lines edit it; applying it means
+//! diffing it against what is deployed ([`diff`]) and sending the result to a backend. Rendering
+//! a router from scratch is the diff against an empty router, so `frr.conf`, plan transcripts,
+//! what-if and undo all share one code path.
+
+pub mod config_tree;
+pub mod diff;
+pub mod kernel;
+pub mod render;
+pub mod router;
+
+use std::collections::BTreeMap;
+
+pub use router::*;
+
+/// Desired state of the whole lab, keyed by router name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Intent {
+    pub routers: BTreeMap<String, RouterIntent>,
+}
+
+impl Intent {
+    pub fn router_mut(&mut self, name: &str) -> &mut RouterIntent {
+        self.routers
+            .entry(name.to_string())
+            .or_insert_with(|| RouterIntent::new(name))
+    }
+}

@@ -1,0 +1,268 @@
+//! Intent -> FRR configuration tree, in the order FRR's running-config prints it.
+
+use std::net::Ipv4Addr;
+
+use super::config_tree::{to_vtysh_lines, ConfigNode};
+use super::router::*;
+
+/// The whole FRR configuration of a router, as nodes.
+pub fn router_config(r: &RouterIntent) -> Vec<ConfigNode> {
+    let mut nodes = Vec::new();
+    nodes.extend(interfaces(r));
+    if let Some(bgp) = &r.bgp {
+        nodes.push(bgp_default(bgp));
+    }
+    for (name, vrf) in &r.vrfs {
+        if let Some(vb) = &vrf.bgp {
+            nodes.push(bgp_vrf(name, vb));
+        }
+    }
+    for (vrf, ospf) in &r.ospf {
+        nodes.push(ospf_instance(vrf.as_deref(), ospf));
+    }
+    if let Some(ldp) = &r.ldp {
+        nodes.push(ldp_config(ldp));
+    }
+    for route in &r.static_routes {
+        nodes.push(ConfigNode::leaf(static_route_line(route)));
+    }
+    nodes
+}
+
+/// `frr.conf` for the router: header plus the configuration, as FRR would save it.
+pub fn frr_conf(r: &RouterIntent) -> String {
+    let mut out = String::from("frr defaults traditional\n");
+    out.push_str(&format!("hostname {}\n", r.name));
+    out.push_str("no ipv6 forwarding\n");
+    out.push_str("!\n");
+    for line in to_vtysh_lines(&router_config(r)) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push_str("end\n");
+    out
+}
+
+fn interfaces(r: &RouterIntent) -> Vec<ConfigNode> {
+    let mut names: Vec<&String> = r.addresses.keys().chain(r.ospf_interfaces.keys()).collect();
+    names.sort_by(|a, b| interface_order(a).cmp(&interface_order(b)));
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let mut children: Vec<ConfigNode> = r
+                .addresses
+                .get(name)
+                .into_iter()
+                .flatten()
+                .map(|a| ConfigNode::leaf(format!("ip address {a}")))
+                .collect();
+            if let Some(o) = r.ospf_interfaces.get(name) {
+                children.extend(ospf_interface_lines(o));
+            }
+            ConfigNode::context(format!("interface {name}"), children)
+        })
+        .collect()
+}
+
+/// `lo` first, then natural order (`eth2` before `eth10`), matching the article's step order.
+fn interface_order(name: &str) -> (bool, String, u64) {
+    let digits = name.trim_start_matches(|c: char| !c.is_ascii_digit());
+    let stem = &name[..name.len() - digits.len()];
+    (name != "lo", stem.to_string(), digits.parse().unwrap_or(0))
+}
+
+fn ospf_interface_lines(o: &OspfInterface) -> Vec<ConfigNode> {
+    let mut lines = Vec::new();
+    if let Some(cost) = o.cost {
+        lines.push(format!("ip ospf cost {cost}"));
+    }
+    if let Some(dead) = o.dead_interval {
+        lines.push(format!("ip ospf dead-interval {dead}"));
+    }
+    if let Some(hello) = o.hello_interval {
+        lines.push(format!("ip ospf hello-interval {hello}"));
+    }
+    if o.point_to_point {
+        lines.push("ip ospf network point-to-point".to_string());
+    }
+    if o.passive {
+        lines.push("ip ospf passive".to_string());
+    }
+    lines.into_iter().map(ConfigNode::leaf).collect()
+}
+
+fn bgp_default(bgp: &Bgp) -> ConfigNode {
+    let mut children = Vec::new();
+    if let Some(id) = bgp.router_id {
+        children.push(ConfigNode::leaf(format!("bgp router-id {id}")));
+    }
+    if !bgp.ebgp_requires_policy {
+        children.push(ConfigNode::leaf("no bgp ebgp-requires-policy"));
+    }
+    children.extend(neighbor_lines(&bgp.neighbors));
+    let mut unicast: Vec<ConfigNode> = bgp
+        .redistribute
+        .iter()
+        .map(|p| ConfigNode::leaf(format!("redistribute {p}")))
+        .collect();
+    unicast.extend(activations(&bgp.neighbors, |n| n.ipv4_unicast));
+    if !unicast.is_empty() {
+        children.push(ConfigNode::context("address-family ipv4 unicast", unicast));
+    }
+    let vpn = activations(&bgp.neighbors, |n| n.ipv4_vpn);
+    if !vpn.is_empty() {
+        children.push(ConfigNode::context("address-family ipv4 vpn", vpn));
+    }
+    ConfigNode::context(format!("router bgp {}", bgp.asn), children)
+}
+
+fn neighbor_lines(
+    neighbors: &std::collections::BTreeMap<Ipv4Addr, BgpNeighbor>,
+) -> Vec<ConfigNode> {
+    let mut lines = Vec::new();
+    for (ip, n) in neighbors {
+        lines.push(ConfigNode::leaf(format!(
+            "neighbor {ip} remote-as {}",
+            n.remote_as
+        )));
+        if let Some(src) = &n.update_source {
+            lines.push(ConfigNode::leaf(format!(
+                "neighbor {ip} update-source {src}"
+            )));
+        }
+    }
+    lines
+}
+
+/// Per-family neighbor lines. FRR's `traditional` defaults activate IPv4 unicast implicitly;
+/// we write the activation anyway so the intent, not a default, decides.
+fn activations(
+    neighbors: &std::collections::BTreeMap<Ipv4Addr, BgpNeighbor>,
+    in_family: impl Fn(&BgpNeighbor) -> bool,
+) -> Vec<ConfigNode> {
+    let mut lines = Vec::new();
+    for (ip, n) in neighbors.iter().filter(|(_, n)| in_family(n)) {
+        lines.push(ConfigNode::leaf(format!("neighbor {ip} activate")));
+        if n.route_reflector_client {
+            lines.push(ConfigNode::leaf(format!(
+                "neighbor {ip} route-reflector-client"
+            )));
+        }
+        if n.next_hop_self {
+            lines.push(ConfigNode::leaf(format!("neighbor {ip} next-hop-self")));
+        }
+    }
+    lines
+}
+
+fn bgp_vrf(name: &str, vb: &VrfBgp) -> ConfigNode {
+    let mut children = Vec::new();
+    if !vb.neighbors.is_empty() {
+        // PE-CE eBGP: without a policy FRR would accept the session but send and take nothing.
+        children.push(ConfigNode::leaf("no bgp ebgp-requires-policy"));
+    }
+    children.extend(neighbor_lines(&vb.neighbors));
+    let mut af: Vec<ConfigNode> = vb
+        .redistribute
+        .iter()
+        .map(|p| ConfigNode::leaf(format!("redistribute {p}")))
+        .collect();
+    af.extend(activations(&vb.neighbors, |n| n.ipv4_unicast));
+    if vb.label_vpn_export_auto {
+        af.push(ConfigNode::leaf("label vpn export auto"));
+    }
+    if let Some(rd) = &vb.rd {
+        af.push(ConfigNode::leaf(format!("rd vpn export {rd}")));
+    }
+    af.extend(route_targets(&vb.rt_import, &vb.rt_export));
+    if vb.export_vpn {
+        af.push(ConfigNode::leaf("export vpn"));
+    }
+    if vb.import_vpn {
+        af.push(ConfigNode::leaf("import vpn"));
+    }
+    if !af.is_empty() {
+        children.push(ConfigNode::context("address-family ipv4 unicast", af));
+    }
+    ConfigNode::context(format!("router bgp {} vrf {name}", vb.asn), children)
+}
+
+/// `rt vpn both` when import and export agree (the article's form), else one line each.
+fn route_targets(
+    import: &std::collections::BTreeSet<String>,
+    export: &std::collections::BTreeSet<String>,
+) -> Vec<ConfigNode> {
+    let join =
+        |s: &std::collections::BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(" ");
+    if !import.is_empty() && import == export {
+        return vec![ConfigNode::leaf(format!("rt vpn both {}", join(import)))];
+    }
+    let mut lines = Vec::new();
+    if !import.is_empty() {
+        lines.push(ConfigNode::leaf(format!("rt vpn import {}", join(import))));
+    }
+    if !export.is_empty() {
+        lines.push(ConfigNode::leaf(format!("rt vpn export {}", join(export))));
+    }
+    lines
+}
+
+fn ospf_instance(vrf: Option<&str>, o: &Ospf) -> ConfigNode {
+    let mut children = Vec::new();
+    if let Some(id) = o.router_id {
+        children.push(ConfigNode::leaf(format!("ospf router-id {id}")));
+    }
+    for proto in &o.redistribute {
+        children.push(ConfigNode::leaf(format!("redistribute {proto}")));
+    }
+    for (prefix, area) in &o.networks {
+        children.push(ConfigNode::leaf(format!("network {prefix} area {area}")));
+    }
+    if let Some((delay, hold, max)) = o.spf_throttle {
+        children.push(ConfigNode::leaf(format!(
+            "timers throttle spf {delay} {hold} {max}"
+        )));
+    }
+    if o.fast_lsa {
+        children.push(ConfigNode::leaf("timers throttle lsa all 0"));
+        children.push(ConfigNode::leaf("timers lsa min-arrival 0"));
+    }
+    let line = match vrf {
+        Some(v) => format!("router ospf vrf {v}"),
+        None => "router ospf".to_string(),
+    };
+    ConfigNode::context(line, children)
+}
+
+fn ldp_config(ldp: &Ldp) -> ConfigNode {
+    let mut children = Vec::new();
+    if let Some(id) = ldp.router_id {
+        children.push(ConfigNode::leaf(format!("router-id {id}")));
+    }
+    if let Some(h) = ldp.hello_holdtime {
+        children.push(ConfigNode::leaf(format!("discovery hello holdtime {h}")));
+    }
+    if let Some(i) = ldp.hello_interval {
+        children.push(ConfigNode::leaf(format!("discovery hello interval {i}")));
+    }
+    let mut af = Vec::new();
+    if let Some(t) = ldp.transport_address {
+        af.push(ConfigNode::leaf(format!("discovery transport-address {t}")));
+    }
+    for iface in &ldp.interfaces {
+        af.push(ConfigNode::context(
+            format!("interface {iface}"),
+            Vec::new(),
+        ));
+    }
+    children.push(ConfigNode::context("address-family ipv4", af));
+    ConfigNode::context("mpls ldp", children)
+}
+
+pub fn static_route_line(route: &StaticRoute) -> String {
+    match &route.vrf {
+        Some(vrf) => format!("ip route {} {} vrf {vrf}", route.prefix, route.nexthop),
+        None => format!("ip route {} {}", route.prefix, route.nexthop),
+    }
+}

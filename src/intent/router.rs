@@ -1,0 +1,158 @@
+//! Per-router desired state, one struct per protocol. Plain data: ordered maps and sets so that
+//! rendering is deterministic and two intents compare structurally.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+use ipnet::Ipv4Net;
+use serde::Serialize;
+
+/// FRR daemons beyond zebra and staticd, which always run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Daemon {
+    Bgpd,
+    Ospfd,
+    Ldpd,
+}
+
+impl Daemon {
+    pub const ALL: [Daemon; 3] = [Daemon::Bgpd, Daemon::Ospfd, Daemon::Ldpd];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Daemon::Bgpd => "bgpd",
+            Daemon::Ospfd => "ospfd",
+            Daemon::Ldpd => "ldpd",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RouterIntent {
+    pub name: String,
+    /// Interface (including `lo`) -> addresses configured through zebra.
+    pub addresses: BTreeMap<String, BTreeSet<Ipv4Net>>,
+    /// Per-interface OSPF options (`ip ospf ...` under `interface X`).
+    pub ospf_interfaces: BTreeMap<String, OspfInterface>,
+    /// `sysctl -w key=value` inside the container.
+    pub sysctls: BTreeMap<String, String>,
+    /// Linux VRF devices, by name.
+    pub vrfs: BTreeMap<String, Vrf>,
+    /// OSPF instances: `None` key is the default VRF, `Some(vrf)` a PE-CE instance.
+    pub ospf: BTreeMap<Option<String>, Ospf>,
+    pub ldp: Option<Ldp>,
+    pub bgp: Option<Bgp>,
+    pub static_routes: BTreeSet<StaticRoute>,
+    /// Interfaces administratively down (link failure experiments).
+    pub down_interfaces: BTreeSet<String>,
+}
+
+impl RouterIntent {
+    pub fn new(name: &str) -> Self {
+        RouterIntent {
+            name: name.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// The daemons this configuration needs (beyond zebra/staticd).
+    pub fn needed_daemons(&self) -> BTreeSet<Daemon> {
+        let mut d = BTreeSet::new();
+        if !self.ospf.is_empty() {
+            d.insert(Daemon::Ospfd);
+        }
+        if self.ldp.is_some() {
+            d.insert(Daemon::Ldpd);
+        }
+        if self.bgp.is_some() || self.vrfs.values().any(|v| v.bgp.is_some()) {
+            d.insert(Daemon::Bgpd);
+        }
+        d
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OspfInterface {
+    pub point_to_point: bool,
+    pub hello_interval: Option<u32>,
+    pub dead_interval: Option<u32>,
+    pub cost: Option<u32>,
+    pub passive: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Ospf {
+    pub router_id: Option<Ipv4Addr>,
+    /// (prefix, area) pairs of `network P area A`.
+    pub networks: BTreeSet<(Ipv4Net, u32)>,
+    /// Protocols redistributed into OSPF (`bgp`, `connected`, `static`).
+    pub redistribute: BTreeSet<String>,
+    /// `timers throttle spf DELAY HOLD MAX` (milliseconds).
+    pub spf_throttle: Option<(u32, u32, u32)>,
+    /// Fast-lab LSA pacing: `timers throttle lsa all 0` + `timers lsa min-arrival 0`.
+    pub fast_lsa: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Ldp {
+    pub router_id: Option<Ipv4Addr>,
+    pub transport_address: Option<Ipv4Addr>,
+    pub interfaces: BTreeSet<String>,
+    /// `discovery hello holdtime H` / `discovery hello interval I` (seconds).
+    pub hello_holdtime: Option<u32>,
+    pub hello_interval: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Bgp {
+    pub asn: u32,
+    pub router_id: Option<Ipv4Addr>,
+    /// eBGP sessions need a policy unless this is off (FRR 7.4+ default is on).
+    pub ebgp_requires_policy: bool,
+    pub neighbors: BTreeMap<Ipv4Addr, BgpNeighbor>,
+    /// Protocols redistributed into IPv4 unicast (a CE announcing its networks).
+    pub redistribute: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BgpNeighbor {
+    pub remote_as: u32,
+    /// An interface name (`lo`) or an address, as FRR accepts both.
+    pub update_source: Option<String>,
+    pub ipv4_unicast: bool,
+    pub ipv4_vpn: bool,
+    pub route_reflector_client: bool,
+    pub next_hop_self: bool,
+}
+
+/// A Linux VRF device and what lives in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Vrf {
+    pub table: u32,
+    /// Interfaces enslaved to the VRF device.
+    pub members: BTreeSet<String>,
+    /// `router bgp ASN vrf NAME`, present once the VRF takes part in BGP or the VPN.
+    pub bgp: Option<VrfBgp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VrfBgp {
+    pub asn: u32,
+    pub redistribute: BTreeSet<String>,
+    pub label_vpn_export_auto: bool,
+    pub rd: Option<String>,
+    pub rt_import: BTreeSet<String>,
+    pub rt_export: BTreeSet<String>,
+    pub export_vpn: bool,
+    pub import_vpn: bool,
+    /// PE-CE eBGP neighbors inside the VRF.
+    pub neighbors: BTreeMap<Ipv4Addr, BgpNeighbor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct StaticRoute {
+    pub vrf: Option<String>,
+    pub prefix: Ipv4Net,
+    pub nexthop: Ipv4Addr,
+}

@@ -1,0 +1,15 @@
+//! mplsrepl: script, drive and test an MPLS L3VPN lab of FRRouting containers.
+//!
+//! Data flows one way: text -> AST -> lab model -> intent diff -> actions -> backend.
+//! `topology` owns the DSL, `intent` the desired state and its FRR rendering, `script` the Rhai
+//! API, `runtime` the actions and their backends, `check` the observations, `vm` the lab VM.
+
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod intent;
+pub mod runtime;
+pub mod script;
+pub mod topology;
+pub mod ui;
+pub mod vm;

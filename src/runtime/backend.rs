@@ -1,0 +1,62 @@
+//! The backend interface: what the script engine may ask of a lab runtime.
+
+use crate::runtime::action::{Configure, LabSpec};
+
+/// Result of running a command inside a router.
+#[derive(Debug, Clone, Default)]
+pub struct ExecOutput {
+    pub exit_code: i64,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl ExecOutput {
+    pub fn success(&self) -> bool {
+        self.exit_code == 0
+    }
+}
+
+/// A capture running inside a router, to be stopped later.
+#[derive(Debug, Clone)]
+pub struct CaptureHandle {
+    pub router: String,
+    pub interface: String,
+    /// Backend-specific: path of the pcap file inside the container.
+    pub path: String,
+    pub token: String,
+}
+
+/// What `destroy_lab` removed.
+#[derive(Debug, Clone, Default)]
+pub struct DestroyReport {
+    pub containers: Vec<String>,
+    pub networks: Vec<String>,
+}
+
+/// A lab runtime. Docker is the real one; the plan backend performs nothing.
+///
+/// Methods are synchronous: the script engine is synchronous, and a backend that needs async
+/// I/O owns its executor.
+pub trait Backend {
+    /// `true` when nothing is performed (plan/dry-run): observations are then placeholders and
+    /// checks are recorded, not evaluated.
+    fn is_dry_run(&self) -> bool;
+    /// A short description for messages (`docker tcp://127.0.0.1:23750`, `plan`).
+    fn describe(&self) -> String;
+    /// Verify the engine can run an MPLS lab; each problem is returned with its fix.
+    fn preflight(&mut self, spec: &LabSpec) -> anyhow::Result<Vec<String>>;
+    fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()>;
+    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()>;
+    fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput>;
+    fn start_capture(
+        &mut self,
+        lab: &str,
+        router: &str,
+        interface: &str,
+        filter: &str,
+    ) -> anyhow::Result<CaptureHandle>;
+    /// Stop the capture and return the pcap file's bytes.
+    fn stop_capture(&mut self, lab: &str, handle: &CaptureHandle) -> anyhow::Result<Vec<u8>>;
+    /// Remove every object labelled with this lab, and nothing else. Idempotent.
+    fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport>;
+}

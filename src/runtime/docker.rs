@@ -1,0 +1,810 @@
+//! The real backend: Docker through bollard.
+//!
+//! Every object carries the label `mplsrepl.lab=<lab>`, and teardown works from that label
+//! alone, so `down` never touches anything the tool did not create. Interface names are decided
+//! by construction: after start, each endpoint's MAC address (from inspect) is matched to a
+//! kernel link and renamed to the name the topology gives it, whatever order Docker used.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context};
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use bollard::models::{
+    ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HostConfig, Ipam, IpamConfig,
+    NetworkConnectRequest, NetworkCreateRequest, NetworkingConfig,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
+    RemoveContainerOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::future::try_join_all;
+use futures_util::StreamExt;
+use tokio::runtime::Runtime;
+
+use crate::runtime::action::{container_name, Configure, ContainerSpec, LabSpec, NetworkSpec};
+use crate::runtime::backend::*;
+
+pub const LABEL_LAB: &str = "mplsrepl.lab";
+pub const LABEL_ROUTER: &str = "mplsrepl.router";
+const FRR_START_TIMEOUT: Duration = Duration::from_secs(90);
+
+pub struct DockerBackend {
+    docker: Docker,
+    rt: Runtime,
+    host: String,
+    api_version: String,
+}
+
+impl DockerBackend {
+    /// Connect and negotiate the API version (the lab VM's docker.io 20.10 speaks 1.41).
+    pub fn connect(host: &str) -> anyhow::Result<DockerBackend> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        let docker = Docker::connect_with_host(host)
+            .with_context(|| format!("invalid Docker host `{host}`"))?;
+        let docker = docker.with_timeout(Duration::from_secs(600));
+        let (docker, api_version) = rt
+            .block_on(async {
+                let docker =
+                    tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version())
+                        .await
+                        .map_err(|_| anyhow!("no answer from {host} within 10 s"))??;
+                let version = docker.version().await?;
+                anyhow::Ok((docker, version.api_version.unwrap_or_default()))
+            })
+            .with_context(|| format!("Docker engine at {host} (DOCKER_HOST) is unreachable"))?;
+        Ok(DockerBackend {
+            docker,
+            rt,
+            host: host.to_string(),
+            api_version,
+        })
+    }
+
+    /// Problems that stop MPLS labs on this engine, each with its fix; empty when fine.
+    ///
+    /// The kernel modules belong to the engine's host, so they are probed from a container.
+    pub fn mpls_problems(&mut self) -> anyhow::Result<Vec<String>> {
+        let image = crate::vm::IMAGE;
+        if !self.image_present(image)? {
+            return Ok(vec![format!(
+                "image {image} is missing, so MPLS support cannot be probed"
+            )]);
+        }
+        let probe = "test -e /proc/sys/net/mpls/platform_labels && echo MPLS; \
+                     ip link add mplsrepl-probe type vrf table 4242 2>/dev/null && echo VRF; true";
+        let out = self.rt.block_on(run_probe(&self.docker, image, probe))?;
+        let mut problems = Vec::new();
+        if !out.contains("MPLS") {
+            problems.push(
+                "the engine's kernel has no MPLS forwarding: on its host run `modprobe mpls_router mpls_iptunnel` \
+                 (Debian/Ubuntu: install linux-modules-extra-$(uname -r)), or use the lab VM: `mplsrepl vm up`"
+                    .to_string(),
+            );
+        }
+        if !out.contains("VRF") {
+            problems.push("the engine's kernel has no VRF devices: on its host run `modprobe vrf`, or use `mplsrepl vm up`".to_string());
+        }
+        Ok(problems)
+    }
+
+    pub fn image_present(&self, image: &str) -> anyhow::Result<bool> {
+        match self.rt.block_on(self.docker.inspect_image(image)) {
+            Ok(_) => Ok(true),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub fn image_problems(&self, image: &str) -> anyhow::Result<Vec<String>> {
+        if self.image_present(image)? {
+            return Ok(Vec::new());
+        }
+        Ok(vec![image_missing(image, &self.host)])
+    }
+
+    /// Labs on this engine: lab name -> (container, state).
+    pub fn labs(&self) -> anyhow::Result<Vec<(String, Vec<(String, String)>)>> {
+        let filters: HashMap<&str, Vec<&str>> = [("label", vec![LABEL_LAB])].into();
+        let opts = ListContainersOptionsBuilder::new()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self.rt.block_on(self.docker.list_containers(Some(opts)))?;
+        let mut labs: std::collections::BTreeMap<String, Vec<(String, String)>> =
+            Default::default();
+        for c in list {
+            let lab = c
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(LABEL_LAB))
+                .cloned()
+                .unwrap_or_default();
+            let name = c
+                .names
+                .as_ref()
+                .and_then(|n| n.first())
+                .map(|n| n.trim_start_matches('/').to_string());
+            labs.entry(lab)
+                .or_default()
+                .push((name.unwrap_or_default(), c.status.unwrap_or_default()));
+        }
+        Ok(labs.into_iter().collect())
+    }
+
+    fn exec_bytes(
+        &self,
+        container: &str,
+        argv: &[String],
+    ) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
+        self.rt.block_on(exec(&self.docker, container, argv))
+    }
+}
+
+fn image_missing(image: &str, host: &str) -> String {
+    if image == crate::vm::IMAGE {
+        format!("image {image} is not on the engine at {host}: `mplsrepl vm up` builds and imports it into the lab VM")
+    } else {
+        format!("image {image} is not on the engine at {host}: pull or load it there first (e.g. `docker pull {image}`)")
+    }
+}
+
+fn labels(lab: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut l: HashMap<String, String> = [(LABEL_LAB.to_string(), lab.to_string())].into();
+    for (k, v) in extra {
+        l.insert(k.to_string(), v.to_string());
+    }
+    l
+}
+
+/// Run a command in a container and collect its exit code and output.
+async fn exec(
+    docker: &Docker,
+    container: &str,
+    argv: &[String],
+) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
+    let created = docker
+        .create_exec(
+            container,
+            CreateExecOptions {
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                cmd: Some(argv.to_vec()),
+                ..Default::default()
+            },
+        )
+        .await
+        .with_context(|| format!("exec in {container}"))?;
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    if let StartExecResults::Attached { mut output, .. } = docker
+        .start_exec(&created.id, None::<StartExecOptions>)
+        .await?
+    {
+        while let Some(chunk) = output.next().await {
+            match chunk? {
+                bollard::container::LogOutput::StdOut { message } => {
+                    stdout.extend_from_slice(&message)
+                }
+                bollard::container::LogOutput::StdErr { message } => {
+                    stderr.extend_from_slice(&message)
+                }
+                _ => {}
+            }
+        }
+    }
+    // The stream ends when the process exits; inspect may lag by a moment.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let info = docker.inspect_exec(&created.id).await?;
+        if info.running != Some(true) {
+            return Ok((info.exit_code.unwrap_or(-1), stdout, stderr));
+        }
+        if Instant::now() > deadline {
+            bail!("exec in {container} did not finish: {}", argv.join(" "));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn exec_ok(docker: &Docker, container: &str, argv: &[&str]) -> anyhow::Result<String> {
+    let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+    let (code, out, err) = exec(docker, container, &argv).await?;
+    if code != 0 {
+        bail!(
+            "{container}: `{}` failed (exit {code}): {}",
+            argv.join(" "),
+            String::from_utf8_lossy(&err).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// A throwaway privileged container without network, for kernel probes.
+async fn run_probe(docker: &Docker, image: &str, script: &str) -> anyhow::Result<String> {
+    let name = format!("mplsrepl-probe-{}", std::process::id());
+    let body = ContainerCreateBody {
+        image: Some(image.to_string()),
+        entrypoint: Some(vec!["sh".into(), "-c".into(), script.to_string()]),
+        cmd: Some(vec![]),
+        labels: Some([("mplsrepl.probe".to_string(), "1".to_string())].into()),
+        host_config: Some(HostConfig {
+            privileged: Some(true),
+            network_mode: Some("none".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let opts = CreateContainerOptionsBuilder::new().name(&name).build();
+    docker.create_container(Some(opts), body).await?;
+    let result = async {
+        docker.start_container(&name, None).await?;
+        let mut wait = docker.wait_container(&name, None);
+        while let Some(r) = wait.next().await {
+            // A non-zero exit is reported as an error by bollard; the output still tells.
+            if r.is_err() {
+                break;
+            }
+        }
+        let mut logs = docker.logs(
+            &name,
+            Some(
+                bollard::query_parameters::LogsOptionsBuilder::new()
+                    .stdout(true)
+                    .stderr(true)
+                    .build(),
+            ),
+        );
+        let mut text = String::new();
+        while let Some(chunk) = logs.next().await {
+            text.push_str(&chunk?.to_string());
+        }
+        anyhow::Ok(text)
+    }
+    .await;
+    let rm = RemoveContainerOptionsBuilder::new().force(true).build();
+    let _ = docker.remove_container(&name, Some(rm)).await;
+    result
+}
+
+async fn create_network(docker: &Docker, lab: &str, n: &NetworkSpec) -> anyhow::Result<()> {
+    let options: HashMap<String, String> = [
+        // The bridge must not hold the gateway address: the lab owns every address.
+        (
+            "com.docker.network.bridge.inhibit_ipv4".to_string(),
+            "true".to_string(),
+        ),
+        (
+            "com.docker.network.bridge.enable_ip_masquerade".to_string(),
+            "false".to_string(),
+        ),
+    ]
+    .into();
+    let req = NetworkCreateRequest {
+        name: n.name.clone(),
+        driver: Some("bridge".into()),
+        ipam: Some(Ipam {
+            driver: Some("default".into()),
+            config: Some(vec![IpamConfig {
+                subnet: Some(n.subnet.to_string()),
+                gateway: Some(n.gateway.to_string()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        options: Some(options),
+        labels: Some(labels(lab, &[("mplsrepl.segment", &n.segment)])),
+        ..Default::default()
+    };
+    docker
+        .create_network(req)
+        .await
+        .with_context(|| format!("creating network {} ({})", n.name, n.subnet))?;
+    Ok(())
+}
+
+fn endpoint(address: std::net::Ipv4Addr) -> EndpointSettings {
+    EndpointSettings {
+        ipam_config: Some(EndpointIpamConfig {
+            ipv4_address: Some(address.to_string()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Create, wire and start one router's container, then hand its interfaces to the lab.
+async fn create_container(
+    docker: &Docker,
+    lab: &str,
+    c: &ContainerSpec,
+    progress: &(dyn Fn(&str) + Sync),
+) -> anyhow::Result<()> {
+    let first = c.interfaces.first();
+    let networking = first.map(|i| NetworkingConfig {
+        endpoints_config: Some([(i.network.clone(), endpoint(i.address))].into()),
+    });
+    let body = ContainerCreateBody {
+        image: Some(c.image.clone()),
+        hostname: Some(c.router.clone()),
+        // Keep the container alive without starting FRR: its daemons file is written first.
+        entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
+        cmd: Some(vec![]),
+        labels: Some(labels(lab, &[(LABEL_ROUTER, &c.router)])),
+        host_config: Some(HostConfig {
+            privileged: Some(true),
+            network_mode: Some(first.map_or("none".to_string(), |i| i.network.clone())),
+            ..Default::default()
+        }),
+        networking_config: networking,
+        ..Default::default()
+    };
+    let opts = CreateContainerOptionsBuilder::new().name(&c.name).build();
+    docker
+        .create_container(Some(opts), body)
+        .await
+        .with_context(|| format!("creating container {} from image {}", c.name, c.image))?;
+    // API < 1.44 takes one network at create time; the others are connected before start.
+    for i in c.interfaces.iter().skip(1) {
+        let req = NetworkConnectRequest {
+            container: c.name.clone(),
+            endpoint_config: Some(endpoint(i.address)),
+        };
+        docker
+            .connect_network(&i.network, req)
+            .await
+            .with_context(|| format!("connecting {} to {}", c.name, i.network))?;
+    }
+    docker
+        .start_container(&c.name, None)
+        .await
+        .with_context(|| format!("starting {}", c.name))?;
+    name_interfaces(docker, c).await?;
+    write_frr_files(docker, c).await?;
+    start_frr(docker, c).await?;
+    progress(&format!("{}: interfaces named, FRR started", c.router));
+    Ok(())
+}
+
+/// Rename each endpoint's link to its topology name (matched by MAC), and remove what Docker
+/// configured on it: addresses belong to zebra, and there is no default route.
+async fn name_interfaces(docker: &Docker, c: &ContainerSpec) -> anyhow::Result<()> {
+    let info = docker.inspect_container(&c.name, None).await?;
+    let networks = info
+        .network_settings
+        .and_then(|n| n.networks)
+        .unwrap_or_default();
+    let mut script = String::from("set -e\nip link set lo up\n");
+    let mut renames = Vec::new();
+    for (n, i) in c.interfaces.iter().enumerate() {
+        let mac = networks
+            .get(&i.network)
+            .and_then(|e| e.mac_address.clone())
+            .filter(|m| !m.is_empty())
+            .ok_or_else(|| anyhow!("{}: Docker reports no MAC address on {}", c.name, i.network))?;
+        // Two passes through temporary names, so wanted names never collide with Docker's.
+        script.push_str(&format!(
+            "dev=$(for d in /sys/class/net/*; do [ \"$(cat $d/address)\" = \"{mac}\" ] && basename $d; done)\n\
+             [ -n \"$dev\" ] || {{ echo 'no link with MAC {mac}' >&2; exit 1; }}\n\
+             ip link set dev \"$dev\" down\nip link set dev \"$dev\" name mrtmp{n}\n"
+        ));
+        renames.push(format!(
+            "ip link set dev mrtmp{n} name {}\nip addr flush dev {}\nip link set dev {} up\n",
+            i.name, i.name, i.name
+        ));
+    }
+    for r in renames {
+        script.push_str(&r);
+    }
+    script.push_str("ip route flush table main proto kernel 2>/dev/null || true\nip route del default 2>/dev/null || true\n");
+    exec_ok(docker, &c.name, &["sh", "-c", &script]).await?;
+    Ok(())
+}
+
+/// `/etc/frr/daemons`, `vtysh.conf` and a minimal `frr.conf`, written before FRR starts.
+async fn write_frr_files(docker: &Docker, c: &ContainerSpec) -> anyhow::Result<()> {
+    let mut daemons = String::from("zebra=yes\nstaticd=yes\n");
+    for d in crate::intent::Daemon::ALL {
+        let on = if c.daemons.contains(&d) { "yes" } else { "no" };
+        daemons.push_str(&format!("{}={on}\n", d.as_str()));
+    }
+    daemons.push_str(
+        "vtysh_enable=yes\nzebra_options=\"  -A 127.0.0.1 -s 90000000\"\nstaticd_options=\"-A 127.0.0.1\"\n\
+         bgpd_options=\"   -A 127.0.0.1\"\nospfd_options=\"  -A 127.0.0.1\"\nldpd_options=\"   -A 127.0.0.1\"\n",
+    );
+    let frr_conf = format!(
+        "frr defaults traditional\nhostname {}\nno ipv6 forwarding\n!\n",
+        c.router
+    );
+    let files = [
+        ("daemons", daemons),
+        (
+            "vtysh.conf",
+            "service integrated-vtysh-config\n".to_string(),
+        ),
+        ("frr.conf", frr_conf),
+    ];
+    let tar = tar_of(&files)?;
+    let opts = bollard::query_parameters::UploadToContainerOptionsBuilder::new()
+        .path("/etc/frr")
+        .build();
+    docker
+        .upload_to_container(&c.name, Some(opts), bollard::body_full(tar.into()))
+        .await
+        .with_context(|| format!("writing /etc/frr in {}", c.name))?;
+    exec_ok(docker, &c.name, &["sh", "-c", "chown -R frr:frr /etc/frr 2>/dev/null; mkdir -p /var/log/frr /var/run/frr && chown frr:frr /var/log/frr /var/run/frr 2>/dev/null; true"]).await?;
+    Ok(())
+}
+
+fn tar_of(files: &[(&str, String)]) -> anyhow::Result<Vec<u8>> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, text) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(text.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder.append_data(&mut header, name, text.as_bytes())?;
+    }
+    Ok(builder.into_inner()?)
+}
+
+/// Start FRR the way the image expects: the official images' `docker-start` (watchfrr in the
+/// foreground, so detached), else `frrinit.sh start` (Debian's package), then wait for vtysh.
+async fn start_frr(docker: &Docker, c: &ContainerSpec) -> anyhow::Result<()> {
+    let script = "if [ -x /usr/lib/frr/docker-start ]; then \
+                    nohup /usr/lib/frr/docker-start >/var/log/frr/start.log 2>&1 & \
+                  else /usr/lib/frr/frrinit.sh start >/var/log/frr/start.log 2>&1; fi";
+    exec_ok(docker, &c.name, &["sh", "-c", script]).await?;
+    let deadline = Instant::now() + FRR_START_TIMEOUT;
+    loop {
+        let argv = vec![
+            "vtysh".to_string(),
+            "-c".to_string(),
+            "show daemons".to_string(),
+        ];
+        let (code, out, _) = exec(docker, &c.name, &argv).await?;
+        let running = String::from_utf8_lossy(&out).to_string();
+        if code == 0 && c.daemons.iter().all(|d| running.contains(d.as_str())) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            let log = exec_ok(
+                docker,
+                &c.name,
+                &["sh", "-c", "tail -n 20 /var/log/frr/start.log"],
+            )
+            .await
+            .unwrap_or_default();
+            bail!(
+                "{}: FRR did not start within {} s; start log:\n{log}",
+                c.name,
+                FRR_START_TIMEOUT.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+impl Backend for DockerBackend {
+    fn is_dry_run(&self) -> bool {
+        false
+    }
+
+    fn describe(&self) -> String {
+        format!("docker {} (API {})", self.host, self.api_version)
+    }
+
+    fn preflight(&mut self, spec: &LabSpec) -> anyhow::Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut images: Vec<&str> = spec.containers.iter().map(|c| c.image.as_str()).collect();
+        images.sort();
+        images.dedup();
+        for image in images {
+            problems.extend(self.image_problems(image)?);
+        }
+        if !problems.is_empty() {
+            return Ok(problems);
+        }
+        problems.extend(self.mpls_problems()?);
+        let existing = self.labs()?;
+        if existing.iter().any(|(lab, _)| *lab == spec.lab) {
+            problems.push(format!(
+                "lab {} already exists on this engine: `mplsrepl down {}` first",
+                spec.lab, spec.lab
+            ));
+        }
+        Ok(problems)
+    }
+
+    fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
+        let docker = &self.docker;
+        let started = Instant::now();
+        self.rt.block_on(try_join_all(
+            spec.networks
+                .iter()
+                .map(|n| create_network(docker, &spec.lab, n)),
+        ))?;
+        progress(&format!(
+            "{} networks created in {:.1} s",
+            spec.networks.len(),
+            started.elapsed().as_secs_f64()
+        ));
+        // Progress is reported from the async tasks, which need a Sync callback.
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let say = move |msg: &str| {
+            let _ = tx.send(msg.to_string());
+        };
+        let say = std::sync::Mutex::new(say);
+        let say_sync = |msg: &str| (say.lock().expect("progress lock"))(msg);
+        let result = self.rt.block_on(try_join_all(
+            spec.containers
+                .iter()
+                .map(|c| create_container(docker, &spec.lab, c, &say_sync)),
+        ));
+        for msg in rx.try_iter() {
+            progress(&msg);
+        }
+        result?;
+        progress(&format!(
+            "{} containers up with FRR in {:.1} s",
+            spec.containers.len(),
+            started.elapsed().as_secs_f64()
+        ));
+        Ok(())
+    }
+
+    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()> {
+        let container = container_name(lab, &step.router);
+        let run_kernel = |cmds: &[Vec<String>]| -> anyhow::Result<()> {
+            for argv in cmds {
+                let (code, _, err) = self.exec_bytes(&container, argv)?;
+                if code != 0 {
+                    bail!(
+                        "{}: `{}` failed: {}",
+                        step.router,
+                        argv.join(" "),
+                        String::from_utf8_lossy(&err).trim()
+                    );
+                }
+            }
+            Ok(())
+        };
+        run_kernel(&step.change.kernel_before)?;
+        if !step.change.vtysh.is_empty() {
+            self.apply_vtysh(&container, &step.router, &step.change.vtysh)?;
+        }
+        run_kernel(&step.change.kernel_after)?;
+        Ok(())
+    }
+
+    fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
+        let (exit_code, out, err) = self.exec_bytes(&container_name(lab, router), argv)?;
+        Ok(ExecOutput {
+            exit_code,
+            stdout: String::from_utf8_lossy(&out).into_owned(),
+            stderr: String::from_utf8_lossy(&err).into_owned(),
+        })
+    }
+
+    fn start_capture(
+        &mut self,
+        lab: &str,
+        router: &str,
+        interface: &str,
+        filter: &str,
+    ) -> anyhow::Result<CaptureHandle> {
+        let container = container_name(lab, router);
+        let token = format!(
+            "{}-{}",
+            std::process::id(),
+            Instant::now().elapsed().as_nanos() ^ rand_token()
+        );
+        let path = format!("/tmp/mplsrepl-{token}.pcap");
+        // `exec` replaces the shell, so the pid written is tcpdump's own.
+        let script = format!(
+            "echo $$ > /tmp/mplsrepl-{token}.pid; exec tcpdump -i {interface} -U -n -w {path} {filter} 2> /tmp/mplsrepl-{token}.log"
+        );
+        self.rt.block_on(async {
+            let created = self
+                .docker
+                .create_exec(
+                    &container,
+                    CreateExecOptions {
+                        cmd: Some(vec!["sh".to_string(), "-c".to_string(), script]),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            self.docker
+                .start_exec(
+                    &created.id,
+                    Some(StartExecOptions {
+                        detach: true,
+                        ..Default::default()
+                    }),
+                )
+                .await?;
+            anyhow::Ok(())
+        })?;
+        // Packets sent before tcpdump listens would be missed: wait for its banner.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let log = self.exec(
+                lab,
+                router,
+                &["cat".into(), format!("/tmp/mplsrepl-{token}.log")],
+            )?;
+            if log.stdout.contains("listening on") {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "{router}: tcpdump on {interface} did not start: {}",
+                    log.stdout.trim()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(CaptureHandle {
+            router: router.into(),
+            interface: interface.into(),
+            path,
+            token,
+        })
+    }
+
+    fn stop_capture(&mut self, lab: &str, handle: &CaptureHandle) -> anyhow::Result<Vec<u8>> {
+        let container = container_name(lab, &handle.router);
+        // Let the last replies arrive, then stop tcpdump cleanly so the file is complete.
+        std::thread::sleep(Duration::from_millis(500));
+        let t = &handle.token;
+        let stop = format!(
+            "pid=$(cat /tmp/mplsrepl-{t}.pid); kill -INT $pid; for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done"
+        );
+        self.exec_bytes(&container, &["sh".into(), "-c".into(), stop])?;
+        let (code, bytes, err) =
+            self.exec_bytes(&container, &["cat".into(), handle.path.clone()])?;
+        if code != 0 {
+            bail!(
+                "{}: cannot read capture {}: {}",
+                handle.router,
+                handle.path,
+                String::from_utf8_lossy(&err)
+            );
+        }
+        let _ = self.exec_bytes(
+            &container,
+            &[
+                "sh".into(),
+                "-c".into(),
+                format!("rm -f /tmp/mplsrepl-{t}.*"),
+            ],
+        );
+        Ok(bytes)
+    }
+
+    fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {
+        let label = format!("{LABEL_LAB}={lab}");
+        let filters: HashMap<&str, Vec<&str>> = [("label", vec![label.as_str()])].into();
+        let docker = &self.docker;
+        self.rt.block_on(async {
+            let opts = ListContainersOptionsBuilder::new()
+                .all(true)
+                .filters(&filters)
+                .build();
+            let containers = docker.list_containers(Some(opts)).await?;
+            let names: Vec<String> = containers
+                .iter()
+                .filter_map(|c| {
+                    c.names
+                        .as_ref()?
+                        .first()
+                        .map(|n| n.trim_start_matches('/').to_string())
+                })
+                .collect();
+            try_join_all(names.iter().map(|n| async move {
+                let rm = RemoveContainerOptionsBuilder::new()
+                    .force(true)
+                    .v(true)
+                    .build();
+                match docker.remove_container(n, Some(rm)).await {
+                    Ok(())
+                    | Err(bollard::errors::Error::DockerResponseServerError {
+                        status_code: 404,
+                        ..
+                    }) => Ok(()),
+                    Err(e) => Err(anyhow::Error::new(e).context(format!("removing container {n}"))),
+                }
+            }))
+            .await?;
+            let nopts = ListNetworksOptionsBuilder::new().filters(&filters).build();
+            let networks = docker.list_networks(Some(nopts)).await?;
+            let net_names: Vec<String> = networks.into_iter().filter_map(|n| n.name).collect();
+            for n in &net_names {
+                match docker.remove_network(n).await {
+                    Ok(())
+                    | Err(bollard::errors::Error::DockerResponseServerError {
+                        status_code: 404,
+                        ..
+                    }) => {}
+                    Err(e) => {
+                        return Err(anyhow::Error::new(e).context(format!("removing network {n}")))
+                    }
+                }
+            }
+            anyhow::Ok(DestroyReport {
+                containers: names,
+                networks: net_names,
+            })
+        })
+    }
+}
+
+fn rand_token() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+impl DockerBackend {
+    /// Apply configuration lines in one `vtysh -f`, reporting FRR's complaint with its line.
+    fn apply_vtysh(&self, container: &str, router: &str, lines: &[String]) -> anyhow::Result<()> {
+        let mut text = lines.join("\n");
+        text.push('\n');
+        let tar = tar_of(&[("mplsrepl-apply.conf", text)])?;
+        let opts = bollard::query_parameters::UploadToContainerOptionsBuilder::new()
+            .path("/tmp")
+            .build();
+        self.rt
+            .block_on(self.docker.upload_to_container(
+                container,
+                Some(opts),
+                bollard::body_full(tar.into()),
+            ))
+            .with_context(|| format!("uploading configuration to {container}"))?;
+        let argv: Vec<String> = ["vtysh", "-f", "/tmp/mplsrepl-apply.conf"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (code, out, err) = self.exec_bytes(container, &argv)?;
+        let complaint = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&err)
+        );
+        let rejected = complaint
+            .lines()
+            .any(|l| l.contains("% ") || l.to_lowercase().contains("error"));
+        if code != 0 || rejected {
+            bail!(
+                "{router}: FRR rejected the configuration:\n{}",
+                frr_complaint(&complaint, lines)
+            );
+        }
+        Ok(())
+    }
+}
+
+/// FRR says `line N: % Unknown command[...]: TEXT`; show the line we sent beside its message.
+fn frr_complaint(output: &str, lines: &[String]) -> String {
+    let mut out = Vec::new();
+    for l in output.lines().filter(|l| !l.trim().is_empty()) {
+        let sent = l
+            .strip_prefix("line ")
+            .and_then(|rest| rest.split(':').next())
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .and_then(|n| lines.get(n.saturating_sub(1)));
+        match sent {
+            Some(s) => out.push(format!("  {}\n    -> {}", s.trim(), l.trim())),
+            None => out.push(format!("  {}", l.trim())),
+        }
+    }
+    out.join("\n")
+}

@@ -1,0 +1,201 @@
+//! `capture(router, iface, filter, || action)`: a packet capture around an action, saved as pcap
+//! and parsed so scripts can assert label stacks.
+
+use std::net::Ipv4Addr;
+
+use rhai::{Array, Dynamic, Engine, FnPtr, NativeCallContext};
+
+use super::api::{err, parse_ip, RhaiResult, Shared};
+use crate::check::capture::{parse_pcap, Capture};
+
+#[derive(Debug, Clone)]
+pub struct CaptureRef {
+    pub router: String,
+    pub interface: String,
+    /// `None` in a dry run: nothing was captured, assertions are only printed.
+    pub capture: Option<std::rc::Rc<Capture>>,
+    pub file: String,
+}
+
+impl CaptureRef {
+    fn echo_requests(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Vec<&crate::check::capture::Packet> {
+        self.capture
+            .as_ref()
+            .map(|c| c.echo_requests(src, dst))
+            .unwrap_or_default()
+    }
+}
+
+pub fn register(engine: &mut Engine, shared: &Shared) {
+    engine.register_type_with_name::<CaptureRef>("Capture");
+    engine.register_get("file", |c: &mut CaptureRef| c.file.clone());
+    let s = shared.clone();
+    engine.register_fn(
+        "capture",
+        move |ctx: NativeCallContext,
+              router: &str,
+              iface: &str,
+              filter: &str,
+              f: FnPtr|
+              -> RhaiResult<CaptureRef> { capture(&s, &ctx, router, iface, filter, &f) },
+    );
+    engine.register_fn("packets", |c: &mut CaptureRef| -> RhaiResult<Array> {
+        let Some(cap) = &c.capture else {
+            return Ok(Array::new());
+        };
+        cap.packets
+            .iter()
+            .map(|p| rhai::serde::to_dynamic(p))
+            .collect()
+    });
+    engine.register_fn("len", |c: &mut CaptureRef| -> i64 {
+        c.capture.as_ref().map_or(0, |cap| cap.packets.len() as i64)
+    });
+    engine.register_fn("to_string", |c: &mut CaptureRef| -> String { describe(c) });
+    let s = shared.clone();
+    engine.register_fn("print", move |c: &mut CaptureRef| {
+        let sess = s.borrow();
+        for line in describe(c).lines() {
+            sess.report.info(line);
+        }
+    });
+    // Every echo request from SRC to DST carries exactly DEPTH labels (and there is at least one).
+    let s = shared.clone();
+    engine.register_fn(
+        "expect_labels",
+        move |c: &mut CaptureRef, src: &str, dst: &str, depth: i64| -> RhaiResult<CaptureRef> {
+            expect_labels(&s, c, src, dst, depth)?;
+            Ok(c.clone())
+        },
+    );
+}
+
+fn describe(c: &CaptureRef) -> String {
+    match &c.capture {
+        None => format!("capture on {} {} (planned)", c.router, c.interface),
+        Some(cap) => {
+            let mut out = format!(
+                "capture on {} {}: {} packets, {}\n",
+                c.router,
+                c.interface,
+                cap.packets.len(),
+                c.file
+            );
+            for p in &cap.packets {
+                out.push_str(&format!("  {p}\n"));
+            }
+            out
+        }
+    }
+}
+
+fn capture(
+    s: &Shared,
+    ctx: &NativeCallContext,
+    router: &str,
+    iface: &str,
+    filter: &str,
+    f: &FnPtr,
+) -> RhaiResult<CaptureRef> {
+    s.borrow().require_interface(router, iface).map_err(err)?;
+    super::checks::settle(s)?;
+    s.borrow()
+        .report
+        .check(&format!("capture on {router} {iface} ({filter})"));
+    let lab = s.borrow().lab_name().map_err(err)?;
+    let handle = {
+        let mut sess = s.borrow_mut();
+        sess.backend
+            .start_capture(&lab, router, iface, filter)
+            .map_err(err)?
+    };
+    // The capture must stop even when the action fails, or tcpdump would outlive the check.
+    let action: RhaiResult<Dynamic> = f.call_within_context(ctx, ());
+    let bytes = {
+        let mut sess = s.borrow_mut();
+        sess.backend.stop_capture(&lab, &handle).map_err(err)?
+    };
+    action.map(drop)?;
+    if s.borrow().dry_run() {
+        return Ok(CaptureRef {
+            router: router.into(),
+            interface: iface.into(),
+            capture: None,
+            file: String::new(),
+        });
+    }
+    let cap = parse_pcap(&bytes).map_err(|e| err(format!("capture on {router} {iface}: {e}")))?;
+    let file = save(s, &lab, router, iface, &bytes)?;
+    let c = CaptureRef {
+        router: router.into(),
+        interface: iface.into(),
+        capture: Some(std::rc::Rc::new(cap)),
+        file,
+    };
+    let sess = s.borrow();
+    for line in describe(&c).lines() {
+        sess.report.info(line);
+    }
+    Ok(c)
+}
+
+/// Keep the pcap so it can be opened in Wireshark: `<capture_dir>/<lab>-<router>-<iface>-N.pcap`.
+fn save(s: &Shared, lab: &str, router: &str, iface: &str, bytes: &[u8]) -> RhaiResult<String> {
+    let dir = s.borrow().opts.capture_dir.clone();
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| err(format!("cannot create {}: {e}", dir.display())))?;
+    let mut n = 1;
+    let path = loop {
+        let p = dir.join(format!("{lab}-{router}-{iface}-{n}.pcap"));
+        if !p.exists() {
+            break p;
+        }
+        n += 1;
+    };
+    std::fs::write(&path, bytes)
+        .map_err(|e| err(format!("cannot write {}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}
+
+fn expect_labels(s: &Shared, c: &CaptureRef, src: &str, dst: &str, depth: i64) -> RhaiResult<()> {
+    let (src_ip, dst_ip) = (parse_ip(src)?, parse_ip(dst)?);
+    let what = format!(
+        "{} {}: echo requests {src} > {dst} carry {depth} MPLS label(s)",
+        c.router, c.interface
+    );
+    s.borrow().report.check(&what);
+    if c.capture.is_none() {
+        return Ok(());
+    }
+    let requests = c.echo_requests(src_ip, dst_ip);
+    let wrong: Vec<String> = requests
+        .iter()
+        .filter(|p| p.label_depth() as i64 != depth)
+        .map(|p| p.to_string())
+        .collect();
+    if requests.is_empty() || !wrong.is_empty() {
+        s.borrow().report.fail(&what);
+        let seen = if requests.is_empty() {
+            "no echo request was captured".to_string()
+        } else {
+            format!("these differ:\n  {}", wrong.join("\n  "))
+        };
+        return Err(err(format!(
+            "check failed on {}: {what}; {seen} (pcap: {})",
+            c.router, c.file
+        )));
+    }
+    let mut sess = s.borrow_mut();
+    sess.checks_passed += 1;
+    let stack = requests[0]
+        .labels
+        .iter()
+        .map(|l| l.label.to_string())
+        .collect::<Vec<_>>()
+        .join("/");
+    sess.report.pass(&format!(
+        "{what} ({} packets, labels [{stack}])",
+        requests.len()
+    ));
+    Ok(())
+}

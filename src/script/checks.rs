@@ -1,0 +1,443 @@
+//! The observing half of the Rhai API: lab lifecycle, steps, and checks against the live lab.
+//!
+//! In a dry run (plan) every check is printed and counted as planned, never as passed: nothing
+//! was observed.
+
+use std::time::{Duration, Instant};
+
+use rhai::{Dynamic, Engine, FnPtr, NativeCallContext};
+
+use super::api::{err, parse_ip, RhaiResult, Shared};
+use super::session::Profile;
+use crate::check::json_subset::json_subset_diff;
+
+pub fn register(engine: &mut Engine, shared: &Shared) {
+    register_lifecycle(engine, shared);
+    register_observations(engine, shared);
+    register_waits(engine, shared);
+    super::capture_ref::register(engine, shared);
+}
+
+fn register_lifecycle(engine: &mut Engine, shared: &Shared) {
+    let s = shared.clone();
+    engine.register_fn("topology", move |path: &str| -> RhaiResult<()> {
+        s.borrow_mut().load_topology(path).map_err(err)
+    });
+    let s = shared.clone();
+    engine.register_fn("lab_name", move || -> RhaiResult<String> {
+        s.borrow().lab_name().map_err(err)
+    });
+    let s = shared.clone();
+    engine.register_fn("up", move || -> RhaiResult<()> {
+        s.borrow_mut().up().map_err(err)
+    });
+    let s = shared.clone();
+    engine.register_fn("down", move || -> RhaiResult<()> {
+        s.borrow_mut().down().map_err(err)
+    });
+    let s = shared.clone();
+    engine.register_fn("apply", move || -> RhaiResult<()> {
+        s.borrow_mut().apply().map_err(err)
+    });
+    let s = shared.clone();
+    engine.register_fn("step", move |title: &str| -> RhaiResult<()> {
+        s.borrow_mut().step(title).map_err(err)
+    });
+    let s = shared.clone();
+    engine.register_fn("profile", move || -> String {
+        s.borrow().opts.profile.as_str().to_string()
+    });
+    let s = shared.clone();
+    engine.register_fn("set_profile", move |p: &str| -> RhaiResult<()> {
+        let profile = Profile::parse(p)
+            .ok_or_else(|| err(format!("unknown profile `{p}`: expected article or fast")))?;
+        s.borrow_mut().opts.profile = profile;
+        Ok(())
+    });
+    let s = shared.clone();
+    engine.register_fn("dry_run", move || -> bool { s.borrow().dry_run() });
+    let s = shared.clone();
+    engine.register_fn("explain", move |text: &str| s.borrow().report.prose(text));
+    let s = shared.clone();
+    engine.register_fn("note", move |text: &str| s.borrow().report.info(text));
+    engine.register_fn("fail", |msg: &str| -> RhaiResult<()> { Err(err(msg)) });
+    let s = shared.clone();
+    engine.register_fn("sleep", move |secs: f64| {
+        if !s.borrow().dry_run() {
+            std::thread::sleep(Duration::from_secs_f64(secs.max(0.0)));
+        }
+    });
+    let s = shared.clone();
+    engine.register_fn("sleep", move |secs: i64| {
+        if !s.borrow().dry_run() {
+            std::thread::sleep(Duration::from_secs(secs.max(0) as u64));
+        }
+    });
+}
+
+/// Apply pending configuration, so a check observes (and the transcript shows) what the
+/// script configured above it.
+pub fn settle(s: &Shared) -> RhaiResult<()> {
+    s.borrow_mut().apply().map_err(err)
+}
+
+/// `ping` with the counts parsed from iputils or busybox output.
+#[derive(Debug, Default)]
+struct PingResult {
+    transmitted: u32,
+    received: u32,
+    ttl: Option<u32>,
+}
+
+fn parse_ping(stdout: &str) -> PingResult {
+    let mut r = PingResult::default();
+    for line in stdout.lines() {
+        if let Some(idx) = line.find(" packets transmitted, ") {
+            r.transmitted = line[..idx].trim().parse().unwrap_or(0);
+            let rest = &line[idx + " packets transmitted, ".len()..];
+            r.received = rest
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+        }
+        if r.ttl.is_none() {
+            if let Some(idx) = line.find("ttl=") {
+                r.ttl = line[idx + 4..]
+                    .split_whitespace()
+                    .next()
+                    .and_then(|n| n.parse().ok());
+            }
+        }
+    }
+    r
+}
+
+fn ping_argv(dst: &str, src: Option<&str>, count: u32) -> Vec<String> {
+    let mut argv: Vec<String> = [
+        "ping",
+        "-n",
+        "-c",
+        &count.to_string(),
+        "-i",
+        "0.2",
+        "-W",
+        "1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if let Some(src) = src {
+        argv.extend(["-I".to_string(), src.to_string()]);
+    }
+    argv.push(dst.to_string());
+    argv
+}
+
+fn describe_ping(from: &str, dst: &str, src: Option<&str>) -> String {
+    match src {
+        Some(src) => format!("{from}: ping -I {src} {dst}"),
+        None => format!("{from}: ping {dst}"),
+    }
+}
+
+fn do_ping(
+    s: &Shared,
+    from: &str,
+    dst: &str,
+    src: Option<&str>,
+    count: u32,
+) -> RhaiResult<PingResult> {
+    parse_ip(dst)?;
+    if let Some(src) = src {
+        parse_ip(src)?;
+    }
+    let out = s
+        .borrow_mut()
+        .exec(from, &ping_argv(dst, src, count))
+        .map_err(err)?;
+    Ok(parse_ping(&out.stdout))
+}
+
+/// Ping until a reply comes back or the check timeout passes (routes may still be converging).
+fn expect_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
+    let what = format!("{} succeeds", describe_ping(from, dst, src));
+    settle(s)?;
+    s.borrow().report.check(&what);
+    if s.borrow().dry_run() {
+        return Ok(());
+    }
+    let timeout = s.borrow().opts.check_timeout;
+    let start = Instant::now();
+    loop {
+        let r = do_ping(s, from, dst, src, 3)?;
+        if r.received > 0 {
+            let ttl = r.ttl.map(|t| format!(", ttl {t}")).unwrap_or_default();
+            let mut sess = s.borrow_mut();
+            sess.checks_passed += 1;
+            sess.report.pass(&format!(
+                "{what}: {}/{} replies{ttl}",
+                r.received, r.transmitted
+            ));
+            return Ok(());
+        }
+        if start.elapsed() > timeout {
+            s.borrow().report.fail(&what);
+            return Err(err(format!(
+                "check failed on {from}: no reply to ping {dst} within {:.0} s",
+                timeout.as_secs_f64()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// One attempt: any reply is a failure (isolation checks must not wait for a route to vanish).
+fn expect_no_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
+    let what = format!("{} fails", describe_ping(from, dst, src));
+    settle(s)?;
+    s.borrow().report.check(&what);
+    if s.borrow().dry_run() {
+        return Ok(());
+    }
+    let r = do_ping(s, from, dst, src, 3)?;
+    if r.received == 0 {
+        let mut sess = s.borrow_mut();
+        sess.checks_passed += 1;
+        sess.report
+            .pass(&format!("{what}: 0/{} replies", r.transmitted));
+        Ok(())
+    } else {
+        s.borrow().report.fail(&what);
+        Err(err(format!(
+            "check failed on {from}: {dst} answered {} of {} pings, expected none",
+            r.received, r.transmitted
+        )))
+    }
+}
+
+fn register_observations(engine: &mut Engine, shared: &Shared) {
+    let s = shared.clone();
+    engine.register_fn("ping", move |from: &str, dst: &str| -> RhaiResult<bool> {
+        if s.borrow().dry_run() {
+            return Ok(true);
+        }
+        Ok(do_ping(&s, from, dst, None, 3)?.received > 0)
+    });
+    let s = shared.clone();
+    engine.register_fn(
+        "ping",
+        move |from: &str, dst: &str, src: &str| -> RhaiResult<bool> {
+            if s.borrow().dry_run() {
+                return Ok(true);
+            }
+            Ok(do_ping(&s, from, dst, Some(src), 3)?.received > 0)
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn("expect_ping", move |from: &str, dst: &str| {
+        expect_ping(&s, from, dst, None)
+    });
+    let s = shared.clone();
+    engine.register_fn("expect_ping", move |from: &str, dst: &str, src: &str| {
+        expect_ping(&s, from, dst, Some(src))
+    });
+    let s = shared.clone();
+    engine.register_fn("expect_no_ping", move |from: &str, dst: &str| {
+        expect_no_ping(&s, from, dst, None)
+    });
+    let s = shared.clone();
+    engine.register_fn("expect_no_ping", move |from: &str, dst: &str, src: &str| {
+        expect_no_ping(&s, from, dst, Some(src))
+    });
+    // Raw command output inside a router (`sh -c`).
+    let s = shared.clone();
+    engine.register_fn("sh", move |router: &str, cmd: &str| -> RhaiResult<String> {
+        let argv = vec!["sh".to_string(), "-c".to_string(), cmd.to_string()];
+        let out = s.borrow_mut().exec(router, &argv).map_err(err)?;
+        Ok(format!("{}{}", out.stdout, out.stderr))
+    });
+    // vtysh text output.
+    let s = shared.clone();
+    engine.register_fn(
+        "vtysh",
+        move |router: &str, cmd: &str| -> RhaiResult<String> {
+            let out = s.borrow_mut().vtysh(router, cmd).map_err(err)?;
+            Ok(format!("{}{}", out.stdout, out.stderr))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "show",
+        move |router: &str, cmd: &str| -> RhaiResult<Dynamic> {
+            let json = show_json(&s, router, cmd)?;
+            rhai::serde::to_dynamic(json)
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "expect",
+        move |router: &str, cmd: &str, subset: Dynamic| -> RhaiResult<()> {
+            let timeout = s.borrow().opts.check_timeout;
+            expect_json(&s, router, cmd, subset, timeout)
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "expect",
+        move |router: &str, cmd: &str, subset: Dynamic, secs: i64| -> RhaiResult<()> {
+            expect_json(
+                &s,
+                router,
+                cmd,
+                subset,
+                Duration::from_secs(secs.max(1) as u64),
+            )
+        },
+    );
+}
+
+/// `vtysh -c CMD` parsed as JSON; `{}` in a dry run.
+fn show_json(s: &Shared, router: &str, cmd: &str) -> RhaiResult<serde_json::Value> {
+    if s.borrow().dry_run() {
+        s.borrow().require_router(router).map_err(err)?;
+        return Ok(serde_json::json!({}));
+    }
+    let out = s.borrow_mut().vtysh(router, cmd).map_err(err)?;
+    serde_json::from_str(&out.stdout).map_err(|e| {
+        err(format!(
+            "{router}: `{cmd}` did not return JSON ({e}); output was:\n{}",
+            truncate(&format!("{}{}", out.stdout, out.stderr), 800)
+        ))
+    })
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n... ({} more bytes)", &text[..end], text.len() - end)
+}
+
+/// Retry `show` until its JSON contains `subset` (FRR topotests' json_cmp semantics).
+fn expect_json(
+    s: &Shared,
+    router: &str,
+    cmd: &str,
+    subset: Dynamic,
+    timeout: Duration,
+) -> RhaiResult<()> {
+    let expected: serde_json::Value = rhai::serde::from_dynamic(&subset)?;
+    let what = format!("{router}: `{cmd}` contains {}", compact(&expected));
+    settle(s)?;
+    s.borrow().report.check(&what);
+    if s.borrow().dry_run() {
+        s.borrow().require_router(router).map_err(err)?;
+        return Ok(());
+    }
+    let start = Instant::now();
+    loop {
+        let actual = show_json(s, router, cmd)?;
+        let mismatches = json_subset_diff(&actual, &expected, false);
+        if mismatches.is_empty() {
+            let mut sess = s.borrow_mut();
+            sess.checks_passed += 1;
+            sess.report
+                .pass(&format!("{what} ({:.1} s)", start.elapsed().as_secs_f64()));
+            return Ok(());
+        }
+        if start.elapsed() > timeout {
+            s.borrow().report.fail(&what);
+            let lines: Vec<String> = mismatches.iter().map(|m| format!("  {m}")).collect();
+            return Err(err(format!(
+                "check failed on {router}: `{cmd}` after {:.0} s:\n{}\nlast output:\n{}",
+                timeout.as_secs_f64(),
+                lines.join("\n"),
+                truncate(
+                    &serde_json::to_string_pretty(&actual).unwrap_or_default(),
+                    1500
+                )
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn compact(v: &serde_json::Value) -> String {
+    truncate(&v.to_string(), 160)
+}
+
+fn register_waits(engine: &mut Engine, shared: &Shared) {
+    let s = shared.clone();
+    engine.register_fn(
+        "wait_until",
+        move |ctx: NativeCallContext, what: &str, f: FnPtr| -> RhaiResult<()> {
+            let timeout = s.borrow().opts.check_timeout;
+            wait_until(&s, &ctx, what, timeout, &f)
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "wait_until",
+        move |ctx: NativeCallContext, what: &str, secs: i64, f: FnPtr| -> RhaiResult<()> {
+            wait_until(&s, &ctx, what, Duration::from_secs(secs.max(1) as u64), &f)
+        },
+    );
+}
+
+/// Call `f` until it returns true. In a dry run `f` is not called: it would observe nothing.
+fn wait_until(
+    s: &Shared,
+    ctx: &NativeCallContext,
+    what: &str,
+    timeout: Duration,
+    f: &FnPtr,
+) -> RhaiResult<()> {
+    settle(s)?;
+    s.borrow().report.check(&format!("wait until {what}"));
+    if s.borrow().dry_run() {
+        return Ok(());
+    }
+    let start = Instant::now();
+    loop {
+        let done: Dynamic = f.call_within_context(ctx, ())?;
+        if done.as_bool().unwrap_or(false) {
+            let mut sess = s.borrow_mut();
+            sess.checks_passed += 1;
+            sess.report
+                .pass(&format!("{what} ({:.1} s)", start.elapsed().as_secs_f64()));
+            return Ok(());
+        }
+        if start.elapsed() > timeout {
+            s.borrow().report.fail(what);
+            return Err(err(format!(
+                "check failed: {what} not reached within {:.0} s",
+                timeout.as_secs_f64()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_iputils_and_busybox_ping() {
+        let iputils = "64 bytes from 192.168.2.1: icmp_seq=1 ttl=62 time=0.4 ms\n\
+                       3 packets transmitted, 3 received, 0% packet loss, time 402ms\n";
+        let r = parse_ping(iputils);
+        assert_eq!((r.transmitted, r.received, r.ttl), (3, 3, Some(62)));
+        let busybox = "64 bytes from 1.1.1.1: seq=0 ttl=64 time=0.093 ms\n\
+                       3 packets transmitted, 2 packets received, 33% packet loss\n";
+        let r = parse_ping(busybox);
+        assert_eq!((r.transmitted, r.received, r.ttl), (3, 2, Some(64)));
+        let lost = "3 packets transmitted, 0 received, 100% packet loss, time 2041ms\n";
+        assert_eq!(parse_ping(lost).received, 0);
+    }
+}

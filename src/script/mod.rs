@@ -1,0 +1,176 @@
+//! The Rhai engine: registered API, stdlib modules, limits, and errors mapped to source spans.
+
+pub mod api;
+pub mod capture_ref;
+pub mod checks;
+pub mod session;
+pub mod stdlib;
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+
+use rhai::{Engine, EvalAltResult, ParseError, Position, AST};
+
+use crate::diagnostic::{Source, SourceError};
+pub use session::{Options, Profile, Session};
+
+/// Limits that stop a runaway script with an error instead of hanging or blowing the stack.
+const MAX_OPERATIONS: u64 = 20_000_000;
+const MAX_CALL_LEVELS: usize = 64;
+const MAX_EXPR_DEPTH: usize = 64;
+const MAX_STRING: usize = 1 << 20;
+const MAX_ARRAY: usize = 100_000;
+
+pub struct ScriptEngine {
+    pub engine: Engine,
+    pub session: Rc<RefCell<Session>>,
+}
+
+/// A script failure: at a place in the text, or (for failures outside any script) plain.
+#[derive(Debug)]
+pub enum ScriptError {
+    At(Box<SourceError>),
+    Other(anyhow::Error),
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScriptError::At(e) => write!(f, "{e}"),
+            ScriptError::Other(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+impl ScriptError {
+    pub fn render(&self, color: bool) -> String {
+        match self {
+            ScriptError::At(e) => e.render(color),
+            ScriptError::Other(e) => format!("error: {e:#}"),
+        }
+    }
+}
+
+impl ScriptEngine {
+    pub fn new(session: Session) -> Self {
+        let session = Rc::new(RefCell::new(session));
+        let mut engine = Engine::new();
+        engine
+            .set_max_operations(MAX_OPERATIONS)
+            .set_max_call_levels(MAX_CALL_LEVELS)
+            .set_max_expr_depths(MAX_EXPR_DEPTH, MAX_EXPR_DEPTH)
+            .set_max_string_size(MAX_STRING)
+            .set_max_array_size(MAX_ARRAY)
+            .set_max_map_size(MAX_ARRAY);
+        api::register(&mut engine, &session);
+        checks::register(&mut engine, &session);
+        let s = session.clone();
+        engine.on_print(move |text| s.borrow().report.info(text));
+        engine.on_debug(|text, _, pos| eprintln!("debug {pos}: {text}"));
+        engine.set_module_resolver(stdlib::resolver(Path::new(".")));
+        ScriptEngine { engine, session }
+    }
+
+    /// Run a script file to the end, then apply whatever its last step configured.
+    pub fn run_file(&mut self, path: &Path) -> Result<(), ScriptError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ScriptError::Other(anyhow::anyhow!("cannot read {}: {e}", path.display()))
+        })?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        self.session.borrow_mut().base_dir = dir.clone();
+        self.engine.set_module_resolver(stdlib::resolver(&dir));
+        let source = Source::new(path.display().to_string(), text);
+        self.run_source(&source)
+    }
+
+    pub fn run_source(&mut self, source: &Source) -> Result<(), ScriptError> {
+        let ast = self.compile(source)?;
+        self.engine
+            .run_ast(&ast)
+            .map_err(|e| ScriptError::At(Box::new(runtime_error(source, &e))))?;
+        self.session
+            .borrow_mut()
+            .apply()
+            .map_err(ScriptError::Other)
+    }
+
+    pub fn compile(&self, source: &Source) -> Result<AST, ScriptError> {
+        let mut ast = self
+            .engine
+            .compile(&*source.text)
+            .map_err(|e| ScriptError::At(Box::new(parse_error(source, &e))))?;
+        ast.set_source(source.name.as_str());
+        Ok(ast)
+    }
+}
+
+fn parse_error(source: &Source, e: &ParseError) -> SourceError {
+    let span = span_at(source, e.position());
+    SourceError::new(source, span, e.err_type().to_string())
+}
+
+/// Point at the outermost call in the user's script; keep the inner chain in the message.
+fn runtime_error(source: &Source, e: &EvalAltResult) -> SourceError {
+    let span = span_at(source, e.position());
+    let message = error_message(e);
+    SourceError::new(source, span, message)
+}
+
+/// The innermost error's text, with the function calls that led there.
+fn error_message(e: &EvalAltResult) -> String {
+    match e {
+        EvalAltResult::ErrorInFunctionCall(name, _, inner, _) if !name.starts_with("anon$") => {
+            format!("in {name}(): {}", error_message(inner))
+        }
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => error_message(inner),
+        EvalAltResult::ErrorInModule(name, inner, _) => {
+            format!("in module {name}: {}", error_message(inner))
+        }
+        EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+        other => {
+            let text = other.to_string();
+            // Rhai appends " (line N, position M)"; our span already says where.
+            match text.rfind(" (line ") {
+                Some(idx) => text[..idx].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// Byte span of the token at a Rhai position (1-based line and column).
+fn span_at(source: &Source, pos: Position) -> std::ops::Range<usize> {
+    let text = &*source.text;
+    let (Some(line), Some(col)) = (pos.line(), pos.position()) else {
+        return 0..0;
+    };
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum();
+    let line_text = text[line_start.min(text.len())..]
+        .lines()
+        .next()
+        .unwrap_or("");
+    let col_byte: usize = line_text
+        .chars()
+        .take(col.saturating_sub(1))
+        .map(char::len_utf8)
+        .sum();
+    let start = (line_start + col_byte).min(text.len());
+    let token_len: usize = text[start..]
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+        .map(char::len_utf8)
+        .sum();
+    let len = if token_len == 0 {
+        text[start..].chars().next().map_or(0, char::len_utf8)
+    } else {
+        token_len
+    };
+    start..start + len
+}

@@ -1,0 +1,255 @@
+//! The state a script or REPL works on: the lab, the desired and deployed intent, the backend.
+//!
+//! Every API call edits `desired`; `apply` diffs it against `deployed` and hands the changes to
+//! the backend. Observations (exec, show, ping, capture) apply pending changes first, so a check
+//! always sees the configuration written above it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context};
+
+use crate::intent::diff::router_change;
+use crate::intent::{Daemon, Intent};
+use crate::runtime::{Backend, Configure, ExecOutput, LabSpec};
+use crate::topology::Lab;
+use crate::ui::Reporter;
+
+/// Timer profile for the protocols the stdlib configures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// FRR's defaults, as in the article (OSPF hello 10/dead 40 on broadcast links).
+    Article,
+    /// Point-to-point OSPF with 1/4 s timers, fast SPF, LDP hello 1/6 s: converges in seconds.
+    Fast,
+}
+
+impl Profile {
+    pub fn parse(s: &str) -> Option<Profile> {
+        match s {
+            "article" => Some(Profile::Article),
+            "fast" => Some(Profile::Fast),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Article => "article",
+            Profile::Fast => "fast",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub default_image: String,
+    pub profile: Profile,
+    /// How long `expect`/`wait_until` retry before failing a check.
+    pub check_timeout: Duration,
+    /// Daemons each router will need, learnt from a dry run of the same script, so that they
+    /// are enabled before FRR starts.
+    pub daemon_hints: BTreeMap<String, BTreeSet<Daemon>>,
+    /// Where captures are saved as pcap files.
+    pub capture_dir: PathBuf,
+    /// Override of the lab name from the topology (two labs side by side).
+    pub lab_name: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            default_image: crate::vm::IMAGE.to_string(),
+            profile: Profile::Article,
+            check_timeout: Duration::from_secs(120),
+            daemon_hints: BTreeMap::new(),
+            capture_dir: PathBuf::from("captures"),
+            lab_name: None,
+        }
+    }
+}
+
+pub struct Session {
+    pub lab: Option<Lab>,
+    pub desired: Intent,
+    pub deployed: Intent,
+    pub lab_up: bool,
+    pub backend: Box<dyn Backend>,
+    pub report: Reporter,
+    pub opts: Options,
+    pub step_number: usize,
+    /// Directory of the running script, for relative paths in `topology(...)`.
+    pub base_dir: PathBuf,
+    pub checks_passed: usize,
+    /// Deployed intents before each apply, newest last (for undo).
+    pub history: Vec<Intent>,
+}
+
+impl Session {
+    pub fn new(backend: Box<dyn Backend>, report: Reporter, opts: Options) -> Self {
+        Session {
+            lab: None,
+            desired: Intent::default(),
+            deployed: Intent::default(),
+            lab_up: false,
+            backend,
+            report,
+            opts,
+            step_number: 0,
+            base_dir: PathBuf::from("."),
+            checks_passed: 0,
+            history: Vec::new(),
+        }
+    }
+
+    pub fn dry_run(&self) -> bool {
+        self.backend.is_dry_run()
+    }
+
+    pub fn lab(&self) -> anyhow::Result<&Lab> {
+        self.lab
+            .as_ref()
+            .ok_or_else(|| anyhow!("no topology loaded: call topology(\"FILE.topo\") first"))
+    }
+
+    pub fn lab_name(&self) -> anyhow::Result<String> {
+        Ok(self.lab()?.name.clone())
+    }
+
+    pub fn load_topology(&mut self, path: &str) -> anyhow::Result<()> {
+        let full = self.base_dir.join(path);
+        let mut lab = crate::topology::load_file(&full)?;
+        if let Some(name) = &self.opts.lab_name {
+            lab.name = name.clone();
+        }
+        for r in &lab.routers {
+            self.desired.router_mut(&r.name);
+            self.deployed.router_mut(&r.name);
+        }
+        self.lab = Some(lab);
+        Ok(())
+    }
+
+    pub fn lab_spec(&self) -> anyhow::Result<LabSpec> {
+        let hints = &self.opts.daemon_hints;
+        Ok(LabSpec::from_lab(
+            self.lab()?,
+            &self.opts.default_image,
+            |r| hints.get(r).cloned().unwrap_or_default(),
+        ))
+    }
+
+    /// Create networks and containers and start FRR (the article's steps 1-3).
+    pub fn up(&mut self) -> anyhow::Result<()> {
+        if self.lab_up {
+            return Ok(());
+        }
+        let spec = self.lab_spec()?;
+        let problems = self.backend.preflight(&spec)?;
+        if !problems.is_empty() {
+            bail!(
+                "preflight failed on {}:\n  - {}",
+                self.backend.describe(),
+                problems.join("\n  - ")
+            );
+        }
+        self.report.create_lab(&spec);
+        let report = &self.report;
+        self.backend
+            .create_lab(&spec, &|msg| report.info(msg))
+            .with_context(|| format!("creating lab {} on {}", spec.lab, self.backend.describe()))?;
+        self.lab_up = true;
+        Ok(())
+    }
+
+    pub fn require_router(&self, name: &str) -> anyhow::Result<()> {
+        let lab = self.lab()?;
+        if lab.router(name).is_none() {
+            let names: Vec<&str> = lab.routers.iter().map(|r| r.name.as_str()).collect();
+            bail!(
+                "unknown router `{name}` (the lab has: {})",
+                names.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    pub fn require_interface(&self, router: &str, iface: &str) -> anyhow::Result<()> {
+        self.require_router(router)?;
+        let r = self.lab()?.router(router).expect("checked above");
+        if iface != "lo" && r.interface(iface).is_none() {
+            let names: Vec<&str> = r.interfaces.iter().map(|i| i.name.as_str()).collect();
+            bail!(
+                "router {router} has no interface `{iface}` (it has: lo, {})",
+                names.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    /// Diff desired against deployed and send the changes, router by router in lab order.
+    pub fn apply(&mut self) -> anyhow::Result<()> {
+        if self.desired == self.deployed {
+            return Ok(());
+        }
+        self.up()?;
+        let lab = self.lab_name()?;
+        let order: Vec<String> = self.lab()?.routers.iter().map(|r| r.name.clone()).collect();
+        self.history.push(self.deployed.clone());
+        for name in order {
+            let old = self.deployed.router_mut(&name).clone();
+            let new = self.desired.router_mut(&name).clone();
+            let change = router_change(&old, &new);
+            if change.is_empty() {
+                continue;
+            }
+            let step = Configure {
+                router: name.clone(),
+                change,
+            };
+            self.report.configure(&step);
+            self.backend.configure(&lab, &step)?;
+            self.deployed.routers.insert(name, new);
+        }
+        Ok(())
+    }
+
+    /// Start a new step of the script: apply what the previous one configured, print a header.
+    pub fn step(&mut self, title: &str) -> anyhow::Result<()> {
+        self.apply()?;
+        self.step_number += 1;
+        self.report.step(self.step_number, title);
+        Ok(())
+    }
+
+    pub fn exec(&mut self, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
+        self.require_router(router)?;
+        self.apply()?;
+        let lab = self.lab_name()?;
+        self.backend.exec(&lab, router, argv)
+    }
+
+    pub fn vtysh(&mut self, router: &str, command: &str) -> anyhow::Result<ExecOutput> {
+        self.exec(
+            router,
+            &["vtysh".to_string(), "-c".to_string(), command.to_string()],
+        )
+    }
+
+    /// Tear the lab down (every object labelled with its name) and forget what was deployed.
+    pub fn down(&mut self) -> anyhow::Result<()> {
+        let lab = self.lab_name()?;
+        let report = self.backend.destroy_lab(&lab)?;
+        self.report.info(&format!(
+            "removed {} containers and {} networks of lab {lab}",
+            report.containers.len(),
+            report.networks.len()
+        ));
+        self.lab_up = false;
+        for r in self.deployed.routers.values_mut() {
+            *r = crate::intent::RouterIntent::new(&r.name);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,121 @@
+//! The topology file as written: statements in file order, every node with its byte span.
+//!
+//! Nothing here is checked beyond its shape. Names, roles and numbers stay text, so that
+//! `validate` can point at exactly the token it rejects.
+
+use std::ops::Range;
+
+pub use super::model::SegmentKind;
+
+/// Byte offsets into the source text.
+pub type Span = Range<usize>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub statements: Vec<Statement>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Statement {
+    Lab(LabDecl),
+    Image(ImageDecl),
+    Router(RouterDecl),
+    Segment(SegmentDecl),
+}
+
+impl Statement {
+    pub fn span(&self) -> &Span {
+        match self {
+            Statement::Lab(s) => &s.span,
+            Statement::Image(s) => &s.span,
+            Statement::Router(s) => &s.span,
+            Statement::Segment(s) => &s.span,
+        }
+    }
+}
+
+/// A token kept as written: a name, a role, an interface, a number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub span: Span,
+}
+
+/// `"..."`; `value` is without the quotes, `span` includes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StringLit {
+    pub value: String,
+    pub span: Span,
+}
+
+/// `lab NAME`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabDecl {
+    pub name: Word,
+    pub span: Span,
+}
+
+/// `image "REF"`, at top level (the lab's default) or at the end of a router line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageDecl {
+    pub image: StringLit,
+    pub span: Span,
+}
+
+/// `router NAME ROLE [lo PREFIX] [image "REF"]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouterDecl {
+    pub name: Word,
+    pub role: Word,
+    pub loopback: Option<Prefix>,
+    pub image: Option<ImageDecl>,
+    pub span: Span,
+}
+
+/// `ADDRESS/LENGTH`, split so that each half can be blamed on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prefix {
+    pub address: Word,
+    pub length: Word,
+    pub span: Span,
+}
+
+/// `link NAME PREFIX { ENDS }` or `network NAME PREFIX { ENDS }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentDecl {
+    pub kind: SegmentKind,
+    pub name: Word,
+    pub subnet: Prefix,
+    pub ends: Vec<End>,
+    /// The braces and everything between them.
+    pub ends_span: Span,
+    pub span: Span,
+}
+
+/// `ROUTER[:IFACE] ADDRESS`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct End {
+    pub router: Word,
+    /// `None` when the interface is left to automatic naming.
+    pub interface: Option<Word>,
+    pub address: Address,
+    /// `ROUTER[:IFACE]`, what an error about the interface points at.
+    pub reference: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressKind {
+    /// `10.1.1.2`
+    Full,
+    /// `.2` or `.0.2`: the low octets, the rest taken from the segment's subnet.
+    HostPart,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub kind: AddressKind,
+    pub text: String,
+    pub span: Span,
+}

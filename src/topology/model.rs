@@ -1,0 +1,131 @@
+//! The lab model: what the topology file means once parsed and validated.
+//!
+//! Everything here is plain data in declaration order, so that rendering and planning are
+//! deterministic. Nothing in this file knows about Docker or FRR.
+
+use std::net::Ipv4Addr;
+
+use ipnet::Ipv4Net;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lab {
+    pub name: String,
+    pub routers: Vec<Router>,
+    pub segments: Vec<Segment>,
+}
+
+/// The part a router plays in an MPLS VPN; it decides which FRR daemons run by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Provider core router: IGP + LDP, no customer routes.
+    P,
+    /// Provider edge: IGP + LDP + MP-BGP, holds the customer VRFs.
+    Pe,
+    /// Customer edge: static routes, or BGP/OSPF towards its PE.
+    Ce,
+    /// Route reflector for VPNv4: IGP + BGP, no LDP.
+    Rr,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "p" => Some(Role::P),
+            "pe" => Some(Role::Pe),
+            "ce" => Some(Role::Ce),
+            "rr" => Some(Role::Rr),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::P => "p",
+            Role::Pe => "pe",
+            Role::Ce => "ce",
+            Role::Rr => "rr",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Router {
+    pub name: String,
+    pub role: Role,
+    /// Address of `lo`, with its prefix length as written (the seed's CEs use /24 on lo).
+    pub loopback: Option<Ipv4Net>,
+    /// Container image for this router; `None` means the lab's default image.
+    pub image: Option<String>,
+    /// In the order the interfaces were declared.
+    pub interfaces: Vec<Interface>,
+}
+
+impl Router {
+    pub fn interface(&self, name: &str) -> Option<&Interface> {
+        self.interfaces.iter().find(|i| i.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interface {
+    pub name: String,
+    /// Name of the segment (link or network) the interface is attached to.
+    pub segment: String,
+    /// Interface address with the segment's prefix length.
+    pub address: Ipv4Net,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SegmentKind {
+    /// Exactly two ends.
+    Link,
+    /// Two or more ends on one broadcast domain.
+    Network,
+}
+
+/// A link or a multi-access network: one Docker bridge network at runtime.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    pub name: String,
+    pub kind: SegmentKind,
+    pub subnet: Ipv4Net,
+    pub endpoints: Vec<Endpoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub router: String,
+    pub interface: String,
+    pub address: Ipv4Addr,
+}
+
+impl Lab {
+    pub fn router(&self, name: &str) -> Option<&Router> {
+        self.routers.iter().find(|r| r.name == name)
+    }
+
+    pub fn segment(&self, name: &str) -> Option<&Segment> {
+        self.segments.iter().find(|s| s.name == name)
+    }
+
+    /// The segment joining two routers directly, if any (first in declaration order).
+    pub fn segment_between(&self, a: &str, b: &str) -> Option<&Segment> {
+        self.segments.iter().find(|s| {
+            s.endpoints.iter().any(|e| e.router == a) && s.endpoints.iter().any(|e| e.router == b)
+        })
+    }
+}
+
+impl Segment {
+    /// An address of the subnet that no endpoint uses, for Docker's mandatory gateway.
+    ///
+    /// Docker insists on a gateway per IPv4 subnet and would otherwise take `.1`; we hand it one
+    /// the lab never uses (searching from the top of the subnet) and inhibit it on the bridge.
+    pub fn docker_gateway(&self) -> Option<Ipv4Addr> {
+        let used: Vec<Ipv4Addr> = self.endpoints.iter().map(|e| e.address).collect();
+        self.subnet.hosts().rev().find(|a| !used.contains(a))
+    }
+}

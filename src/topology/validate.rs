@@ -1,0 +1,955 @@
+//! AST -> model: every rule the grammar leaves open, each violation reported at its text.
+//!
+//! Lowering runs in passes (header, routers, segments, interface names, addresses) and keeps
+//! going after an error, so that one run shows every problem. A pass skips only what an earlier
+//! error made meaningless: an end on an unknown router has no interface to name, and a host
+//! part has nothing to expand against when its segment's subnet is unreadable.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+use ipnet::Ipv4Net;
+
+use super::ast::{self, AddressKind, Span, Statement};
+use super::model::{self, Role, SegmentKind};
+use crate::diagnostic::{Source, SourceError, SourceErrors};
+
+/// Validate a parsed file and lower it to the lab model, reporting every error found.
+pub fn lower(source: &Source, file: &ast::File) -> Result<model::Lab, SourceErrors> {
+    let mut cx = Lowering {
+        source,
+        errors: Vec::new(),
+    };
+    let name = cx.lab_name(file);
+    let default_image = cx.default_image(file);
+    let routers = cx.routers(file);
+    let mut segments = cx.segments(file, &routers);
+    cx.name_interfaces(&routers, &mut segments);
+    cx.check_unique_addresses(&routers, &segments);
+    cx.finish(name, default_image, &routers, &segments)
+}
+
+/// Linux's IFNAMSIZ (16) minus the terminating NUL.
+const MAX_INTERFACE_NAME: usize = 15;
+/// A router name is also the container's hostname, one DNS label.
+const MAX_ROUTER_NAME: usize = 63;
+const ROLES: [&str; 4] = ["p", "pe", "ce", "rr"];
+
+struct RouterDraft<'f> {
+    decl: &'f ast::RouterDecl,
+    role: Option<Role>,
+    loopback: Option<Ipv4Net>,
+    image: Option<String>,
+}
+
+struct Routers<'f> {
+    drafts: Vec<RouterDraft<'f>>,
+    /// First declaration of each name; a later duplicate is reported and never referenced.
+    by_name: HashMap<&'f str, usize>,
+}
+
+struct SegmentDraft<'f> {
+    decl: &'f ast::SegmentDecl,
+    subnet: Option<Ipv4Net>,
+    ends: Vec<EndDraft<'f>>,
+}
+
+struct EndDraft<'f> {
+    end: &'f ast::End,
+    /// Index into `Routers::drafts`.
+    router: Option<usize>,
+    address: Option<Ipv4Addr>,
+    /// Explicit or allocated; filled by `name_interfaces`.
+    interface: Option<String>,
+}
+
+#[derive(Clone, Copy)]
+enum NameKind {
+    Lab,
+    Router,
+    Segment(SegmentKind),
+}
+
+struct Lowering<'s> {
+    source: &'s Source,
+    errors: Vec<SourceError>,
+}
+
+impl<'s> Lowering<'s> {
+    fn error(&self, span: &Span, message: impl Into<String>) -> SourceError {
+        SourceError::new(self.source, span.clone(), message)
+    }
+
+    fn push(&mut self, error: SourceError) {
+        self.errors.push(error);
+    }
+
+    fn line(&self, span: &Span) -> usize {
+        self.source.line_col(span.start).0
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Header: `lab` and the lab's default `image`
+
+    fn lab_name(&mut self, file: &ast::File) -> Option<String> {
+        let labs: Vec<&ast::LabDecl> = file.statements.iter().filter_map(as_lab).collect();
+        let Some(first) = labs.first() else {
+            let span = file.statements.first().map_or(0..0, |s| s.span().clone());
+            let e = self.error(
+                &span,
+                "missing `lab` line: a topology file starts with `lab NAME`",
+            );
+            self.push(e.with_help("add a line like `lab mpls_vpn` at the top of the file"));
+            return None;
+        };
+        if !matches!(file.statements.first(), Some(Statement::Lab(_))) {
+            let e = self.error(&first.span, "`lab` must come before any other statement");
+            self.push(e.with_help("move this line to the top of the file"));
+        }
+        for extra in &labs[1..] {
+            let message = format!(
+                "duplicate `lab` line: the lab is already named `{}` on line {}",
+                first.name.text,
+                self.line(&first.span)
+            );
+            self.push(self.error(&extra.span, message));
+        }
+        self.check_name(NameKind::Lab, &first.name);
+        Some(first.name.text.clone())
+    }
+
+    fn default_image(&mut self, file: &ast::File) -> Option<String> {
+        let images: Vec<&ast::ImageDecl> = file.statements.iter().filter_map(as_image).collect();
+        let first = images.first()?;
+        for extra in &images[1..] {
+            let message = format!(
+                "duplicate lab `image`: the default image is already set on line {}",
+                self.line(&first.span)
+            );
+            let e = self.error(&extra.span, message);
+            self.push(e.with_help(
+                "to give one router its own image, end its `router` line with `image \"...\"`",
+            ));
+        }
+        self.image(&first.image)
+    }
+
+    fn image(&mut self, image: &ast::StringLit) -> Option<String> {
+        let value = &image.value;
+        let problem = if value.trim().is_empty() {
+            "empty image name".to_string()
+        } else if value.chars().any(char::is_whitespace) {
+            format!("invalid image `{value}`: an image reference contains no whitespace")
+        } else {
+            return Some(value.clone());
+        };
+        let e = self.error(&image.span, problem);
+        self.push(e.with_help("write a reference like \"frrouting/frr:v8.4.1\""));
+        None
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Names
+
+    fn check_name(&mut self, kind: NameKind, name: &ast::Word) {
+        if let Some((problem, help)) = name_problem(kind, &name.text) {
+            let message = format!("invalid {} name `{}`: {problem}", kind.noun(), name.text);
+            self.push(self.error(&name.span, message).with_help(help));
+        }
+    }
+
+    /// Interface names end up as Linux netdev names inside the container.
+    fn check_interface_name(&mut self, iface: &ast::Word) {
+        let name = iface.text.as_str();
+        let (message, help) = if name == "lo" {
+            (
+                "interface name `lo` is reserved for the loopback".to_string(),
+                "set the loopback address with `lo PREFIX` on the router line".to_string(),
+            )
+        } else if name.is_empty() || name == "." || name == ".." {
+            (
+                format!("invalid interface name `{name}`"),
+                "Linux rejects `.` and `..` as interface names; use a name like eth0".to_string(),
+            )
+        } else if let Some(c) = name
+            .chars()
+            .find(|c| matches!(c, '/' | ':') || c.is_whitespace())
+        {
+            (
+                format!("invalid interface name `{name}`: `{c}` is not allowed"),
+                "Linux interface names cannot contain `/`, `:` or whitespace".to_string(),
+            )
+        } else if name.len() > MAX_INTERFACE_NAME {
+            (
+                format!("interface name `{name}` is too long: {} bytes", name.len()),
+                format!("Linux allows at most {MAX_INTERFACE_NAME} bytes"),
+            )
+        } else {
+            return;
+        };
+        self.push(self.error(&iface.span, message).with_help(help));
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Routers
+
+    fn routers<'f>(&mut self, file: &'f ast::File) -> Routers<'f> {
+        let mut routers = Routers {
+            drafts: Vec::new(),
+            by_name: HashMap::new(),
+        };
+        for decl in file.statements.iter().filter_map(as_router) {
+            self.check_name(NameKind::Router, &decl.name);
+            if let Some(&first) = routers.by_name.get(decl.name.text.as_str()) {
+                let line = self.line(&routers.drafts[first].decl.span);
+                let message = format!(
+                    "duplicate router `{}`: already declared on line {line}",
+                    decl.name.text
+                );
+                self.push(self.error(&decl.name.span, message));
+            } else {
+                routers
+                    .by_name
+                    .insert(&decl.name.text, routers.drafts.len());
+            }
+            let role = self.role(&decl.role);
+            let loopback = decl.loopback.as_ref().and_then(|lo| self.prefix(lo));
+            let image = self.router_image(decl);
+            routers.drafts.push(RouterDraft {
+                decl,
+                role,
+                loopback,
+                image,
+            });
+        }
+        routers
+    }
+
+    fn role(&mut self, role: &ast::Word) -> Option<Role> {
+        if let Some(parsed) = Role::parse(&role.text) {
+            return Some(parsed);
+        }
+        let message = format!("unknown role `{}`: expected p, pe, ce or rr", role.text);
+        let mut e = self.error(&role.span, message);
+        if let Some(suggestion) = closest(&role.text, ROLES) {
+            e = e.with_help(format!("did you mean `{suggestion}`?"));
+        }
+        self.push(e);
+        None
+    }
+
+    /// The grammar lets a router's `image` clause follow on a later line, where it is easily
+    /// meant as the lab's default image; requiring the router's line removes the ambiguity.
+    fn router_image(&mut self, decl: &ast::RouterDecl) -> Option<String> {
+        let clause = decl.image.as_ref()?;
+        if self.line(&clause.span) != self.line(&decl.span) {
+            let message = format!(
+                "ambiguous `image`: on its own line after router `{}`, it would set that router's image",
+                decl.name.text
+            );
+            let help = format!(
+                "move it onto the `router {}` line to set the router's image, or right after `lab` to set the lab's default",
+                decl.name.text
+            );
+            self.push(self.error(&clause.span, message).with_help(help));
+        }
+        self.image(&clause.image)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Addresses and prefixes
+
+    /// `ADDRESS/LENGTH` with any host bits (a loopback keeps them; `subnet` rejects them).
+    fn prefix(&mut self, prefix: &ast::Prefix) -> Option<Ipv4Net> {
+        let address = self.ipv4(&prefix.address.text, &prefix.address.span);
+        let length = self.prefix_length(&prefix.length);
+        Ipv4Net::new(address?, length?).ok()
+    }
+
+    fn ipv4(&mut self, text: &str, span: &Span) -> Option<Ipv4Addr> {
+        if let Ok(address) = text.parse() {
+            return Some(address);
+        }
+        let e = self.error(span, format!("invalid IPv4 address `{text}`"));
+        self.push(e.with_help("write four numbers from 0 to 255 separated by dots, like 10.1.1.2"));
+        None
+    }
+
+    fn prefix_length(&mut self, length: &ast::Word) -> Option<u8> {
+        let parsed = length.text.parse::<u8>().ok().filter(|l| *l <= 32);
+        if parsed.is_none() {
+            let message = format!(
+                "invalid prefix length `{}`: it must be 0 to 32",
+                length.text
+            );
+            self.push(self.error(&length.span, message));
+        }
+        parsed
+    }
+
+    /// The low octets a host part like `.0.254` gives, at most three of them.
+    fn host_part(&mut self, address: &ast::Address) -> Option<Vec<u8>> {
+        let text = &address.text;
+        let parts: Vec<&str> = text.strip_prefix('.').unwrap_or(text).split('.').collect();
+        let problem = if parts.len() > 3 {
+            format!(
+                "host part `{text}` has {} numbers: a shorthand gives at most the 3 low octets",
+                parts.len()
+            )
+        } else if let Some(octets) = parts.iter().map(|p| octet(p)).collect::<Option<Vec<u8>>>() {
+            return Some(octets);
+        } else {
+            format!("invalid host part `{text}`")
+        };
+        let e = self.error(&address.span, problem);
+        self.push(e.with_help("write a full address, or 1 to 3 numbers from 0 to 255 after a dot, like .254 or .0.254"));
+        None
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Segments
+
+    fn segments<'f>(
+        &mut self,
+        file: &'f ast::File,
+        routers: &Routers<'f>,
+    ) -> Vec<SegmentDraft<'f>> {
+        let mut drafts: Vec<SegmentDraft<'f>> = Vec::new();
+        for decl in file.statements.iter().filter_map(as_segment) {
+            self.check_name(NameKind::Segment(decl.kind), &decl.name);
+            self.check_segment_unique(decl, &drafts);
+            let subnet = self.subnet(decl, &drafts);
+            self.check_end_count(decl);
+            let ends = self.ends(decl, subnet, routers);
+            if let Some(subnet) = subnet {
+                self.check_gateway_room(decl, subnet);
+            }
+            drafts.push(SegmentDraft { decl, subnet, ends });
+        }
+        drafts
+    }
+
+    fn check_segment_unique(&mut self, decl: &ast::SegmentDecl, earlier: &[SegmentDraft<'_>]) {
+        let Some(first) = earlier.iter().find(|d| d.decl.name.text == decl.name.text) else {
+            return;
+        };
+        let message = format!(
+            "duplicate segment name `{}`: already used by the {} on line {}",
+            decl.name.text,
+            kind_noun(first.decl.kind),
+            self.line(&first.decl.span)
+        );
+        let e = self.error(&decl.name.span, message);
+        self.push(
+            e.with_help("links and networks share one namespace: each becomes a Docker network"),
+        );
+    }
+
+    fn subnet(&mut self, decl: &ast::SegmentDecl, earlier: &[SegmentDraft<'_>]) -> Option<Ipv4Net> {
+        let net = self.prefix(&decl.subnet)?;
+        if net.trunc() != net {
+            let message = format!("subnet has host bits set: did you mean {}?", net.trunc());
+            let e = self.error(&decl.subnet.span, message);
+            self.push(e.with_help("a segment's subnet is written with its network address"));
+            return None;
+        }
+        let overlapping = earlier
+            .iter()
+            .find_map(|d| d.subnet.filter(|s| overlaps(*s, net)).map(|s| (d, s)));
+        if let Some((other, other_net)) = overlapping {
+            let message = format!(
+                "subnet {net} overlaps {other_net} of `{}` on line {}",
+                other.decl.name.text,
+                self.line(&other.decl.span)
+            );
+            let e = self.error(&decl.subnet.span, message);
+            self.push(e.with_help("Docker refuses networks whose subnets overlap"));
+        }
+        Some(net)
+    }
+
+    fn check_end_count(&mut self, decl: &ast::SegmentDecl) {
+        let count = decl.ends.len();
+        let error = match decl.kind {
+            SegmentKind::Link if count == 2 => return,
+            SegmentKind::Link => {
+                let e = self.error(
+                    &decl.ends_span,
+                    format!("a link has exactly 2 ends, this one has {count}"),
+                );
+                if count > 2 {
+                    e.with_help("use `network` for a segment with more than two ends")
+                } else {
+                    e
+                }
+            }
+            SegmentKind::Network if count >= 2 => return,
+            SegmentKind::Network => self.error(
+                &decl.ends_span,
+                format!("a network needs at least 2 ends, this one has {count}"),
+            ),
+        };
+        self.push(error);
+    }
+
+    /// Docker takes one address of every network for its bridge; `Segment::docker_gateway`
+    /// finds it among the addresses no end uses, so there must be one.
+    fn check_gateway_room(&mut self, decl: &ast::SegmentDecl, subnet: Ipv4Net) {
+        let capacity = host_count(subnet);
+        let ends = decl.ends.len() as u64;
+        if ends == 0 || capacity > ends {
+            return;
+        }
+        let message = format!(
+            "subnet {subnet} leaves no address for the Docker bridge: {capacity} host addresses for {ends} ends"
+        );
+        let e = self.error(&decl.subnet.span, message);
+        self.push(e.with_help(
+            "Docker needs one free address per network; use a larger subnet such as /29",
+        ));
+    }
+
+    fn ends<'f>(
+        &mut self,
+        decl: &'f ast::SegmentDecl,
+        subnet: Option<Ipv4Net>,
+        routers: &Routers<'f>,
+    ) -> Vec<EndDraft<'f>> {
+        let mut attached: Vec<usize> = Vec::new();
+        let mut drafts = Vec::new();
+        for end in &decl.ends {
+            let router = self.end_router(end, routers);
+            if let Some(index) = router {
+                if attached.contains(&index) {
+                    self.report_attached_twice(decl, end);
+                }
+                attached.push(index);
+            }
+            if let Some(iface) = &end.interface {
+                self.check_interface_name(iface);
+            }
+            let address = self.end_address(decl, end, subnet);
+            drafts.push(EndDraft {
+                end,
+                router,
+                address,
+                interface: None,
+            });
+        }
+        drafts
+    }
+
+    fn end_router(&mut self, end: &ast::End, routers: &Routers<'_>) -> Option<usize> {
+        let name = end.router.text.as_str();
+        if let Some(&index) = routers.by_name.get(name) {
+            return Some(index);
+        }
+        let declared: Vec<&str> = routers
+            .drafts
+            .iter()
+            .map(|d| d.decl.name.text.as_str())
+            .collect();
+        let help = if let Some(suggestion) = closest(name, declared.iter().copied()) {
+            format!("did you mean `{suggestion}`?")
+        } else if declared.is_empty() {
+            format!("declare it with `router {name} ROLE`")
+        } else {
+            format!(
+                "declared routers: {}; or declare it with `router {name} ROLE`",
+                short_list(&declared)
+            )
+        };
+        let e = self.error(&end.router.span, format!("unknown router `{name}`"));
+        self.push(e.with_help(help));
+        None
+    }
+
+    fn report_attached_twice(&mut self, decl: &ast::SegmentDecl, end: &ast::End) {
+        let message = format!(
+            "router `{}` appears twice in `{}`",
+            end.router.text, decl.name.text
+        );
+        let e = self.error(&end.reference, message);
+        self.push(e.with_help("Docker attaches a container to a network only once; use another segment for a second interface"));
+    }
+
+    /// The end's address, or `None` (reported) when it is unreadable or misplaced.
+    fn end_address(
+        &mut self,
+        decl: &ast::SegmentDecl,
+        end: &ast::End,
+        subnet: Option<Ipv4Net>,
+    ) -> Option<Ipv4Addr> {
+        let written = &end.address;
+        let address = match written.kind {
+            AddressKind::Full => self.ipv4(&written.text, &written.span)?,
+            AddressKind::HostPart => {
+                let octets = self.host_part(written)?;
+                with_low_octets(subnet?.network(), &octets)
+            }
+        };
+        match subnet {
+            Some(subnet) if !self.check_placement(decl, written, address, subnet) => None,
+            _ => Some(address),
+        }
+    }
+
+    fn check_placement(
+        &mut self,
+        decl: &ast::SegmentDecl,
+        written: &ast::Address,
+        address: Ipv4Addr,
+        subnet: Ipv4Net,
+    ) -> bool {
+        let shown = match written.kind {
+            AddressKind::Full => address.to_string(),
+            AddressKind::HostPart => format!("{} ({address})", written.text),
+        };
+        let message = if !subnet.contains(&address) {
+            let kind = kind_noun(decl.kind);
+            format!(
+                "address {shown} is outside subnet {subnet} of {kind} `{}`",
+                decl.name.text
+            )
+        } else if subnet.prefix_len() <= 30 && address == subnet.network() {
+            format!("address {shown} is the network address of {subnet}")
+        } else if subnet.prefix_len() <= 30 && address == subnet.broadcast() {
+            format!("address {shown} is the broadcast address of {subnet}")
+        } else {
+            return true;
+        };
+        let (low, high) = host_range(subnet);
+        let e = self.error(&written.span, message);
+        self.push(e.with_help(format!("use an address from {low} to {high}")));
+        false
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Interfaces
+
+    /// Explicit names first, then `ethN` for the others in declaration order. Explicit names are
+    /// all collected before any is allocated so that an automatic name never collides with an
+    /// explicit one declared later in the file.
+    fn name_interfaces(&mut self, routers: &Routers<'_>, segments: &mut [SegmentDraft<'_>]) {
+        let mut taken: Vec<HashMap<String, (String, Span)>> =
+            vec![HashMap::new(); routers.drafts.len()];
+        for segment in segments.iter_mut() {
+            let segment_name = &segment.decl.name.text;
+            for end in &mut segment.ends {
+                let (Some(router), Some(iface)) = (end.router, &end.end.interface) else {
+                    continue;
+                };
+                let Some(names) = taken.get_mut(router) else {
+                    continue;
+                };
+                if let Some((first_segment, first_span)) = names.get(&iface.text) {
+                    let message = format!(
+                        "interface `{}:{}` is already attached to `{first_segment}` on line {}",
+                        end.end.router.text,
+                        iface.text,
+                        self.line(first_span)
+                    );
+                    self.push(self.error(&end.end.reference, message));
+                } else {
+                    names.insert(
+                        iface.text.clone(),
+                        (segment_name.clone(), end.end.reference.clone()),
+                    );
+                }
+                end.interface = Some(iface.text.clone());
+            }
+        }
+        for segment in segments.iter_mut() {
+            for end in &mut segment.ends {
+                let Some(names) = end.router.and_then(|r| taken.get_mut(r)) else {
+                    continue;
+                };
+                if end.end.interface.is_none() {
+                    let name = lowest_free_eth(names);
+                    names.insert(
+                        name.clone(),
+                        (segment.decl.name.text.clone(), end.end.reference.clone()),
+                    );
+                    end.interface = Some(name);
+                }
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Addresses across the lab
+
+    /// Each address once in the whole lab, loopbacks included; the later use is the error.
+    fn check_unique_addresses(&mut self, routers: &Routers<'_>, segments: &[SegmentDraft<'_>]) {
+        let mut uses: Vec<(Ipv4Addr, &Span, String)> = Vec::new();
+        for draft in &routers.drafts {
+            if let (Some(lo), Some(written)) = (draft.loopback, &draft.decl.loopback) {
+                uses.push((
+                    lo.addr(),
+                    &written.address.span,
+                    format!("the loopback of `{}`", draft.decl.name.text),
+                ));
+            }
+        }
+        for end in segments.iter().flat_map(|s| &s.ends) {
+            if let Some(address) = end.address {
+                uses.push((address, &end.end.address.span, end_owner(end)));
+            }
+        }
+        uses.sort_by_key(|(_, span, _)| span.start);
+        let mut first_use: HashMap<Ipv4Addr, (String, &Span)> = HashMap::new();
+        for (address, span, owner) in uses {
+            if let Some((first_owner, first_span)) = first_use.get(&address) {
+                let message = format!(
+                    "address {address} is already used by {first_owner} on line {}",
+                    self.line(first_span)
+                );
+                self.push(self.error(span, message));
+            } else {
+                first_use.insert(address, (owner, span));
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Result
+
+    fn finish(
+        mut self,
+        name: Option<String>,
+        default_image: Option<String>,
+        routers: &Routers<'_>,
+        segments: &[SegmentDraft<'_>],
+    ) -> Result<model::Lab, SourceErrors> {
+        if !self.errors.is_empty() {
+            // File order reads best, whatever pass found each error.
+            self.errors.sort_by_key(|e| e.span.start);
+            return Err(SourceErrors(self.errors));
+        }
+        name.and_then(|name| build(name, default_image, routers, segments))
+            .ok_or_else(|| {
+                let e = self.error(
+                    &(0..0),
+                    "internal error: a valid topology could not be lowered",
+                );
+                SourceErrors(vec![e.with_help(
+                    "this is a bug in mplsrepl; please report it with the file that caused it",
+                )])
+            })
+    }
+}
+
+/// The model, once no error was reported (so every draft field is filled).
+fn build(
+    name: String,
+    default_image: Option<String>,
+    routers: &Routers<'_>,
+    segments: &[SegmentDraft<'_>],
+) -> Option<model::Lab> {
+    let mut lab_routers = routers
+        .drafts
+        .iter()
+        .map(|d| {
+            Some(model::Router {
+                name: d.decl.name.text.clone(),
+                role: d.role?,
+                loopback: d.loopback,
+                image: d.image.clone().or_else(|| default_image.clone()),
+                interfaces: Vec::new(),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let mut lab_segments = Vec::new();
+    for segment in segments {
+        let subnet = segment.subnet?;
+        let mut endpoints = Vec::new();
+        for end in &segment.ends {
+            let (router, address, interface) = (end.router?, end.address?, end.interface.clone()?);
+            let owner = lab_routers.get_mut(router)?;
+            owner.interfaces.push(model::Interface {
+                name: interface.clone(),
+                segment: segment.decl.name.text.clone(),
+                address: Ipv4Net::new(address, subnet.prefix_len()).ok()?,
+            });
+            endpoints.push(model::Endpoint {
+                router: owner.name.clone(),
+                interface,
+                address,
+            });
+        }
+        lab_segments.push(model::Segment {
+            name: segment.decl.name.text.clone(),
+            kind: segment.decl.kind,
+            subnet,
+            endpoints,
+        });
+    }
+    Some(model::Lab {
+        name,
+        routers: lab_routers,
+        segments: lab_segments,
+    })
+}
+
+fn as_lab(statement: &Statement) -> Option<&ast::LabDecl> {
+    match statement {
+        Statement::Lab(lab) => Some(lab),
+        _ => None,
+    }
+}
+
+fn as_image(statement: &Statement) -> Option<&ast::ImageDecl> {
+    match statement {
+        Statement::Image(image) => Some(image),
+        _ => None,
+    }
+}
+
+fn as_router(statement: &Statement) -> Option<&ast::RouterDecl> {
+    match statement {
+        Statement::Router(router) => Some(router),
+        _ => None,
+    }
+}
+
+fn as_segment(statement: &Statement) -> Option<&ast::SegmentDecl> {
+    match statement {
+        Statement::Segment(segment) => Some(segment),
+        _ => None,
+    }
+}
+
+impl NameKind {
+    fn noun(self) -> &'static str {
+        match self {
+            NameKind::Lab => "lab",
+            NameKind::Router => "router",
+            NameKind::Segment(kind) => kind_noun(kind),
+        }
+    }
+}
+
+fn kind_noun(kind: SegmentKind) -> &'static str {
+    match kind {
+        SegmentKind::Link => "link",
+        SegmentKind::Network => "network",
+    }
+}
+
+/// Why `name` cannot be used for `kind`, with a hint, if it cannot.
+///
+/// Docker names containers `<lab>-<router>` and networks `<lab>-<segment>` and accepts only
+/// `[a-zA-Z0-9][a-zA-Z0-9_.-]*`; the lab name supplies the first character, and a router name
+/// is also a hostname, so both of those must start with a letter or digit too.
+fn name_problem(kind: NameKind, name: &str) -> Option<(String, String)> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    let docker_help = match kind {
+        NameKind::Lab => "the lab name starts every container and network name, which Docker restricts to letters, digits, `_`, `.` and `-`",
+        NameKind::Router => "the container is named `<lab>-<router>`, which Docker restricts to letters, digits, `_`, `.` and `-`",
+        NameKind::Segment(_) => "the Docker network is named `<lab>-<segment>`, which Docker restricts to letters, digits, `_`, `.` and `-`",
+    };
+    if let Some(c) = name.chars().find(|c| !allowed(*c)) {
+        return Some((format!("`{c}` is not allowed"), docker_help.to_string()));
+    }
+    let must_start_alnum = matches!(kind, NameKind::Lab | NameKind::Router);
+    if must_start_alnum && !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        let help = match kind {
+            NameKind::Lab => "Docker names must start with a letter or digit",
+            _ => "a router name is also its hostname, which must start with a letter or digit",
+        };
+        return Some((
+            "it must start with a letter or digit".to_string(),
+            help.to_string(),
+        ));
+    }
+    if matches!(kind, NameKind::Router) && name.len() > MAX_ROUTER_NAME {
+        return Some((
+            format!("it is {} characters long", name.len()),
+            format!("a router name is also its hostname, limited to {MAX_ROUTER_NAME} characters"),
+        ));
+    }
+    None
+}
+
+/// One octet of a host part, in the same strict form `Ipv4Addr` parses (no leading zeros).
+fn octet(text: &str) -> Option<u8> {
+    if text.is_empty() || (text.len() > 1 && text.starts_with('0')) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+fn with_low_octets(network: Ipv4Addr, low: &[u8]) -> Ipv4Addr {
+    let mut octets = network.octets();
+    for (slot, value) in octets.iter_mut().rev().zip(low.iter().rev()) {
+        *slot = *value;
+    }
+    Ipv4Addr::from(octets)
+}
+
+/// Addresses an end may take; /31 and /32 have no network or broadcast address (RFC 3021).
+fn host_count(subnet: Ipv4Net) -> u64 {
+    match subnet.prefix_len() {
+        32 => 1,
+        31 => 2,
+        len => (1u64 << (32 - u32::from(len))) - 2,
+    }
+}
+
+fn host_range(subnet: Ipv4Net) -> (Ipv4Addr, Ipv4Addr) {
+    let (network, broadcast) = (u32::from(subnet.network()), u32::from(subnet.broadcast()));
+    if subnet.prefix_len() >= 31 {
+        (network.into(), broadcast.into())
+    } else {
+        ((network + 1).into(), (broadcast - 1).into())
+    }
+}
+
+fn overlaps(a: Ipv4Net, b: Ipv4Net) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+fn lowest_free_eth(taken: &HashMap<String, (String, Span)>) -> String {
+    (0u64..)
+        .map(|n| format!("eth{n}"))
+        .find(|name| !taken.contains_key(name))
+        .unwrap_or_default()
+}
+
+fn end_owner(end: &EndDraft<'_>) -> String {
+    match &end.interface {
+        Some(iface) => format!("`{}:{iface}`", end.end.router.text),
+        None => format!("`{}`", end.end.router.text),
+    }
+}
+
+/// At most ten names, so that a help line stays a line.
+fn short_list(names: &[&str]) -> String {
+    const SHOWN: usize = 10;
+    let mut list = names
+        .iter()
+        .take(SHOWN)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        list.push_str(", ...");
+    }
+    list
+}
+
+/// The candidate nearest to `word` (ignoring case), if near enough to be a likely typo.
+fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Distances are quadratic; a word this long is no typo of a short name anyway.
+    const LONGEST: usize = 64;
+    let word: Vec<char> = word.to_lowercase().chars().collect();
+    if word.len() > LONGEST {
+        return None;
+    }
+    let limit = (word.len() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| c.chars().count() <= LONGEST)
+        .map(|c| {
+            (
+                edit_distance(&word, &c.to_lowercase().chars().collect::<Vec<_>>()),
+                c,
+            )
+        })
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitute.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(text: &str) -> Ipv4Net {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn host_parts_replace_the_low_octets() {
+        let network: Ipv4Addr = "10.1.0.0".parse().unwrap();
+        assert_eq!(
+            with_low_octets(network, &[254]),
+            Ipv4Addr::new(10, 1, 0, 254)
+        );
+        assert_eq!(
+            with_low_octets(network, &[3, 254]),
+            Ipv4Addr::new(10, 1, 3, 254)
+        );
+    }
+
+    #[test]
+    fn octets_are_strict() {
+        assert_eq!(octet("0"), Some(0));
+        assert_eq!(octet("255"), Some(255));
+        assert_eq!(octet("256"), None);
+        assert_eq!(octet("01"), None);
+        assert_eq!(octet(""), None);
+    }
+
+    #[test]
+    fn host_counts_follow_rfc_3021() {
+        assert_eq!(host_count(net("10.0.0.0/24")), 254);
+        assert_eq!(host_count(net("10.0.0.0/30")), 2);
+        assert_eq!(host_count(net("10.0.0.0/31")), 2);
+        assert_eq!(host_count(net("10.0.0.0/32")), 1);
+        assert_eq!(host_count(net("0.0.0.0/0")), (1u64 << 32) - 2);
+        assert_eq!(
+            host_range(net("10.0.0.0/31")),
+            (Ipv4Addr::new(10, 0, 0, 0), Ipv4Addr::new(10, 0, 0, 1))
+        );
+    }
+
+    #[test]
+    fn overlap_is_symmetric() {
+        assert!(overlaps(net("10.1.0.0/16"), net("10.1.1.0/24")));
+        assert!(overlaps(net("10.1.1.0/24"), net("10.1.0.0/16")));
+        assert!(!overlaps(net("10.1.1.0/24"), net("10.1.2.0/24")));
+    }
+
+    #[test]
+    fn names_follow_docker_rules() {
+        assert!(name_problem(NameKind::Router, "PE1").is_none());
+        assert!(name_problem(NameKind::Router, "P").is_none());
+        assert!(name_problem(NameKind::Segment(SegmentKind::Link), "_net").is_none());
+        assert!(name_problem(NameKind::Router, "_pe").is_some());
+        assert!(name_problem(NameKind::Lab, "-lab").is_some());
+        assert!(name_problem(NameKind::Router, "P/1").is_some());
+        assert!(name_problem(NameKind::Router, "é").is_some());
+        assert!(name_problem(NameKind::Router, &"a".repeat(64)).is_some());
+    }
+
+    #[test]
+    fn suggestions_prefer_the_nearest_name() {
+        assert_eq!(closest("PE3", ["PR", "PE1", "PE2"]), Some("PE1"));
+        assert_eq!(closest("pe2", ["PR", "PE1", "PE2"]), Some("PE2"));
+        assert_eq!(closest("CORE", ["PR", "PE1"]), None);
+        assert_eq!(closest("PE", ROLES), Some("pe"));
+    }
+
+    #[test]
+    fn allocation_skips_taken_names() {
+        let mut taken = HashMap::new();
+        taken.insert("eth0".to_string(), (String::new(), 0..0));
+        taken.insert("eth2".to_string(), (String::new(), 0..0));
+        assert_eq!(lowest_free_eth(&taken), "eth1");
+    }
+}

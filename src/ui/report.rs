@@ -1,0 +1,179 @@
+//! The transcript of a run or a plan: step headers, actions, checks.
+//!
+//! The same reporter prints `plan` (every vtysh line, nothing performed) and `run` (compact
+//! action lines with their outcome), colored on a terminal and plain when piped or in tests.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use owo_colors::OwoColorize;
+
+use crate::runtime::{Configure, LabSpec};
+
+/// Where transcript text goes: a terminal, or a buffer that tests read back.
+#[derive(Clone)]
+pub enum Sink {
+    Stdout,
+    Buffer(Arc<Mutex<Vec<u8>>>),
+}
+
+pub struct Reporter {
+    sink: Sink,
+    color: bool,
+    /// Print every vtysh and kernel line (always in plan mode).
+    pub verbose: bool,
+}
+
+impl Reporter {
+    pub fn stdout(color: bool, verbose: bool) -> Self {
+        Reporter {
+            sink: Sink::Stdout,
+            color,
+            verbose,
+        }
+    }
+
+    /// A reporter writing plain text into a shared buffer.
+    pub fn buffer(verbose: bool) -> (Self, Arc<Mutex<Vec<u8>>>) {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        (
+            Reporter {
+                sink: Sink::Buffer(buf.clone()),
+                color: false,
+                verbose,
+            },
+            buf,
+        )
+    }
+
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    pub fn line(&self, text: &str) {
+        match &self.sink {
+            Sink::Stdout => {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{text}");
+            }
+            Sink::Buffer(buf) => {
+                let mut b = buf.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = writeln!(b, "{text}");
+            }
+        }
+    }
+
+    fn paint(&self, text: &str, style: fn(&str) -> String) -> String {
+        if self.color {
+            style(text)
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn step(&self, number: usize, title: &str) {
+        let text = format!("== step {number}: {title} ==");
+        self.line("");
+        self.line(&self.paint(&text, |t| t.bold().cyan().to_string()));
+    }
+
+    pub fn info(&self, text: &str) {
+        self.line(&format!("  {text}"));
+    }
+
+    pub fn prose(&self, text: &str) {
+        for l in text.lines() {
+            self.line(&self.paint(&format!("  | {l}"), |t| t.italic().to_string()));
+        }
+    }
+
+    pub fn warn(&self, text: &str) {
+        self.line(&self.paint(&format!("  ! {text}"), |t| t.yellow().to_string()));
+    }
+
+    pub fn create_lab(&self, spec: &LabSpec) {
+        for n in &spec.networks {
+            self.line(&format!(
+                "  network {} {} (docker gateway {} unused by the lab)",
+                self.paint(&n.name, |t| t.green().to_string()),
+                n.subnet,
+                n.gateway
+            ));
+        }
+        for c in &spec.containers {
+            let daemons: Vec<&str> = std::iter::once("zebra")
+                .chain(std::iter::once("staticd"))
+                .chain(c.daemons.iter().map(|d| d.as_str()))
+                .collect();
+            self.line(&format!(
+                "  container {} image {} privileged, daemons {}",
+                self.paint(&c.name, |t| t.green().to_string()),
+                c.image,
+                daemons.join(" ")
+            ));
+            for i in &c.interfaces {
+                self.line(&format!("    {} -> {} ({})", i.name, i.network, i.address));
+            }
+        }
+    }
+
+    pub fn configure(&self, c: &Configure) {
+        let router = self.paint(&c.router, |t| t.bold().to_string());
+        let kernel = c.change.kernel_before.iter().chain(&c.change.kernel_after);
+        if self.verbose {
+            for argv in c.change.kernel_before.iter() {
+                self.line(&format!("  {router}$ {}", argv.join(" ")));
+            }
+            if !c.change.vtysh.is_empty() {
+                self.line(&format!("  {router}# configure"));
+                for l in &c.change.vtysh {
+                    self.line(&format!("    {}", self.paint(l, colorize_config)));
+                }
+            }
+            for argv in c.change.kernel_after.iter() {
+                self.line(&format!("  {router}$ {}", argv.join(" ")));
+            }
+        } else {
+            let n_kernel = kernel.count();
+            let n_vtysh = c.change.vtysh.iter().filter(|l| !is_exit(l)).count();
+            self.line(&format!(
+                "  {router}: {n_vtysh} FRR lines, {n_kernel} kernel commands"
+            ));
+        }
+    }
+
+    pub fn check(&self, text: &str) {
+        self.line(&format!(
+            "  {} {text}",
+            self.paint("check", |t| t.blue().to_string())
+        ));
+    }
+
+    pub fn pass(&self, text: &str) {
+        self.line(&format!(
+            "  {} {text}",
+            self.paint("ok", |t| t.green().bold().to_string())
+        ));
+    }
+
+    pub fn fail(&self, text: &str) {
+        self.line(&format!(
+            "  {} {text}",
+            self.paint("FAIL", |t| t.red().bold().to_string())
+        ));
+    }
+}
+
+fn is_exit(line: &str) -> bool {
+    matches!(line.trim(), "exit" | "exit-address-family")
+}
+
+fn colorize_config(line: &str) -> String {
+    if line.trim_start().starts_with("no ") {
+        line.red().to_string()
+    } else if is_exit(line) {
+        line.dimmed().to_string()
+    } else {
+        line.green().to_string()
+    }
+}

@@ -1,0 +1,499 @@
+//! The lab VM: an MPLS-capable dockerd in qemu.
+//!
+//! This host has no Docker engine and its kernel has no MPLS/VRF, so the lab runs in a Debian 12
+//! VM (stock kernel: `mpls_router`, `mpls_iptunnel`, `vrf`; docker.io; frr) whose dockerd the
+//! host reaches at `tcp://127.0.0.1:PORT` through qemu's user-mode network (`restrict=on`: only
+//! that forwarded port gets in, nothing gets out).
+//!
+//! Cache layout (`$MPLSREPL_VM_DIR`, default `$XDG_CACHE_HOME/mplsrepl/vm`):
+//! ```text
+//! build.sh              the embedded build script (vm/build.sh), rewritten on every build
+//! vm.log                timestamped progress lines of every build/up/down
+//! build/rootfs/         debootstrap'ed Debian (.stage1 = debootstrap done, .stage2 = package list)
+//! build/base.raw        8G sparse ext4 made from rootfs (mkfs.ext4 -d); base.cfg/base.id: its key
+//! build/vmlinuz, initrd.img
+//! build/warm.qcow2      overlay on base.raw holding the imported image labfrr:latest (warm.id)
+//! run/                  qemu.pid, console.log (ttyS0), ttyS1.sock (root shell), overlay.qcow2
+//! ```
+//! `build` = root-only heavy part (vm/build.sh, embedded) + the warm step (boot base.raw, import
+//! the rootfs as `labfrr:latest`, fstrim, poweroff, keep the overlay as warm.qcow2). `up` boots
+//! a throw-away overlay on warm.qcow2 (~20 s under TCG). Each phase is timed and reported
+//! through the `progress` callback as single lines, and appended to `vm.log`.
+
+mod docker;
+mod host;
+mod qemu;
+mod serial;
+mod stages;
+
+use std::fmt;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+pub use serial::ShellOutput;
+
+/// The lab image: the VM's own rootfs (Debian 12 + frr 8.4 + iproute2 + ping + tcpdump + ethtool).
+pub const IMAGE: &str = "labfrr:latest";
+/// Default host port forwarded to the guest's dockerd (tcp 2375).
+pub const DEFAULT_PORT: u16 = 23750;
+/// Default seconds to wait for dockerd after starting qemu.
+pub const DEFAULT_WAIT_SECS: u64 = 300;
+
+/// Where and how the lab VM runs. Build it with [`VmConfig::from_env`] (or [`VmConfig::new`]),
+/// then adjust the public fields if needed.
+#[derive(Debug, Clone)]
+pub struct VmConfig {
+    /// Cache directory (absolute): `build/` and `run/` live here.
+    pub dir: PathBuf,
+    /// Host port (on 127.0.0.1) forwarded to dockerd in the guest.
+    pub port: u16,
+    /// Guest memory, qemu syntax (`4G`).
+    pub mem: String,
+    /// Guest vCPUs.
+    pub smp: u32,
+    /// Accelerator: `auto` (KVM only if /dev/kvm is usable and not kvm_pvm), `kvm` or `tcg`.
+    pub accel: String,
+    /// CPU model under TCG (`max`).
+    pub cpu: String,
+    /// How long to wait for dockerd after starting qemu.
+    pub wait: Duration,
+    /// Size of the sparse guest disk (`8G`).
+    pub disk: String,
+    /// Guest kernel package (`linux-image-cloud-amd64`; `linux-image-amd64` works too).
+    pub kernel: String,
+    /// Problems found while reading the environment; every operation fails with them.
+    env_errors: Vec<String>,
+}
+
+impl VmConfig {
+    /// Defaults, with the cache in `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> VmConfig {
+        VmConfig {
+            dir: absolute(dir.into()),
+            port: DEFAULT_PORT,
+            mem: "4G".into(),
+            smp: 2,
+            accel: "auto".into(),
+            cpu: "max".into(),
+            wait: Duration::from_secs(DEFAULT_WAIT_SECS),
+            disk: "8G".into(),
+            kernel: "linux-image-cloud-amd64".into(),
+            env_errors: Vec::new(),
+        }
+    }
+
+    /// Defaults overridden by `MPLSREPL_VM_DIR`, `MPLSREPL_VM_PORT`, `MPLSREPL_VM_MEM`,
+    /// `MPLSREPL_VM_SMP`, `MPLSREPL_VM_ACCEL`, `MPLSREPL_VM_CPU`, `MPLSREPL_VM_WAIT` (seconds),
+    /// `MPLSREPL_VM_DISK`, `MPLSREPL_VM_KERNEL`. (The build script also reads
+    /// `MPLSREPL_VM_MIRROR` / `MPLSREPL_VM_SEC_MIRROR`.) Invalid values are kept as defaults and
+    /// reported by the first operation that uses this config.
+    pub fn from_env() -> VmConfig {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let dir = var("MPLSREPL_VM_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                dirs::cache_dir()
+                    .unwrap_or_else(|| std::env::temp_dir().join("mplsrepl-cache"))
+                    .join("mplsrepl")
+                    .join("vm")
+            });
+        let mut cfg = VmConfig::new(dir);
+        if let Some(v) = var("MPLSREPL_VM_PORT") {
+            match v.trim().parse::<u16>() {
+                Ok(p) if p > 0 => cfg.port = p,
+                _ => cfg.env_errors.push(format!(
+                    "MPLSREPL_VM_PORT={v:?} is not a port number (1-65535)"
+                )),
+            }
+        }
+        if let Some(v) = var("MPLSREPL_VM_SMP") {
+            match v.trim().parse::<u32>() {
+                Ok(n) if n > 0 => cfg.smp = n,
+                _ => cfg
+                    .env_errors
+                    .push(format!("MPLSREPL_VM_SMP={v:?} is not a positive number")),
+            }
+        }
+        if let Some(v) = var("MPLSREPL_VM_WAIT") {
+            match v.trim().parse::<u64>() {
+                Ok(n) if n > 0 => cfg.wait = Duration::from_secs(n),
+                _ => cfg.env_errors.push(format!(
+                    "MPLSREPL_VM_WAIT={v:?} is not a positive number of seconds"
+                )),
+            }
+        }
+        if let Some(v) = var("MPLSREPL_VM_MEM") {
+            cfg.mem = v.trim().into();
+        }
+        if let Some(v) = var("MPLSREPL_VM_ACCEL") {
+            cfg.accel = v.trim().to_ascii_lowercase();
+        }
+        if let Some(v) = var("MPLSREPL_VM_CPU") {
+            cfg.cpu = v.trim().into();
+        }
+        if let Some(v) = var("MPLSREPL_VM_DISK") {
+            cfg.disk = v.trim().into();
+        }
+        if let Some(v) = var("MPLSREPL_VM_KERNEL") {
+            cfg.kernel = v.trim().into();
+        }
+        cfg
+    }
+
+    /// `tcp://127.0.0.1:PORT`, the value for `DOCKER_HOST`.
+    pub fn docker_host(&self) -> String {
+        format!("tcp://127.0.0.1:{}", self.port)
+    }
+
+    fn check(&self) -> Result<()> {
+        if !self.env_errors.is_empty() {
+            bail!("invalid lab VM settings: {}", self.env_errors.join("; "));
+        }
+        if !matches!(self.accel.as_str(), "auto" | "kvm" | "tcg") {
+            bail!(
+                "invalid accelerator {:?} (MPLSREPL_VM_ACCEL): use auto, kvm or tcg",
+                self.accel
+            );
+        }
+        Ok(())
+    }
+
+    pub(crate) fn build_dir(&self) -> PathBuf {
+        self.dir.join("build")
+    }
+    pub(crate) fn run_dir(&self) -> PathBuf {
+        self.dir.join("run")
+    }
+    pub(crate) fn pidfile(&self) -> PathBuf {
+        self.run_dir().join("qemu.pid")
+    }
+    pub(crate) fn console_log(&self) -> PathBuf {
+        self.run_dir().join("console.log")
+    }
+    pub(crate) fn serial_sock(&self) -> PathBuf {
+        self.run_dir().join("ttyS1.sock")
+    }
+    pub(crate) fn overlay(&self) -> PathBuf {
+        self.run_dir().join("overlay.qcow2")
+    }
+    pub(crate) fn docker(&self) -> docker::Docker {
+        docker::Docker::new(self.port)
+    }
+}
+
+fn absolute(p: PathBuf) -> PathBuf {
+    if p.is_absolute() {
+        p
+    } else {
+        std::env::current_dir().map(|c| c.join(&p)).unwrap_or(p)
+    }
+}
+
+/// Build the VM (host packages, debootstrap, chroot installs, disk image) and warm it (boot,
+/// import [`IMAGE`], power off, keep the overlay as `warm.qcow2`). Cached: returns quickly when
+/// nothing changed. The root-only parts need root and, for missing host tools, apt-get.
+pub fn build(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<()> {
+    cfg.check()?;
+    let log = Progress::new(cfg, progress);
+    let _lock = lock(cfg, &log)?;
+    stages::build(cfg, &log)
+}
+
+/// Make sure the VM is built, booted and serving dockerd with [`IMAGE`] present; returns the
+/// `DOCKER_HOST` value (`tcp://127.0.0.1:PORT`). Idempotent: a running VM returns at once.
+pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
+    cfg.check()?;
+    let log = Progress::new(cfg, progress);
+    let _lock = lock(cfg, &log)?;
+    let t = Instant::now();
+    let docker = cfg.docker();
+    if let Some(pid) = qemu::running(cfg, &log)? {
+        if docker.ping().is_err() {
+            log.line(&format!(
+                "lab VM already starting (qemu pid {pid}); waiting for dockerd…"
+            ));
+            let waited = qemu::wait_ready(cfg, pid, Instant::now())?;
+            log.line(&format!(
+                "dockerd ready at {} after {}",
+                cfg.docker_host(),
+                secs(waited)
+            ));
+        }
+        stages::ensure_image(cfg, &log)?;
+        return Ok(cfg.docker_host());
+    }
+    stages::build(cfg, &log)?;
+    let warm = cfg.build_dir().join("warm.qcow2");
+    let (backing, fmt) = if warm.exists() {
+        (warm, "qcow2")
+    } else {
+        (cfg.build_dir().join("base.raw"), "raw")
+    };
+    let t_boot = Instant::now();
+    let pid = qemu::start(cfg, &backing, fmt, &log)?;
+    let waited = qemu::wait_ready(cfg, pid, t_boot)?;
+    log.line(&format!(
+        "boot on {}… dockerd ready at {} in {}",
+        backing.file_name().unwrap_or_default().to_string_lossy(),
+        cfg.docker_host(),
+        secs(waited)
+    ));
+    stages::ensure_image(cfg, &log)?;
+    log.line(&format!(
+        "lab VM up in {}: DOCKER_HOST={}",
+        secs(t.elapsed()),
+        cfg.docker_host()
+    ));
+    Ok(cfg.docker_host())
+}
+
+/// Power the VM off cleanly (through the ttyS1 root shell), killing our qemu pid only if that
+/// fails, and drop the run overlay. Idempotent: a stopped VM (or a stale pidfile) is fine.
+pub fn down(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<()> {
+    cfg.check()?;
+    let log = Progress::new(cfg, progress);
+    let _lock = lock(cfg, &log)?;
+    match qemu::running(cfg, &log)? {
+        None => log.line("lab VM not running"),
+        Some(pid) => {
+            let t = Instant::now();
+            let clean = qemu::stop(cfg, pid, &log)?;
+            log.line(&format!(
+                "lab VM stopped ({}) in {}",
+                if clean { "clean poweroff" } else { "killed" },
+                secs(t.elapsed())
+            ));
+        }
+    }
+    let _ = fs::remove_file(cfg.overlay());
+    Ok(())
+}
+
+/// What the VM is doing: process, dockerd, image, cache.
+#[derive(Debug, Clone)]
+pub struct VmStatus {
+    pub dir: PathBuf,
+    pub docker_host: String,
+    /// qemu pid when running.
+    pub pid: Option<u32>,
+    /// Why a leftover pidfile was not considered running (dead pid, not our qemu).
+    pub stale: Option<String>,
+    /// dockerd `Version` and `KernelVersion` when it answers.
+    pub docker_version: Option<String>,
+    pub kernel_version: Option<String>,
+    /// Image id of [`IMAGE`] when dockerd has it.
+    pub image_id: Option<String>,
+    pub image_size: Option<u64>,
+    /// Disk blocks used by build/base.raw and build/warm.qcow2, when they exist.
+    pub base_bytes: Option<u64>,
+    pub warm_bytes: Option<u64>,
+}
+
+impl VmStatus {
+    pub fn running(&self) -> bool {
+        self.pid.is_some()
+    }
+    pub fn docker_ready(&self) -> bool {
+        self.docker_version.is_some()
+    }
+    pub fn image_present(&self) -> bool {
+        self.image_id.is_some()
+    }
+}
+
+impl fmt::Display for VmStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pid {
+            Some(pid) => writeln!(f, "lab VM: running (qemu pid {pid})")?,
+            None => writeln!(f, "lab VM: stopped")?,
+        }
+        if let Some(why) = &self.stale {
+            writeln!(f, "  stale pidfile: {why}")?;
+        }
+        if self.pid.is_some() {
+            writeln!(f, "  DOCKER_HOST={}", self.docker_host)?;
+            match (&self.docker_version, &self.kernel_version) {
+                (Some(v), Some(k)) => writeln!(f, "  dockerd: {v} (VM kernel {k})")?,
+                (Some(v), None) => writeln!(f, "  dockerd: {v}")?,
+                _ => writeln!(f, "  dockerd: not answering (yet)")?,
+            }
+            if self.docker_version.is_some() {
+                match &self.image_id {
+                    Some(id) => writeln!(
+                        f,
+                        "  image {IMAGE}: present ({}{})",
+                        id.strip_prefix("sha256:")
+                            .unwrap_or(id)
+                            .get(..12)
+                            .unwrap_or(id),
+                        self.image_size
+                            .map(|s| format!(", {}", mb(s)))
+                            .unwrap_or_default()
+                    )?,
+                    None => writeln!(f, "  image {IMAGE}: missing")?,
+                }
+            }
+        }
+        let size = |b: Option<u64>| b.map(mb).unwrap_or_else(|| "missing".into());
+        write!(
+            f,
+            "  cache: {} (base.raw {}, warm.qcow2 {})",
+            self.dir.display(),
+            size(self.base_bytes),
+            size(self.warm_bytes)
+        )
+    }
+}
+
+/// Report the VM's state; never starts or stops anything.
+pub fn status(cfg: &VmConfig) -> Result<VmStatus> {
+    cfg.check()?;
+    let (pid, stale) = match host::probe(&cfg.pidfile()) {
+        (host::PidState::Running(pid), false) => (Some(pid), None),
+        (host::PidState::Running(pid), true) => (
+            Some(pid),
+            Some(format!("lost; qemu pid {pid} found by its command line")),
+        ),
+        (host::PidState::Stale(why), _) => (None, Some(why)),
+        (host::PidState::Absent, _) => (None, None),
+    };
+    let mut st = VmStatus {
+        dir: cfg.dir.clone(),
+        docker_host: cfg.docker_host(),
+        pid,
+        stale,
+        docker_version: None,
+        kernel_version: None,
+        image_id: None,
+        image_size: None,
+        base_bytes: host::disk_usage(&cfg.build_dir().join("base.raw")),
+        warm_bytes: host::disk_usage(&cfg.build_dir().join("warm.qcow2")),
+    };
+    if pid.is_some() {
+        let docker = cfg.docker();
+        if let Ok(v) = docker.version() {
+            st.docker_version = Some(v["Version"].as_str().unwrap_or("?").to_string());
+            st.kernel_version = v["KernelVersion"].as_str().map(str::to_string);
+            if let Ok(Some(img)) = docker.image_inspect(IMAGE) {
+                st.image_id = img["Id"].as_str().map(str::to_string);
+                st.image_size = img["Size"].as_u64();
+            }
+        }
+    }
+    Ok(st)
+}
+
+/// Run `cmd` as root in the VM (bash, stdin /dev/null) through the ttyS1 serial console and
+/// return its output (stdout and stderr merged, `\r` removed). A non-zero exit status is an error
+/// carrying the output; use [`shell_status`] to get the status instead.
+pub fn shell(cfg: &VmConfig, cmd: &str, timeout: Duration) -> Result<String> {
+    let out = shell_status(cfg, cmd, timeout)?;
+    if out.status != 0 {
+        bail!(
+            "`{cmd}` in the lab VM exited with status {}{}",
+            out.status,
+            match out.output.trim_end() {
+                "" => " (no output)".to_string(),
+                o => format!(":\n{o}"),
+            }
+        );
+    }
+    Ok(out.output)
+}
+
+/// Like [`shell`], but returns the exit status with the output.
+pub fn shell_status(cfg: &VmConfig, cmd: &str, timeout: Duration) -> Result<ShellOutput> {
+    cfg.check()?;
+    if !matches!(host::probe(&cfg.pidfile()).0, host::PidState::Running(_)) {
+        bail!("the lab VM is not running (start it with `mplsrepl vm up`)");
+    }
+    serial::run(&cfg.serial_sock(), cmd, timeout)
+}
+
+// ---------------------------------------------------------------- helpers shared by the parts
+
+/// Progress lines: to the caller's callback and, timestamped, to `vm.log`.
+pub(crate) struct Progress<'a> {
+    sink: &'a dyn Fn(&str),
+    log: Option<PathBuf>,
+}
+
+impl<'a> Progress<'a> {
+    fn new(cfg: &VmConfig, sink: &'a dyn Fn(&str)) -> Progress<'a> {
+        Progress {
+            sink,
+            log: Some(cfg.dir.join("vm.log")),
+        }
+    }
+
+    pub(crate) fn line(&self, msg: &str) {
+        tracing::info!(target: "mplsrepl::vm", "{msg}");
+        (self.sink)(msg);
+        if let Some(path) = &self.log {
+            if fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).is_ok() {
+                if let Ok(mut f) = fs::OpenOptions::new().create(true).append(true).open(path) {
+                    use std::io::Write;
+                    let _ = writeln!(f, "[{}] {msg}", host::utc_timestamp());
+                }
+            }
+        }
+    }
+
+    /// Run a phase: prints `what…` before, `what… done in N s` after (or fails with context).
+    pub(crate) fn phase<T>(&self, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.phase_note(what, || Ok((f()?, String::new())))
+    }
+
+    /// Like [`Progress::phase`]; the closure's note is appended: `… done in 3.1 s (656 MB used)`.
+    pub(crate) fn phase_note<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce() -> Result<(T, String)>,
+    ) -> Result<T> {
+        self.line(&format!("{what}…"));
+        let t = Instant::now();
+        let (r, note) =
+            f().with_context(|| format!("{what} failed after {}", secs(t.elapsed())))?;
+        let note = if note.is_empty() {
+            note
+        } else {
+            format!(" ({note})")
+        };
+        self.line(&format!("{what}… done in {}{note}", secs(t.elapsed())));
+        Ok(r)
+    }
+}
+
+/// Exclusive lock on `DIR/lock` for build/up/down (another mplsrepl may be busy with the VM).
+fn lock(cfg: &VmConfig, log: &Progress) -> Result<File> {
+    fs::create_dir_all(&cfg.dir)
+        .with_context(|| format!("cannot create the VM cache dir {}", cfg.dir.display()))?;
+    let path = cfg.dir.join("lock");
+    let f = File::create(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            log.line(&format!(
+                "waiting for another mplsrepl using the lab VM (lock {})…",
+                path.display()
+            ));
+            f.lock()
+                .with_context(|| format!("cannot lock {}", path.display()))?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+    Ok(f)
+}
+
+pub(crate) fn secs(d: Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+pub(crate) fn mb(bytes: u64) -> String {
+    format!("{} MB", (bytes + 500_000) / 1_000_000)
+}

@@ -1,0 +1,546 @@
+//! The build: what is cached, the root-only phases of vm/build.sh, the warm step, the image.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Instant, SystemTime};
+
+use anyhow::{bail, Context, Result};
+
+use super::host;
+use super::{mb, qemu, secs, serial, Progress, VmConfig, IMAGE};
+
+/// The heavy, root-only part of the build (host packages, debootstrap, chroot, mkfs).
+pub(crate) const BUILD_SH: &str = include_str!("../../vm/build.sh");
+
+/// Packages installed in the chroot after debootstrap (the kernel package comes first).
+const PACKAGES: &[&str] = &["frr", "docker.io", "curl", "ethtool"];
+
+/// Left out of the image tar: kernel, docker/containerd binaries and state, docs, apt cache.
+const TAR_EXCLUDES: &[&str] = &[
+    "./.stage1",
+    "./.stage2",
+    "./usr/lib/modules",
+    "./boot",
+    "./var/lib/docker",
+    "./var/lib/containerd",
+    "./usr/bin/docker",
+    "./usr/sbin/dockerd",
+    "./usr/bin/containerd",
+    "./usr/bin/containerd-shim",
+    "./usr/bin/containerd-shim-runc-v1",
+    "./usr/bin/containerd-shim-runc-v2",
+    "./usr/bin/ctr",
+    "./usr/share/doc",
+    "./usr/share/man",
+    "./usr/share/locale",
+    "./var/cache/apt",
+];
+
+/// Label on the imported image: which base build it came from.
+const BUILD_LABEL: &str = "mplsrepl.build";
+
+fn packages(cfg: &VmConfig) -> String {
+    std::iter::once(cfg.kernel.as_str())
+        .chain(PACKAGES.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The text of `configure_guest() { ... }` in build.sh.
+pub(crate) fn guest_section(script: &str) -> &str {
+    let Some(start) = script.find("\nconfigure_guest() {\n") else {
+        return script;
+    };
+    let body = &script[start..];
+    match body[1..].find("\n}\n") {
+        Some(end) => &body[..end + 4],
+        None => body,
+    }
+}
+
+fn fnv64(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Key of base.raw: the guest configuration code and the disk size.
+pub(crate) fn guest_hash(cfg: &VmConfig) -> String {
+    let mut key = guest_section(BUILD_SH).as_bytes().to_vec();
+    key.extend_from_slice(format!("\0disk={}", cfg.disk).as_bytes());
+    format!("{:016x}", fnv64(&key))
+}
+
+fn read_trim(p: &Path) -> Option<String> {
+    fs::read_to_string(p).ok().map(|s| s.trim().to_string())
+}
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// What a build has to do, and why.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// (tool, Debian package) missing on the host.
+    pub missing: Vec<(&'static str, &'static str)>,
+    pub debootstrap: bool,
+    pub install: bool,
+    pub image: bool,
+    pub warm: bool,
+    pub reasons: Vec<String>,
+}
+
+impl Plan {
+    fn root_work(&self) -> bool {
+        !self.missing.is_empty() || self.debootstrap || self.install || self.image
+    }
+    fn nothing(&self) -> bool {
+        !self.root_work() && !self.warm
+    }
+}
+
+pub(crate) fn plan(cfg: &VmConfig, have: &dyn Fn(&str) -> bool) -> Plan {
+    let b = cfg.build_dir();
+    let rf = b.join("rootfs");
+    let mut p = Plan::default();
+    let mut why = |cond: bool, r: &str| {
+        if cond {
+            p.reasons.push(r.to_string());
+        }
+        cond
+    };
+    p.debootstrap = why(!rf.join(".stage1").exists(), "no debootstrap'ed rootfs");
+    p.install = p.debootstrap
+        | why(
+            rf.join(".stage1").exists()
+                && read_trim(&rf.join(".stage2")).as_deref() != Some(&packages(cfg)),
+            "chroot package list changed",
+        );
+    let base = b.join("base.raw");
+    p.image = p.install
+        | why(!base.exists(), "no base.raw")
+        | why(
+            base.exists() && (!b.join("vmlinuz").exists() || !b.join("initrd.img").exists()),
+            "no kernel/initrd",
+        )
+        | why(
+            base.exists() && read_trim(&b.join("base.cfg")) != Some(guest_hash(cfg)),
+            "guest configuration changed",
+        )
+        | why(
+            base.exists() && !b.join("base.id").exists(),
+            "base.raw not built by mplsrepl",
+        )
+        | why(
+            base.exists() && mtime(&rf.join(".stage2")) > mtime(&base),
+            "rootfs newer than base.raw",
+        );
+    p.warm = p.image
+        | why(!p.image && !b.join("warm.qcow2").exists(), "no warm.qcow2")
+        | why(
+            !p.image
+                && b.join("warm.qcow2").exists()
+                && read_trim(&b.join("warm.id")) != read_trim(&b.join("base.id")),
+            "warm.qcow2 is from another base.raw",
+        );
+    let mut need = vec![
+        ("qemu-system-x86_64", "qemu-system-x86"),
+        ("qemu-img", "qemu-utils"),
+        ("tar", "tar"),
+    ];
+    if p.debootstrap {
+        need.push(("debootstrap", "debootstrap"));
+    }
+    if p.image {
+        need.push(("mkfs.ext4", "e2fsprogs"));
+    }
+    p.missing = need.into_iter().filter(|(tool, _)| !have(tool)).collect();
+    p
+}
+
+/// Build whatever is not cached, then warm. Called with the VM lock held.
+pub(crate) fn build(cfg: &VmConfig, log: &Progress) -> Result<()> {
+    let t = Instant::now();
+    let b = cfg.build_dir();
+    let p = plan(cfg, &|tool| host::which(tool).is_some());
+    if p.nothing() {
+        log.line(&format!(
+            "lab VM image cached in {} (base.raw {}, warm.qcow2 {})",
+            b.display(),
+            host::disk_usage(&b.join("base.raw"))
+                .map(mb)
+                .unwrap_or_default(),
+            host::disk_usage(&b.join("warm.qcow2"))
+                .map(mb)
+                .unwrap_or_default(),
+        ));
+        return Ok(());
+    }
+    if let Some(pid) = qemu::running(cfg, log)? {
+        bail!(
+            "the lab VM image must be rebuilt ({}) but the VM is running (qemu pid {pid}): stop \
+             it first with `mplsrepl vm down`",
+            p.reasons.join(", ")
+        );
+    }
+    if (p.root_work() || p.warm) && !host::is_root() {
+        let missing: Vec<_> = p.missing.iter().map(|(_, pkg)| *pkg).collect();
+        bail!(
+            "building the lab VM needs root ({}{}): debootstrap, chroot mounts and reading the \
+             root-owned rootfs. Run `sudo mplsrepl vm build` once with the same cache \
+             (MPLSREPL_VM_DIR={}); after that `mplsrepl vm up` only needs qemu",
+            p.reasons.join(", "),
+            if missing.is_empty() {
+                String::new()
+            } else {
+                format!("; missing host packages: {}", missing.join(" "))
+            },
+            cfg.dir.display()
+        );
+    }
+    log.line(&format!(
+        "building the lab VM in {} ({})",
+        cfg.dir.display(),
+        p.reasons.join(", ")
+    ));
+    fs::create_dir_all(&b).with_context(|| format!("cannot create {}", b.display()))?;
+    let script = cfg.dir.join("build.sh");
+    if fs::read_to_string(&script).ok().as_deref() != Some(BUILD_SH) {
+        fs::write(&script, BUILD_SH)
+            .with_context(|| format!("cannot write {}", script.display()))?;
+    }
+
+    if !p.missing.is_empty() {
+        let pkgs: Vec<&str> = p.missing.iter().map(|(_, pkg)| *pkg).collect();
+        if host::which("apt-get").is_none() {
+            bail!(
+                "missing host tools: {} and no apt-get to install them: install the packages \
+                 providing them (Debian: {})",
+                p.missing
+                    .iter()
+                    .map(|(t, _)| *t)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                pkgs.join(" ")
+            );
+        }
+        let mut args = vec!["host-deps"];
+        args.extend(&pkgs);
+        log.phase(
+            &format!("host packages: apt-get install {}", pkgs.join(" ")),
+            || run_script(cfg, &args, &cfg.dir.join("host-deps.log")),
+        )?;
+    }
+    let rf = b.join("rootfs");
+    if p.debootstrap || p.install {
+        let mounts =
+            host::mounts_under(&fs::read_to_string("/proc/mounts").unwrap_or_default(), &rf);
+        if !mounts.is_empty() {
+            bail!(
+                "something is still mounted under {} ({}): umount it first",
+                rf.display(),
+                mounts.join(", ")
+            );
+        }
+    }
+    if p.debootstrap {
+        log.phase("debootstrap bookworm (minbase)", || {
+            run_script(cfg, &["debootstrap"], &b.join("debootstrap.log"))
+        })?;
+    }
+    if p.install {
+        log.phase(
+            &format!("chroot: apt-get install {}", packages(cfg)),
+            || run_script(cfg, &["install"], &b.join("install.log")),
+        )?;
+    }
+    if p.image {
+        for f in ["warm.qcow2", "warm.id", "base.id"] {
+            let _ = fs::remove_file(b.join(f));
+        }
+        log.phase_note(
+            &format!("guest config + ext4 image ({} sparse)", cfg.disk),
+            || {
+                run_script(cfg, &["image"], &b.join("image.log"))?;
+                let id = format!(
+                    "{}-{}",
+                    guest_hash(cfg),
+                    SystemTime::now()
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .map(|d| d.as_secs())
+                        .unwrap_or(0)
+                );
+                fs::write(b.join("base.cfg"), format!("{}\n", guest_hash(cfg)))?;
+                fs::write(b.join("base.id"), format!("{id}\n"))?;
+                let used = host::disk_usage(&b.join("base.raw"))
+                    .map(mb)
+                    .unwrap_or_default();
+                Ok(((), format!("{used} used")))
+            },
+        )?;
+    }
+    if p.warm {
+        warm(cfg, log)?;
+    }
+    log.line(&format!("lab VM build done in {}", secs(t.elapsed())));
+    Ok(())
+}
+
+/// Run one phase of build.sh with its output in `logfile`; failures quote the log's tail.
+fn run_script(cfg: &VmConfig, args: &[&str], logfile: &Path) -> Result<()> {
+    let out = fs::File::create(logfile)
+        .with_context(|| format!("cannot create {}", logfile.display()))?;
+    let status = Command::new("bash")
+        .arg(cfg.dir.join("build.sh"))
+        .args(args)
+        .env("VM_BUILD", cfg.build_dir())
+        .env("VM_PACKAGES", packages(cfg))
+        .env("VM_DISK", &cfg.disk)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone()?)
+        .stderr(out)
+        .status()
+        .context("cannot run bash")?;
+    if !status.success() {
+        bail!(
+            "build.sh {} failed ({status}); last lines of {}:\n{}",
+            args.join(" "),
+            logfile.display(),
+            host::tail_lines(logfile, 30)
+        );
+    }
+    Ok(())
+}
+
+/// Boot base.raw, import the image, fstrim, power off, keep the overlay as warm.qcow2.
+fn warm(cfg: &VmConfig, log: &Progress) -> Result<()> {
+    let b = cfg.build_dir();
+    let (warm, warm_id) = (b.join("warm.qcow2"), b.join("warm.id"));
+    let _ = fs::remove_file(&warm);
+    let _ = fs::remove_file(&warm_id);
+    let t = Instant::now();
+    let base = b.join("base.raw");
+    let pid = qemu::start(cfg, &base, "raw", log)?;
+    let steps = || -> Result<()> {
+        let waited = qemu::wait_ready(cfg, pid, t)?;
+        log.line(&format!("boot base.raw… dockerd ready in {}", secs(waited)));
+        import_image(cfg, log)?;
+        log.phase("fstrim + clean poweroff", || {
+            serial::run(
+                &cfg.serial_sock(),
+                "sync; fstrim / >/dev/null 2>&1; true",
+                std::time::Duration::from_secs(120),
+            )?;
+            if !qemu::stop(cfg, pid, log)? {
+                bail!("the VM did not power off cleanly, so its disk is not kept as warm.qcow2");
+            }
+            Ok(())
+        })?;
+        fs::rename(cfg.overlay(), &warm).with_context(|| {
+            format!(
+                "cannot move {} to {}",
+                cfg.overlay().display(),
+                warm.display()
+            )
+        })?;
+        fs::copy(b.join("base.id"), &warm_id)?;
+        Ok(())
+    };
+    if let Err(e) = steps() {
+        if host::pid_alive(pid) {
+            if let host::PidState::Running(p) = host::probe(&cfg.pidfile()).0 {
+                qemu::kill(p);
+            }
+        }
+        let _ = fs::remove_file(cfg.pidfile());
+        let _ = fs::remove_file(&warm);
+        return Err(e.context("warming the lab VM (boot base.raw, import the image, power off)"));
+    }
+    log.line(&format!(
+        "warm image {} ({}) on base.raw ({}) in {}",
+        warm.display(),
+        host::disk_usage(&warm).map(mb).unwrap_or_default(),
+        host::disk_usage(&base).map(mb).unwrap_or_default(),
+        secs(t.elapsed())
+    ));
+    Ok(())
+}
+
+/// Import the image unless dockerd has it from this very build (label `mplsrepl.build`).
+pub(crate) fn ensure_image(cfg: &VmConfig, log: &Progress) -> Result<()> {
+    let want = read_trim(&cfg.build_dir().join("base.id"));
+    if let Some(img) = cfg.docker().image_inspect(IMAGE)? {
+        let have = img["Config"]["Labels"][BUILD_LABEL].as_str();
+        match &want {
+            Some(w) if have != Some(w.as_str()) => log.line(&format!(
+                "{IMAGE} in the VM is from another build ({}); re-importing",
+                have.unwrap_or("unlabelled")
+            )),
+            _ => return Ok(()),
+        }
+    }
+    import_image(cfg, log)
+}
+
+/// The VM's rootfs (minus kernel, docker, docs) as `labfrr:latest`, streamed by `tar` into
+/// `POST /images/create?fromSrc=-` over TCP.
+fn import_image(cfg: &VmConfig, log: &Progress) -> Result<()> {
+    let rf: PathBuf = cfg.build_dir().join("rootfs");
+    if !rf.join(".stage2").exists() {
+        bail!(
+            "{} is missing or incomplete: run `mplsrepl vm build`",
+            rf.display()
+        );
+    }
+    let mut changes = vec![r#"CMD ["sleep","infinity"]"#.to_string()];
+    if let Some(id) = read_trim(&cfg.build_dir().join("base.id")) {
+        changes.push(format!("LABEL {BUILD_LABEL}={id}"));
+    }
+    let (repo, tag) = IMAGE.split_once(':').unwrap_or((IMAGE, "latest"));
+    log.phase_note(&format!("import {IMAGE} (tar of build/rootfs)"), || {
+        let mut tar = Command::new("tar");
+        tar.arg("-C").arg(&rf);
+        for e in TAR_EXCLUDES {
+            tar.arg(format!("--exclude={e}"));
+        }
+        let mut child = tar
+            .args(["-cf", "-", "."])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot run tar")?;
+        let mut stderr = child.stderr.take().expect("piped");
+        let errs = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+            s
+        });
+        let mut stdout = child.stdout.take().expect("piped");
+        let res = cfg.docker().import(repo, tag, &changes, &mut stdout);
+        drop(stdout);
+        if res.is_err() {
+            let _ = child.kill();
+        }
+        let st = child.wait()?;
+        let errs = errs.join().unwrap_or_default();
+        let root_hint = if host::is_root() {
+            ""
+        } else {
+            " (the rootfs is root-owned: run as root)"
+        };
+        let (sent, id) = match res {
+            Ok(r) if st.success() => r,
+            Ok(_) => bail!(
+                "tar of {} failed ({st}){root_hint}: {}",
+                rf.display(),
+                errs.trim()
+            ),
+            Err(e) if !errs.trim().is_empty() => {
+                return Err(e.context(format!("tar: {}{root_hint}", errs.trim())))
+            }
+            Err(e) => return Err(e),
+        };
+        if cfg.docker().image_inspect(IMAGE)?.is_none() {
+            bail!("dockerd accepted the import ({id}) but has no {IMAGE} afterwards");
+        }
+        let short = id.strip_prefix("sha256:").unwrap_or(&id);
+        Ok((
+            (),
+            format!(
+                "{} streamed, {}",
+                mb(sent),
+                short.get(..12).unwrap_or(short)
+            ),
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_is_embedded_and_sectioned() {
+        assert!(BUILD_SH.starts_with("#!/bin/bash"));
+        assert!(BUILD_SH.contains("set -euo pipefail"));
+        let s = guest_section(BUILD_SH);
+        assert!(s.starts_with("\nconfigure_guest() {\n"), "{s}");
+        assert!(s.ends_with("\n}\n"));
+        assert!(s.contains("vtysh.conf"));
+        assert!(!s.contains("do_image"), "section stops at the function end");
+    }
+
+    #[test]
+    fn plan_on_empty_and_cached_dirs() {
+        let dir = std::env::temp_dir().join(format!("mplsrepl-vm-plan-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let cfg = VmConfig::new(&dir);
+        let all = |_: &str| true;
+        let p = plan(&cfg, &all);
+        assert!(p.debootstrap && p.install && p.image && p.warm);
+        assert!(p.missing.is_empty());
+        let none = |_: &str| false;
+        let p = plan(&cfg, &none);
+        let pkgs: Vec<_> = p.missing.iter().map(|m| m.1).collect();
+        assert_eq!(
+            pkgs,
+            [
+                "qemu-system-x86",
+                "qemu-utils",
+                "tar",
+                "debootstrap",
+                "e2fsprogs"
+            ]
+        );
+
+        // a complete cache
+        let b = cfg.build_dir();
+        fs::create_dir_all(b.join("rootfs")).unwrap();
+        fs::write(b.join("rootfs/.stage1"), "").unwrap();
+        fs::write(b.join("rootfs/.stage2"), packages(&cfg) + "\n").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        for f in ["base.raw", "vmlinuz", "initrd.img", "warm.qcow2"] {
+            fs::write(b.join(f), "x").unwrap();
+        }
+        fs::write(b.join("base.cfg"), guest_hash(&cfg)).unwrap();
+        fs::write(b.join("base.id"), "abc-1\n").unwrap();
+        fs::write(b.join("warm.id"), "abc-1\n").unwrap();
+        let p = plan(&cfg, &all);
+        assert!(p.nothing(), "{p:?}");
+
+        // stale warm image only
+        fs::write(b.join("warm.id"), "abc-0\n").unwrap();
+        let p = plan(&cfg, &all);
+        assert!(!p.root_work() && p.warm, "{p:?}");
+
+        // the recipe's empty .stage2 (older package list) -> install, image, warm
+        fs::write(b.join("rootfs/.stage2"), "").unwrap();
+        let p = plan(&cfg, &all);
+        assert!(!p.debootstrap && p.install && p.image && p.warm, "{p:?}");
+        assert!(p.reasons.iter().any(|r| r.contains("package list")));
+
+        // guest config changed -> image + warm, no install
+        fs::write(b.join("rootfs/.stage2"), packages(&cfg)).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(b.join("base.raw"), "x").unwrap();
+        fs::write(b.join("base.cfg"), "0000").unwrap();
+        let p = plan(&cfg, &all);
+        assert!(!p.install && p.image && p.warm, "{p:?}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn hash_is_stable_and_keyed_on_disk_size() {
+        let mut cfg = VmConfig::new("/tmp/x");
+        let h = guest_hash(&cfg);
+        assert_eq!(h.len(), 16);
+        assert_eq!(h, guest_hash(&cfg));
+        cfg.disk = "16G".into();
+        assert_ne!(h, guest_hash(&cfg));
+        assert_eq!(fnv64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv64(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+}

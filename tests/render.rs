@@ -1,0 +1,192 @@
+//! Rendered FRR configuration (golden files) and intent diffs.
+
+mod common;
+
+use common::*;
+use mplsrepl::intent::diff::router_change;
+use mplsrepl::intent::render::frr_conf;
+use mplsrepl::script::{Options, ScriptEngine};
+
+fn seed() -> ScriptEngine {
+    let (engine, _) = plan_script(&root().join("scripts/mpls_vpn.rhai"), Options::default());
+    engine.unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn seed_lab_renders_the_articles_configuration_per_router() {
+    let engine = seed();
+    let sess = engine.session.borrow();
+    for name in ["PR", "PE1", "PE2", "CE1", "CE2", "CE3", "CE4"] {
+        let conf = frr_conf(&sess.desired.routers[name]);
+        assert_golden(&format!("mpls_vpn/{name}.frr.conf"), &conf);
+    }
+}
+
+#[test]
+fn seed_lab_pe1_has_the_articles_vpn_lines() {
+    let engine = seed();
+    let sess = engine.session.borrow();
+    let conf = frr_conf(&sess.desired.routers["PE1"]);
+    for line in [
+        "router bgp 65000 vrf CUSTA",
+        "  redistribute static",
+        "  label vpn export auto",
+        "  rd vpn export 1:100",
+        "  rt vpn both 10:100",
+        "  export vpn",
+        "  import vpn",
+        "ip route 192.168.1.0/24 172.16.1.2 vrf CUSTA",
+        "ip route 192.168.3.0/24 172.16.3.2 vrf CUSTB",
+        " neighbor 2.2.2.2 update-source 1.1.1.1",
+        "  discovery transport-address 1.1.1.1",
+    ] {
+        assert!(
+            conf.lines().any(|l| l == line),
+            "PE1 lacks `{line}`:\n{conf}"
+        );
+    }
+    let pe1 = &sess.desired.routers["PE1"];
+    assert_eq!(pe1.sysctls["net.mpls.conf.eth0.input"], "1");
+    assert_eq!(pe1.sysctls["net.mpls.platform_labels"], "100000");
+    assert!(
+        !pe1.sysctls.contains_key("net.mpls.conf.eth1.input"),
+        "customer side must not take labels"
+    );
+    assert_eq!(pe1.vrfs["CUSTA"].table, 10);
+    assert!(pe1.vrfs["CUSTB"].members.contains("eth2"));
+}
+
+/// Apply an edit to PE1 of the seed lab and return the change as text.
+fn pe1_change(edit: &str) -> String {
+    let engine = seed();
+    let before = engine.session.borrow().desired.routers["PE1"].clone();
+    engine.engine.run(edit).unwrap_or_else(|e| panic!("{e}"));
+    let after = engine.session.borrow().desired.routers["PE1"].clone();
+    let change = router_change(&before, &after);
+    let mut out = String::new();
+    for argv in &change.kernel_before {
+        out.push_str(&format!("$ {}\n", argv.join(" ")));
+    }
+    for l in &change.vtysh {
+        out.push_str(&format!("{l}\n"));
+    }
+    for argv in &change.kernel_after {
+        out.push_str(&format!("$ {}\n", argv.join(" ")));
+    }
+    out
+}
+
+#[test]
+fn diff_add_a_vrf() {
+    let change = pe1_change(
+        r#"router("PE1").vrf("CUSTC", 30).rd("3:100").rt("30:100").redistribute("connected").vpn();"#,
+    );
+    assert_eq!(
+        change,
+        "$ ip link add CUSTC type vrf table 30\n\
+         $ ip link set CUSTC up\n\
+         router bgp 65000 vrf CUSTC\n address-family ipv4 unicast\n  redistribute connected\n  label vpn export auto\n  rd vpn export 3:100\n  rt vpn both 30:100\n  export vpn\n  import vpn\n exit-address-family\nexit\n"
+    );
+}
+
+#[test]
+fn diff_remove_a_vrf_removes_its_bgp_instance_routes_and_device() {
+    let change = pe1_change(r#"router("PE1").no_vrf("CUSTB");"#);
+    assert_eq!(
+        change,
+        "no ip route 192.168.3.0/24 172.16.3.2 vrf CUSTB\n\
+         no router bgp 65000 vrf CUSTB\n\
+         $ ip link set eth2 nomaster\n\
+         $ ip link del CUSTB\n"
+    );
+}
+
+#[test]
+fn diff_change_a_route_target() {
+    let change = pe1_change(r#"router("PE1").vrf("CUSTA").rt("10:200");"#);
+    assert_eq!(
+        change,
+        "router bgp 65000 vrf CUSTA\n address-family ipv4 unicast\n  no rt vpn both 10:100\n  rt vpn both 10:200\n exit-address-family\nexit\n"
+    );
+}
+
+#[test]
+fn diff_import_only_splits_rt_both() {
+    let change = pe1_change(r#"router("PE1").vrf("CUSTA").no_rt_export("10:100");"#);
+    assert_eq!(
+        change,
+        "router bgp 65000 vrf CUSTA\n address-family ipv4 unicast\n  no rt vpn both 10:100\n  rt vpn import 10:100\n exit-address-family\nexit\n"
+    );
+}
+
+#[test]
+fn diff_remove_a_neighbor_drops_its_family_lines_with_it() {
+    let change = pe1_change(r#"router("PE1").bgp().no_neighbor("2.2.2.2");"#);
+    assert_eq!(
+        change,
+        "router bgp 65000\n no neighbor 2.2.2.2 remote-as 65000\nexit\n"
+    );
+}
+
+#[test]
+fn diff_link_down_and_back_is_kernel_only() {
+    let down = pe1_change(r#"link("PR", "PE1").down();"#);
+    assert_eq!(down, "$ ip link set eth0 down\n");
+}
+
+#[test]
+fn no_change_renders_nothing() {
+    assert_eq!(
+        pe1_change(r#"router("PE1").vrf("CUSTA", 10).bind("eth1");"#),
+        ""
+    );
+}
+
+#[test]
+fn general_lab_renders_rr_ebgp_and_ospf_vrfs() {
+    let (engine, transcript) =
+        plan_script(&root().join("tests/labs/general.rhai"), Options::default());
+    let engine = engine.unwrap_or_else(|e| panic!("{e}"));
+    let sess = engine.session.borrow();
+    for name in [
+        "P1", "P2", "PE1", "PE2", "RR1", "CEA1", "CEA2", "CEB1", "CEB2",
+    ] {
+        assert_golden(
+            &format!("general/{name}.frr.conf"),
+            &frr_conf(&sess.desired.routers[name]),
+        );
+    }
+    assert_golden("general.plan", &transcript);
+    let rr = frr_conf(&sess.desired.routers["RR1"]);
+    assert!(
+        rr.contains("  neighbor 10.255.1.1 route-reflector-client\n"),
+        "{rr}"
+    );
+    assert!(
+        sess.desired.routers["RR1"].ldp.is_none(),
+        "the RR runs no LDP"
+    );
+}
+
+#[test]
+fn seed_plan_transcript() {
+    let (engine, transcript) =
+        plan_script(&root().join("scripts/mpls_vpn.rhai"), Options::default());
+    engine.unwrap_or_else(|e| panic!("{e}"));
+    assert_golden("mpls_vpn.plan", &transcript);
+}
+
+#[test]
+fn fast_profile_adds_point_to_point_ospf_and_ldp_timers() {
+    let opts = Options {
+        profile: mplsrepl::script::Profile::Fast,
+        ..Options::default()
+    };
+    let (engine, _) = plan_script(&root().join("scripts/mpls_vpn.rhai"), opts);
+    let engine = engine.unwrap_or_else(|e| panic!("{e}"));
+    let sess = engine.session.borrow();
+    assert_golden(
+        "mpls_vpn/PR.fast.frr.conf",
+        &frr_conf(&sess.desired.routers["PR"]),
+    );
+}
