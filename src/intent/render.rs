@@ -45,7 +45,7 @@ pub fn frr_conf(r: &RouterIntent) -> String {
 
 fn interfaces(r: &RouterIntent) -> Vec<ConfigNode> {
     let mut names: Vec<&String> = r.addresses.keys().chain(r.ospf_interfaces.keys()).collect();
-    names.sort_by(|a, b| interface_order(a).cmp(&interface_order(b)));
+    names.sort_by_key(|n| interface_order(n));
     names.dedup();
     names
         .into_iter()

@@ -26,9 +26,12 @@ use tokio::runtime::Runtime;
 use crate::runtime::action::{container_name, Configure, ContainerSpec, LabSpec, NetworkSpec};
 use crate::runtime::backend::*;
 
+/// A lab on the engine: its name and its containers with their Docker status.
+pub type LabListing = (String, Vec<(String, String)>);
+
 pub const LABEL_LAB: &str = "mplsrepl.lab";
 pub const LABEL_ROUTER: &str = "mplsrepl.router";
-const FRR_START_TIMEOUT: Duration = Duration::from_secs(90);
+const FRR_START_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub struct DockerBackend {
     docker: Docker,
@@ -111,7 +114,7 @@ impl DockerBackend {
     }
 
     /// Labs on this engine: lab name -> (container, state).
-    pub fn labs(&self) -> anyhow::Result<Vec<(String, Vec<(String, String)>)>> {
+    pub fn labs(&self) -> anyhow::Result<Vec<LabListing>> {
         let filters: HashMap<&str, Vec<&str>> = [("label", vec![LABEL_LAB])].into();
         let opts = ListContainersOptionsBuilder::new()
             .all(true)
@@ -211,19 +214,6 @@ async fn exec(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-async fn exec_ok(docker: &Docker, container: &str, argv: &[&str]) -> anyhow::Result<String> {
-    let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-    let (code, out, err) = exec(docker, container, &argv).await?;
-    if code != 0 {
-        bail!(
-            "{container}: `{}` failed (exit {code}): {}",
-            argv.join(" "),
-            String::from_utf8_lossy(&err).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// A throwaway privileged container without network, for kernel probes.
@@ -365,50 +355,93 @@ async fn create_container(
         .start_container(&c.name, None)
         .await
         .with_context(|| format!("starting {}", c.name))?;
-    name_interfaces(docker, c).await?;
-    write_frr_files(docker, c).await?;
-    start_frr(docker, c).await?;
+    setup_router(docker, c).await?;
     progress(&format!("{}: interfaces named, FRR started", c.router));
     Ok(())
 }
 
-/// Rename each endpoint's link to its topology name (matched by MAC), and remove what Docker
-/// configured on it: addresses belong to zebra, and there is no default route.
-async fn name_interfaces(docker: &Docker, c: &ContainerSpec) -> anyhow::Result<()> {
+/// One shell script, run in one exec (each exec is costly on a slow engine): name interfaces,
+/// write FRR's files, start FRR, and wait until every daemon's vty socket answers.
+async fn setup_router(docker: &Docker, c: &ContainerSpec) -> anyhow::Result<()> {
     let info = docker.inspect_container(&c.name, None).await?;
     let networks = info
         .network_settings
         .and_then(|n| n.networks)
         .unwrap_or_default();
-    let mut script = String::from("set -e\nip link set lo up\n");
-    let mut renames = Vec::new();
-    for (n, i) in c.interfaces.iter().enumerate() {
+    let mut macs = Vec::new();
+    for i in &c.interfaces {
         let mac = networks
             .get(&i.network)
             .and_then(|e| e.mac_address.clone())
             .filter(|m| !m.is_empty())
             .ok_or_else(|| anyhow!("{}: Docker reports no MAC address on {}", c.name, i.network))?;
-        // Two passes through temporary names, so wanted names never collide with Docker's.
-        script.push_str(&format!(
-            "dev=$(for d in /sys/class/net/*; do [ \"$(cat $d/address)\" = \"{mac}\" ] && basename $d; done)\n\
-             [ -n \"$dev\" ] || {{ echo 'no link with MAC {mac}' >&2; exit 1; }}\n\
-             ip link set dev \"$dev\" down\nip link set dev \"$dev\" name mrtmp{n}\n"
-        ));
-        renames.push(format!(
-            "ip link set dev mrtmp{n} name {}\nip addr flush dev {}\nip link set dev {} up\n",
-            i.name, i.name, i.name
-        ));
+        macs.push(mac);
     }
-    for r in renames {
-        script.push_str(&r);
+    let script = setup_script(c, &macs);
+    let argv = vec!["sh".to_string(), "-c".to_string(), script];
+    let (code, out, err) = exec(docker, &c.name, &argv).await?;
+    if code != 0 {
+        bail!(
+            "{}: setting up the router failed (exit {code}):\n{}{}",
+            c.name,
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&err)
+        );
     }
-    script.push_str("ip route flush table main proto kernel 2>/dev/null || true\nip route del default 2>/dev/null || true\n");
-    exec_ok(docker, &c.name, &["sh", "-c", &script]).await?;
     Ok(())
 }
 
-/// `/etc/frr/daemons`, `vtysh.conf` and a minimal `frr.conf`, written before FRR starts.
-async fn write_frr_files(docker: &Docker, c: &ContainerSpec) -> anyhow::Result<()> {
+/// The setup script of a router; `macs[i]` is the MAC address of `c.interfaces[i]`.
+pub fn setup_script(c: &ContainerSpec, macs: &[String]) -> String {
+    let mut s = String::from("set -e\nip link set lo up\n");
+    s.push_str(
+        "link_with_mac() { for d in /sys/class/net/*; do if [ \"$(cat $d/address)\" = \"$1\" ]; then basename $d; fi; done; }\n",
+    );
+    // Docker names links in its own order: rename each by MAC, through temporary names so a
+    // wanted name never collides with one Docker gave.
+    for (n, mac) in macs.iter().enumerate() {
+        s.push_str(&format!(
+            "dev=$(link_with_mac {mac}); [ -n \"$dev\" ] || {{ echo 'no link with MAC {mac}' >&2; exit 1; }}\n\
+             ip link set dev \"$dev\" down; ip link set dev \"$dev\" name mrtmp{n}\n"
+        ));
+    }
+    for (n, i) in c.interfaces.iter().enumerate() {
+        // Docker's address and routes go: zebra owns every address, and there is no default route.
+        s.push_str(&format!(
+            "ip link set dev mrtmp{n} name {0}; ip addr flush dev {0}; ip link set dev {0} up\n",
+            i.name
+        ));
+    }
+    s.push_str("ip route flush table main 2>/dev/null || true\n");
+    s.push_str(&format!(
+        "cat > /etc/frr/daemons <<'EOF'\n{}EOF\n",
+        daemons_file(c)
+    ));
+    s.push_str("echo 'service integrated-vtysh-config' > /etc/frr/vtysh.conf\n");
+    s.push_str(&format!(
+        "printf 'frr defaults traditional\\nhostname {}\\nno ipv6 forwarding\\n!\\n' > /etc/frr/frr.conf\n",
+        c.router
+    ));
+    s.push_str("mkdir -p /var/log/frr /var/run/frr; chown -R frr:frr /etc/frr /var/log/frr /var/run/frr 2>/dev/null || true\n");
+    // Official images start watchfrr in the foreground with docker-start; Debian's package
+    // has frrinit.sh.
+    s.push_str(
+        "if [ -x /usr/lib/frr/docker-start ]; then nohup /usr/lib/frr/docker-start >/var/log/frr/start.log 2>&1 &\n\
+         else /usr/lib/frr/frrinit.sh start >/var/log/frr/start.log 2>&1; fi\n",
+    );
+    let mut daemons = vec!["zebra", "staticd"];
+    daemons.extend(c.daemons.iter().map(|d| d.as_str()));
+    s.push_str(&format!(
+        "for i in $(seq 1 {}); do up=1; for d in {}; do [ -S /var/run/frr/$d.vty ] || up=0; done; \
+         [ $up = 1 ] && break; sleep 0.5; done\n\
+         [ $up = 1 ] || {{ echo 'FRR did not start; start log:' >&2; tail -n 20 /var/log/frr/start.log >&2; exit 1; }}\n",
+        FRR_START_TIMEOUT.as_secs() * 2,
+        daemons.join(" ")
+    ));
+    s
+}
+
+fn daemons_file(c: &ContainerSpec) -> String {
     let mut daemons = String::from("zebra=yes\nstaticd=yes\n");
     for d in crate::intent::Daemon::ALL {
         let on = if c.daemons.contains(&d) { "yes" } else { "no" };
@@ -416,30 +449,12 @@ async fn write_frr_files(docker: &Docker, c: &ContainerSpec) -> anyhow::Result<(
     }
     daemons.push_str(
         "vtysh_enable=yes\nzebra_options=\"  -A 127.0.0.1 -s 90000000\"\nstaticd_options=\"-A 127.0.0.1\"\n\
-         bgpd_options=\"   -A 127.0.0.1\"\nospfd_options=\"  -A 127.0.0.1\"\nldpd_options=\"   -A 127.0.0.1\"\n",
+         bgpd_options=\"   -A 127.0.0.1\"\nospfd_options=\"  -A 127.0.0.1\"\nldpd_options=\"   -A 127.0.0.1\"\n\
+         # A loaded engine (a software-emulated VM) can keep a daemon busy for a while at start:\n\
+         # watchfrr must not take that for a hang and restart it.\n\
+         watchfrr_options=\"-t 600\"\n",
     );
-    let frr_conf = format!(
-        "frr defaults traditional\nhostname {}\nno ipv6 forwarding\n!\n",
-        c.router
-    );
-    let files = [
-        ("daemons", daemons),
-        (
-            "vtysh.conf",
-            "service integrated-vtysh-config\n".to_string(),
-        ),
-        ("frr.conf", frr_conf),
-    ];
-    let tar = tar_of(&files)?;
-    let opts = bollard::query_parameters::UploadToContainerOptionsBuilder::new()
-        .path("/etc/frr")
-        .build();
-    docker
-        .upload_to_container(&c.name, Some(opts), bollard::body_full(tar.into()))
-        .await
-        .with_context(|| format!("writing /etc/frr in {}", c.name))?;
-    exec_ok(docker, &c.name, &["sh", "-c", "chown -R frr:frr /etc/frr 2>/dev/null; mkdir -p /var/log/frr /var/run/frr && chown frr:frr /var/log/frr /var/run/frr 2>/dev/null; true"]).await?;
-    Ok(())
+    daemons
 }
 
 fn tar_of(files: &[(&str, String)]) -> anyhow::Result<Vec<u8>> {
@@ -452,43 +467,6 @@ fn tar_of(files: &[(&str, String)]) -> anyhow::Result<Vec<u8>> {
         builder.append_data(&mut header, name, text.as_bytes())?;
     }
     Ok(builder.into_inner()?)
-}
-
-/// Start FRR the way the image expects: the official images' `docker-start` (watchfrr in the
-/// foreground, so detached), else `frrinit.sh start` (Debian's package), then wait for vtysh.
-async fn start_frr(docker: &Docker, c: &ContainerSpec) -> anyhow::Result<()> {
-    let script = "if [ -x /usr/lib/frr/docker-start ]; then \
-                    nohup /usr/lib/frr/docker-start >/var/log/frr/start.log 2>&1 & \
-                  else /usr/lib/frr/frrinit.sh start >/var/log/frr/start.log 2>&1; fi";
-    exec_ok(docker, &c.name, &["sh", "-c", script]).await?;
-    let deadline = Instant::now() + FRR_START_TIMEOUT;
-    loop {
-        let argv = vec![
-            "vtysh".to_string(),
-            "-c".to_string(),
-            "show daemons".to_string(),
-        ];
-        let (code, out, _) = exec(docker, &c.name, &argv).await?;
-        let running = String::from_utf8_lossy(&out).to_string();
-        if code == 0 && c.daemons.iter().all(|d| running.contains(d.as_str())) {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            let log = exec_ok(
-                docker,
-                &c.name,
-                &["sh", "-c", "tail -n 20 /var/log/frr/start.log"],
-            )
-            .await
-            .unwrap_or_default();
-            bail!(
-                "{}: FRR did not start within {} s; start log:\n{log}",
-                c.name,
-                FRR_START_TIMEOUT.as_secs()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
 }
 
 impl Backend for DockerBackend {

@@ -18,8 +18,9 @@ use crate::intent::{BgpNeighbor, OspfInterface, RouterIntent, StaticRoute, Vrf, 
 pub type Shared = Rc<RefCell<Session>>;
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
+/// A Rhai runtime error from any error; `{:#}` keeps anyhow's context chain.
 pub fn err(e: impl std::fmt::Display) -> Box<EvalAltResult> {
-    e.to_string().into()
+    format!("{e:#}").into()
 }
 
 #[derive(Debug, Clone)]
@@ -558,7 +559,10 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "no_ldp",
         move |r: &mut RouterRef| -> RhaiResult<RouterRef> {
-            edit(&s, &r.name, |ri| Ok(ri.ldp = None))?;
+            edit(&s, &r.name, |ri| {
+                ri.ldp = None;
+                Ok(())
+            })?;
             Ok(r.clone())
         },
     );
@@ -1031,7 +1035,10 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
         "rd",
         move |v: &mut VrfRef, rd: &str| -> RhaiResult<VrfRef> {
             validate_community(rd)?;
-            edit_vrf_bgp(&s, v, |b| Ok(b.rd = Some(rd.to_string())))?;
+            edit_vrf_bgp(&s, v, |b| {
+                b.rd = Some(rd.to_string());
+                Ok(())
+            })?;
             Ok(v.clone())
         },
     );
@@ -1053,7 +1060,10 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
         "rt_import",
         move |v: &mut VrfRef, rts: Dynamic| -> RhaiResult<VrfRef> {
             let rts = route_targets(rts)?;
-            edit_vrf_bgp(&s, v, |b| Ok(b.rt_import.extend(rts)))?;
+            edit_vrf_bgp(&s, v, |b| {
+                b.rt_import.extend(rts);
+                Ok(())
+            })?;
             Ok(v.clone())
         },
     );
@@ -1062,7 +1072,10 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
         "rt_export",
         move |v: &mut VrfRef, rts: Dynamic| -> RhaiResult<VrfRef> {
             let rts = route_targets(rts)?;
-            edit_vrf_bgp(&s, v, |b| Ok(b.rt_export.extend(rts)))?;
+            edit_vrf_bgp(&s, v, |b| {
+                b.rt_export.extend(rts);
+                Ok(())
+            })?;
             Ok(v.clone())
         },
     );
@@ -1114,7 +1127,10 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "no_import_vpn",
         move |v: &mut VrfRef| -> RhaiResult<VrfRef> {
-            edit_vrf_bgp(&s, v, |b| Ok(b.import_vpn = false))?;
+            edit_vrf_bgp(&s, v, |b| {
+                b.import_vpn = false;
+                Ok(())
+            })?;
             Ok(v.clone())
         },
     );

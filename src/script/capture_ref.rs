@@ -43,10 +43,7 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
         let Some(cap) = &c.capture else {
             return Ok(Array::new());
         };
-        cap.packets
-            .iter()
-            .map(|p| rhai::serde::to_dynamic(p))
-            .collect()
+        cap.packets.iter().map(rhai::serde::to_dynamic).collect()
     });
     engine.register_fn("len", |c: &mut CaptureRef| -> i64 {
         c.capture.as_ref().map_or(0, |cap| cap.packets.len() as i64)
@@ -99,9 +96,7 @@ fn capture(
 ) -> RhaiResult<CaptureRef> {
     s.borrow().require_interface(router, iface).map_err(err)?;
     super::checks::settle(s)?;
-    s.borrow()
-        .report
-        .check(&format!("capture on {router} {iface} ({filter})"));
+    super::checks::announce(s, &format!("capture on {router} {iface} ({filter})"));
     let lab = s.borrow().lab_name().map_err(err)?;
     let handle = {
         let mut sess = s.borrow_mut();
@@ -163,7 +158,7 @@ fn expect_labels(s: &Shared, c: &CaptureRef, src: &str, dst: &str, depth: i64) -
         "{} {}: echo requests {src} > {dst} carry {depth} MPLS label(s)",
         c.router, c.interface
     );
-    s.borrow().report.check(&what);
+    super::checks::announce(s, &what);
     if c.capture.is_none() {
         return Ok(());
     }

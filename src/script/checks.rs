@@ -81,6 +81,15 @@ pub fn settle(s: &Shared) -> RhaiResult<()> {
     s.borrow_mut().apply().map_err(err)
 }
 
+/// Name a check before it runs: in a plan that is all there is; a real run prints only the
+/// outcome.
+pub fn announce(s: &Shared, what: &str) {
+    let sess = s.borrow();
+    if sess.dry_run() {
+        sess.report.check(what);
+    }
+}
+
 /// `ping` with the counts parsed from iputils or busybox output.
 #[derive(Debug, Default)]
 struct PingResult {
@@ -163,7 +172,7 @@ fn do_ping(
 fn expect_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
     let what = format!("{} succeeds", describe_ping(from, dst, src));
     settle(s)?;
-    s.borrow().report.check(&what);
+    announce(s, &what);
     if s.borrow().dry_run() {
         return Ok(());
     }
@@ -188,7 +197,7 @@ fn expect_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResu
                 timeout.as_secs_f64()
             )));
         }
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(Duration::from_millis(1000));
     }
 }
 
@@ -196,7 +205,7 @@ fn expect_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResu
 fn expect_no_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
     let what = format!("{} fails", describe_ping(from, dst, src));
     settle(s)?;
-    s.borrow().report.check(&what);
+    announce(s, &what);
     if s.borrow().dry_run() {
         return Ok(());
     }
@@ -334,7 +343,7 @@ fn expect_json(
     let expected: serde_json::Value = rhai::serde::from_dynamic(&subset)?;
     let what = format!("{router}: `{cmd}` contains {}", compact(&expected));
     settle(s)?;
-    s.borrow().report.check(&what);
+    announce(s, &what);
     if s.borrow().dry_run() {
         s.borrow().require_router(router).map_err(err)?;
         return Ok(());
@@ -363,7 +372,7 @@ fn expect_json(
                 )
             )));
         }
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(Duration::from_millis(1000));
     }
 }
 
@@ -398,7 +407,7 @@ fn wait_until(
     f: &FnPtr,
 ) -> RhaiResult<()> {
     settle(s)?;
-    s.borrow().report.check(&format!("wait until {what}"));
+    announce(s, &format!("wait until {what}"));
     if s.borrow().dry_run() {
         return Ok(());
     }
@@ -419,7 +428,7 @@ fn wait_until(
                 timeout.as_secs_f64()
             )));
         }
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(Duration::from_millis(1000));
     }
 }
 

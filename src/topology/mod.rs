@@ -20,5 +20,5 @@ pub fn load_file(path: &std::path::Path) -> anyhow::Result<Lab> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let source = Source::new(path.display().to_string(), text);
-    load(&source).map_err(|e| anyhow::Error::new(e))
+    load(&source).map_err(anyhow::Error::new)
 }

@@ -108,6 +108,20 @@ pub(crate) fn is_our_qemu(cmdline: &[u8], pidfile: &Path) -> bool {
     args.windows(2).any(|w| w[0] == b"-pidfile" && w[1] == want)
 }
 
+/// The host port of `hostfwd=tcp:127.0.0.1:PORT-:2375` in a NUL-separated qemu cmdline.
+pub(crate) fn hostfwd_port(cmdline: &[u8]) -> Option<u16> {
+    cmdline
+        .split(|&b| b == 0)
+        .filter_map(|a| std::str::from_utf8(a).ok())
+        .filter_map(|a| a.split_once("hostfwd=tcp:127.0.0.1:"))
+        .find_map(|(_, rest)| rest.split_once("-:2375").and_then(|(p, _)| p.parse().ok()))
+}
+
+/// The dockerd port our running qemu (pid) forwards, from its command line.
+pub(crate) fn qemu_port(pid: u32) -> Option<u16> {
+    hostfwd_port(&fs::read(format!("/proc/{pid}/cmdline")).ok()?)
+}
+
 /// Decide from the pidfile content and what /proc says about that pid (None = no such process).
 pub(crate) fn classify_pid(
     pidfile_content: Option<&str>,
@@ -399,6 +413,22 @@ mod tests {
             "pid 1 never"
         );
         assert!(stale(classify_pid(Some("x1"), None, None, pf)));
+    }
+
+    #[test]
+    fn hostfwd_port_from_cmdline() {
+        let c = cmdline(&[
+            "qemu-system-x86_64",
+            "-netdev",
+            "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:23760-:2375",
+            "-device",
+            "virtio-net-pci,netdev=n0",
+        ]);
+        assert_eq!(hostfwd_port(&c), Some(23760));
+        assert_eq!(
+            hostfwd_port(&cmdline(&["qemu-system-x86_64", "-m", "4G"])),
+            None
+        );
     }
 
     #[test]

@@ -211,7 +211,10 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
     let t = Instant::now();
     let docker = cfg.docker();
     if let Some(pid) = qemu::running(cfg, &log)? {
-        if docker.ping().is_err() {
+        check_port(cfg, pid)?;
+        if docker.ping().is_ok() {
+            log.line(&format!("lab VM already running (qemu pid {pid})"));
+        } else {
             log.line(&format!(
                 "lab VM already starting (qemu pid {pid}); waiting for dockerd…"
             ));
@@ -248,6 +251,19 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
         cfg.docker_host()
     ));
     Ok(cfg.docker_host())
+}
+
+/// A running VM forwards the port it was started with; a different MPLSREPL_VM_PORT now would
+/// only wait for a dockerd that never answers.
+fn check_port(cfg: &VmConfig, pid: u32) -> Result<()> {
+    match host::qemu_port(pid) {
+        Some(p) if p != cfg.port => bail!(
+            "the lab VM (qemu pid {pid}) runs with dockerd on 127.0.0.1:{p}, not {}: set \
+             MPLSREPL_VM_PORT={p}, or `mplsrepl vm down` and start it again",
+            cfg.port
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Power the VM off cleanly (through the ttyS1 root shell), killing our qemu pid only if that
@@ -360,9 +376,11 @@ pub fn status(cfg: &VmConfig) -> Result<VmStatus> {
         (host::PidState::Stale(why), _) => (None, Some(why)),
         (host::PidState::Absent, _) => (None, None),
     };
+    // a running VM answers on the port it was started with
+    let port = pid.and_then(host::qemu_port).unwrap_or(cfg.port);
     let mut st = VmStatus {
         dir: cfg.dir.clone(),
-        docker_host: cfg.docker_host(),
+        docker_host: format!("tcp://127.0.0.1:{port}"),
         pid,
         stale,
         docker_version: None,
@@ -373,7 +391,7 @@ pub fn status(cfg: &VmConfig) -> Result<VmStatus> {
         warm_bytes: host::disk_usage(&cfg.build_dir().join("warm.qcow2")),
     };
     if pid.is_some() {
-        let docker = cfg.docker();
+        let docker = docker::Docker::new(port);
         if let Ok(v) = docker.version() {
             st.docker_version = Some(v["Version"].as_str().unwrap_or("?").to_string());
             st.kernel_version = v["KernelVersion"].as_str().map(str::to_string);
@@ -430,7 +448,7 @@ impl<'a> Progress<'a> {
     }
 
     pub(crate) fn line(&self, msg: &str) {
-        tracing::info!(target: "mplsrepl::vm", "{msg}");
+        tracing::debug!(target: "mplsrepl::vm", "{msg}");
         (self.sink)(msg);
         if let Some(path) = &self.log {
             if fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).is_ok() {

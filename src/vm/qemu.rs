@@ -54,14 +54,15 @@ pub(crate) fn start(cfg: &VmConfig, backing: &Path, fmt: &str, log: &Progress) -
             cfg.port
         );
     }
-    for tool in ["qemu-system-x86_64", "qemu-img"] {
-        if host::which(tool).is_none() {
-            bail!(
-                "{tool} not found: install qemu-system-x86 and qemu-utils, or run \
+    let tool = |name: &str| {
+        host::which(name).with_context(|| {
+            format!(
+                "{name} not found: install qemu-system-x86 and qemu-utils, or run \
                  `mplsrepl vm build` as root (it installs them with apt-get)"
-            );
-        }
-    }
+            )
+        })
+    };
+    let (qemu, qemu_img) = (tool("qemu-system-x86_64")?, tool("qemu-img")?);
     let b = cfg.build_dir();
     for f in [
         backing.to_path_buf(),
@@ -86,7 +87,7 @@ pub(crate) fn start(cfg: &VmConfig, backing: &Path, fmt: &str, log: &Progress) -
     }
     fs::create_dir_all(&r).with_context(|| format!("cannot create {}", r.display()))?;
 
-    let out = Command::new("qemu-img")
+    let out = Command::new(&qemu_img)
         .args(["create", "-q", "-f", "qcow2", "-b"])
         .arg(backing)
         .args(["-F", fmt])
@@ -157,7 +158,7 @@ pub(crate) fn start(cfg: &VmConfig, backing: &Path, fmt: &str, log: &Progress) -
     // stderr to a file, not a pipe: the daemonized child keeps it until it is fully set up
     let errfile = r.join("qemu.stderr");
     let err = fs::File::create(&errfile)?;
-    let status = Command::new("qemu-system-x86_64")
+    let status = Command::new(&qemu)
         .args(&args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
