@@ -26,6 +26,7 @@ pub fn router_config(r: &RouterIntent) -> Vec<ConfigNode> {
     for route in &r.static_routes {
         nodes.push(ConfigNode::leaf(static_route_line(route)));
     }
+    nodes.extend(r.raw_config.iter().map(ConfigNode::leaf));
     nodes
 }
 

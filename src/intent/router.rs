@@ -46,6 +46,8 @@ pub struct RouterIntent {
     pub static_routes: BTreeSet<StaticRoute>,
     /// Interfaces administratively down (link failure experiments).
     pub down_interfaces: BTreeSet<String>,
+    /// Configuration lines the model does not know, passed to FRR as written (top level).
+    pub raw_config: Vec<String>,
 }
 
 impl RouterIntent {

@@ -465,6 +465,35 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
             Ok(r.clone())
         },
     );
+    // Escape hatch for FRR features the model lacks: a top-level line, sent as written.
+    let s = shared.clone();
+    engine.register_fn(
+        "frr",
+        move |r: &mut RouterRef, line: &str| -> RhaiResult<RouterRef> {
+            let line = line.trim();
+            if line.is_empty() || line.contains('\n') {
+                return Err(err("frr() takes one non-empty configuration line"));
+            }
+            edit(&s, &r.name, |ri| {
+                if !ri.raw_config.iter().any(|l| l == line) {
+                    ri.raw_config.push(line.to_string());
+                }
+                Ok(())
+            })?;
+            Ok(r.clone())
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "no_frr",
+        move |r: &mut RouterRef, line: &str| -> RhaiResult<RouterRef> {
+            edit(&s, &r.name, |ri| {
+                ri.raw_config.retain(|l| l != line.trim());
+                Ok(())
+            })?;
+            Ok(r.clone())
+        },
+    );
     let s = shared.clone();
     engine.register_fn(
         "mpls_labels",

@@ -113,10 +113,12 @@ fn parse_error(source: &Source, e: &ParseError) -> SourceError {
 }
 
 /// Point at the outermost call in the user's script; keep the inner chain in the message.
-fn runtime_error(source: &Source, e: &EvalAltResult) -> SourceError {
+pub fn runtime_error(source: &Source, e: &EvalAltResult) -> SourceError {
     let span = span_at(source, e.position());
     let message = error_message(e);
-    SourceError::new(source, span, message)
+    // A long message is printed once above the source; under the span its first line is enough.
+    let label = message.lines().next().unwrap_or_default().to_string();
+    SourceError::new(source, span, message).with_label(label)
 }
 
 /// The innermost error's text, with the function calls that led there.
