@@ -376,8 +376,13 @@ fn expect_json(
     }
 }
 
+/// The expectation on one line, cut with an ellipsis: the full text is in the script.
 fn compact(v: &serde_json::Value) -> String {
-    truncate(&v.to_string(), 160)
+    let text = v.to_string();
+    match text.char_indices().nth(140) {
+        Some((idx, _)) => format!("{}…", &text[..idx]),
+        None => text,
+    }
 }
 
 fn register_waits(engine: &mut Engine, shared: &Shared) {

@@ -91,10 +91,10 @@ impl ScriptEngine {
         self.engine
             .run_ast(&ast)
             .map_err(|e| ScriptError::At(Box::new(runtime_error(source, &e))))?;
-        self.session
-            .borrow_mut()
-            .apply()
-            .map_err(ScriptError::Other)
+        let mut sess = self.session.borrow_mut();
+        sess.apply().map_err(ScriptError::Other)?;
+        sess.end_step();
+        Ok(())
     }
 
     pub fn compile(&self, source: &Source) -> Result<AST, ScriptError> {

@@ -84,6 +84,8 @@ pub struct Session {
     pub checks_passed: usize,
     /// Deployed intents before each apply, newest last (for undo).
     pub history: Vec<Intent>,
+    /// When the current step started (for the per-step time a real run prints).
+    step_started: Option<std::time::Instant>,
 }
 
 impl Session {
@@ -100,6 +102,7 @@ impl Session {
             base_dir: PathBuf::from("."),
             checks_passed: 0,
             history: Vec::new(),
+            step_started: None,
         }
     }
 
@@ -218,9 +221,24 @@ impl Session {
     /// Start a new step of the script: apply what the previous one configured, print a header.
     pub fn step(&mut self, title: &str) -> anyhow::Result<()> {
         self.apply()?;
+        self.end_step();
+        self.step_started = Some(std::time::Instant::now());
         self.step_number += 1;
         self.report.step(self.step_number, title);
         Ok(())
+    }
+
+    /// Print how long the current step took (real runs only: a plan takes no time worth showing).
+    pub fn end_step(&mut self) {
+        if let Some(started) = self.step_started.take() {
+            if !self.dry_run() {
+                self.report.info(&format!(
+                    "step {} took {:.1} s",
+                    self.step_number,
+                    started.elapsed().as_secs_f64()
+                ));
+            }
+        }
     }
 
     pub fn exec(&mut self, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
