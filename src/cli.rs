@@ -65,9 +65,45 @@ pub fn plan(path: &Path, opts: &Options, color: bool) -> anyhow::Result<ExitCode
 
 /// A bare topology: its networks and containers, and every router's addresses.
 fn plan_topology(path: &Path, opts: &Options, report: Reporter) -> anyhow::Result<ExitCode> {
+    bring_up_topology(path, opts, report, Box::new(PlanBackend))
+}
+
+/// `up FILE.topo`: create a bare topology on a real engine, addresses configured, nothing else.
+pub fn up(
+    engine: &EngineChoice,
+    path: &Path,
+    opts: &Options,
+    color: bool,
+) -> anyhow::Result<ExitCode> {
+    if !is_topology(path) {
+        bail!(
+            "`up` takes a topology (.topo); run a script with `mplsrepl run {}`",
+            path.display()
+        );
+    }
+    let backend = connect(engine, color)?;
+    let code = bring_up_topology(
+        path,
+        opts,
+        Reporter::stdout(color, false),
+        Box::new(backend),
+    )?;
+    if code == ExitCode::SUCCESS {
+        let lab = lab_name_from_file(path)?;
+        println!("lab {lab} is up: `mplsrepl down {lab}` removes it");
+    }
+    Ok(code)
+}
+
+fn bring_up_topology(
+    path: &Path,
+    opts: &Options,
+    report: Reporter,
+    backend: Box<dyn crate::runtime::Backend>,
+) -> anyhow::Result<ExitCode> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let source = Source::new(path.display().to_string(), text.clone());
+    let source = Source::new(path.display().to_string(), text);
     if let Err(errors) = crate::topology::load(&source) {
         eprintln!("{}", errors.render(report.color()));
         return Ok(ExitCode::from(2));
@@ -76,10 +112,10 @@ fn plan_topology(path: &Path, opts: &Options, report: Reporter) -> anyhow::Resul
         "topology({:?});\nstep(\"networks and containers\");\nup();\nstep(\"addresses\");\nfor r in routers() {{ router(r).addresses(); }}\n",
         path.file_name().unwrap_or_default().to_string_lossy()
     );
-    let session = Session::new(Box::new(PlanBackend), report, opts.clone());
+    let session = Session::new(backend, report, opts.clone());
     let mut engine = ScriptEngine::new(session);
     engine.session.borrow_mut().base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let source = Source::new("<plan of topology>", script);
+    let source = Source::new("<topology>", script);
     engine
         .run_source(&source)
         .map_err(|e| anyhow::anyhow!("{e}"))?;

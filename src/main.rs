@@ -80,6 +80,12 @@ enum Command {
         #[command(flatten)]
         opts: ScriptArgs,
     },
+    /// Create a bare topology (.topo) on a real engine: networks, containers, FRR, addresses.
+    Up {
+        topology: PathBuf,
+        #[command(flatten)]
+        opts: ScriptArgs,
+    },
     /// Remove every container and network of a lab (by label; nothing else is touched).
     Down {
         /// Lab name, or a .topo/.rhai file naming it.
@@ -158,6 +164,9 @@ fn main() -> ExitCode {
             router,
             opts,
         }) => cli::render(&script, router.as_deref(), &to_options(&engine, &opts)),
+        Some(Command::Up { topology, opts }) => {
+            cli::up(&engine, &topology, &to_options(&engine, &opts), color)
+        }
         Some(Command::Down { lab }) => cli::down(&engine, &lab_name_of(&lab)),
         Some(Command::Status) => cli::status(&engine),
         Some(Command::Doctor) => cli::doctor(&engine, color),

@@ -395,3 +395,74 @@ fn an_unreachable_engine_is_named_with_docker_host() {
     assert!(all.contains("tcp://127.0.0.1:1"), "{all}");
     assert!(all.contains("DOCKER_HOST"), "{all}");
 }
+
+/// The official FRR images start with `/usr/lib/frr/docker-start` (watchfrr in the foreground)
+/// rather than Debian's `frrinit.sh`. No registry is reachable here, so the layout is rebuilt
+/// on the local image: the same docker-start script the official images ship.
+fn docker_start_image(host: &str) -> String {
+    const IMAGE: &str = "mplsrepl-e2e/frr-docker-start:3";
+    let d = docker(host);
+    block_on(async {
+        if d.inspect_image(IMAGE).await.is_ok() {
+            return;
+        }
+        let name = "mplsrepl-e2e-build";
+        let rm = RemoveContainerOptionsBuilder::new().force(true).build();
+        let _ = d.remove_container(name, Some(rm.clone())).await;
+        let script = "printf '#!/bin/bash\\nsource /usr/lib/frr/frrcommon.sh\\n/usr/lib/frr/watchfrr $(daemon_list)\\n' \
+                      > /usr/lib/frr/docker-start && chmod +x /usr/lib/frr/docker-start";
+        let body = ContainerCreateBody {
+            image: Some(mplsrepl::vm::IMAGE.into()),
+            entrypoint: Some(vec!["sh".into(), "-c".into(), script.into()]),
+            ..Default::default()
+        };
+        d.create_container(
+            Some(CreateContainerOptionsBuilder::new().name(name).build()),
+            body,
+        )
+        .await
+        .unwrap();
+        d.start_container(name, None).await.unwrap();
+        use futures_util::StreamExt;
+        let mut wait = d.wait_container(name, None);
+        while let Some(r) = wait.next().await {
+            r.unwrap();
+        }
+        let (repo, tag) = IMAGE.split_once(':').unwrap();
+        let opts = bollard::query_parameters::CommitContainerOptionsBuilder::new()
+            .container(name)
+            .repo(repo)
+            .tag(tag)
+            .build();
+        let config = bollard::models::ContainerConfig {
+            entrypoint: Some(vec!["/usr/lib/frr/docker-start".into()]),
+            cmd: Some(vec![]),
+            ..Default::default()
+        };
+        d.commit_container(opts, config).await.unwrap();
+        let _ = d.remove_container(name, Some(rm)).await;
+    });
+    IMAGE.to_string()
+}
+
+#[test]
+fn an_image_with_the_official_docker_start_layout_runs_a_lab() {
+    if !enabled("an_image_with_the_official_docker_start_layout_runs_a_lab") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let image = docker_start_image(&host);
+    let body = "set_profile(\"fast\");\n\
+                import \"ospf\" as ospf;\n\
+                ospf::core(\"A\"); ospf::core(\"B\");\n\
+                ospf::expect_full(\"A\", [\"10.9.9.2\"]);\n\
+                expect_ping(\"A\", \"10.9.9.2\", \"10.9.9.1\");\n\
+                if !sh(\"A\", \"ps -eo args\").contains(\"docker-start\") { fail(\"FRR was not started by docker-start\"); }";
+    let out = run_tiny(&host, "e2e_dockerstart", body, &["--image", &image]);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(
+        all.contains("ok A: ping -I 10.9.9.1 10.9.9.2 succeeds"),
+        "{all}"
+    );
+}
