@@ -143,6 +143,17 @@ fn edit_vrf<T>(s: &Shared, v: &VrfRef, f: impl FnOnce(&mut Vrf) -> RhaiResult<T>
     })
 }
 
+/// For removals: the VRF's BGP instance if it has one; removing from nothing changes nothing
+/// (and must not create an empty `router bgp N vrf X`).
+fn edit_existing_vrf_bgp(s: &Shared, v: &VrfRef, f: impl FnOnce(&mut VrfBgp)) -> RhaiResult<()> {
+    edit_vrf(s, v, |vrf| {
+        if let Some(b) = vrf.bgp.as_mut() {
+            f(b);
+        }
+        Ok(())
+    })
+}
+
 /// The VRF's BGP instance, created on first use with the router's ASN.
 fn edit_vrf_bgp<T>(
     s: &Shared,
@@ -1112,7 +1123,9 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "no_rt_import",
         move |v: &mut VrfRef, rt: &str| -> RhaiResult<VrfRef> {
-            edit_vrf_bgp(&s, v, |b| Ok(b.rt_import.remove(rt)))?;
+            edit_existing_vrf_bgp(&s, v, |b| {
+                b.rt_import.remove(rt);
+            })?;
             Ok(v.clone())
         },
     );
@@ -1120,7 +1133,9 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "no_rt_export",
         move |v: &mut VrfRef, rt: &str| -> RhaiResult<VrfRef> {
-            edit_vrf_bgp(&s, v, |b| Ok(b.rt_export.remove(rt)))?;
+            edit_existing_vrf_bgp(&s, v, |b| {
+                b.rt_export.remove(rt);
+            })?;
             Ok(v.clone())
         },
     );
@@ -1137,7 +1152,9 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "no_redistribute",
         move |v: &mut VrfRef, proto: &str| -> RhaiResult<VrfRef> {
-            edit_vrf_bgp(&s, v, |b| Ok(b.redistribute.remove(proto)))?;
+            edit_existing_vrf_bgp(&s, v, |b| {
+                b.redistribute.remove(proto);
+            })?;
             Ok(v.clone())
         },
     );
@@ -1156,10 +1173,7 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "no_import_vpn",
         move |v: &mut VrfRef| -> RhaiResult<VrfRef> {
-            edit_vrf_bgp(&s, v, |b| {
-                b.import_vpn = false;
-                Ok(())
-            })?;
+            edit_existing_vrf_bgp(&s, v, |b| b.import_vpn = false)?;
             Ok(v.clone())
         },
     );
@@ -1172,6 +1186,8 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
                 prefix: parse_prefix(prefix)?,
                 nexthop: parse_ip(nh)?,
             };
+            // Through edit_vrf: a handle kept after no_vrf() must not configure a VRF that is gone.
+            edit_vrf(&s, v, |_| Ok(()))?;
             edit(&s, &v.router, |ri| Ok(ri.static_routes.insert(route)))?;
             Ok(v.clone())
         },
@@ -1213,7 +1229,9 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
         "no_neighbor",
         move |v: &mut VrfRef, ip: &str| -> RhaiResult<VrfRef> {
             let ip = parse_ip(ip)?;
-            edit_vrf_bgp(&s, v, |b| Ok(b.neighbors.remove(&ip)))?;
+            edit_existing_vrf_bgp(&s, v, |b| {
+                b.neighbors.remove(&ip);
+            })?;
             Ok(v.clone())
         },
     );
@@ -1224,6 +1242,7 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
             router: v.router.clone(),
             vrf: Some(v.vrf.clone()),
         };
+        edit_vrf(&s, v, |_| Ok(()))?;
         edit_ospf(&s, &o, |_| ())?;
         Ok(o)
     });

@@ -49,13 +49,6 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
         c.capture.as_ref().map_or(0, |cap| cap.packets.len() as i64)
     });
     engine.register_fn("to_string", |c: &mut CaptureRef| -> String { describe(c) });
-    let s = shared.clone();
-    engine.register_fn("print", move |c: &mut CaptureRef| {
-        let sess = s.borrow();
-        for line in describe(c).lines() {
-            sess.report.info(line);
-        }
-    });
     // Every echo request from SRC to DST carries exactly DEPTH labels (and there is at least one).
     let s = shared.clone();
     engine.register_fn(

@@ -180,10 +180,21 @@ fn do_ping(
     Ok(parse_ping(&out.stdout))
 }
 
+/// What a ping needs before it is sent, in a plan too: valid addresses, a known router and the
+/// configuration above it applied.
+fn planned_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
+    parse_ip(dst)?;
+    if let Some(src) = src {
+        parse_ip(src)?;
+    }
+    s.borrow().require_router(from).map_err(err)?;
+    settle(s)
+}
+
 /// Ping until a reply comes back or the check timeout passes (routes may still be converging).
 fn expect_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
     let what = format!("{} succeeds", describe_ping(from, dst, src));
-    settle(s)?;
+    planned_ping(s, from, dst, src)?;
     announce(s, &what);
     if s.borrow().dry_run() {
         return Ok(());
@@ -216,7 +227,7 @@ fn expect_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResu
 /// One attempt: any reply is a failure (isolation checks must not wait for a route to vanish).
 fn expect_no_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
     let what = format!("{} fails", describe_ping(from, dst, src));
-    settle(s)?;
+    planned_ping(s, from, dst, src)?;
     announce(s, &what);
     if s.borrow().dry_run() {
         return Ok(());
@@ -240,6 +251,7 @@ fn expect_no_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiR
 fn register_observations(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("ping", move |from: &str, dst: &str| -> RhaiResult<bool> {
+        planned_ping(&s, from, dst, None)?;
         if s.borrow().dry_run() {
             return Ok(true);
         }
@@ -320,6 +332,7 @@ fn register_observations(engine: &mut Engine, shared: &Shared) {
 
 /// `vtysh -c CMD` parsed as JSON; `{}` in a dry run.
 fn show_json(s: &Shared, router: &str, cmd: &str) -> RhaiResult<serde_json::Value> {
+    settle(s)?;
     if s.borrow().dry_run() {
         s.borrow().require_router(router).map_err(err)?;
         return Ok(serde_json::json!({}));

@@ -62,7 +62,7 @@ impl Default for Options {
         Options {
             default_image: crate::vm::IMAGE.to_string(),
             profile: Profile::Article,
-            check_timeout: Duration::from_secs(120),
+            check_timeout: Duration::from_secs(180),
             daemon_hints: BTreeMap::new(),
             capture_dir: PathBuf::from("captures"),
             lab_name: None,
