@@ -127,15 +127,41 @@ pub fn daemon_hints(
     path: &Path,
     opts: &Options,
 ) -> Result<BTreeMap<String, std::collections::BTreeSet<crate::intent::Daemon>>, ScriptError> {
-    let (report, _) = Reporter::buffer(false);
+    Ok(dry_run(path, opts)?.0)
+}
+
+type DaemonHints = BTreeMap<String, std::collections::BTreeSet<crate::intent::Daemon>>;
+
+/// A silent dry run of a script: the daemons each router's final intent needs, and the plan
+/// transcript of each step (for `run --step`).
+fn dry_run(path: &Path, opts: &Options) -> Result<(DaemonHints, Vec<String>), ScriptError> {
+    let (report, buf) = Reporter::buffer(true);
     let engine = plan_session(path, opts, report)?;
     let sess = engine.session.borrow();
-    Ok(sess
+    let hints = sess
         .desired
         .routers
         .iter()
         .map(|(name, r)| (name.clone(), r.needed_daemons()))
-        .collect())
+        .collect();
+    let text = String::from_utf8_lossy(&buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    Ok((hints, split_steps(&text)))
+}
+
+/// The transcript of each step, without its header.
+fn split_steps(transcript: &str) -> Vec<String> {
+    let mut steps: Vec<String> = Vec::new();
+    for line in transcript.lines() {
+        if line.starts_with("== step ") {
+            steps.push(String::new());
+        } else if let Some(current) = steps.last_mut() {
+            if !line.is_empty() {
+                current.push_str(line);
+                current.push('\n');
+            }
+        }
+    }
+    steps
 }
 
 fn script_failure(e: &ScriptError, color: bool) -> ExitCode {
@@ -186,7 +212,7 @@ pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<DockerBacke
     if Path::new("/var/run/docker.sock").exists() {
         if let Ok(mut backend) = DockerBackend::connect(local) {
             if backend
-                .mpls_problems()
+                .mpls_problems(&engine.image, None)
                 .map(|p| p.is_empty())
                 .unwrap_or(false)
             {
@@ -219,12 +245,13 @@ pub fn run(
     verbose: bool,
     down_after: bool,
 ) -> anyhow::Result<ExitCode> {
-    let hints = match daemon_hints(path, opts) {
+    let (hints, step_plans) = match dry_run(path, opts) {
         Ok(h) => h,
         Err(e) => return Ok(script_failure(&e, color)),
     };
     let opts = Options {
         daemon_hints: hints,
+        step_plans,
         ..opts.clone()
     };
     let backend = connect(engine, color)?;
@@ -237,6 +264,19 @@ pub fn run(
     let mut script = ScriptEngine::new(session);
     let started = std::time::Instant::now();
     let outcome = script.run_file(path);
+    if let Err(ScriptError::At(e)) = &outcome {
+        if e.message.contains(crate::script::session::DROP_TO_REPL) {
+            let session = std::mem::replace(
+                &mut *script.session.borrow_mut(),
+                Session::new(
+                    Box::new(PlanBackend),
+                    Reporter::buffer(false).0,
+                    Options::default(),
+                ),
+            );
+            return crate::repl::run_with_session(session, color);
+        }
+    }
     let mut sess = script.session.borrow_mut();
     let elapsed = started.elapsed().as_secs_f64();
     let code = match &outcome {
@@ -270,6 +310,27 @@ pub fn run(
     Ok(code)
 }
 
+/// `tutorial NAME`: a script from scripts/tutorials (by name) or a path, run like `run`.
+pub fn tutorial(
+    engine: &EngineChoice,
+    name: &str,
+    opts: &Options,
+    color: bool,
+) -> anyhow::Result<ExitCode> {
+    let as_path = Path::new(name);
+    let candidates = [
+        as_path.to_path_buf(),
+        Path::new("scripts/tutorials").join(format!("{name}.rhai")),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scripts/tutorials")
+            .join(format!("{name}.rhai")),
+    ];
+    let Some(path) = candidates.iter().find(|p| p.is_file()) else {
+        bail!("no tutorial `{name}`: expected scripts/tutorials/{name}.rhai or a path to a script");
+    };
+    run(engine, path, opts, color, false, false)
+}
+
 pub fn lab_name_from_file(path: &Path) -> anyhow::Result<String> {
     if is_topology(path) {
         return Ok(crate::topology::load_file(path)?.name);
@@ -295,7 +356,7 @@ pub fn down(engine: &EngineChoice, lab: &str) -> anyhow::Result<ExitCode> {
 }
 
 /// For commands about an existing lab: never boot the VM, but use it if it runs.
-fn connect_existing(engine: &EngineChoice) -> anyhow::Result<DockerBackend> {
+pub fn connect_existing(engine: &EngineChoice) -> anyhow::Result<DockerBackend> {
     if let Some(host) = &engine.docker_host {
         return DockerBackend::connect(host)
             .with_context(|| format!("cannot reach the Docker engine at {host} (DOCKER_HOST)"));
@@ -330,7 +391,7 @@ pub fn status(engine: &EngineChoice) -> anyhow::Result<ExitCode> {
 pub fn doctor(engine: &EngineChoice, _color: bool) -> anyhow::Result<ExitCode> {
     let mut backend = connect_existing(engine)?;
     println!("engine: {}", crate::runtime::Backend::describe(&backend));
-    let mut problems = backend.mpls_problems()?;
+    let mut problems = backend.mpls_problems(&engine.image, None)?;
     problems.extend(backend.image_problems(&engine.image)?);
     if problems.is_empty() {
         println!(
@@ -345,7 +406,17 @@ pub fn doctor(engine: &EngineChoice, _color: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(1))
 }
 
-pub fn repl(engine: &EngineChoice, color: bool) -> anyhow::Result<ExitCode> {
-    let _ = (engine, color);
-    bail!("the interactive REPL is not built yet: use `mplsrepl run` or `mplsrepl plan`")
+/// The interactive REPL; `plan` uses the plan backend, `history` overrides the history file.
+pub fn repl(
+    engine: &EngineChoice,
+    color: bool,
+    plan: bool,
+    history: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    crate::repl::run(crate::repl::ReplOptions {
+        engine: engine.clone(),
+        color,
+        plan,
+        history,
+    })
 }

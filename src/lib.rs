@@ -5,10 +5,15 @@
 //! API, `runtime` the actions and their backends, `check` the observations, `vm` the lab VM.
 
 pub mod check;
+pub mod clab;
 pub mod cli;
+pub mod cli_export;
 pub mod diagnostic;
+pub mod graph;
 pub mod intent;
+pub mod repl;
 pub mod runtime;
+pub mod save;
 pub mod script;
 pub mod topology;
 pub mod ui;

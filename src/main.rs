@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use mplsrepl::cli;
+use mplsrepl::{cli, cli_export};
 
 /// Script, drive and test an MPLS L3VPN lab of FRRouting containers.
 ///
@@ -14,6 +14,7 @@ use mplsrepl::cli;
 /// with pings, `show ... json` expectations and packet captures.
 ///
 /// Examples:
+///   mplsrepl                                the interactive REPL (`--plan`: without Docker)
 ///   mplsrepl plan scripts/mpls_vpn.rhai     print every action, touch nothing
 ///   mplsrepl run scripts/mpls_vpn.rhai      build the lab on Docker and run its checks
 ///   mplsrepl status                         labs on the engine
@@ -26,6 +27,19 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     engine: EngineArgs,
+    #[command(flatten)]
+    repl: ReplArgs,
+}
+
+/// Options of the interactive REPL (no subcommand).
+#[derive(clap::Args, Clone)]
+struct ReplArgs {
+    /// REPL against the plan backend: every action is printed, nothing needs Docker.
+    #[arg(long)]
+    plan: bool,
+    /// History file of the REPL (default: mplsrepl/history in the user's data directory).
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Clone)]
@@ -56,6 +70,7 @@ enum Command {
     /// Without a usable MPLS-capable engine, the bundled lab VM is built (first time only)
     /// and started. The lab stays up afterwards for exploring; `--down` removes it.
     Run {
+        /// A script (.rhai), or a lab directory written by `mplsrepl save`.
         script: PathBuf,
         #[command(flatten)]
         opts: ScriptArgs,
@@ -65,9 +80,14 @@ enum Command {
         /// Print every vtysh and kernel line, as `plan` does.
         #[arg(short, long)]
         verbose: bool,
+        /// Pause before each step: show what it will do, then run it, skip it, stop, or drop
+        /// into the REPL with the lab as it is.
+        #[arg(long)]
+        step: bool,
     },
     /// Print what a script (or a bare .topo) would do, step by step, without touching Docker.
     Plan {
+        /// A script (.rhai), a topology (.topo), or a lab directory written by `mplsrepl save`.
         file: PathBuf,
         #[command(flatten)]
         opts: ScriptArgs,
@@ -86,6 +106,18 @@ enum Command {
         #[command(flatten)]
         opts: ScriptArgs,
     },
+    /// Run a tutorial: prose between steps, pauses, and checkpoints that say what is wrong.
+    ///
+    /// NAME is a script in scripts/tutorials/ (e.g. `seed`, the eight-step walkthrough) or a
+    /// path to one.
+    Tutorial {
+        name: String,
+        /// Do not pause between steps (unattended, as in CI).
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        opts: ScriptArgs,
+    },
     /// Remove every container and network of a lab (by label; nothing else is touched).
     Down {
         /// Lab name, or a .topo/.rhai file naming it.
@@ -100,6 +132,103 @@ enum Command {
         #[command(subcommand)]
         action: VmAction,
     },
+    /// Draw the lab: SVG (to LAB.svg unless --out), Graphviz DOT, Mermaid or an ASCII sketch
+    ///
+    /// Routers show their role (shape and colour) and loopback; each link its name and subnet,
+    /// and at each end the interface and its address. FILE may be a topology (.topo) or a
+    /// script (.rhai): a script is evaluated without Docker, and PE interfaces then show the
+    /// VRF it puts them in, like `eth1 (CUSTA)`. Text formats go to stdout unless --out.
+    ///
+    /// Examples:
+    ///   mplsrepl graph scripts/mpls_vpn.rhai                      writes mpls_vpn.svg
+    ///   mplsrepl graph scripts/mpls_vpn.topo --out lab.svg
+    ///   mplsrepl graph scripts/mpls_vpn.rhai --format ascii
+    ///   mplsrepl graph scripts/mpls_vpn.rhai --format mermaid > lab.mmd
+    ///   mplsrepl graph scripts/mpls_vpn.rhai --format dot | dot -Tpng > lab.png
+    #[command(verbatim_doc_comment)]
+    Graph {
+        /// A topology (.topo) or a script (.rhai).
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = GraphFormat::Svg)]
+        format: GraphFormat,
+        /// Output file, `-` for stdout.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Save each router's configuration as files, to start the same lab later with `run DIR`
+    ///
+    /// Writes DIR/ROUTER/frr.conf (the complete FRR configuration after the script, as
+    /// `render` prints it), DIR/ROUTER/kernel.sh (sysctls, VRF devices and their interfaces),
+    /// DIR/lab.topo and DIR/README. With --live, the configuration is read from the running
+    /// lab instead (`show running-config`, and the kernel's MPLS sysctls and VRFs), which
+    /// keeps what was changed by hand or in the REPL.
+    ///
+    /// Examples:
+    ///   mplsrepl save saved/ scripts/mpls_vpn.rhai          the script's final configuration
+    ///   mplsrepl save --live saved/ scripts/mpls_vpn.rhai   the running lab mpls_vpn, as it is
+    ///   mplsrepl plan saved/                                what starting it would do
+    ///   mplsrepl run saved/                                 start it
+    #[command(verbatim_doc_comment)]
+    Save {
+        /// Directory to write (created if needed; files of the same names are replaced).
+        dir: PathBuf,
+        /// The script (.rhai) whose final intent to save; with --live, the script or topology
+        /// (.topo) of the running lab.
+        file: PathBuf,
+        /// Read the configuration from the running lab instead of the script's intent.
+        #[arg(long)]
+        live: bool,
+        #[command(flatten)]
+        opts: ScriptArgs,
+    },
+    /// Print a containerlab topology (.clab.yml) of a lab
+    ///
+    /// Routers become `linux` nodes with the lab's image, `network-mode: none` (eth0 stays a
+    /// lab interface), `labels: {role: ...}` and `exec: ip addr add ...` per address; links
+    /// become `endpoints: ["PE1:eth0", "PR:eth0"]` with `labels: {segment: NAME}` to keep their
+    /// names. A multi-access network becomes a `bridge`
+    /// node, a Linux bridge that must exist on the host before deploying (the file says how).
+    /// FRR configuration is not included: see `save`.
+    ///
+    /// Examples:
+    ///   mplsrepl export-clab scripts/mpls_vpn.topo > mpls_vpn.clab.yml
+    ///   mplsrepl export-clab scripts/mpls_vpn.topo --image quay.io/frrouting/frr:10.2.1
+    #[command(verbatim_doc_comment)]
+    ExportClab {
+        /// A topology (.topo) or a script (.rhai) that loads one.
+        file: PathBuf,
+        #[command(flatten)]
+        opts: ScriptArgs,
+    },
+    /// Print a topology (.topo) from a containerlab topology (.clab.yml): nodes and links
+    ///
+    /// Roles come from `labels: {role: pe}`, else from names (PE1: pe, CE2: ce, RR1: rr, P1:
+    /// p), else p with a comment. Addresses come from `exec: ip addr add A/L dev IF` lines;
+    /// links without any get placeholder subnets in 10.200.0.0/16, marked TODO. Links are named
+    /// by `labels: {segment: NAME}` (as export-clab writes), else ROUTER-ROUTER; `bridge` nodes
+    /// become networks. Exit code 1 (with the text still printed) when the result does not
+    /// validate, the errors on stderr.
+    ///
+    /// Examples:
+    ///   mplsrepl import-clab lab.clab.yml > lab.topo
+    #[command(verbatim_doc_comment)]
+    ImportClab {
+        /// The containerlab topology file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// A picture (our own layout; no Graphviz needed).
+    Svg,
+    /// Graphviz source, for `dot -Tpng`.
+    Dot,
+    /// A Mermaid flowchart, for Markdown.
+    Mermaid,
+    /// A text sketch: routers, then one line per link.
+    Ascii,
 }
 
 #[derive(clap::Args, Clone)]
@@ -144,13 +273,14 @@ fn main() -> ExitCode {
         image: cli.engine.image.clone(),
     };
     let result = match cli.command {
-        None => cli::repl(&engine, color),
+        None => cli::repl(&engine, color, cli.repl.plan, cli.repl.history.clone()),
         Some(Command::Run {
             script,
             opts,
             down,
             verbose,
-        }) => cli::run(
+            ..
+        }) if script.is_dir() => cli_export::run_saved(
             &engine,
             &script,
             &to_options(&engine, &opts),
@@ -158,6 +288,26 @@ fn main() -> ExitCode {
             verbose,
             down,
         ),
+        Some(Command::Run {
+            script,
+            opts,
+            down,
+            verbose,
+            step,
+        }) => cli::run(
+            &engine,
+            &script,
+            &mplsrepl::script::Options {
+                step_mode: step,
+                ..to_options(&engine, &opts)
+            },
+            color,
+            verbose || step,
+            down,
+        ),
+        Some(Command::Plan { file, opts }) if file.is_dir() => {
+            cli_export::plan_saved(&file, &to_options(&engine, &opts), color)
+        }
         Some(Command::Plan { file, opts }) => cli::plan(&file, &to_options(&engine, &opts), color),
         Some(Command::Render {
             script,
@@ -167,10 +317,40 @@ fn main() -> ExitCode {
         Some(Command::Up { topology, opts }) => {
             cli::up(&engine, &topology, &to_options(&engine, &opts), color)
         }
+        Some(Command::Tutorial { name, yes, opts }) => {
+            let opts = mplsrepl::script::Options {
+                interactive: !yes && std::io::IsTerminal::is_terminal(&std::io::stdin()),
+                ..to_options(&engine, &opts)
+            };
+            cli::tutorial(&engine, &name, &opts, color)
+        }
         Some(Command::Down { lab }) => cli::down(&engine, &lab_name_of(&lab)),
         Some(Command::Status) => cli::status(&engine),
         Some(Command::Doctor) => cli::doctor(&engine, color),
         Some(Command::Vm { action }) => vm(action),
+        Some(Command::Graph { file, format, out }) => {
+            let format = match format {
+                GraphFormat::Svg => mplsrepl::graph::Format::Svg,
+                GraphFormat::Dot => mplsrepl::graph::Format::Dot,
+                GraphFormat::Mermaid => mplsrepl::graph::Format::Mermaid,
+                GraphFormat::Ascii => mplsrepl::graph::Format::Ascii,
+            };
+            let opts = mplsrepl::script::Options {
+                default_image: engine.image.clone(),
+                ..Default::default()
+            };
+            cli_export::graph(&file, format, out.as_deref(), &opts)
+        }
+        Some(Command::Save {
+            dir,
+            file,
+            live,
+            opts,
+        }) => cli_export::save(&engine, &dir, &file, &to_options(&engine, &opts), live),
+        Some(Command::ExportClab { file, opts }) => {
+            cli_export::export_clab(&file, &to_options(&engine, &opts))
+        }
+        Some(Command::ImportClab { file }) => cli_export::import_clab(&file, &engine.image),
     };
     match result {
         Ok(code) => code,

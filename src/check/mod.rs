@@ -2,3 +2,5 @@
 
 pub mod capture;
 pub mod json_subset;
+pub mod snapshot;
+pub mod trace;

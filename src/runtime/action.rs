@@ -24,9 +24,9 @@ pub struct NetworkSpec {
     /// Runtime name, `<lab>-<segment>`.
     pub name: String,
     pub segment: String,
+    /// The lab's subnet on this segment. Docker never sees it: the backend gives the network a
+    /// throwaway subnet of its own and removes those addresses from the containers.
     pub subnet: Ipv4Net,
-    /// The address Docker insists on as gateway; one the lab never uses, never configured.
-    pub gateway: Ipv4Addr,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,7 +46,7 @@ pub struct InterfaceSpec {
     pub name: String,
     /// Runtime network name.
     pub network: String,
-    /// The lab address, given to Docker so its IPAM never picks one of its own.
+    /// The lab address (configured by zebra, not by Docker).
     pub address: Ipv4Addr,
 }
 
@@ -80,7 +80,6 @@ impl LabSpec {
                 name: network_name(&s.name),
                 segment: s.name.clone(),
                 subnet: s.subnet,
-                gateway: s.docker_gateway().unwrap_or(s.subnet.network()),
             })
             .collect();
         let containers = lab

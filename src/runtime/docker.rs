@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context};
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HostConfig, Ipam, IpamConfig,
-    NetworkConnectRequest, NetworkCreateRequest, NetworkingConfig,
+    ContainerCreateBody, EndpointSettings, HostConfig, Ipam, IpamConfig, NetworkConnectRequest,
+    NetworkCreateRequest, NetworkingConfig,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
@@ -21,6 +21,7 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use futures_util::future::try_join_all;
 use futures_util::StreamExt;
+use ipnet::Ipv4Net;
 use tokio::runtime::Runtime;
 
 use crate::runtime::action::{container_name, Configure, ContainerSpec, LabSpec, NetworkSpec};
@@ -38,6 +39,8 @@ pub struct DockerBackend {
     rt: Runtime,
     host: String,
     api_version: String,
+    /// What the MPLS/VRF probe found, so one run probes once.
+    mpls_verdict: Option<Vec<String>>,
 }
 
 impl DockerBackend {
@@ -66,14 +69,17 @@ impl DockerBackend {
             rt,
             host: host.to_string(),
             api_version,
+            mpls_verdict: None,
         })
     }
 
     /// Problems that stop MPLS labs on this engine, each with its fix; empty when fine.
     ///
     /// The kernel modules belong to the engine's host, so they are probed from a container.
-    pub fn mpls_problems(&mut self) -> anyhow::Result<Vec<String>> {
-        let image = crate::vm::IMAGE;
+    pub fn mpls_problems(&mut self, image: &str, lab: Option<&str>) -> anyhow::Result<Vec<String>> {
+        if let Some(known) = &self.mpls_verdict {
+            return Ok(known.clone());
+        }
         if !self.image_present(image)? {
             return Ok(vec![format!(
                 "image {image} is missing, so MPLS support cannot be probed"
@@ -81,7 +87,9 @@ impl DockerBackend {
         }
         let probe = "test -e /proc/sys/net/mpls/platform_labels && echo MPLS; \
                      ip link add mplsrepl-probe type vrf table 4242 2>/dev/null && echo VRF; true";
-        let out = self.rt.block_on(run_probe(&self.docker, image, probe))?;
+        let out = self
+            .rt
+            .block_on(run_probe(&self.docker, image, probe, lab))?;
         let mut problems = Vec::new();
         if !out.contains("MPLS") {
             problems.push(
@@ -93,6 +101,7 @@ impl DockerBackend {
         if !out.contains("VRF") {
             problems.push("the engine's kernel has no VRF devices: on its host run `modprobe vrf`, or use `mplsrepl vm up`".to_string());
         }
+        self.mpls_verdict = Some(problems.clone());
         Ok(problems)
     }
 
@@ -217,13 +226,25 @@ async fn exec(
 }
 
 /// A throwaway privileged container without network, for kernel probes.
-async fn run_probe(docker: &Docker, image: &str, script: &str) -> anyhow::Result<String> {
+/// Labelled with the lab it is for, if any, so that `down` removes a probe an interrupted run
+/// left behind.
+async fn run_probe(
+    docker: &Docker,
+    image: &str,
+    script: &str,
+    lab: Option<&str>,
+) -> anyhow::Result<String> {
     let name = format!("mplsrepl-probe-{}", std::process::id());
+    let mut probe_labels: HashMap<String, String> =
+        [("mplsrepl.probe".to_string(), "1".to_string())].into();
+    if let Some(lab) = lab {
+        probe_labels.insert(LABEL_LAB.to_string(), lab.to_string());
+    }
     let body = ContainerCreateBody {
         image: Some(image.to_string()),
         entrypoint: Some(vec!["sh".into(), "-c".into(), script.to_string()]),
         cmd: Some(vec![]),
-        labels: Some([("mplsrepl.probe".to_string(), "1".to_string())].into()),
+        labels: Some(probe_labels),
         host_config: Some(HostConfig {
             privileged: Some(true),
             network_mode: Some("none".into()),
@@ -263,7 +284,82 @@ async fn run_probe(docker: &Docker, image: &str, script: &str) -> anyhow::Result
     result
 }
 
-async fn create_network(docker: &Docker, lab: &str, n: &NetworkSpec) -> anyhow::Result<()> {
+/// Where the throwaway subnets of lab networks come from: shared address space (RFC 6598),
+/// which no lab is expected to route, cut in /29s (two ends and Docker's gateway, with room).
+const DOCKER_POOL: &str = "100.64.0.0/10";
+const DOCKER_SUBNET_LEN: u8 = 29;
+
+/// `count` subnets of the pool that overlap none of `taken`, lowest first.
+pub fn free_subnets(taken: &[Ipv4Net], count: usize) -> Vec<Ipv4Net> {
+    let pool: Ipv4Net = DOCKER_POOL.parse().expect("valid pool");
+    pool.subnets(DOCKER_SUBNET_LEN)
+        .expect("/29 fits in the pool")
+        .filter(|s| {
+            !taken
+                .iter()
+                .any(|t| t.contains(&s.network()) || s.contains(&t.network()))
+        })
+        .take(count)
+        .collect()
+}
+
+/// Subnets of every network on the engine (the lab's and anybody else's).
+async fn taken_subnets(docker: &Docker) -> anyhow::Result<Vec<Ipv4Net>> {
+    let networks = docker
+        .list_networks(None::<bollard::query_parameters::ListNetworksOptions>)
+        .await?;
+    Ok(networks
+        .iter()
+        .filter_map(|n| n.ipam.as_ref()?.config.as_ref())
+        .flatten()
+        .filter_map(|c| c.subnet.as_ref()?.parse().ok())
+        .collect())
+}
+
+/// Create the lab's networks, each on a free throwaway subnet. Another lab being created at the
+/// same moment may take a subnet first: Docker then refuses with an overlap, and we pick again.
+async fn create_networks(
+    docker: &Docker,
+    lab: &str,
+    networks: &[NetworkSpec],
+) -> anyhow::Result<()> {
+    let mut pending: Vec<&NetworkSpec> = networks.iter().collect();
+    for _attempt in 0..5 {
+        let subnets = free_subnets(&taken_subnets(docker).await?, pending.len());
+        if subnets.len() < pending.len() {
+            bail!(
+                "no free /{DOCKER_SUBNET_LEN} left in {DOCKER_POOL} for the lab's Docker networks"
+            );
+        }
+        let results = futures_util::future::join_all(
+            pending
+                .iter()
+                .zip(&subnets)
+                .map(|(n, s)| create_network(docker, lab, n, *s)),
+        )
+        .await;
+        let mut retry = Vec::new();
+        for (n, r) in pending.iter().zip(results) {
+            match r {
+                Ok(()) => {}
+                Err(e) if format!("{e:#}").contains("overlap") => retry.push(*n),
+                Err(e) => return Err(e),
+            }
+        }
+        if retry.is_empty() {
+            return Ok(());
+        }
+        pending = retry;
+    }
+    bail!("could not find free subnets for the lab's Docker networks after 5 attempts")
+}
+
+async fn create_network(
+    docker: &Docker,
+    lab: &str,
+    n: &NetworkSpec,
+    subnet: Ipv4Net,
+) -> anyhow::Result<()> {
     let options: HashMap<String, String> = [
         // The bridge must not hold the gateway address: the lab owns every address.
         (
@@ -282,8 +378,7 @@ async fn create_network(docker: &Docker, lab: &str, n: &NetworkSpec) -> anyhow::
         ipam: Some(Ipam {
             driver: Some("default".into()),
             config: Some(vec![IpamConfig {
-                subnet: Some(n.subnet.to_string()),
-                gateway: Some(n.gateway.to_string()),
+                subnet: Some(subnet.to_string()),
                 ..Default::default()
             }]),
             ..Default::default()
@@ -295,18 +390,14 @@ async fn create_network(docker: &Docker, lab: &str, n: &NetworkSpec) -> anyhow::
     docker
         .create_network(req)
         .await
-        .with_context(|| format!("creating network {} ({})", n.name, n.subnet))?;
+        .with_context(|| format!("creating network {} (for {})", n.name, n.subnet))?;
     Ok(())
 }
 
-fn endpoint(address: std::net::Ipv4Addr) -> EndpointSettings {
-    EndpointSettings {
-        ipam_config: Some(EndpointIpamConfig {
-            ipv4_address: Some(address.to_string()),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+/// An endpoint with whatever address Docker picks from the throwaway subnet: it is removed
+/// from the container before FRR starts.
+fn endpoint() -> EndpointSettings {
+    EndpointSettings::default()
 }
 
 /// Create, wire and start one router's container, then hand its interfaces to the lab.
@@ -318,7 +409,7 @@ async fn create_container(
 ) -> anyhow::Result<()> {
     let first = c.interfaces.first();
     let networking = first.map(|i| NetworkingConfig {
-        endpoints_config: Some([(i.network.clone(), endpoint(i.address))].into()),
+        endpoints_config: Some([(i.network.clone(), endpoint())].into()),
     });
     let body = ContainerCreateBody {
         image: Some(c.image.clone()),
@@ -344,7 +435,7 @@ async fn create_container(
     for i in c.interfaces.iter().skip(1) {
         let req = NetworkConnectRequest {
             container: c.name.clone(),
-            endpoint_config: Some(endpoint(i.address)),
+            endpoint_config: Some(endpoint()),
         };
         docker
             .connect_network(&i.network, req)
@@ -423,14 +514,22 @@ pub fn setup_script(c: &ContainerSpec, macs: &[String]) -> String {
         c.router
     ));
     s.push_str("mkdir -p /var/log/frr /var/run/frr; chown -R frr:frr /etc/frr /var/log/frr /var/run/frr 2>/dev/null || true\n");
-    // Official images start watchfrr in the foreground with docker-start; Debian's package
-    // has frrinit.sh.
-    s.push_str(
-        "if [ -x /usr/lib/frr/docker-start ]; then nohup /usr/lib/frr/docker-start >/var/log/frr/start.log 2>&1 &\n\
-         else /usr/lib/frr/frrinit.sh start >/var/log/frr/start.log 2>&1; fi\n",
-    );
+    // The daemons are started directly, the way frrinit.sh and the official images'
+    // docker-start would (same binaries, same options), but without watchfrr: on a loaded
+    // engine a daemon slow to open its vty is taken by watchfrr for a dead one and started a
+    // second time, and the lab is left with a daemon vtysh cannot reach. zebra goes first and
+    // must be listening before the others connect to it.
     let mut daemons = vec!["zebra", "staticd"];
     daemons.extend(c.daemons.iter().map(|d| d.as_str()));
+    s.push_str(&format!(
+        "for d in {}; do\n\
+         \x20 opts='-A 127.0.0.1'; [ $d = zebra ] && opts=\"$opts -s 90000000\"\n\
+         \x20 /usr/lib/frr/$d -d -F traditional $opts >>/var/log/frr/start.log 2>&1 || {{ echo \"$d did not start:\" >&2; tail -n 5 /var/log/frr/start.log >&2; exit 1; }}\n\
+         \x20 if [ $d = zebra ]; then for i in $(seq 1 {}); do [ -S /var/run/frr/zserv.api ] && break; sleep 0.2; done; fi\n\
+         done\n",
+        daemons.join(" "),
+        FRR_START_TIMEOUT.as_secs() * 5,
+    ));
     s.push_str(&format!(
         "for i in $(seq 1 {}); do up=1; for d in {}; do [ -S /var/run/frr/$d.vty ] || up=0; done; \
          [ $up = 1 ] && break; sleep 0.5; done\n\
@@ -450,9 +549,7 @@ fn daemons_file(c: &ContainerSpec) -> String {
     daemons.push_str(
         "vtysh_enable=yes\nzebra_options=\"  -A 127.0.0.1 -s 90000000\"\nstaticd_options=\"-A 127.0.0.1\"\n\
          bgpd_options=\"   -A 127.0.0.1\"\nospfd_options=\"  -A 127.0.0.1\"\nldpd_options=\"   -A 127.0.0.1\"\n\
-         # A loaded engine (a software-emulated VM) can keep a daemon busy for a while at start:\n\
-         # watchfrr must not take that for a hang and restart it.\n\
-         watchfrr_options=\"-t 600\"\n",
+",
     );
     daemons
 }
@@ -489,7 +586,11 @@ impl Backend for DockerBackend {
         if !problems.is_empty() {
             return Ok(problems);
         }
-        problems.extend(self.mpls_problems()?);
+        let image = spec
+            .containers
+            .first()
+            .map_or(crate::vm::IMAGE, |c| c.image.as_str());
+        problems.extend(self.mpls_problems(image, Some(&spec.lab))?);
         let existing = self.labs()?;
         if existing.iter().any(|(lab, _)| *lab == spec.lab) {
             problems.push(format!(
@@ -503,11 +604,8 @@ impl Backend for DockerBackend {
     fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
         let docker = &self.docker;
         let started = Instant::now();
-        self.rt.block_on(try_join_all(
-            spec.networks
-                .iter()
-                .map(|n| create_network(docker, &spec.lab, n)),
-        ))?;
+        self.rt
+            .block_on(create_networks(docker, &spec.lab, &spec.networks))?;
         progress(&format!(
             "{} networks created in {:.1} s",
             spec.networks.len(),
@@ -785,4 +883,68 @@ fn frr_complaint(output: &str, lines: &[String]) -> String {
         }
     }
     out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> ContainerSpec {
+        ContainerSpec {
+            name: "lab-PE1".into(),
+            router: "PE1".into(),
+            role: crate::topology::Role::Pe,
+            image: "img".into(),
+            interfaces: vec![crate::runtime::action::InterfaceSpec {
+                name: "eth0".into(),
+                network: "lab-net1".into(),
+                address: "10.1.1.2".parse().unwrap(),
+            }],
+            daemons: [crate::intent::Daemon::Ospfd, crate::intent::Daemon::Bgpd].into(),
+        }
+    }
+
+    #[test]
+    fn setup_script_is_valid_shell_and_starts_zebra_first() {
+        let script = setup_script(&spec(), &["02:42:64:40:00:03".to_string()]);
+        let check = std::process::Command::new("sh")
+            .args(["-n", "-c", &script])
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{}\n{script}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        assert!(
+            script.contains("for d in zebra staticd bgpd ospfd; do"),
+            "{script}"
+        );
+        assert!(
+            script.contains("ip link set dev mrtmp0 name eth0"),
+            "{script}"
+        );
+        assert!(
+            !script.contains("watchfrr"),
+            "daemons are started without watchfrr"
+        );
+    }
+
+    #[test]
+    fn free_subnets_skip_what_is_taken() {
+        let taken: Vec<Ipv4Net> = ["100.64.0.0/29", "100.64.0.16/28", "172.17.0.0/16"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let got: Vec<String> = free_subnets(&taken, 3)
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(got, ["100.64.0.8/29", "100.64.0.32/29", "100.64.0.40/29"]);
+        let wide: Vec<Ipv4Net> = vec!["100.64.0.0/10".parse().unwrap()];
+        assert!(
+            free_subnets(&wide, 1).is_empty(),
+            "a network over the whole pool leaves nothing"
+        );
+    }
 }

@@ -406,13 +406,15 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "addresses",
         move |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+            // A handle outlives a `topology(...)` that loads a lab without its router.
+            s.borrow().require_router(&r.name).map_err(err)?;
             let router = s
                 .borrow()
                 .lab()
                 .map_err(err)?
                 .router(&r.name)
                 .cloned()
-                .expect("validated");
+                .ok_or_else(|| err(format!("unknown router `{}`", r.name)))?;
             edit(&s, &r.name, |ri| {
                 if let Some(lo) = router.loopback {
                     ri.addresses.entry("lo".into()).or_default().insert(lo);

@@ -411,6 +411,34 @@ fn compact(v: &serde_json::Value) -> String {
 }
 
 fn register_waits(engine: &mut Engine, shared: &Shared) {
+    // A tutorial's checkpoint: like wait_until, but a failure explains what the learner should
+    // look at instead of only saying that it timed out.
+    let s = shared.clone();
+    engine.register_fn(
+        "checkpoint",
+        move |ctx: NativeCallContext, what: &str, hint: &str, f: FnPtr| -> RhaiResult<()> {
+            let timeout = s.borrow().opts.check_timeout;
+            wait_until(&s, &ctx, &format!("checkpoint: {what}"), timeout, &f)
+                .map_err(|e| err(format!("checkpoint `{what}` not reached: {hint}\n({e})")))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn("pause", move || -> RhaiResult<()> {
+        let interactive = {
+            let sess = s.borrow();
+            sess.opts.interactive && !sess.dry_run()
+        };
+        if !interactive {
+            return Ok(());
+        }
+        eprint!("  -- press Enter to go on, q then Enter to stop -- ");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(err)?;
+        if line.trim() == "q" {
+            return Err(err("tutorial stopped by the learner"));
+        }
+        Ok(())
+    });
     let s = shared.clone();
     engine.register_fn(
         "wait_until",

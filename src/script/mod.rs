@@ -5,6 +5,8 @@ pub mod capture_ref;
 pub mod checks;
 pub mod session;
 pub mod stdlib;
+pub mod trace_fn;
+pub mod whatif;
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -67,6 +69,8 @@ impl ScriptEngine {
             .set_max_map_size(MAX_ARRAY);
         api::register(&mut engine, &session);
         checks::register(&mut engine, &session);
+        whatif::register(&mut engine, &session);
+        trace_fn::register(&mut engine, &session);
         let s = session.clone();
         engine.on_print(move |text| s.borrow().report.info(text));
         engine.on_debug(|text, _, pos| eprintln!("debug {pos}: {text}"));
@@ -131,7 +135,11 @@ fn error_message(e: &EvalAltResult) -> String {
         EvalAltResult::ErrorInModule(name, inner, _) => {
             format!("in module {name}: {}", error_message(inner))
         }
-        EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+        // `throw;` and `throw ""` carry no text; the message must still say something.
+        EvalAltResult::ErrorRuntime(value, _) => match value.to_string() {
+            text if text.trim().is_empty() => "uncaught `throw` with no message".to_string(),
+            text => text,
+        },
         other => {
             let text = other.to_string();
             // Rhai appends " (line N, position M)"; our span already says where.

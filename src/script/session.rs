@@ -16,6 +16,10 @@ use crate::runtime::{Backend, Configure, ExecOutput, LabSpec};
 use crate::topology::Lab;
 use crate::ui::Reporter;
 
+/// The error a `--step` run stops with when the user asks for the REPL; `run` then hands the
+/// session, lab and all, to the REPL.
+pub const DROP_TO_REPL: &str = "dropping into the REPL";
+
 /// Timer profile for the protocols the stdlib configures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
@@ -55,6 +59,12 @@ pub struct Options {
     pub capture_dir: PathBuf,
     /// Override of the lab name from the topology (two labs side by side).
     pub lab_name: Option<String>,
+    /// Tutorials wait for Enter at `pause()` (off with `--yes`, in plans and without a terminal).
+    pub interactive: bool,
+    /// `run --step`: before each step, show its plan and ask whether to run it.
+    pub step_mode: bool,
+    /// The plan transcript of each step (from a dry run), shown by `--step` before running it.
+    pub step_plans: Vec<String>,
 }
 
 impl Default for Options {
@@ -66,6 +76,9 @@ impl Default for Options {
             daemon_hints: BTreeMap::new(),
             capture_dir: PathBuf::from("captures"),
             lab_name: None,
+            interactive: false,
+            step_mode: false,
+            step_plans: Vec::new(),
         }
     }
 }
@@ -84,6 +97,10 @@ pub struct Session {
     pub checks_passed: usize,
     /// Deployed intents before each apply, newest last (for undo).
     pub history: Vec<Intent>,
+    /// The user skipped the current step (`run --step`): its edits are dropped at the next step.
+    pub skipping: bool,
+    /// Named snapshots of the live lab (what-if, `:snapshot`).
+    pub snapshots: BTreeMap<String, crate::check::snapshot::Snapshot>,
     /// When the current step started (for the per-step time a real run prints).
     step_started: Option<std::time::Instant>,
 }
@@ -103,11 +120,14 @@ impl Session {
             checks_passed: 0,
             history: Vec::new(),
             step_started: None,
+            snapshots: BTreeMap::new(),
+            skipping: false,
         }
     }
 
+    /// Nothing is performed and checks are not evaluated: a plan, or a step the user skipped.
     pub fn dry_run(&self) -> bool {
-        self.backend.is_dry_run()
+        self.backend.is_dry_run() || self.skipping
     }
 
     pub fn lab(&self) -> anyhow::Result<&Lab> {
@@ -193,13 +213,29 @@ impl Session {
 
     /// Diff desired against deployed and send the changes, router by router in lab order.
     pub fn apply(&mut self) -> anyhow::Result<()> {
-        if self.desired == self.deployed {
+        self.apply_recorded(true)
+    }
+
+    /// Go back to the intent deployed before the last change, through the same minimal diff.
+    pub fn undo(&mut self) -> anyhow::Result<()> {
+        let previous = self
+            .history
+            .pop()
+            .ok_or_else(|| anyhow!("nothing to undo"))?;
+        self.desired = previous;
+        self.apply_recorded(false)
+    }
+
+    fn apply_recorded(&mut self, record: bool) -> anyhow::Result<()> {
+        if self.desired == self.deployed || self.skipping {
             return Ok(());
         }
         self.up()?;
         let lab = self.lab_name()?;
         let order: Vec<String> = self.lab()?.routers.iter().map(|r| r.name.clone()).collect();
-        self.history.push(self.deployed.clone());
+        if record {
+            self.history.push(self.deployed.clone());
+        }
         for name in order {
             let old = self.deployed.router_mut(&name).clone();
             let new = self.desired.router_mut(&name).clone();
@@ -220,12 +256,48 @@ impl Session {
 
     /// Start a new step of the script: apply what the previous one configured, print a header.
     pub fn step(&mut self, title: &str) -> anyhow::Result<()> {
+        if self.skipping {
+            // The skipped step's configuration is dropped, not sent with the next one.
+            self.skipping = false;
+            self.desired = self.deployed.clone();
+        }
         self.apply()?;
         self.end_step();
         self.step_started = Some(std::time::Instant::now());
         self.step_number += 1;
         self.report.step(self.step_number, title);
+        if self.opts.step_mode && !self.backend.is_dry_run() {
+            self.ask_before_step()?;
+        }
         Ok(())
+    }
+
+    /// `run --step`: show what the step will do and let the user run it, skip it, stop, or
+    /// drop into the REPL with the lab as it is.
+    fn ask_before_step(&mut self) -> anyhow::Result<()> {
+        if let Some(plan) = self.opts.step_plans.get(self.step_number - 1) {
+            self.report.line("  this step will do:");
+            for line in plan.lines() {
+                self.report.line(&format!("  {line}"));
+            }
+        }
+        loop {
+            eprint!("  [Enter] run it, s skip it, r REPL, q quit: ");
+            let mut answer = String::new();
+            std::io::stdin().read_line(&mut answer)?;
+            match answer.trim() {
+                "" => return Ok(()),
+                "s" => {
+                    self.skipping = true;
+                    self.report
+                        .warn("skipped: its configuration is dropped and its checks are not run");
+                    return Ok(());
+                }
+                "r" => bail!(DROP_TO_REPL),
+                "q" => bail!("stopped before step {} by the user", self.step_number),
+                _ => continue,
+            }
+        }
     }
 
     /// Print how long the current step took (real runs only: a plan takes no time worth showing).

@@ -4,6 +4,7 @@ pub mod ast;
 pub mod model;
 pub mod parse;
 pub mod validate;
+pub mod write;
 
 pub use model::{Endpoint, Interface, Lab, Role, Router, Segment, SegmentKind};
 

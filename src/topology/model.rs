@@ -118,14 +118,3 @@ impl Lab {
         })
     }
 }
-
-impl Segment {
-    /// An address of the subnet that no endpoint uses, for Docker's mandatory gateway.
-    ///
-    /// Docker insists on a gateway per IPv4 subnet and would otherwise take `.1`; we hand it one
-    /// the lab never uses (searching from the top of the subnet) and inhibit it on the bridge.
-    pub fn docker_gateway(&self) -> Option<Ipv4Addr> {
-        let used: Vec<Ipv4Addr> = self.endpoints.iter().map(|e| e.address).collect();
-        self.subnet.hosts().rev().find(|a| !used.contains(a))
-    }
-}

@@ -321,9 +321,6 @@ impl<'s> Lowering<'s> {
             let subnet = self.subnet(decl, &drafts);
             self.check_end_count(decl);
             let ends = self.ends(decl, subnet, routers);
-            if let Some(subnet) = subnet {
-                self.check_gateway_room(decl, subnet);
-            }
             drafts.push(SegmentDraft { decl, subnet, ends });
         }
         drafts
@@ -363,7 +360,9 @@ impl<'s> Lowering<'s> {
                 self.line(&other.decl.span)
             );
             let e = self.error(&decl.subnet.span, message);
-            self.push(e.with_help("Docker refuses networks whose subnets overlap"));
+            self.push(e.with_help(
+                "each link or network is its own broadcast domain: give it a subnet of its own",
+            ));
         }
         Some(net)
     }
@@ -390,23 +389,6 @@ impl<'s> Lowering<'s> {
             ),
         };
         self.push(error);
-    }
-
-    /// Docker takes one address of every network for its bridge; `Segment::docker_gateway`
-    /// finds it among the addresses no end uses, so there must be one.
-    fn check_gateway_room(&mut self, decl: &ast::SegmentDecl, subnet: Ipv4Net) {
-        let capacity = host_count(subnet);
-        let ends = decl.ends.len() as u64;
-        if ends == 0 || capacity > ends {
-            return;
-        }
-        let message = format!(
-            "subnet {subnet} leaves no address for the Docker bridge: {capacity} host addresses for {ends} ends"
-        );
-        let e = self.error(&decl.subnet.span, message);
-        self.push(e.with_help(
-            "Docker needs one free address per network; use a larger subnet such as /29",
-        ));
     }
 
     fn ends<'f>(
@@ -788,14 +770,6 @@ fn with_low_octets(network: Ipv4Addr, low: &[u8]) -> Ipv4Addr {
 }
 
 /// Addresses an end may take; /31 and /32 have no network or broadcast address (RFC 3021).
-fn host_count(subnet: Ipv4Net) -> u64 {
-    match subnet.prefix_len() {
-        32 => 1,
-        31 => 2,
-        len => (1u64 << (32 - u32::from(len))) - 2,
-    }
-}
-
 fn host_range(subnet: Ipv4Net) -> (Ipv4Addr, Ipv4Addr) {
     let (network, broadcast) = (u32::from(subnet.network()), u32::from(subnet.broadcast()));
     if subnet.prefix_len() >= 31 {
@@ -903,19 +877,6 @@ mod tests {
         assert_eq!(octet("256"), None);
         assert_eq!(octet("01"), None);
         assert_eq!(octet(""), None);
-    }
-
-    #[test]
-    fn host_counts_follow_rfc_3021() {
-        assert_eq!(host_count(net("10.0.0.0/24")), 254);
-        assert_eq!(host_count(net("10.0.0.0/30")), 2);
-        assert_eq!(host_count(net("10.0.0.0/31")), 2);
-        assert_eq!(host_count(net("10.0.0.0/32")), 1);
-        assert_eq!(host_count(net("0.0.0.0/0")), (1u64 << 32) - 2);
-        assert_eq!(
-            host_range(net("10.0.0.0/31")),
-            (Ipv4Addr::new(10, 0, 0, 0), Ipv4Addr::new(10, 0, 0, 1))
-        );
     }
 
     #[test]

@@ -94,10 +94,9 @@ impl Reporter {
     pub fn create_lab(&self, spec: &LabSpec) {
         for n in &spec.networks {
             self.line(&format!(
-                "  network {} {} (docker gateway {} unused by the lab)",
+                "  network {} for {}",
                 self.paint(&n.name, |t| t.green().to_string()),
-                n.subnet,
-                n.gateway
+                n.subnet
             ));
         }
         for c in &spec.containers {
@@ -154,6 +153,16 @@ impl Reporter {
             "  {} {text}",
             self.paint("ok", |t| t.green().bold().to_string())
         ));
+    }
+
+    /// One line of a state diff: `+` added (green), `-` removed (red), `~` changed (yellow).
+    pub fn change(&self, text: &str) {
+        let painted = match text.chars().next() {
+            Some('+') => self.paint(text, |t| t.green().to_string()),
+            Some('-') => self.paint(text, |t| t.red().to_string()),
+            _ => self.paint(text, |t| t.yellow().to_string()),
+        };
+        self.line(&format!("    {painted}"));
     }
 
     pub fn fail(&self, text: &str) {

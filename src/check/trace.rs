@@ -1,0 +1,317 @@
+//! The label path of a packet, hop by hop, read from the live FIB and LFIB of each router:
+//! which router pushes which labels, who swaps, who pops (PHP), where the VPN label sends the
+//! packet into a VRF, and where it is delivered.
+
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::intent::Intent;
+use crate::topology::Lab;
+
+/// What one router does to the packet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hop {
+    pub router: String,
+    /// `push`, `swap`, `pop`, `pop-vrf`, `forward` or `deliver`.
+    pub operation: String,
+    /// Human-readable: `push 17/144 via 10.1.1.254 eth0`.
+    pub detail: String,
+    /// The label stack leaving this router (outermost first).
+    pub stack: Vec<u32>,
+    /// The interface the packet leaves by, when the FIB names it.
+    pub interface: Option<String>,
+}
+
+impl std::fmt::Display for Hop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:<6} {}", self.router, self.detail)
+    }
+}
+
+/// Reads `show ... json` from a router (the live lab, or canned answers in tests).
+pub trait Observer {
+    fn show(&mut self, router: &str, command: &str) -> anyhow::Result<Value>;
+}
+
+const MAX_HOPS: usize = 32;
+const IMPLICIT_NULL: u64 = 3;
+
+pub fn trace(
+    lab: &Lab,
+    intent: &Intent,
+    obs: &mut dyn Observer,
+    from: &str,
+    dst: Ipv4Addr,
+) -> anyhow::Result<Vec<Hop>> {
+    let mut hops = Vec::new();
+    let mut router = from.to_string();
+    let mut vrf: Option<String> = None;
+    let mut stack: Vec<u32> = Vec::new();
+    for _ in 0..MAX_HOPS {
+        if stack.is_empty() {
+            if owns(lab, &router, dst) {
+                hops.push(hop(
+                    &router,
+                    "deliver",
+                    format!("deliver to {dst} (own address)"),
+                    &stack,
+                ));
+                return Ok(hops);
+            }
+            let command = match &vrf {
+                Some(v) => format!("show ip route vrf {v} {dst} json"),
+                None => format!("show ip route {dst} json"),
+            };
+            let json = obs.show(&router, &command)?;
+            let nh = fib_nexthop(&json)
+                .ok_or_else(|| anyhow::anyhow!("{router}: no route to {dst} ({command})"))?;
+            let labels: Vec<u32> = nh
+                .get("labels")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|l| l.as_u64().map(|l| l as u32))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let iface = nh
+                .get("interfaceName")
+                .and_then(Value::as_str)
+                .unwrap_or("?");
+            let next_ip = nh
+                .get("ip")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(dst);
+            let table = vrf
+                .as_deref()
+                .map(|v| format!(" (VRF {v})"))
+                .unwrap_or_default();
+            let (op, detail) = if labels.is_empty() {
+                ("forward", format!("forward{table} via {next_ip} {iface}"))
+            } else {
+                (
+                    "push",
+                    format!("push {}{table} via {next_ip} {iface}", join(&labels)),
+                )
+            };
+            stack = labels;
+            let mut h = hop(&router, op, detail, &stack);
+            h.interface = nh
+                .get("interfaceName")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            hops.push(h);
+            router = next_router(lab, &router, next_ip)?;
+        } else {
+            let top = stack[0];
+            let json = obs.show(&router, &format!("show mpls table {top} json"))?;
+            let entry = json.get(top.to_string()).unwrap_or(&json);
+            let nh = entry
+                .get("nexthops")
+                .and_then(Value::as_array)
+                .and_then(|a| a.first())
+                .ok_or_else(|| anyhow::anyhow!("{router}: label {top} is not in the LFIB"))?;
+            let out = nh
+                .get("outLabel")
+                .and_then(Value::as_u64)
+                .unwrap_or(IMPLICIT_NULL);
+            if let Some(table) = nh
+                .get("interface")
+                .and_then(Value::as_str)
+                .filter(|_| nh.get("nexthop").is_none())
+            {
+                // The VPN label: pop it and look the packet up in the VRF it names.
+                stack.remove(0);
+                hops.push(hop(
+                    &router,
+                    "pop-vrf",
+                    format!("pop {top} (VPN label), lookup in VRF {table}"),
+                    &stack,
+                ));
+                vrf = Some(table.to_string());
+                continue;
+            }
+            let next_ip: Ipv4Addr = nh
+                .get("nexthop")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| anyhow::anyhow!("{router}: label {top} has no next hop"))?;
+            if out == IMPLICIT_NULL {
+                stack.remove(0);
+                let rest = if stack.is_empty() {
+                    "plain IP".to_string()
+                } else {
+                    join(&stack)
+                };
+                hops.push(hop(
+                    &router,
+                    "pop",
+                    format!("pop {top} (PHP) via {next_ip}, leaves {rest}"),
+                    &stack,
+                ));
+            } else {
+                stack[0] = out as u32;
+                hops.push(hop(
+                    &router,
+                    "swap",
+                    format!("swap {top} -> {out} via {next_ip}"),
+                    &stack,
+                ));
+            }
+            router = next_router(lab, &router, next_ip)?;
+        }
+        vrf = ingress_vrf(lab, intent, &router, &hops);
+    }
+    anyhow::bail!(
+        "no delivery after {MAX_HOPS} hops: a loop? {:?}",
+        hops.iter().map(|h| h.to_string()).collect::<Vec<_>>()
+    )
+}
+
+fn hop(router: &str, op: &str, detail: String, stack: &[u32]) -> Hop {
+    Hop {
+        router: router.to_string(),
+        operation: op.to_string(),
+        detail,
+        stack: stack.to_vec(),
+        interface: None,
+    }
+}
+
+fn join(labels: &[u32]) -> String {
+    labels
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The next hop the kernel uses: the one marked `fib` (a recursive route's resolved one).
+fn fib_nexthop(json: &Value) -> Option<&Value> {
+    let routes = json.as_object()?.values().next()?.as_array()?;
+    let route = routes
+        .iter()
+        .find(|r| r.get("selected") == Some(&Value::Bool(true)))?;
+    let hops = route.get("nexthops")?.as_array()?;
+    hops.iter()
+        .find(|h| h.get("fib") == Some(&Value::Bool(true)))
+        .or_else(|| hops.first())
+}
+
+fn owns(lab: &Lab, router: &str, addr: Ipv4Addr) -> bool {
+    lab.router(router).is_some_and(|r| {
+        r.loopback.is_some_and(|l| l.addr() == addr)
+            || r.interfaces.iter().any(|i| i.address.addr() == addr)
+    })
+}
+
+/// The router on the far side of `from`'s link that owns `next_ip`.
+fn next_router(lab: &Lab, from: &str, next_ip: Ipv4Addr) -> anyhow::Result<String> {
+    lab.routers
+        .iter()
+        .find(|r| r.name != from && r.interfaces.iter().any(|i| i.address.addr() == next_ip))
+        .map(|r| r.name.clone())
+        .ok_or_else(|| {
+            anyhow::anyhow!("{from}: next hop {next_ip} belongs to no router of the lab")
+        })
+}
+
+/// The VRF a packet arriving at `router` is looked up in: that of the interface it came in on.
+fn ingress_vrf(lab: &Lab, intent: &Intent, router: &str, hops: &[Hop]) -> Option<String> {
+    let previous = hops.last()?;
+    let r = lab.router(router)?;
+    let prev = lab.router(&previous.router)?;
+    let iface = r
+        .interfaces
+        .iter()
+        .find(|i| prev.interfaces.iter().any(|p| p.segment == i.segment))?;
+    let ri = intent.routers.get(router)?;
+    ri.vrfs
+        .iter()
+        .find(|(_, v)| v.members.contains(&iface.name))
+        .map(|(name, _)| name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::HashMap;
+
+    struct Canned(HashMap<(String, String), Value>);
+
+    impl Observer for Canned {
+        fn show(&mut self, router: &str, command: &str) -> anyhow::Result<Value> {
+            self.0
+                .get(&(router.to_string(), command.to_string()))
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("unexpected {router}: {command}"))
+        }
+    }
+
+    fn route(ip: &str, iface: &str, labels: &[u32]) -> Value {
+        json!({"x": [{"selected": true, "nexthops": [{"fib": true, "ip": ip, "interfaceName": iface, "labels": labels}]}]})
+    }
+
+    #[test]
+    fn seed_lab_ce1_to_ce2_is_push_php_pop_deliver() {
+        let src = crate::diagnostic::Source::new(
+            "t.topo",
+            std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/mpls_vpn.topo"
+            ))
+            .unwrap(),
+        );
+        let lab = crate::topology::load(&src).unwrap();
+        let mut intent = Intent::default();
+        for (pe, vrf, iface) in [("PE1", "CUSTA", "eth1"), ("PE2", "CUSTA", "eth1")] {
+            intent
+                .router_mut(pe)
+                .vrfs
+                .entry(vrf.into())
+                .or_default()
+                .members
+                .insert(iface.into());
+        }
+        let k = |r: &str, c: &str| (r.to_string(), c.to_string());
+        let canned = Canned(
+            [
+                (k("CE1", "show ip route 192.168.2.1 json"), route("172.16.1.254", "eth0", &[])),
+                (k("PE1", "show ip route vrf CUSTA 192.168.2.1 json"), route("10.1.1.254", "eth0", &[17, 144])),
+                (k("PR", "show mpls table 17 json"), json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2"}]})),
+                (k("PE2", "show mpls table 144 json"), json!({"inLabel": 144, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]})),
+                (k("PE2", "show ip route vrf CUSTA 192.168.2.1 json"), route("172.16.2.2", "eth1", &[])),
+            ]
+            .into(),
+        );
+        let hops = trace(
+            &lab,
+            &intent,
+            &mut { canned },
+            "CE1",
+            "192.168.2.1".parse().unwrap(),
+        )
+        .unwrap();
+        let lines: Vec<String> = hops.iter().map(|h| h.to_string()).collect();
+        assert_eq!(
+            lines,
+            [
+                "CE1    forward via 172.16.1.254 eth0",
+                "PE1    push 17/144 (VRF CUSTA) via 10.1.1.254 eth0",
+                "PR     pop 17 (PHP) via 10.1.2.2, leaves 144",
+                "PE2    pop 144 (VPN label), lookup in VRF CUSTA",
+                "PE2    forward (VRF CUSTA) via 172.16.2.2 eth1",
+                "CE2    deliver to 192.168.2.1 (own address)",
+            ]
+        );
+        let ops: Vec<&str> = hops.iter().map(|h| h.operation.as_str()).collect();
+        assert_eq!(
+            ops,
+            ["forward", "push", "pop", "pop-vrf", "forward", "deliver"]
+        );
+    }
+}

@@ -1,0 +1,220 @@
+//! Meta-commands: lines starting with `:` talk to the REPL rather than to Rhai.
+
+use std::path::Path;
+
+use super::{Flow, Repl};
+
+pub struct MetaCommand {
+    pub name: &'static str,
+    pub args: &'static str,
+    pub help: &'static str,
+}
+
+pub const COMMANDS: &[MetaCommand] = &[
+    MetaCommand {
+        name: ":help",
+        args: "",
+        help: "this text",
+    },
+    MetaCommand {
+        name: ":load",
+        args: "FILE",
+        help: "run a .rhai script in this session (its variables and functions stay)",
+    },
+    MetaCommand {
+        name: ":plan",
+        args: "[ROUTER]",
+        help: "what applying would send (desired vs deployed), without sending it",
+    },
+    MetaCommand {
+        name: ":apply",
+        args: "",
+        help: "send pending changes to the lab",
+    },
+    MetaCommand {
+        name: ":discard",
+        args: "",
+        help: "drop pending changes (the intent goes back to what is deployed)",
+    },
+    MetaCommand {
+        name: ":auto",
+        args: "on|off",
+        help: "apply after every line (on, the default) or only on :apply",
+    },
+    MetaCommand {
+        name: ":show",
+        args: "ROUTER CMD...",
+        help: "vtysh `show CMD` on a router, e.g. `:show PR ip route`",
+    },
+    MetaCommand {
+        name: ":status",
+        args: "",
+        help: "routers, roles and what is configured on each",
+    },
+    MetaCommand {
+        name: ":graph",
+        args: "",
+        help: "the topology: routers, links, interfaces and subnets",
+    },
+    MetaCommand {
+        name: ":verbose",
+        args: "on|off",
+        help: "print every vtysh and kernel line sent (always on with --plan)",
+    },
+    MetaCommand {
+        name: ":snapshot",
+        args: "NAME",
+        help: "record the lab's routes, labels and neighbors under NAME",
+    },
+    MetaCommand {
+        name: ":diff",
+        args: "[A] [B]",
+        help: "what changed from snapshot A (default: the last) to B (default: now)",
+    },
+    MetaCommand {
+        name: ":undo",
+        args: "",
+        help: "go back to the configuration before the last applied change",
+    },
+    MetaCommand {
+        name: ":quit",
+        args: "",
+        help: "leave (as Ctrl-D); asks whether to keep a running lab",
+    },
+];
+
+/// Run one meta-command line (`:name args...`).
+pub fn run(repl: &mut Repl, line: &str) -> Flow {
+    let mut words = line.split_whitespace();
+    let name = words.next().unwrap_or(":");
+    let args: Vec<&str> = words.collect();
+    let outcome = match name {
+        ":help" | ":h" | ":?" => {
+            println!(
+                "{}",
+                super::help::render(&repl.eval.api_index(), repl.color)
+            );
+            Ok(())
+        }
+        ":load" => load(repl, &args),
+        ":plan" => {
+            let sess = repl.eval.script.session.borrow();
+            super::pending::show(&sess, args.first().copied(), repl.color);
+            Ok(())
+        }
+        ":apply" => repl.apply(),
+        ":discard" => {
+            let mut sess = repl.eval.script.session.borrow_mut();
+            sess.desired = sess.deployed.clone();
+            println!("pending changes dropped");
+            Ok(())
+        }
+        ":auto" => switch(&args, &mut repl.auto_apply, "auto-apply"),
+        ":verbose" => {
+            let mut sess = repl.eval.script.session.borrow_mut();
+            switch(&args, &mut sess.report.verbose, "verbose")
+        }
+        ":show" => show(repl, &args),
+        ":status" => {
+            let sess = repl.eval.script.session.borrow();
+            println!(
+                "{}",
+                super::status::render(&sess, repl.auto_apply, repl.color)
+            );
+            Ok(())
+        }
+        ":graph" => {
+            let sess = repl.eval.script.session.borrow();
+            sess.lab()
+                .map(|lab| println!("{}", crate::graph::ascii(lab, Some(&sess.desired))))
+        }
+        ":snapshot" => match args.as_slice() {
+            [name] => {
+                repl.last_snapshot = Some(name.to_string());
+                return repl.handle(&format!("snapshot({name:?});"));
+            }
+            _ => Err(anyhow::anyhow!("usage: :snapshot NAME")),
+        },
+        ":diff" => {
+            let (a, b) = match (args.as_slice(), repl.last_snapshot.clone()) {
+                ([a, b], _) => (a.to_string(), Some(b.to_string())),
+                ([a], _) => (a.to_string(), None),
+                ([], Some(last)) => (last, None),
+                _ => {
+                    return usage(
+                        repl,
+                        "usage: :diff [A] [B] (take one with :snapshot NAME first)",
+                    )
+                }
+            };
+            let script = match b {
+                Some(b) => format!("diff({a:?}, {b:?}); ()"),
+                None => format!("snapshot(\"now\"); diff({a:?}, \"now\");"),
+            };
+            return repl.handle(&script);
+        }
+        ":undo" => return repl.handle("undo();"),
+        ":quit" | ":q" | ":exit" => return Flow::Quit,
+        other => Err(anyhow::anyhow!(
+            "unknown meta-command `{other}`: `:help` lists them"
+        )),
+    };
+    if let Err(e) = outcome {
+        repl.failure(&e);
+    }
+    Flow::Continue
+}
+
+fn usage(repl: &Repl, text: &str) -> Flow {
+    repl.failure(&anyhow::anyhow!("{text}"));
+    Flow::Continue
+}
+
+fn load(repl: &mut Repl, args: &[&str]) -> anyhow::Result<()> {
+    let [file] = args else {
+        anyhow::bail!("usage: :load FILE.rhai");
+    };
+    match repl.eval.load(Path::new(file)) {
+        Ok(()) => repl.settle(),
+        Err(e) => repl.script_failure(&e),
+    }
+    Ok(())
+}
+
+fn switch(args: &[&str], flag: &mut bool, what: &str) -> anyhow::Result<()> {
+    match args {
+        [] => {}
+        ["on"] => *flag = true,
+        ["off"] => *flag = false,
+        _ => anyhow::bail!("usage: :{} on|off", what.split('-').next().unwrap_or(what)),
+    }
+    println!("{what} is {}", if *flag { "on" } else { "off" });
+    Ok(())
+}
+
+fn show(repl: &mut Repl, args: &[&str]) -> anyhow::Result<()> {
+    let [router, command @ ..] = args else {
+        anyhow::bail!("usage: :show ROUTER CMD... (e.g. :show PR ip route)");
+    };
+    if command.is_empty() {
+        anyhow::bail!("usage: :show ROUTER CMD... (e.g. :show PR ip route)");
+    }
+    // `:show PR show ip route` says the same as `:show PR ip route`.
+    let command = match command {
+        ["show", rest @ ..] => rest,
+        all => all,
+    };
+    let mut sess = repl.eval.script.session.borrow_mut();
+    let out = sess.vtysh(router, &format!("show {}", command.join(" ")))?;
+    if sess.dry_run() {
+        println!("(plan: nothing runs, so there is no output)");
+    }
+    print!("{}", out.stdout);
+    if !out.stderr.is_empty() {
+        eprint!("{}", out.stderr);
+    }
+    if !out.success() {
+        anyhow::bail!("vtysh exited with status {}", out.exit_code);
+    }
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! `trace(from, dst)`: the label path hop by hop from the live FIB/LFIB, confirmed on the wire.
+
+use rhai::{Array, Engine};
+
+use super::api::{err, parse_ip, RhaiResult, Shared};
+use crate::check::trace::{trace, Observer};
+
+/// Reads `show ... json` through the session (so pending configuration is applied first).
+struct SessionObserver<'a>(&'a Shared);
+
+impl Observer for SessionObserver<'_> {
+    fn show(&mut self, router: &str, command: &str) -> anyhow::Result<serde_json::Value> {
+        let out = self.0.borrow_mut().vtysh(router, command)?;
+        serde_json::from_str(&out.stdout).map_err(|e| {
+            anyhow::anyhow!(
+                "{router}: `{command}` did not return JSON ({e}): {}",
+                out.stdout.trim()
+            )
+        })
+    }
+}
+
+pub fn register(engine: &mut Engine, shared: &Shared) {
+    let s = shared.clone();
+    engine.register_fn("trace", move |from: &str, dst: &str| -> RhaiResult<Array> {
+        let dst_ip = parse_ip(dst)?;
+        super::checks::settle(&s)?;
+        super::checks::announce(
+            &s,
+            &format!("trace {from} -> {dst}: label operations hop by hop"),
+        );
+        if s.borrow().dry_run() {
+            s.borrow().require_router(from).map_err(err)?;
+            return Ok(Array::new());
+        }
+        let (lab, intent) = {
+            let sess = s.borrow();
+            (sess.lab().map_err(err)?.clone(), sess.deployed.clone())
+        };
+        let hops = trace(&lab, &intent, &mut SessionObserver(&s), from, dst_ip).map_err(err)?;
+        {
+            let sess = s.borrow();
+            sess.report.info(&format!("trace {from} -> {dst}:"));
+            for h in &hops {
+                sess.report.info(&format!("  {h}"));
+            }
+        }
+        confirm_on_the_wire(&s, from, dst, &hops)?;
+        hops.iter().map(rhai::serde::to_dynamic).collect()
+    });
+}
+
+/// Capture where the first labels are pushed and check the echo requests carry that stack.
+fn confirm_on_the_wire(
+    s: &Shared,
+    from: &str,
+    dst: &str,
+    hops: &[crate::check::trace::Hop],
+) -> RhaiResult<()> {
+    let Some(push) = hops.iter().find(|h| h.operation == "push") else {
+        return Ok(());
+    };
+    let Some(iface) = push.interface.clone() else {
+        return Ok(());
+    };
+    let src = {
+        let sess = s.borrow();
+        let lab = sess.lab().map_err(err)?;
+        lab.router(from)
+            .and_then(|r| r.loopback)
+            .map(|l| l.addr().to_string())
+    };
+    let lab = s.borrow().lab_name().map_err(err)?;
+    let handle = s
+        .borrow_mut()
+        .backend
+        .start_capture(&lab, &push.router, &iface, "mpls")
+        .map_err(err)?;
+    let mut argv = vec![
+        "ping".to_string(),
+        "-n".into(),
+        "-c".into(),
+        "2".into(),
+        "-W".into(),
+        "1".into(),
+    ];
+    if let Some(src) = &src {
+        argv.extend(["-I".to_string(), src.clone()]);
+    }
+    argv.push(dst.to_string());
+    let ping = s.borrow_mut().exec(from, &argv);
+    let bytes = s
+        .borrow_mut()
+        .backend
+        .stop_capture(&lab, &handle)
+        .map_err(err)?;
+    ping.map_err(err)?;
+    let cap = crate::check::capture::parse_pcap(&bytes)
+        .map_err(|e| err(format!("trace capture: {e}")))?;
+    let seen: Vec<Vec<u32>> = cap
+        .packets
+        .iter()
+        .filter(|p| p.is_icmp_echo_request())
+        .map(|p| p.labels.iter().map(|l| l.label).collect())
+        .collect();
+    let sess = s.borrow();
+    if seen.contains(&push.stack) {
+        sess.report.pass(&format!(
+            "on the wire at {} {iface}: echo requests carry labels {:?}, as the LFIB says",
+            push.router, push.stack
+        ));
+        Ok(())
+    } else {
+        Err(err(format!(
+            "trace: {} pushes {:?} by its FIB, but the echo requests captured on {iface} carried {seen:?}",
+            push.router, push.stack
+        )))
+    }
+}

@@ -1,0 +1,253 @@
+//! The REPL in a real terminal: tmux gives the binary a pseudo-terminal, types into it and
+//! reads the screen back, so completion, multi-line input, error rendering, Ctrl-D and
+//! Ctrl-C are tested as a user meets them. The plan backend keeps Docker out of it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A private tmux server (its own socket) running one pane; killed when dropped.
+struct Tmux {
+    socket: String,
+    /// The socket file, which `kill-server` leaves behind.
+    socket_path: Option<PathBuf>,
+}
+
+impl Tmux {
+    fn available() -> bool {
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    fn start(dir: &Path, command: &str) -> Tmux {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let mut tmux = Tmux {
+            socket: format!("mplsrepl-test-{}-{nanos}", std::process::id()),
+            socket_path: None,
+        };
+        tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "50",
+            "-c",
+            &dir.display().to_string(),
+            command,
+        ]);
+        // Keep the pane after the REPL exits, to read its last screen.
+        tmux.run(&["set-option", "-g", "remain-on-exit", "on"]);
+        tmux.run(&["set-option", "-g", "history-limit", "10000"]);
+        let path = tmux.run(&["display-message", "-p", "#{socket_path}"]);
+        tmux.socket_path = Some(PathBuf::from(path.trim()));
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Type text literally. tmux reads an argument ending in `;` as a command separator.
+    fn type_text(&self, text: &str) {
+        let escaped = match text.strip_suffix(';') {
+            Some(head) => format!("{head}\\;"),
+            None => text.to_string(),
+        };
+        self.run(&["send-keys", "-l", &escaped]);
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn line(&self, text: &str) {
+        self.type_text(text);
+        self.keys(&["Enter"]);
+    }
+
+    /// The visible screen and its scrollback.
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-J", "-S", "-10000"])
+    }
+
+    /// Poll the screen until `ready` holds; fail with the screen after a timeout.
+    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            if start.elapsed() > WAIT {
+                panic!("timed out waiting for {what}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_text(&self, text: &str) -> String {
+        self.wait_for(&format!("`{text}`"), |s| s.contains(text))
+    }
+
+    /// Wait for one more occurrence of `text` than `before` had.
+    fn wait_new(&self, before: &str, text: &str) -> String {
+        let n = before.matches(text).count();
+        self.wait_for(&format!("a new `{text}`"), |s| s.matches(text).count() > n)
+    }
+
+    /// Wait until the REPL waits at `prompt`: the terminal is back in raw mode, where control
+    /// keys are keys (in the cooked mode of a running line, Ctrl-D typed ahead is lost).
+    fn wait_prompt(&self, prompt: &str) {
+        self.wait_for(&format!("the prompt `{prompt}`"), |s| {
+            s.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(str::trim_end)
+                == Some(prompt.trim_end())
+        });
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// The `┬` underline of a rendered error starts under the first character of `spanned` in the
+/// quoted source line.
+fn underline_points_at(screen: &str, source_line: &str, spanned: &str) -> bool {
+    let lines: Vec<&str> = screen.lines().collect();
+    lines.windows(2).any(|pair| {
+        let (code, marks) = (pair[0], pair[1]);
+        let Some(code_at) = code.find(source_line) else {
+            return false;
+        };
+        let Some(offset) = source_line.find(spanned) else {
+            return false;
+        };
+        let want = code[..code_at + offset].chars().count();
+        let got = marks.chars().position(|c| c == '─');
+        got == Some(want) && marks.contains('┬')
+    })
+}
+
+#[test]
+fn repl_completes_reports_errors_runs_blocks_and_leaves() {
+    if !Tmux::available() {
+        eprintln!(
+            "\n\n*** SKIPPED repl_completes_reports_errors_runs_blocks_and_leaves: tmux is not \
+             installed (apt-get install tmux) ***\n\n"
+        );
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let tmp = std::env::temp_dir().join(format!("mplsrepl-repl-test-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let history = tmp.join("history");
+    let _ = std::fs::remove_file(&history);
+    // The shell reports the exit status on the screen. Its trap keeps it waiting through
+    // Ctrl-C (tmux 3.3 can leave a finished pane undead for a while, so `pane_dead` is no
+    // good signal); the REPL itself starts with SIGINT at its default.
+    let command = format!(
+        "trap : INT; {} --plan --color never --history {}; echo \"[mplsrepl exited with status $?]\"",
+        shell_quote(env!("CARGO_BIN_EXE_mplsrepl")),
+        shell_quote(&history.display().to_string())
+    );
+    let t = Tmux::start(&root, &command);
+    t.wait_text("mplsrepl[plan]> ");
+
+    t.line(r#"topology("scripts/mpls_vpn.topo");"#);
+    t.wait_text("mpls_vpn[plan]> ");
+
+    // Tab lists the routers starting with P.
+    t.type_text(r#"router("P"#);
+    t.keys(&["Tab"]);
+    t.wait_for("router candidates", |s| {
+        s.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["PE1", "PE2", "PR"])
+    });
+    // Ctrl-C at the prompt drops the line and keeps the REPL.
+    let before = t.screen();
+    t.keys(&["C-c"]);
+    t.wait_new(&before, "mpls_vpn[plan]> ");
+
+    // An error is shown against the typed line, underlined where it happened.
+    t.line(r#"router("PE9");"#);
+    t.wait_text("unknown router `PE9`");
+    let screen = t.wait_text("╰──");
+    assert!(
+        underline_points_at(&screen, r#"router("PE9");"#, "router"),
+        "no underline under `router`:\n{screen}"
+    );
+    assert!(!underline_points_at(&screen, r#"router("PE9");"#, "PE9"));
+
+    // A block over three lines runs once it is closed, and the lab follows.
+    t.line(r#"for r in ["PR"] {"#);
+    t.line("  router(r).addresses();");
+    let before = t.screen();
+    assert!(!before.contains("ip address 9.9.9.9/32"), "{before}");
+    t.line("}");
+    t.wait_text("ip address 9.9.9.9/32");
+
+    // Ctrl-C stops a running line and keeps the REPL (and the session) alive.
+    t.line(r#"print("spinning"); let i = 0; loop { i += 1 }"#);
+    t.wait_text("  spinning");
+    t.keys(&["C-c"]);
+    t.wait_text("interrupted at <repl>:1:");
+    let before = t.screen();
+    t.line("i > 0");
+    t.wait_new(&before, "true");
+
+    // With auto-apply off, `:plan` shows what would be sent.
+    t.line(":auto off");
+    t.wait_text("auto-apply is off");
+    t.line(r#"router("PE1").addresses();"#);
+    t.wait_text("pending changes on PE1");
+    t.line(":plan");
+    t.wait_text("ip address 1.1.1.1/32");
+
+    // Ctrl-D leaves cleanly (a planned lab needs no keep/down question).
+    t.wait_prompt("mpls_vpn[plan]> ");
+    t.keys(&["C-d"]);
+    t.wait_text("[mplsrepl exited with status 0]");
+
+    let saved = std::fs::read_to_string(&history).expect("history was saved");
+    assert!(
+        saved.contains(r#"topology("scripts/mpls_vpn.topo");"#),
+        "{saved}"
+    );
+    assert!(saved.contains("for r in"), "{saved}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
