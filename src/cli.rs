@@ -134,7 +134,7 @@ type DaemonHints = BTreeMap<String, std::collections::BTreeSet<crate::intent::Da
 
 /// A silent dry run of a script: the daemons each router's final intent needs, and the plan
 /// transcript of each step (for `run --step`).
-fn dry_run(path: &Path, opts: &Options) -> Result<(DaemonHints, Vec<String>), ScriptError> {
+pub fn dry_run(path: &Path, opts: &Options) -> Result<(DaemonHints, Vec<String>), ScriptError> {
     let (report, buf) = Reporter::buffer(true);
     let engine = plan_session(path, opts, report)?;
     let sess = engine.session.borrow();

@@ -62,6 +62,11 @@ pub const COMMANDS: &[MetaCommand] = &[
         help: "print every vtysh and kernel line sent (always on with --plan)",
     },
     MetaCommand {
+        name: ":step",
+        args: "FILE",
+        help: "run a script step by step: each step's plan, then run / skip / stop",
+    },
+    MetaCommand {
         name: ":snapshot",
         args: "NAME",
         help: "record the lab's routes, labels and neighbors under NAME",
@@ -128,6 +133,7 @@ pub fn run(repl: &mut Repl, line: &str) -> Flow {
             sess.lab()
                 .map(|lab| println!("{}", crate::graph::ascii(lab, Some(&sess.desired))))
         }
+        ":step" => step(repl, &args),
         ":snapshot" => match args.as_slice() {
             [name] => {
                 repl.last_snapshot = Some(name.to_string());
@@ -163,6 +169,39 @@ pub fn run(repl: &mut Repl, line: &str) -> Flow {
         repl.failure(&e);
     }
     Flow::Continue
+}
+
+/// `:step FILE`: like `:load`, pausing before each step with the plan of that step (from a
+/// dry run of the same file). `r` at a pause comes back to this prompt, the lab as it is.
+fn step(repl: &mut Repl, args: &[&str]) -> anyhow::Result<()> {
+    let [file] = args else {
+        anyhow::bail!("usage: :step FILE.rhai");
+    };
+    let path = Path::new(file);
+    let opts = repl.eval.script.session.borrow().opts.clone();
+    let plans = match crate::cli::dry_run(path, &opts) {
+        Ok((_, plans)) => plans,
+        Err(e) => {
+            repl.script_failure(&e);
+            return Ok(());
+        }
+    };
+    {
+        let mut sess = repl.eval.script.session.borrow_mut();
+        sess.opts.step_mode = true;
+        sess.opts.step_plans = plans;
+        sess.step_number = 0;
+    }
+    let outcome = repl.eval.load(path);
+    repl.eval.script.session.borrow_mut().opts.step_mode = false;
+    match outcome {
+        Ok(()) => repl.settle(),
+        Err(e) if e.to_string().contains(crate::script::session::DROP_TO_REPL) => {
+            println!("stopped stepping: the lab is as the last step left it");
+        }
+        Err(e) => repl.script_failure(&e),
+    }
+    Ok(())
 }
 
 fn usage(repl: &Repl, text: &str) -> Flow {
