@@ -125,3 +125,14 @@ fn checks_in_a_plan_are_printed_not_evaluated() {
         "a plan passes no check"
     );
 }
+
+#[test]
+fn an_endless_topology_file_is_refused_not_read_forever() {
+    let e = error_of("topology(\"/dev/zero\");\n");
+    assert!(
+        e.message
+            .contains("/dev/zero is larger than 16 MiB: not a topology"),
+        "{}",
+        e.message
+    );
+}

@@ -76,7 +76,13 @@ fn register_lifecycle(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("sleep", move |secs: f64| {
         if !s.borrow().dry_run() {
-            std::thread::sleep(Duration::from_secs_f64(secs.max(0.0)));
+            // NaN, negative or infinite seconds must not panic: they sleep 0 s, or at most a day.
+            let secs = if secs.is_finite() {
+                secs.clamp(0.0, 86_400.0)
+            } else {
+                0.0
+            };
+            std::thread::sleep(Duration::from_secs_f64(secs));
         }
     });
     let s = shared.clone();

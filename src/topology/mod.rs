@@ -17,9 +17,24 @@ pub fn load(source: &Source) -> Result<Lab, SourceErrors> {
 }
 
 /// Read a topology file from disk and load it.
+/// No topology is this large; the cap keeps `/dev/zero` or a wrong path from reading forever.
+const MAX_TOPOLOGY_BYTES: u64 = 16 << 20;
+
 pub fn load_file(path: &std::path::Path) -> anyhow::Result<Lab> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    use std::io::Read;
+    let cannot = |e: &dyn std::fmt::Display| anyhow::anyhow!("cannot read {}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+    let mut text = String::new();
+    file.take(MAX_TOPOLOGY_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| cannot(&e))?;
+    if text.len() as u64 > MAX_TOPOLOGY_BYTES {
+        anyhow::bail!(
+            "{} is larger than {} MiB: not a topology",
+            path.display(),
+            MAX_TOPOLOGY_BYTES >> 20
+        );
+    }
     let source = Source::new(path.display().to_string(), text);
     load(&source).map_err(anyhow::Error::new)
 }

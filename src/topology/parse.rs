@@ -335,7 +335,10 @@ const END_OF_FILE: &str = "end of file";
 
 fn describe(rule: Rule) -> Option<&'static str> {
     let phrase = match rule {
-        Rule::lab_decl
+        // pest names the outermost rule tried where it stopped: at the start of the file, that
+        // is `file` itself, where a statement was expected.
+        Rule::file
+        | Rule::lab_decl
         | Rule::image_decl
         | Rule::router_decl
         | Rule::link_decl

@@ -140,6 +140,12 @@ impl<'s> Lowering<'s> {
             "empty image name".to_string()
         } else if value.chars().any(char::is_whitespace) {
             format!("invalid image `{value}`: an image reference contains no whitespace")
+        } else if let Some(c) = value.chars().find(|c| c.is_control()) {
+            // A NUL or an escape would reach Docker (or the terminal) as written.
+            format!(
+                "invalid image `{}`: control character {c:?} is not allowed",
+                value.escape_debug()
+            )
         } else {
             return Some(value.clone());
         };

@@ -1,0 +1,118 @@
+//! Any UTF-8 text through the topology loader: no panic; every error points into the text with
+//! a message; every lab it accepts keeps the model's promises.
+#![no_main]
+
+use std::collections::HashSet;
+
+use libfuzzer_sys::fuzz_target;
+use mplsrepl::diagnostic::{Source, SourceError};
+use mplsrepl::topology::{self, Lab, SegmentKind};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let source = Source::new("fuzz.topo", text);
+    match topology::load(&source) {
+        Ok(lab) => check_lab(&lab),
+        Err(errors) => {
+            assert!(!errors.0.is_empty(), "an empty error list for {text:?}");
+            for e in &errors.0 {
+                check_error(text, e);
+            }
+        }
+    }
+});
+
+fn check_error(text: &str, e: &SourceError) {
+    let span = e.span.clone();
+    assert!(
+        span.start <= span.end && span.end <= text.len(),
+        "span {span:?} outside the {}-byte input: {}",
+        text.len(),
+        e.message
+    );
+    assert!(
+        text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+        "span {span:?} cuts a character: {}",
+        e.message
+    );
+    assert!(!e.message.trim().is_empty(), "empty message at {span:?}");
+    // What a user sees: `file:line:col: message` and the rendered report.
+    let shown = e.to_string();
+    assert!(shown.starts_with("fuzz.topo:"), "{shown}");
+    let _ = e.spanned_text();
+    let _ = e.render(false);
+}
+
+fn check_lab(lab: &Lab) {
+    assert!(!lab.name.is_empty());
+    let mut routers = HashSet::new();
+    for r in &lab.routers {
+        assert!(routers.insert(r.name.as_str()), "router {} twice", r.name);
+        let mut ifaces = HashSet::new();
+        for i in &r.interfaces {
+            assert!(
+                ifaces.insert(i.name.as_str()),
+                "{}:{} twice",
+                r.name,
+                i.name
+            );
+            assert_ne!(i.name, "lo", "{} has an interface named lo", r.name);
+            let segment = lab
+                .segment(&i.segment)
+                .unwrap_or_else(|| panic!("{}:{} on unknown {}", r.name, i.name, i.segment));
+            assert_eq!(i.address.prefix_len(), segment.subnet.prefix_len());
+            assert!(segment.subnet.contains(&i.address.addr()));
+            assert!(
+                segment
+                    .endpoints
+                    .iter()
+                    .any(|e| e.router == r.name && e.interface == i.name),
+                "{}:{} missing from the ends of {}",
+                r.name,
+                i.name,
+                segment.name
+            );
+        }
+    }
+    let mut segments = HashSet::new();
+    let mut addresses = HashSet::new();
+    for r in &lab.routers {
+        if let Some(lo) = r.loopback {
+            assert!(addresses.insert(lo.addr()), "{} used twice", lo.addr());
+        }
+    }
+    for s in &lab.segments {
+        assert!(segments.insert(s.name.as_str()), "segment {} twice", s.name);
+        assert_eq!(s.subnet, s.subnet.trunc(), "{} has host bits", s.name);
+        match s.kind {
+            SegmentKind::Link => assert_eq!(s.endpoints.len(), 2, "link {}", s.name),
+            SegmentKind::Network => assert!(s.endpoints.len() >= 2, "network {}", s.name),
+        }
+        let mut on_segment = HashSet::new();
+        for e in &s.endpoints {
+            let router = lab
+                .router(&e.router)
+                .unwrap_or_else(|| panic!("end {} of {} is no router", e.router, s.name));
+            assert!(on_segment.insert(e.router.as_str()), "{} twice", e.router);
+            assert!(
+                s.subnet.contains(&e.address),
+                "{} outside {} of {}",
+                e.address,
+                s.subnet,
+                s.name
+            );
+            if s.subnet.prefix_len() <= 30 {
+                assert_ne!(e.address, s.subnet.network());
+                assert_ne!(e.address, s.subnet.broadcast());
+            }
+            assert!(addresses.insert(e.address), "{} used twice", e.address);
+            let iface = router
+                .interface(&e.interface)
+                .unwrap_or_else(|| panic!("{} has no {}", e.router, e.interface));
+            assert_eq!(iface.segment, s.name);
+            assert_eq!(iface.address.addr(), e.address);
+        }
+    }
+}
