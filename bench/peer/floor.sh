@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The floor's measurable part: start the seed lab's 7 containers (same image, privileged, no
+# networks) concurrently and start FRR in each with its role's daemons, one `docker exec` per
+# router, until every daemon's vty socket exists. Nothing else: no networks, no interface
+# renaming, no configuration. Prints "floor: 7 containers up with FRR in X s"; removes the
+# containers (floor-*) before and after. FRR is started as mplsrepl starts it (daemons
+# directly, zebra first, no watchfrr).
+set -uo pipefail
+IMAGE=${IMAGE:-labfrr:latest}
+P=${FLOOR_PREFIX:-floor}
+declare -A DAEMONS=( [PR]="ospfd ldpd" [PE1]="bgpd ospfd ldpd" [PE2]="bgpd ospfd ldpd"
+                     [CE1]="" [CE2]="" [CE3]="" [CE4]="" )
+cleanup() { for r in "${!DAEMONS[@]}"; do docker rm -f "$P-$r" >/dev/null 2>&1; done; return 0; }
+one() {
+    local r=$1 d on script
+    script="cat > /etc/frr/daemons <<'X'
+zebra=yes
+staticd=yes
+"
+    for d in bgpd ospfd ospf6d ripd ripngd isisd pimd ldpd nhrpd eigrpd babeld sharpd pbrd bfdd fabricd vrrpd pathd; do
+        on=no; [[ " ${DAEMONS[$r]} " == *" $d "* ]] && on=yes; script+="$d=$on
+"
+    done
+    script+='vtysh_enable=yes
+zebra_options="  -A 127.0.0.1 -s 90000000"
+staticd_options="-A 127.0.0.1"
+bgpd_options="   -A 127.0.0.1"
+ospfd_options="  -A 127.0.0.1"
+ldpd_options="   -A 127.0.0.1"
+X
+echo "service integrated-vtysh-config" > /etc/frr/vtysh.conf
+printf "frr defaults traditional\n!\n" > /etc/frr/frr.conf
+mkdir -p /var/log/frr /var/run/frr; chown -R frr:frr /etc/frr /var/log/frr /var/run/frr
+for d in zebra staticd '"${DAEMONS[$r]}"'; do opts="-A 127.0.0.1"; [ $d = zebra ] && opts="$opts -s 90000000"
+  /usr/lib/frr/$d -d -F traditional $opts >>/var/log/frr/start.log 2>&1 || exit 1
+  if [ $d = zebra ]; then for i in $(seq 1 1500); do [ -S /var/run/frr/zserv.api ] && break; sleep 0.2; done; fi
+done
+for i in $(seq 600); do up=1; for d in zebra staticd '"${DAEMONS[$r]}"'; do [ -S /var/run/frr/$d.vty ] || up=0; done; [ $up = 1 ] && exit 0; sleep 0.5; done; exit 1'
+    docker run -d --privileged --name "$P-$r" --hostname "$r" --network none --entrypoint tail "$IMAGE" -f /dev/null >/dev/null &&
+        docker exec "$P-$r" sh -c "$script"
+}
+cleanup
+t0=$(date +%s.%N)
+pids=(); for r in "${!DAEMONS[@]}"; do one "$r" & pids+=($!); done
+rc=0; for p in "${pids[@]}"; do wait "$p" || rc=1; done
+t1=$(date +%s.%N)
+cleanup
+[ $rc = 0 ] || { echo "floor: FAIL (a container or FRR did not start)"; exit 1; }
+echo "floor: 7 containers up with FRR in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
