@@ -554,6 +554,20 @@ fn daemons_file(c: &ContainerSpec) -> String {
     daemons
 }
 
+/// Kernel commands as one shell script: each argument single-quoted, and a failing command
+/// printed (`failed: CMD`) before the script stops.
+pub fn kernel_script(cmds: &[Vec<String>]) -> String {
+    let quote = |a: &String| format!("'{}'", a.replace('\'', "'\\''"));
+    cmds.iter()
+        .map(|argv| {
+            let line = argv.iter().map(quote).collect::<Vec<_>>().join(" ");
+            let shown = argv.join(" ").replace('\'', "");
+            format!("{line} || {{ echo 'failed: {shown}'; exit 1; }}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn tar_of(files: &[(&str, String)]) -> anyhow::Result<Vec<u8>> {
     let mut builder = tar::Builder::new(Vec::new());
     for (name, text) in files {
@@ -637,17 +651,26 @@ impl Backend for DockerBackend {
 
     fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()> {
         let container = container_name(lab, &step.router);
+        // All of a step's kernel commands in one exec: on a slow engine each exec costs more
+        // than the commands themselves. The first failure stops the rest and names itself.
         let run_kernel = |cmds: &[Vec<String>]| -> anyhow::Result<()> {
-            for argv in cmds {
-                let (code, _, err) = self.exec_bytes(&container, argv)?;
-                if code != 0 {
-                    bail!(
-                        "{}: `{}` failed: {}",
-                        step.router,
-                        argv.join(" "),
-                        String::from_utf8_lossy(&err).trim()
-                    );
-                }
+            if cmds.is_empty() {
+                return Ok(());
+            }
+            let argv = vec!["sh".to_string(), "-c".to_string(), kernel_script(cmds)];
+            let (code, out, err) = self.exec_bytes(&container, &argv)?;
+            if code != 0 {
+                let failed = String::from_utf8_lossy(&out);
+                bail!(
+                    "{}: `{}` failed: {}",
+                    step.router,
+                    failed
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .trim_start_matches("failed: "),
+                    String::from_utf8_lossy(&err).trim()
+                );
             }
             Ok(())
         };
@@ -708,24 +731,18 @@ impl Backend for DockerBackend {
                 .await?;
             anyhow::Ok(())
         })?;
-        // Packets sent before tcpdump listens would be missed: wait for its banner.
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let log = self.exec(
-                lab,
-                router,
-                &["cat".into(), format!("/tmp/mplsrepl-{token}.log")],
-            )?;
-            if log.stdout.contains("listening on") {
-                break;
-            }
-            if Instant::now() > deadline {
-                bail!(
-                    "{router}: tcpdump on {interface} did not start: {}",
-                    log.stdout.trim()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        // Packets sent before tcpdump listens would be missed: wait for its banner, inside
+        // the container (one exec, not one per poll).
+        let wait = format!(
+            "for i in $(seq 150); do grep -q 'listening on' /tmp/mplsrepl-{token}.log 2>/dev/null && exit 0; sleep 0.1; done; \
+             cat /tmp/mplsrepl-{token}.log; exit 1"
+        );
+        let log = self.exec(lab, router, &["sh".into(), "-c".into(), wait])?;
+        if !log.success() {
+            bail!(
+                "{router}: tcpdump on {interface} did not start: {}",
+                log.stdout.trim()
+            );
         }
         Ok(CaptureHandle {
             router: router.into(),
@@ -743,9 +760,10 @@ impl Backend for DockerBackend {
         let stop = format!(
             "pid=$(cat /tmp/mplsrepl-{t}.pid); kill -INT $pid; for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done"
         );
-        self.exec_bytes(&container, &["sh".into(), "-c".into(), stop])?;
+        // Stop, read and clean up in one exec; the pcap bytes are the only stdout.
+        let script = format!("{stop}; cat {} && rm -f /tmp/mplsrepl-{t}.*", handle.path);
         let (code, bytes, err) =
-            self.exec_bytes(&container, &["cat".into(), handle.path.clone()])?;
+            self.exec_bytes(&container, &["sh".into(), "-c".into(), script])?;
         if code != 0 {
             bail!(
                 "{}: cannot read capture {}: {}",
@@ -754,14 +772,6 @@ impl Backend for DockerBackend {
                 String::from_utf8_lossy(&err)
             );
         }
-        let _ = self.exec_bytes(
-            &container,
-            &[
-                "sh".into(),
-                "-c".into(),
-                format!("rm -f /tmp/mplsrepl-{t}.*"),
-            ],
-        );
         Ok(bytes)
     }
 
@@ -928,6 +938,21 @@ mod tests {
             !script.contains("watchfrr"),
             "daemons are started without watchfrr"
         );
+    }
+
+    #[test]
+    fn kernel_commands_run_as_one_script_that_stops_at_the_first_failure() {
+        let cmds = vec![
+            vec!["sh".to_string(), "-c".to_string(), "exit 0".to_string()],
+            vec!["false".to_string()],
+            vec!["echo".to_string(), "it's not reached".to_string()],
+        ];
+        let out = std::process::Command::new("sh")
+            .args(["-c", &kernel_script(&cmds)])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "failed: false\n");
     }
 
     #[test]
