@@ -80,6 +80,26 @@ impl SourceError {
         &self.source.text[self.span.start.min(end)..end]
     }
 
+    /// Why this error could not be shown as promised: a span outside the source or inside a
+    /// character, or no message. `None` when it is well formed (what the fuzz targets assert).
+    pub fn malformed(&self) -> Option<String> {
+        let (text, span) = (&*self.source.text, &self.span);
+        if span.start > span.end || span.end > text.len() {
+            return Some(format!(
+                "span {span:?} outside the {}-byte source: {}",
+                text.len(),
+                self.message
+            ));
+        }
+        if !text.is_char_boundary(span.start) || !text.is_char_boundary(span.end) {
+            return Some(format!("span {span:?} cuts a character: {}", self.message));
+        }
+        if self.message.trim().is_empty() {
+            return Some(format!("empty message at {span:?}"));
+        }
+        None
+    }
+
     /// Render with the source line and the span underlined, colored when `color` is set.
     pub fn render(&self, color: bool) -> String {
         let handler = if color {

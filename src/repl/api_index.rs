@@ -221,6 +221,20 @@ fn type_name(ty: &str, engine: &Engine) -> String {
 }
 
 #[cfg(test)]
+impl ApiIndex {
+    /// The index of a fresh engine on the plan backend, for tests.
+    pub fn of_plan_engine() -> ApiIndex {
+        let session = crate::script::Session::new(
+            Box::new(crate::runtime::plan::PlanBackend),
+            crate::ui::Reporter::buffer(false).0,
+            Default::default(),
+        );
+        let engine = crate::script::ScriptEngine::new(session);
+        ApiIndex::from_engine(&engine.engine)
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -97,13 +97,7 @@ mod tests {
     use super::*;
 
     fn api() -> ApiIndex {
-        let session = crate::script::Session::new(
-            Box::new(crate::runtime::plan::PlanBackend),
-            crate::ui::Reporter::buffer(false).0,
-            Default::default(),
-        );
-        let engine = crate::script::ScriptEngine::new(session);
-        ApiIndex::from_engine(&engine.engine)
+        ApiIndex::of_plan_engine()
     }
 
     #[test]
