@@ -263,6 +263,13 @@ enum VmAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Diagnostics for developers and benchmarks, e.g. MPLSREPL_LOG=mplsrepl=debug times
+    // every Docker exec; silent unless asked for.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("MPLSREPL_LOG"))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
     let color = match cli.engine.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

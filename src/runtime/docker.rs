@@ -156,7 +156,15 @@ impl DockerBackend {
         container: &str,
         argv: &[String],
     ) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
-        self.rt.block_on(exec(&self.docker, container, argv))
+        let started = Instant::now();
+        let result = self.rt.block_on(exec(&self.docker, container, argv));
+        tracing::debug!(
+            "exec {container} {:.60}: {:?} in {} ms",
+            argv.join(" ").replace('\n', " "),
+            result.as_ref().map(|r| r.0),
+            started.elapsed().as_millis()
+        );
+        result
     }
 }
 
