@@ -47,6 +47,26 @@ pub trait Backend {
     fn preflight(&mut self, spec: &LabSpec) -> anyhow::Result<Vec<String>>;
     fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()>;
     fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()>;
+    /// Several routers' changes of one step. The routers do not depend on each other, so a
+    /// backend may apply them concurrently; one result per change, in order. This default goes
+    /// one by one and stops at the first failure (the rest are reported as not applied).
+    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
+        let mut results = Vec::with_capacity(steps.len());
+        let mut failed = false;
+        for step in steps {
+            if failed {
+                results.push(Err(anyhow::anyhow!(
+                    "{}: not applied, an earlier router failed",
+                    step.router
+                )));
+                continue;
+            }
+            let result = self.configure(lab, step);
+            failed = result.is_err();
+            results.push(result);
+        }
+        results
+    }
     fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput>;
     fn start_capture(
         &mut self,

@@ -41,6 +41,8 @@ pub struct DockerBackend {
     api_version: String,
     /// What the MPLS/VRF probe found, so one run probes once.
     mpls_verdict: Option<Vec<String>>,
+    /// Captures started and not yet stopped, by token.
+    captures: HashMap<String, RunningCapture>,
 }
 
 impl DockerBackend {
@@ -70,6 +72,7 @@ impl DockerBackend {
             host: host.to_string(),
             api_version,
             mpls_verdict: None,
+            captures: HashMap::new(),
         })
     }
 
@@ -156,15 +159,7 @@ impl DockerBackend {
         container: &str,
         argv: &[String],
     ) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
-        let started = Instant::now();
-        let result = self.rt.block_on(exec(&self.docker, container, argv));
-        tracing::debug!(
-            "exec {container} {:.60}: {:?} in {} ms",
-            argv.join(" ").replace('\n', " "),
-            result.as_ref().map(|r| r.0),
-            started.elapsed().as_millis()
-        );
-        result
+        self.rt.block_on(exec(&self.docker, container, argv))
     }
 }
 
@@ -186,6 +181,22 @@ fn labels(lab: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
 
 /// Run a command in a container and collect its exit code and output.
 async fn exec(
+    docker: &Docker,
+    container: &str,
+    argv: &[String],
+) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
+    let started = Instant::now();
+    let result = exec_once(docker, container, argv).await;
+    tracing::debug!(
+        "exec {container} {:.60}: {:?} in {} ms",
+        argv.join(" ").replace('\n', " "),
+        result.as_ref().map(|r| r.0),
+        started.elapsed().as_millis()
+    );
+    result
+}
+
+async fn exec_once(
     docker: &Docker,
     container: &str,
     argv: &[String],
@@ -658,36 +669,14 @@ impl Backend for DockerBackend {
     }
 
     fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()> {
-        let container = container_name(lab, &step.router);
-        // All of a step's kernel commands in one exec: on a slow engine each exec costs more
-        // than the commands themselves. The first failure stops the rest and names itself.
-        let run_kernel = |cmds: &[Vec<String>]| -> anyhow::Result<()> {
-            if cmds.is_empty() {
-                return Ok(());
-            }
-            let argv = vec!["sh".to_string(), "-c".to_string(), kernel_script(cmds)];
-            let (code, out, err) = self.exec_bytes(&container, &argv)?;
-            if code != 0 {
-                let failed = String::from_utf8_lossy(&out);
-                bail!(
-                    "{}: `{}` failed: {}",
-                    step.router,
-                    failed
-                        .lines()
-                        .last()
-                        .unwrap_or_default()
-                        .trim_start_matches("failed: "),
-                    String::from_utf8_lossy(&err).trim()
-                );
-            }
-            Ok(())
-        };
-        run_kernel(&step.change.kernel_before)?;
-        if !step.change.vtysh.is_empty() {
-            self.apply_vtysh(&container, &step.router, &step.change.vtysh)?;
-        }
-        run_kernel(&step.change.kernel_after)?;
-        Ok(())
+        self.rt.block_on(configure_router(&self.docker, lab, step))
+    }
+
+    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
+        let docker = &self.docker;
+        self.rt.block_on(futures_util::future::join_all(
+            steps.iter().map(|step| configure_router(docker, lab, step)),
+        ))
     }
 
     fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
@@ -707,80 +696,69 @@ impl Backend for DockerBackend {
         filter: &str,
     ) -> anyhow::Result<CaptureHandle> {
         let container = container_name(lab, router);
-        let token = format!(
-            "{}-{}",
-            std::process::id(),
-            Instant::now().elapsed().as_nanos() ^ rand_token()
-        );
-        let path = format!("/tmp/mplsrepl-{token}.pcap");
-        // `exec` replaces the shell, so the pid written is tcpdump's own.
-        let script = format!(
-            "echo $$ > /tmp/mplsrepl-{token}.pid; exec tcpdump -i {interface} -U -n -w {path} {filter} 2> /tmp/mplsrepl-{token}.log"
-        );
-        self.rt.block_on(async {
-            let created = self
-                .docker
-                .create_exec(
-                    &container,
-                    CreateExecOptions {
-                        cmd: Some(vec!["sh".to_string(), "-c".to_string(), script]),
-                        ..Default::default()
-                    },
-                )
-                .await?;
-            self.docker
-                .start_exec(
-                    &created.id,
-                    Some(StartExecOptions {
-                        detach: true,
-                        ..Default::default()
-                    }),
-                )
-                .await?;
-            anyhow::Ok(())
-        })?;
-        // Packets sent before tcpdump listens would be missed: wait for its banner, inside
-        // the container (one exec, not one per poll).
-        let wait = format!(
-            "for i in $(seq 150); do grep -q 'listening on' /tmp/mplsrepl-{token}.log 2>/dev/null && exit 0; sleep 0.1; done; \
-             cat /tmp/mplsrepl-{token}.log; exit 1"
-        );
-        let log = self.exec(lab, router, &["sh".into(), "-c".into(), wait])?;
-        if !log.success() {
-            bail!(
-                "{router}: tcpdump on {interface} did not start: {}",
-                log.stdout.trim()
-            );
+        let token = format!("{}-{}", std::process::id(), rand_token());
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let (stop, task) = self.rt.block_on(start_tcpdump(
+            self.docker.clone(),
+            &container,
+            &capture_script(interface, filter),
+            ready_tx,
+        ))?;
+        // Packets sent before tcpdump listens would be missed: wait for its banner.
+        let ready = self
+            .rt
+            .block_on(tokio::time::timeout(Duration::from_secs(15), ready_rx));
+        if !matches!(ready, Ok(Ok(()))) {
+            task.abort();
+            let said = self
+                .rt
+                .block_on(tokio::time::timeout(Duration::from_secs(5), task))
+                .ok()
+                .and_then(|joined| joined.ok())
+                .and_then(|r| r.ok())
+                .map(|(_, log)| String::from_utf8_lossy(&log).trim().to_string())
+                .unwrap_or_else(|| "no answer within 15 s".to_string());
+            bail!("{router}: tcpdump on {interface} did not start: {said}");
         }
+        self.captures
+            .insert(token.clone(), RunningCapture { stop, task });
         Ok(CaptureHandle {
             router: router.into(),
             interface: interface.into(),
-            path,
+            path: format!("{container}: tcpdump -i {interface} {filter}"),
             token,
         })
     }
 
-    fn stop_capture(&mut self, lab: &str, handle: &CaptureHandle) -> anyhow::Result<Vec<u8>> {
-        let container = container_name(lab, &handle.router);
-        // Let the last replies arrive, then stop tcpdump cleanly so the file is complete.
-        std::thread::sleep(Duration::from_millis(500));
-        let t = &handle.token;
-        let stop = format!(
-            "pid=$(cat /tmp/mplsrepl-{t}.pid); kill -INT $pid; for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done"
-        );
-        // Stop, read and clean up in one exec; the pcap bytes are the only stdout.
-        let script = format!("{stop}; cat {} && rm -f /tmp/mplsrepl-{t}.*", handle.path);
-        let (code, bytes, err) =
-            self.exec_bytes(&container, &["sh".into(), "-c".into(), script])?;
-        if code != 0 {
-            bail!(
-                "{}: cannot read capture {}: {}",
+    fn stop_capture(&mut self, _lab: &str, handle: &CaptureHandle) -> anyhow::Result<Vec<u8>> {
+        let capture = self
+            .captures
+            .remove(&handle.token)
+            .ok_or_else(|| anyhow!("{}: no running capture {}", handle.router, handle.token))?;
+        // The packets that made the ping return have crossed the interface, but tcpdump may
+        // not have been scheduled to write them out yet on a slow engine.
+        std::thread::sleep(Duration::from_millis(200));
+        let RunningCapture { mut stop, task } = capture;
+        let result = self.rt.block_on(async {
+            use tokio::io::AsyncWriteExt;
+            // A line on stdin makes the script stop tcpdump cleanly (see capture_script).
+            let _ = stop.write_all(b"stop\n").await;
+            let _ = stop.flush().await;
+            tokio::time::timeout(Duration::from_secs(20), task).await
+        });
+        match result {
+            Ok(Ok(Ok((pcap, _log)))) => Ok(pcap),
+            Ok(Ok(Err(e))) => Err(e.context(format!(
+                "{}: reading the capture on {}",
+                handle.router, handle.interface
+            ))),
+            Ok(Err(join)) => bail!("{}: capture task failed: {join}", handle.router),
+            Err(_) => bail!(
+                "{}: tcpdump on {} did not stop within 20 s",
                 handle.router,
-                handle.path,
-                String::from_utf8_lossy(&err)
-            );
+                handle.interface
+            ),
         }
-        Ok(bytes)
     }
 
     fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {
@@ -840,6 +818,86 @@ impl Backend for DockerBackend {
     }
 }
 
+/// A capture's script: tcpdump writes the pcap to stdout until a line (or end of file, e.g.
+/// when mplsrepl dies) arrives on the exec's stdin, then gets SIGTERM (a background job
+/// ignores SIGINT) and flushes a complete file; if tcpdump fails on its own, the script ends with it at once. The reader runs in
+/// the background on a copy of stdin (fd 3: a background job's own stdin is /dev/null), with
+/// its output closed so it never holds the stream open. Immediate mode hands each packet over
+/// at once rather than at the kernel's buffer timeout, which loses the end of short captures.
+pub fn capture_script(interface: &str, filter: &str) -> String {
+    format!(
+        "exec 3<&0\n\
+         im=; tcpdump --help 2>&1 | grep -q immediate-mode && im=--immediate-mode\n\
+         tcpdump $im -i {interface} -U -n -w - {filter} </dev/null &\n\
+         pid=$!\n\
+         {{ read -r line <&3; kill -TERM $pid; }} </dev/null >/dev/null 2>&1 &\n\
+         wait $pid"
+    )
+}
+
+/// A capture in progress: the exec's stdin (a line stops it) and the task collecting its
+/// output (pcap bytes, tcpdump's messages).
+struct RunningCapture {
+    stop: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+    task: CaptureTask,
+}
+
+type CaptureTask = tokio::task::JoinHandle<anyhow::Result<(Vec<u8>, Vec<u8>)>>;
+
+/// Start the capture exec attached (stdin included) and a task that gathers its streams;
+/// `ready` fires when tcpdump says it is listening.
+async fn start_tcpdump(
+    docker: Docker,
+    container: &str,
+    script: &str,
+    ready: tokio::sync::oneshot::Sender<()>,
+) -> anyhow::Result<(
+    std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+    CaptureTask,
+)> {
+    let created = docker
+        .create_exec(
+            container,
+            CreateExecOptions {
+                attach_stdin: Some(true),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                cmd: Some(vec!["sh".to_string(), "-c".to_string(), script.to_string()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .with_context(|| format!("capture exec in {container}"))?;
+    let StartExecResults::Attached { mut output, input } = docker
+        .start_exec(&created.id, None::<StartExecOptions>)
+        .await?
+    else {
+        bail!("capture exec in {container} did not attach");
+    };
+    let task = tokio::spawn(async move {
+        let (mut pcap, mut log) = (Vec::new(), Vec::new());
+        let mut ready = Some(ready);
+        while let Some(chunk) = output.next().await {
+            match chunk? {
+                bollard::container::LogOutput::StdOut { message } => {
+                    pcap.extend_from_slice(&message)
+                }
+                bollard::container::LogOutput::StdErr { message } => {
+                    log.extend_from_slice(&message);
+                    if String::from_utf8_lossy(&log).contains("listening on") {
+                        if let Some(ready) = ready.take() {
+                            let _ = ready.send(());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        anyhow::Ok((pcap, log))
+    });
+    Ok((input, task))
+}
+
 fn rand_token() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -847,43 +905,120 @@ fn rand_token() -> u128 {
         .unwrap_or(0)
 }
 
-impl DockerBackend {
-    /// Apply configuration lines in one `vtysh -f`, reporting FRR's complaint with its line.
-    fn apply_vtysh(&self, container: &str, router: &str, lines: &[String]) -> anyhow::Result<()> {
-        let mut text = lines.join("\n");
-        text.push('\n');
-        let tar = tar_of(&[("mplsrepl-apply.conf", text)])?;
-        let opts = bollard::query_parameters::UploadToContainerOptionsBuilder::new()
-            .path("/tmp")
-            .build();
-        self.rt
-            .block_on(self.docker.upload_to_container(
-                container,
-                Some(opts),
-                bollard::body_full(tar.into()),
-            ))
-            .with_context(|| format!("uploading configuration to {container}"))?;
-        let argv: Vec<String> = ["vtysh", "-f", "/tmp/mplsrepl-apply.conf"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let (code, out, err) = self.exec_bytes(container, &argv)?;
-        let complaint = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out),
-            String::from_utf8_lossy(&err)
+/// Marks where the kernel commands end and vtysh's own output starts in a configure script.
+const VTYSH_MARK: &str = "@@mplsrepl-vtysh@@";
+/// Above this, the configuration goes by upload: one exec argument is limited to 128 KiB.
+const INLINE_CONFIG_MAX: usize = 64 * 1024;
+
+/// Apply one router's change: kernel commands, then FRR's lines with `vtysh -f`, in one exec
+/// (an exec costs more than the commands on a slow engine); kernel commands that must follow
+/// FRR (e.g. deleting a VRF device FRR let go) get a second exec, only if FRR accepted.
+async fn configure_router(docker: &Docker, lab: &str, step: &Configure) -> anyhow::Result<()> {
+    let container = container_name(lab, &step.router);
+    let change = &step.change;
+    if !change.vtysh.is_empty() || !change.kernel_before.is_empty() {
+        let mut config = change.vtysh.join("\n");
+        config.push('\n');
+        let inline = config.len() <= INLINE_CONFIG_MAX;
+        if !inline && !change.vtysh.is_empty() {
+            upload(docker, &container, "mplsrepl-apply.conf", config.clone()).await?;
+        }
+        let script = configure_script(
+            &change.kernel_before,
+            &change.vtysh,
+            inline.then_some(&config),
         );
-        let rejected = complaint
-            .lines()
-            .any(|l| l.contains("% ") || l.to_lowercase().contains("error"));
-        if code != 0 || rejected {
+        let argv = vec!["sh".to_string(), "-c".to_string(), script];
+        let (code, out, err) = exec(docker, &container, &argv).await?;
+        let out = String::from_utf8_lossy(&out);
+        let err = String::from_utf8_lossy(&err);
+        match out.split_once(VTYSH_MARK) {
+            None if code != 0 => bail!(
+                "{}: `{}` failed: {}",
+                step.router,
+                out.lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim_start_matches("failed: "),
+                err.trim()
+            ),
+            None => {}
+            Some((_, frr_said)) => {
+                let complaint = format!("{frr_said}{err}");
+                let rejected = complaint
+                    .lines()
+                    .any(|l| l.contains("% ") || l.to_lowercase().contains("error"));
+                if code != 0 || rejected {
+                    bail!(
+                        "{}: FRR rejected the configuration:\n{}",
+                        step.router,
+                        frr_complaint(&complaint, &change.vtysh)
+                    );
+                }
+            }
+        }
+    }
+    if !change.kernel_after.is_empty() {
+        let argv = vec![
+            "sh".to_string(),
+            "-c".to_string(),
+            kernel_script(&change.kernel_after),
+        ];
+        let (code, out, err) = exec(docker, &container, &argv).await?;
+        if code != 0 {
             bail!(
-                "{router}: FRR rejected the configuration:\n{}",
-                frr_complaint(&complaint, lines)
+                "{}: `{}` failed: {}",
+                step.router,
+                String::from_utf8_lossy(&out)
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim_start_matches("failed: "),
+                String::from_utf8_lossy(&err).trim()
             );
         }
-        Ok(())
     }
+    Ok(())
+}
+
+/// The script of [`configure_router`]: kernel commands (stopping at the first failure, which
+/// is printed), then, if there are FRR lines, the mark and `vtysh -f` with its output on
+/// stdout and its exit code as the script's. `config` is the file's text when it goes inline
+/// (otherwise it was uploaded to the same path).
+pub fn configure_script(
+    kernel: &[Vec<String>],
+    vtysh: &[String],
+    config: Option<&String>,
+) -> String {
+    let mut s = kernel_script(kernel);
+    if vtysh.is_empty() {
+        return s;
+    }
+    if !s.is_empty() {
+        s.push('\n');
+    }
+    let path = "/tmp/mplsrepl-apply.conf";
+    if let Some(config) = config {
+        // A quoted delimiter: the lines go in verbatim. One no line can equal.
+        let mut eof = String::from("MPLSREPL_EOF");
+        while config.lines().any(|l| l == eof) {
+            eof.push('_');
+        }
+        s.push_str(&format!("cat > {path} <<'{eof}'\n{config}{eof}\n"));
+    }
+    s.push_str(&format!("echo {VTYSH_MARK}\nexec vtysh -f {path} 2>&1"));
+    s
+}
+
+async fn upload(docker: &Docker, container: &str, name: &str, text: String) -> anyhow::Result<()> {
+    let tar = tar_of(&[(name, text)])?;
+    let opts = bollard::query_parameters::UploadToContainerOptionsBuilder::new()
+        .path("/tmp")
+        .build();
+    docker
+        .upload_to_container(container, Some(opts), bollard::body_full(tar.into()))
+        .await
+        .with_context(|| format!("uploading {name} to {container}"))
 }
 
 /// FRR says `line N: % Unknown command[...]: TEXT`; show the line we sent beside its message.
@@ -961,6 +1096,113 @@ mod tests {
             .unwrap();
         assert!(!out.status.success());
         assert_eq!(String::from_utf8_lossy(&out.stdout), "failed: false\n");
+    }
+
+    /// A stand-in for tcpdump on the host: says it listens, writes until SIGINT, then exits.
+    fn fake_tcpdump(dir: &std::path::Path, body: &str) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = dir.join("tcpdump");
+        std::fs::write(
+            &bin,
+            format!("#!/bin/sh\n[ \"$1\" = --help ] && exit 0\n{body}\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        format!(
+            "{}:{}",
+            dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+    }
+
+    fn tempdir(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("mplsrepl-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_capture_stops_cleanly_when_a_line_arrives_on_stdin() {
+        use std::io::{BufRead, Write};
+        let dir = tempdir("cap-stop");
+        let path = fake_tcpdump(
+            &dir,
+            "trap 'echo flushed; exit 0' TERM\necho 'listening on eth0' >&2\nwhile :; do sleep 0.1; done",
+        );
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", &capture_script("eth0", "icmp")])
+            .env("PATH", path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut banner = String::new();
+        std::io::BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut banner)
+            .unwrap();
+        assert!(banner.contains("listening on"), "{banner}");
+        child.stdin.take().unwrap().write_all(b"stop\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "flushed\n");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_capture_whose_tcpdump_fails_ends_without_being_stopped() {
+        let dir = tempdir("cap-fail");
+        let path = fake_tcpdump(
+            &dir,
+            "echo 'tcpdump: eth9: No such device exists' >&2; exit 1",
+        );
+        // stdin stays open (piped, never written): the script must not wait for it.
+        let out = std::process::Command::new("sh")
+            .args(["-c", &capture_script("eth9", "icmp")])
+            .env("PATH", path)
+            .stdin(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("No such device"));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn configure_script_sends_frr_lines_verbatim_after_the_kernel_commands() {
+        let dir = tempdir("configure");
+        let vtysh = dir.join("vtysh");
+        std::fs::write(&vtysh, "#!/bin/sh\ncat \"$2\"\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&vtysh, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let lines: Vec<String> = ["router ospf", "MPLSREPL_EOF", " description it's $HOME `x`"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let config = format!("{}\n", lines.join("\n"));
+        let script = configure_script(
+            &[vec!["echo".into(), "kernel".into()]],
+            &lines,
+            Some(&config),
+        )
+        .replace(
+            "/tmp/mplsrepl-apply.conf",
+            &dir.join("apply.conf").display().to_string(),
+        );
+        let out = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .env(
+                "PATH",
+                format!("{}:{}", dir.display(), std::env::var("PATH").unwrap()),
+            )
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("kernel\n{VTYSH_MARK}\n{config}")
+        );
+        std::fs::remove_dir_all(dir).ok();
     }
 
     #[test]

@@ -236,6 +236,7 @@ impl Session {
         if record {
             self.history.push(self.deployed.clone());
         }
+        let mut steps = Vec::new();
         for name in order {
             let old = self.deployed.router_mut(&name).clone();
             let new = self.desired.router_mut(&name).clone();
@@ -248,10 +249,24 @@ impl Session {
                 change,
             };
             self.report.configure(&step);
-            self.backend.configure(&lab, &step)?;
-            self.deployed.routers.insert(name, new);
+            steps.push(step);
         }
-        Ok(())
+        // Each router records what it really got, so a failure on one leaves the others'
+        // deployed state true to the lab; the first failure (in lab order) is the error.
+        let results = self.backend.configure_all(&lab, &steps);
+        let mut first_error = None;
+        for (step, result) in steps.iter().zip(results) {
+            match result {
+                Ok(()) => {
+                    let new = self.desired.router_mut(&step.router).clone();
+                    self.deployed.routers.insert(step.router.clone(), new);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Start a new step of the script: apply what the previous one configured, print a header.
