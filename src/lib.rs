@@ -11,6 +11,8 @@ pub mod cli_export;
 pub mod diagnostic;
 pub mod graph;
 pub mod intent;
+pub mod interrupt;
+pub mod interrupt_guard;
 pub mod repl;
 pub mod runtime;
 pub mod save;
