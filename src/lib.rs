@@ -14,6 +14,7 @@ pub mod intent;
 pub mod interrupt;
 pub mod interrupt_guard;
 pub mod repl;
+pub mod run_guard;
 pub mod runtime;
 pub mod save;
 pub mod script;
