@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use crate::diagnostic::Source;
 use crate::run_guard::RunGuard;
 use crate::runtime::docker::DockerBackend;
+use crate::runtime::engine_lost::Unreachable;
 use crate::runtime::plan::PlanBackend;
 use crate::script::{Options, ScriptEngine, ScriptError, Session};
 use crate::ui::Reporter;
@@ -227,7 +228,9 @@ pub fn render(path: &Path, router: Option<&str>, opts: &Options) -> anyhow::Resu
 pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<DockerBackend> {
     if let Some(host) = &engine.docker_host {
         return DockerBackend::connect(host).with_context(|| {
-            format!("cannot reach the Docker engine at {host} (from --docker-host/DOCKER_HOST)")
+            Unreachable(format!(
+                "cannot reach the Docker engine at {host} (from --docker-host/DOCKER_HOST)"
+            ))
         });
     }
     let local = "unix:///var/run/docker.sock";
@@ -254,7 +257,7 @@ pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<DockerBacke
     let host = crate::vm::up(&cfg, &say)?;
     eprintln!("[vm] using DOCKER_HOST={host}");
     DockerBackend::connect(&host)
-        .with_context(|| format!("cannot reach the lab VM's Docker engine at {host}"))
+        .with_context(|| Unreachable(format!("cannot reach the lab VM's Docker engine at {host}")))
 }
 
 /// `run SCRIPT`: plan silently (to fail fast on script errors and learn the daemons), then run
@@ -394,19 +397,26 @@ pub fn down(engine: &EngineChoice, lab: &str) -> anyhow::Result<ExitCode> {
 /// For commands about an existing lab: never boot the VM, but use it if it runs.
 pub fn connect_existing(engine: &EngineChoice) -> anyhow::Result<DockerBackend> {
     if let Some(host) = &engine.docker_host {
-        return DockerBackend::connect(host)
-            .with_context(|| format!("cannot reach the Docker engine at {host} (DOCKER_HOST)"));
+        return DockerBackend::connect(host).with_context(|| {
+            Unreachable(format!(
+                "cannot reach the Docker engine at {host} (DOCKER_HOST)"
+            ))
+        });
     }
     let cfg = crate::vm::VmConfig::from_env();
     if crate::vm::status(&cfg)
         .map(|s| s.docker_ready())
         .unwrap_or(false)
     {
-        return DockerBackend::connect(&cfg.docker_host());
+        let host = cfg.docker_host();
+        return DockerBackend::connect(&host).with_context(|| {
+            Unreachable(format!("cannot reach the lab VM's Docker engine at {host}"))
+        });
     }
-    DockerBackend::connect("unix:///var/run/docker.sock").context(
-        "no Docker engine: set DOCKER_HOST or --docker-host, or start the lab VM with `mplsrepl vm up`",
-    )
+    DockerBackend::connect("unix:///var/run/docker.sock").context(Unreachable(
+        "no Docker engine: set DOCKER_HOST or --docker-host, or start the lab VM with `mplsrepl vm up`"
+            .to_string(),
+    ))
 }
 
 pub fn status(engine: &EngineChoice) -> anyhow::Result<ExitCode> {

@@ -394,6 +394,10 @@ fn an_unreachable_engine_is_named_with_docker_host() {
     assert!(!out.status.success(), "{all}");
     assert!(all.contains("tcp://127.0.0.1:1"), "{all}");
     assert!(all.contains("DOCKER_HOST"), "{all}");
+    assert!(
+        !all.contains("mid-run"),
+        "an engine that never answered did not stop mid-run: {all}"
+    );
 }
 
 /// The official FRR images' entrypoint is `/usr/lib/frr/docker-start` (watchfrr in the

@@ -10,8 +10,22 @@ use std::sync::Arc;
 
 use crate::runtime::{Backend, CaptureHandle, Configure, DestroyReport, ExecOutput, LabSpec};
 
-/// A failure of the connection to the engine rather than an answer from it.
+/// Context of a failure to connect: the engine never answered, so it did not stop mid-run.
+#[derive(Debug)]
+pub struct Unreachable(pub String);
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A failure of the connection to the engine rather than an answer from it, after the engine
+/// had answered (a failure to connect is marked [`Unreachable`]).
 pub fn is_engine_lost(e: &anyhow::Error) -> bool {
+    if e.downcast_ref::<Unreachable>().is_some() {
+        return false;
+    }
     e.chain().any(|cause| {
         if let Some(b) = cause.downcast_ref::<bollard::errors::Error>() {
             return is_transport(b);
@@ -150,6 +164,15 @@ mod tests {
         let reset: anyhow::Result<()> =
             Err(std::io::Error::from(std::io::ErrorKind::ConnectionReset).into());
         assert!(is_engine_lost(&reset.context("reading").unwrap_err()));
+    }
+
+    #[test]
+    fn a_failure_to_connect_is_not() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let e = anyhow::Error::new(bollard::errors::Error::from(io))
+            .context(Unreachable("cannot reach the Docker engine".into()))
+            .context("running the script");
+        assert!(!is_engine_lost(&e));
     }
 
     #[test]
