@@ -331,7 +331,7 @@ pub fn run(
         let lab = sess.lab_name()?;
         if down_after {
             if let Err(e) = sess.down() {
-                eprintln!("error: {e:#}");
+                eprintln!("error: removing lab {lab}: {e:#}");
                 guard.cleanup_hint(&e, &lab);
                 return Ok(ExitCode::from(1));
             }

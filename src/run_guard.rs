@@ -73,7 +73,7 @@ impl RunGuard {
             };
             sess.report.info(&format!("removing lab {lab} ({why})"));
             if let Err(e) = sess.down() {
-                eprintln!("error: {e:#}");
+                eprintln!("error: removing lab {lab}: {e:#}");
                 self.cleanup_hint(&e, &lab);
             }
         } else if sess.lab_up {
