@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 
 use crate::diagnostic::Source;
+use crate::run_guard::RunGuard;
 use crate::runtime::docker::DockerBackend;
+use crate::runtime::engine_lost::Unreachable;
 use crate::runtime::plan::PlanBackend;
 use crate::script::{Options, ScriptEngine, ScriptError, Session};
 use crate::ui::Reporter;
@@ -65,7 +67,7 @@ pub fn plan(path: &Path, opts: &Options, color: bool) -> anyhow::Result<ExitCode
 
 /// A bare topology: its networks and containers, and every router's addresses.
 fn plan_topology(path: &Path, opts: &Options, report: Reporter) -> anyhow::Result<ExitCode> {
-    bring_up_topology(path, opts, report, Box::new(PlanBackend))
+    bring_up_topology(path, opts, report, Box::new(PlanBackend), None)
 }
 
 /// `up FILE.topo`: create a bare topology on a real engine, addresses configured, nothing else.
@@ -82,14 +84,19 @@ pub fn up(
         );
     }
     let backend = connect(engine, color)?;
+    let (guard, backend) = RunGuard::install(backend);
     let code = bring_up_topology(
         path,
         opts,
         Reporter::stdout(color, false),
-        Box::new(backend),
+        backend,
+        Some(&guard),
     )?;
     if code == ExitCode::SUCCESS {
-        let lab = lab_name_from_file(path)?;
+        let lab = match &opts.lab_name {
+            Some(name) => name.clone(),
+            None => lab_name_from_file(path)?,
+        };
         println!("lab {lab} is up: `mplsrepl down {lab}` removes it");
     }
     Ok(code)
@@ -100,6 +107,7 @@ fn bring_up_topology(
     opts: &Options,
     report: Reporter,
     backend: Box<dyn crate::runtime::Backend>,
+    guard: Option<&RunGuard>,
 ) -> anyhow::Result<ExitCode> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -115,10 +123,25 @@ fn bring_up_topology(
     let session = Session::new(backend, report, opts.clone());
     let mut engine = ScriptEngine::new(session);
     engine.session.borrow_mut().base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    if let Some(guard) = guard {
+        guard.attach(&mut engine.engine);
+    }
     let source = Source::new("<topology>", script);
-    engine
-        .run_source(&source)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let outcome = engine.run_source(&source);
+    if let Some(guard) = guard {
+        let mut sess = engine.session.borrow_mut();
+        // `up` is all lab creation: interrupted anywhere, it removes what it made.
+        if guard.interrupted() {
+            return Ok(guard.finish_interrupted(&mut sess, &outcome, true));
+        }
+        if let (Err(e), Ok(lab)) = (&outcome, sess.lab_name()) {
+            if let Some(hint) = guard.lost_hint(&lab) {
+                eprintln!("error: {e}\n{hint}");
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    outcome.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -205,7 +228,9 @@ pub fn render(path: &Path, router: Option<&str>, opts: &Options) -> anyhow::Resu
 pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<DockerBackend> {
     if let Some(host) = &engine.docker_host {
         return DockerBackend::connect(host).with_context(|| {
-            format!("cannot reach the Docker engine at {host} (from --docker-host/DOCKER_HOST)")
+            Unreachable(format!(
+                "cannot reach the Docker engine at {host} (from --docker-host/DOCKER_HOST)"
+            ))
         });
     }
     let local = "unix:///var/run/docker.sock";
@@ -232,7 +257,7 @@ pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<DockerBacke
     let host = crate::vm::up(&cfg, &say)?;
     eprintln!("[vm] using DOCKER_HOST={host}");
     DockerBackend::connect(&host)
-        .with_context(|| format!("cannot reach the lab VM's Docker engine at {host}"))
+        .with_context(|| Unreachable(format!("cannot reach the lab VM's Docker engine at {host}")))
 }
 
 /// `run SCRIPT`: plan silently (to fail fast on script errors and learn the daemons), then run
@@ -260,8 +285,10 @@ pub fn run(
         "engine: {}",
         crate::runtime::Backend::describe(&backend)
     ));
-    let session = Session::new(Box::new(backend), report, opts);
+    let (guard, backend) = RunGuard::install(backend);
+    let session = Session::new(backend, report, opts);
     let mut script = ScriptEngine::new(session);
+    guard.attach(&mut script.engine);
     let started = std::time::Instant::now();
     let outcome = script.run_file(path);
     if let Err(ScriptError::At(e)) = &outcome {
@@ -278,6 +305,9 @@ pub fn run(
         }
     }
     let mut sess = script.session.borrow_mut();
+    if guard.interrupted() {
+        return Ok(guard.finish_interrupted(&mut sess, &outcome, down_after));
+    }
     let elapsed = started.elapsed().as_secs_f64();
     let code = match &outcome {
         Ok(()) => {
@@ -300,7 +330,16 @@ pub fn run(
     if sess.lab.is_some() {
         let lab = sess.lab_name()?;
         if down_after {
-            sess.down()?;
+            if let Err(e) = sess.down() {
+                eprintln!("error: removing lab {lab}: {e:#}");
+                guard.cleanup_hint(&e, &lab);
+                return Ok(ExitCode::from(1));
+            }
+            if let Some(line) = guard.lost_line() {
+                eprintln!("{line}");
+            }
+        } else if let Some(hint) = guard.lost_hint(&lab) {
+            eprintln!("{hint}");
         } else if sess.lab_up {
             sess.report.info(&format!(
                 "the lab stays up: `mplsrepl down {lab}` removes it"
@@ -358,19 +397,26 @@ pub fn down(engine: &EngineChoice, lab: &str) -> anyhow::Result<ExitCode> {
 /// For commands about an existing lab: never boot the VM, but use it if it runs.
 pub fn connect_existing(engine: &EngineChoice) -> anyhow::Result<DockerBackend> {
     if let Some(host) = &engine.docker_host {
-        return DockerBackend::connect(host)
-            .with_context(|| format!("cannot reach the Docker engine at {host} (DOCKER_HOST)"));
+        return DockerBackend::connect(host).with_context(|| {
+            Unreachable(format!(
+                "cannot reach the Docker engine at {host} (DOCKER_HOST)"
+            ))
+        });
     }
     let cfg = crate::vm::VmConfig::from_env();
     if crate::vm::status(&cfg)
         .map(|s| s.docker_ready())
         .unwrap_or(false)
     {
-        return DockerBackend::connect(&cfg.docker_host());
+        let host = cfg.docker_host();
+        return DockerBackend::connect(&host).with_context(|| {
+            Unreachable(format!("cannot reach the lab VM's Docker engine at {host}"))
+        });
     }
-    DockerBackend::connect("unix:///var/run/docker.sock").context(
-        "no Docker engine: set DOCKER_HOST or --docker-host, or start the lab VM with `mplsrepl vm up`",
-    )
+    DockerBackend::connect("unix:///var/run/docker.sock").context(Unreachable(
+        "no Docker engine: set DOCKER_HOST or --docker-host, or start the lab VM with `mplsrepl vm up`"
+            .to_string(),
+    ))
 }
 
 pub fn status(engine: &EngineChoice) -> anyhow::Result<ExitCode> {

@@ -141,8 +141,13 @@ pub fn run_saved(
     let backend = crate::cli::connect(engine, color)?;
     let report = Reporter::stdout(color, verbose);
     report.line(&format!("engine: {}", backend.describe()));
-    let mut session = Session::new(Box::new(backend), report, opts.clone());
-    start::start(&mut session, &saved)?;
+    let (guard, backend) = crate::run_guard::RunGuard::install(backend);
+    let mut session = Session::new(backend, report, opts.clone());
+    let started = start::start(&mut session, &saved);
+    if guard.interrupted() {
+        return Ok(guard.finish_interrupted(&mut session, &Ok(()), down_after));
+    }
+    started?;
     let lab = session.lab_name()?;
     if down_after {
         session.down()?;

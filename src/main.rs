@@ -69,6 +69,11 @@ enum Command {
     ///
     /// Without a usable MPLS-capable engine, the bundled lab VM is built (first time only)
     /// and started. The lab stays up afterwards for exploring; `--down` removes it.
+    ///
+    /// Ctrl-C (or SIGTERM) stops at the next safe point: the Docker call under way finishes.
+    /// A lab still being created, or any lab with `--down`, is then removed; otherwise it is
+    /// left as it is (`mplsrepl down LAB` removes it). Exit code 130 (SIGTERM: 143); a second
+    /// Ctrl-C leaves at once.
     Run {
         /// A script (.rhai), or a lab directory written by `mplsrepl save`.
         script: PathBuf,
@@ -101,6 +106,10 @@ enum Command {
         opts: ScriptArgs,
     },
     /// Create a bare topology (.topo) on a real engine: networks, containers, FRR, addresses.
+    ///
+    /// Ctrl-C (or SIGTERM) stops at the next safe point (the Docker call under way finishes)
+    /// and removes what was created. Exit code 130 (SIGTERM: 143); a second Ctrl-C leaves at
+    /// once.
     Up {
         topology: PathBuf,
         #[command(flatten)]
@@ -109,7 +118,7 @@ enum Command {
     /// Run a tutorial: prose between steps, pauses, and checkpoints that say what is wrong.
     ///
     /// NAME is a script in scripts/tutorials/ (e.g. `seed`, the eight-step walkthrough) or a
-    /// path to one.
+    /// path to one. Ctrl-C stops it as it stops `run`.
     Tutorial {
         name: String,
         /// Do not pause between steps (unattended, as in CI).
@@ -363,6 +372,13 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if mplsrepl::runtime::is_engine_lost(&e) {
+                let host = engine
+                    .docker_host
+                    .as_deref()
+                    .unwrap_or("the local socket or the lab VM");
+                eprintln!("{}", mplsrepl::runtime::engine_lost_hint(host, None));
+            }
             ExitCode::from(1)
         }
     }

@@ -394,6 +394,10 @@ fn an_unreachable_engine_is_named_with_docker_host() {
     assert!(!out.status.success(), "{all}");
     assert!(all.contains("tcp://127.0.0.1:1"), "{all}");
     assert!(all.contains("DOCKER_HOST"), "{all}");
+    assert!(
+        !all.contains("mid-run"),
+        "an engine that never answered did not stop mid-run: {all}"
+    );
 }
 
 /// The official FRR images' entrypoint is `/usr/lib/frr/docker-start` (watchfrr in the
@@ -546,74 +550,243 @@ fn the_seed_tutorial_runs_unattended_with_every_checkpoint_green() {
     assert!(!all.contains("FAIL"), "{all}");
 }
 
-/// Kill `mplsrepl run` in the middle of creating the lab: `down` must still find and remove
-/// every container and network of the lab (they are labelled as they are created), and nothing
-/// else.
+/// SIGTERM to `mplsrepl run` in the middle of creating the lab, as a service manager would
+/// send it: the run stops at the next safe point and removes the part of the lab it made,
+/// labelled objects only; `down` afterwards finds nothing left.
 #[test]
-fn a_run_killed_mid_deploy_leaves_nothing_after_down() {
-    if !enabled("a_run_killed_mid_deploy_leaves_nothing_after_down") {
+fn a_run_terminated_mid_deploy_removes_what_it_made() {
+    if !enabled("a_run_terminated_mid_deploy_removes_what_it_made") {
         return;
     }
     let (_guard, host) = lab_vm();
     let lab = "e2e_killed";
     mplsrepl(&host, &["down", lab]);
     let foreign = Foreign::create(&host);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mplsrepl"))
-        .args([
-            "run",
-            "scripts/mpls_vpn.rhai",
-            "--lab-name",
-            lab,
-            "--color",
-            "never",
-        ])
-        .env("DOCKER_HOST", &host)
-        .current_dir(root())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until the deploy is under way (some, not necessarily all, containers exist).
-    let started = Instant::now();
-    while lab_objects(&host, lab).0.is_empty() {
-        assert!(
-            started.elapsed().as_secs() < 180,
-            "the run never created a container"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-    let pid = child.id() as i32;
-    // SIGTERM, as a terminal's Ctrl-C or a service manager would send it.
-    unsafe_kill(pid);
-    let status = child.wait().unwrap();
-    assert!(!status.success(), "the run was interrupted");
-    let (containers, networks) = lab_objects(&host, lab);
-    eprintln!(
-        "[e2e] killed mid-deploy with {} containers and {} networks",
-        containers.len(),
-        networks.len()
-    );
-    // Docker finishes what it was doing; give it a moment, then tear down.
-    std::thread::sleep(std::time::Duration::from_secs(3));
-    let down = mplsrepl(&host, &["down", lab]);
-    assert!(down.status.success(), "{}", text(&down));
+    let run = Running::start(&host, &["run", "scripts/mpls_vpn.rhai", "--lab-name", lab]);
+    wait_for_a_container(&host, lab);
+    let (code, all) = run.signal_and_wait("TERM");
+    assert_eq!(code, Some(143), "{all}");
+    assert!(all.contains("interrupted by SIGTERM"), "{all}");
+    assert!(all.contains(&format!("removing lab {lab}")), "{all}");
     assert_eq!(
         lab_objects(&host, lab),
         (vec![], vec![]),
-        "down left objects of the killed run"
+        "the interrupted run left objects behind"
     );
+    let down = mplsrepl(&host, &["down", lab]);
+    assert!(down.status.success(), "{}", text(&down));
+    assert!(
+        foreign.still_there(),
+        "the cleanup removed something it did not create"
+    );
+}
+
+/// Ctrl-C during `run --down` while the lab is being created: the run stops promptly, removes
+/// the lab by itself (no `down` needed), says so, and exits with 130.
+#[test]
+fn ctrl_c_mid_deploy_with_down_removes_the_lab_by_itself() {
+    if !enabled("ctrl_c_mid_deploy_with_down_removes_the_lab_by_itself") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_ctrl_c";
+    mplsrepl(&host, &["down", lab]);
+    let foreign = Foreign::create(&host);
+    let run = Running::start(
+        &host,
+        &["run", "scripts/mpls_vpn.rhai", "--lab-name", lab, "--down"],
+    );
+    wait_for_a_container(&host, lab);
+    let signalled = Instant::now();
+    let (code, all) = run.signal_and_wait("INT");
+    eprintln!(
+        "[e2e] exited {:.1} s after SIGINT",
+        signalled.elapsed().as_secs_f64()
+    );
+    assert_eq!(code, Some(130), "{all}");
+    assert!(all.contains("interrupted by SIGINT"), "{all}");
+    assert!(
+        all.contains("removed") && all.contains(&format!("of lab {lab}")),
+        "the run says it removed the lab: {all}"
+    );
+    assert_eq!(
+        lab_objects(&host, lab),
+        (vec![], vec![]),
+        "the interrupted run left objects behind"
+    );
+    assert!(
+        foreign.still_there(),
+        "the cleanup removed something it did not create"
+    );
+}
+
+/// dockerd restarted while a run keeps exec'ing: the run fails naming the engine and
+/// DOCKER_HOST, and once dockerd is back `down` removes the stopped containers and the networks.
+#[test]
+fn a_dockerd_restart_mid_run_is_named_and_down_cleans_up_after() {
+    if !enabled("a_dockerd_restart_mid_run_is_named_and_down_cleans_up_after") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_restart";
+    mplsrepl(&host, &["down", lab]);
+    let foreign = Foreign::create(&host);
+    let dir = tempdir(lab);
+    std::fs::copy(
+        root().join("tests/labs/tiny.topo"),
+        format!("{dir}/tiny.topo"),
+    )
+    .unwrap();
+    let script = format!("{dir}/script.rhai");
+    std::fs::write(
+        &script,
+        "topology(\"tiny.topo\");\nup();\nfor i in 0..600 { vtysh(\"A\", \"show version\"); }\n",
+    )
+    .unwrap();
+    let run = Running::start(&host, &["run", &script, "--lab-name", lab]);
+    run.wait_for_text("containers up with FRR", 240);
+    let cfg = mplsrepl::vm::VmConfig::from_env();
+    let restarted = Instant::now();
+    mplsrepl::vm::shell(
+        &cfg,
+        "systemctl restart docker",
+        std::time::Duration::from_secs(120),
+    )
+    .expect("restart dockerd in the VM");
+    eprintln!(
+        "[e2e] dockerd restarted in {:.1} s",
+        restarted.elapsed().as_secs_f64()
+    );
+    let (code, all) = run.wait();
+    assert_ne!(code, Some(0), "{all}");
+    assert!(
+        all.contains(&format!(
+            "the Docker engine at {host} (DOCKER_HOST) stopped answering mid-run"
+        )),
+        "{all}"
+    );
+    assert!(all.contains(&format!("`mplsrepl down {lab}`")), "{all}");
+    wait_for_dockerd(&host);
+    let down = mplsrepl(&host, &["down", lab]);
+    assert!(down.status.success(), "{}", text(&down));
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
     assert!(
         foreign.still_there(),
         "down removed something it did not create"
     );
 }
 
-fn unsafe_kill(pid: i32) {
-    let status = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+/// `mplsrepl` running in the background, its stdout and stderr collected as they come.
+struct Running {
+    child: std::process::Child,
+    output: std::sync::Arc<Mutex<String>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    fn start(host: &str, args: &[&str]) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mplsrepl"))
+            .args(args)
+            .args(["--color", "never"])
+            .env("DOCKER_HOST", host)
+            .current_dir(root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let output = std::sync::Arc::new(Mutex::new(String::new()));
+        let mut readers = Vec::new();
+        let streams: [Box<dyn std::io::Read + Send>; 2] = [
+            Box::new(child.stdout.take().unwrap()),
+            Box::new(child.stderr.take().unwrap()),
+        ];
+        for stream in streams {
+            let output = output.clone();
+            readers.push(std::thread::spawn(move || {
+                use std::io::BufRead;
+                for line in std::io::BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    let mut out = output.lock().unwrap();
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+            }));
+        }
+        Running {
+            child,
+            output,
+            readers,
+        }
+    }
+
+    fn wait_for_text(&self, text: &str, secs: u64) {
+        let started = Instant::now();
+        while !self.output.lock().unwrap().contains(text) {
+            assert!(
+                started.elapsed().as_secs() < secs,
+                "no `{text}` within {secs} s:\n{}",
+                self.output.lock().unwrap()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+
+    fn signal_and_wait(self, signal: &str) -> (Option<i32>, String) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.wait()
+    }
+
+    fn wait(mut self) -> (Option<i32>, String) {
+        let status = self.child.wait().unwrap();
+        for r in self.readers {
+            let _ = r.join();
+        }
+        let all = self.output.lock().unwrap().clone();
+        eprintln!("[e2e] background mplsrepl -> {status}\n{all}---");
+        (status.code(), all)
+    }
+}
+
+/// Until some (not necessarily all) of the lab's routers exist: the deploy is under way (the
+/// MPLS probe, labelled with the lab too, comes before).
+fn wait_for_a_container(host: &str, lab: &str) {
+    let started = Instant::now();
+    let router = format!("/{lab}-");
+    while !lab_objects(host, lab)
+        .0
+        .iter()
+        .any(|name| name.starts_with(&router))
+    {
+        assert!(
+            started.elapsed().as_secs() < 180,
+            "the run never created a container"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+fn wait_for_dockerd(host: &str) {
+    let started = Instant::now();
+    loop {
+        let up = block_on(async {
+            match Docker::connect_with_host(host) {
+                Ok(d) => d.ping().await.is_ok(),
+                Err(_) => false,
+            }
+        });
+        if up {
+            return;
+        }
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "dockerd did not come back"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }
 
 /// Two copies of one topology under different lab names: same subnets, same router names,

@@ -12,11 +12,11 @@ use std::path::Path;
 use rhai::{Dynamic, Module, Position, Scope, AST};
 
 use super::api_index::ApiIndex;
-use super::interrupt::Interrupt;
 use super::lab_names::is_handle;
 use super::lexer::{significant, Kind};
 use crate::diagnostic::Source;
 use crate::intent::Daemon;
+use crate::interrupt::Interrupt;
 use crate::script::api::{err, RhaiResult};
 use crate::script::{runtime_error, stdlib, ScriptEngine, ScriptError, Session};
 

@@ -3,7 +3,7 @@
 //! A rustyline editor on a terminal replaces the SIGINT handler for as long as it exists, and
 //! turns a Ctrl-C pressed while a line runs into a pending "interrupted" for the next prompt;
 //! the REPL's own handler would never hear it. So an editor is built for each read and dropped
-//! right after, which gives SIGINT back to [`super::interrupt`] while the line runs. The
+//! right after, which gives SIGINT back to [`crate::interrupt`] while the line runs. The
 //! history (and its file bookkeeping) moves from one editor to the next.
 
 use rustyline::history::DefaultHistory;

@@ -15,7 +15,6 @@ pub mod helper;
 pub mod highlight;
 pub mod hint;
 pub mod history;
-pub mod interrupt;
 pub mod lab_names;
 pub mod lazy_backend;
 pub mod lexer;
@@ -32,6 +31,7 @@ use rustyline::error::ReadlineError;
 
 use crate::cli::EngineChoice;
 use crate::diagnostic::Source;
+use crate::interrupt::{Interrupt, Policy};
 use crate::runtime::plan::PlanBackend;
 use crate::runtime::Backend;
 use crate::script::{Options, ScriptError, Session};
@@ -39,7 +39,6 @@ use crate::ui::Reporter;
 use evaluator::Evaluator;
 use helper::ReplHelper;
 use history::HistoryFile;
-use interrupt::Interrupt;
 use lab_names::LabNames;
 use lazy_backend::LazyBackend;
 use line_reader::LineReader;
@@ -104,7 +103,7 @@ fn interact(
     color: bool,
     history: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
-    let interrupt = Interrupt::install();
+    let interrupt = Interrupt::install(Policy::Line);
     let backend = std::mem::replace(&mut session.backend, Box::new(PlanBackend));
     session.backend = Box::new(interrupt.guard(backend));
     let mut repl = Repl {

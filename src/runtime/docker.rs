@@ -76,6 +76,11 @@ impl DockerBackend {
         })
     }
 
+    /// The engine's address, as given (`tcp://127.0.0.1:23750`).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
     /// Problems that stop MPLS labs on this engine, each with its fix; empty when fine.
     ///
     /// The kernel modules belong to the engine's host, so they are probed from a container.
@@ -461,10 +466,12 @@ async fn create_container(
             .await
             .with_context(|| format!("connecting {} to {}", c.name, i.network))?;
     }
+    crate::interrupt::check()?;
     docker
         .start_container(&c.name, None)
         .await
         .with_context(|| format!("starting {}", c.name))?;
+    crate::interrupt::check()?;
     setup_router(docker, c).await?;
     progress(&format!("{}: interfaces named, FRR started", c.router));
     Ok(())
@@ -651,7 +658,10 @@ impl Backend for DockerBackend {
         };
         let say = std::sync::Mutex::new(say);
         let say_sync = |msg: &str| (say.lock().expect("progress lock"))(msg);
-        let result = self.rt.block_on(try_join_all(
+        crate::interrupt::check()?;
+        // Not try_join_all: after Ctrl-C each creation stops at its next phase, and the calls
+        // under way finish, so that removing the lab then finds everything it made.
+        let results = self.rt.block_on(futures_util::future::join_all(
             spec.containers
                 .iter()
                 .map(|c| create_container(docker, &spec.lab, c, &say_sync)),
@@ -659,7 +669,7 @@ impl Backend for DockerBackend {
         for msg in rx.try_iter() {
             progress(&msg);
         }
-        result?;
+        results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
         progress(&format!(
             "{} containers up with FRR in {:.1} s",
             spec.containers.len(),

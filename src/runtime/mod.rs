@@ -1,12 +1,14 @@
 //! Runtime: the actions that realise an intent, and the backends that perform them.
 //!
 //! A backend sees only actions and observations (exec, capture); it never builds FRR syntax and
-//! no Docker type leaves `docker.rs`.
+//! no Docker type leaves `docker.rs` and `engine_lost.rs` (which reads bollard's errors).
 
 pub mod action;
 pub mod backend;
 pub mod docker;
+pub mod engine_lost;
 pub mod plan;
 
 pub use action::*;
 pub use backend::*;
+pub use engine_lost::{engine_lost_hint, is_engine_lost, EngineLost};

@@ -74,7 +74,7 @@ fn register_lifecycle(engine: &mut Engine, shared: &Shared) {
         Err(err(msg))
     });
     let s = shared.clone();
-    engine.register_fn("sleep", move |secs: f64| {
+    engine.register_fn("sleep", move |secs: f64| -> RhaiResult<()> {
         if !s.borrow().dry_run() {
             // NaN, negative or infinite seconds must not panic: they sleep 0 s, or at most a day.
             let secs = if secs.is_finite() {
@@ -82,14 +82,16 @@ fn register_lifecycle(engine: &mut Engine, shared: &Shared) {
             } else {
                 0.0
             };
-            std::thread::sleep(Duration::from_secs_f64(secs));
+            crate::interrupt::sleep(Duration::from_secs_f64(secs)).map_err(err)?;
         }
+        Ok(())
     });
     let s = shared.clone();
-    engine.register_fn("sleep", move |secs: i64| {
+    engine.register_fn("sleep", move |secs: i64| -> RhaiResult<()> {
         if !s.borrow().dry_run() {
-            std::thread::sleep(Duration::from_secs(secs.max(0) as u64));
+            crate::interrupt::sleep(Duration::from_secs(secs.max(0) as u64)).map_err(err)?;
         }
+        Ok(())
     });
 }
 
@@ -226,7 +228,7 @@ fn expect_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResu
                 timeout.as_secs_f64()
             )));
         }
-        std::thread::sleep(Duration::from_millis(1000));
+        crate::interrupt::sleep(Duration::from_millis(1000)).map_err(err)?;
     }
 }
 
@@ -403,7 +405,7 @@ fn expect_json(
                 )
             )));
         }
-        std::thread::sleep(Duration::from_millis(1000));
+        crate::interrupt::sleep(Duration::from_millis(1000)).map_err(err)?;
     }
 }
 
@@ -492,7 +494,7 @@ fn wait_until(
                 timeout.as_secs_f64()
             )));
         }
-        std::thread::sleep(Duration::from_millis(1000));
+        crate::interrupt::sleep(Duration::from_millis(1000)).map_err(err)?;
     }
 }
 

@@ -62,7 +62,7 @@ pub fn settled_snapshot(s: &Shared, timeout: Duration) -> RhaiResult<(Snapshot, 
         return Ok((last, 0.0));
     }
     loop {
-        std::thread::sleep(Duration::from_secs(2));
+        crate::interrupt::sleep(Duration::from_secs(2)).map_err(err)?;
         let now = take_snapshot(s)?;
         if now == last || start.elapsed() > timeout {
             return Ok((now, start.elapsed().as_secs_f64()));

@@ -1,0 +1,113 @@
+//! The backend of an interruptible command: after a signal it refuses to start new work, and
+//! it remembers the lab and whether its creation finished, for whoever cleans up.
+//!
+//! Tearing down is never refused: it is how the user (or the interrupted run) cleans up.
+
+use crate::interrupt::Interrupt;
+use crate::runtime::{Backend, CaptureHandle, Configure, DestroyReport, ExecOutput, LabSpec};
+
+impl Interrupt {
+    pub fn guard(&self, inner: Box<dyn Backend>) -> Interruptible {
+        Interruptible {
+            inner,
+            interrupt: self.clone(),
+        }
+    }
+}
+
+/// A backend that refuses to start new work once a signal arrived.
+pub struct Interruptible {
+    inner: Box<dyn Backend>,
+    interrupt: Interrupt,
+}
+
+impl Backend for Interruptible {
+    fn is_dry_run(&self) -> bool {
+        self.inner.is_dry_run()
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+
+    fn preflight(&mut self, spec: &LabSpec) -> anyhow::Result<Vec<String>> {
+        self.interrupt.check()?;
+        self.inner.preflight(spec)
+    }
+
+    fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
+        self.interrupt.check()?;
+        self.interrupt.set_lab(&spec.lab);
+        self.interrupt.set_creating(true);
+        self.inner.create_lab(spec, progress)?;
+        self.interrupt.set_creating(false);
+        Ok(())
+    }
+
+    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()> {
+        self.interrupt.check()?;
+        self.interrupt.set_lab(lab);
+        self.inner.configure(lab, step)
+    }
+
+    fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
+        self.interrupt.check()?;
+        self.inner.exec(lab, router, argv)
+    }
+
+    fn start_capture(
+        &mut self,
+        lab: &str,
+        router: &str,
+        interface: &str,
+        filter: &str,
+    ) -> anyhow::Result<CaptureHandle> {
+        self.interrupt.check()?;
+        self.inner.start_capture(lab, router, interface, filter)
+    }
+
+    // A running capture is always stopped, or it would keep tcpdump running in the router.
+    fn stop_capture(&mut self, lab: &str, handle: &CaptureHandle) -> anyhow::Result<Vec<u8>> {
+        self.inner.stop_capture(lab, handle)
+    }
+
+    fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {
+        self.inner.destroy_lab(lab)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::plan::PlanBackend;
+
+    #[test]
+    fn refuses_new_work_after_a_signal_but_still_tears_down() {
+        let interrupt = Interrupt::default();
+        let mut backend = interrupt.guard(Box::new(PlanBackend));
+        assert!(backend.exec("lab", "PR", &[]).is_ok());
+        interrupt.simulate_signal();
+        let e = backend.exec("lab", "PR", &[]).unwrap_err();
+        assert!(e.to_string().contains("Ctrl-C"));
+        assert!(backend.destroy_lab("lab").is_ok());
+        interrupt.reset();
+        assert!(backend.exec("lab", "PR", &[]).is_ok());
+    }
+
+    #[test]
+    fn remembers_a_creation_that_did_not_finish() {
+        let interrupt = Interrupt::default();
+        let mut backend = interrupt.guard(Box::new(PlanBackend));
+        let spec = LabSpec {
+            lab: "lab".into(),
+            networks: vec![],
+            containers: vec![],
+        };
+        backend.create_lab(&spec, &|_| {}).unwrap();
+        assert!(!interrupt.creation_unfinished());
+        interrupt.set_creating(true);
+        interrupt.simulate_signal();
+        assert!(backend.create_lab(&spec, &|_| {}).is_err());
+        assert!(interrupt.creation_unfinished());
+    }
+}

@@ -1,0 +1,197 @@
+//! The Docker engine stopped answering in the middle of a run (stopped, restarted, unreachable).
+//!
+//! bollard reports that as a transport error among many others; the user needs to hear that the
+//! engine went away, which one, and how to clean up once it is back. [`EngineWatch`] remembers
+//! such a failure when it crosses the backend, because by the time a script error reaches the
+//! command it is only text.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crate::runtime::{Backend, CaptureHandle, Configure, DestroyReport, ExecOutput, LabSpec};
+
+/// Context of a failure to connect: the engine never answered, so it did not stop mid-run.
+#[derive(Debug)]
+pub struct Unreachable(pub String);
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A failure of the connection to the engine rather than an answer from it, after the engine
+/// had answered (a failure to connect is marked [`Unreachable`]).
+pub fn is_engine_lost(e: &anyhow::Error) -> bool {
+    if e.downcast_ref::<Unreachable>().is_some() {
+        return false;
+    }
+    e.chain().any(|cause| {
+        if let Some(b) = cause.downcast_ref::<bollard::errors::Error>() {
+            return is_transport(b);
+        }
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| is_broken_connection(io.kind()))
+    })
+}
+
+fn is_transport(e: &bollard::errors::Error) -> bool {
+    use bollard::errors::Error as E;
+    matches!(
+        e,
+        E::IOError { .. }
+            | E::HyperResponseError { .. }
+            | E::HyperLegacyError { .. }
+            | E::RequestTimeoutError
+            | E::SocketNotFoundError(_)
+    )
+}
+
+fn is_broken_connection(kind: std::io::ErrorKind) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        kind,
+        K::ConnectionRefused
+            | K::ConnectionReset
+            | K::ConnectionAborted
+            | K::NotConnected
+            | K::BrokenPipe
+            | K::UnexpectedEof
+            | K::TimedOut
+    )
+}
+
+/// What happened, naming the engine.
+pub fn engine_lost_line(host: &str) -> String {
+    format!("the Docker engine at {host} (DOCKER_HOST) stopped answering mid-run (restarted?)")
+}
+
+/// What happened and how to clean up; `lab` is the lab to remove, if known.
+pub fn engine_lost_hint(host: &str, lab: Option<&str>) -> String {
+    format!(
+        "{}; once it is back, `mplsrepl down {}` removes what is left",
+        engine_lost_line(host),
+        lab.unwrap_or("LAB")
+    )
+}
+
+/// Set when a call through [`EngineWatch`] failed because the engine stopped answering.
+#[derive(Clone, Default)]
+pub struct EngineLost(Arc<AtomicBool>);
+
+impl EngineLost {
+    pub fn happened(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    pub fn watch(&self, inner: Box<dyn Backend>) -> EngineWatch {
+        EngineWatch {
+            inner,
+            lost: self.clone(),
+        }
+    }
+
+    fn note<T>(&self, r: anyhow::Result<T>) -> anyhow::Result<T> {
+        if r.as_ref().is_err_and(is_engine_lost) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+        r
+    }
+}
+
+/// A backend whose connection failures are remembered in an [`EngineLost`].
+pub struct EngineWatch {
+    inner: Box<dyn Backend>,
+    lost: EngineLost,
+}
+
+impl Backend for EngineWatch {
+    fn is_dry_run(&self) -> bool {
+        self.inner.is_dry_run()
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+
+    fn preflight(&mut self, spec: &LabSpec) -> anyhow::Result<Vec<String>> {
+        self.lost.note(self.inner.preflight(spec))
+    }
+
+    fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
+        self.lost.note(self.inner.create_lab(spec, progress))
+    }
+
+    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()> {
+        self.lost.note(self.inner.configure(lab, step))
+    }
+
+    fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
+        self.lost.note(self.inner.exec(lab, router, argv))
+    }
+
+    fn start_capture(
+        &mut self,
+        lab: &str,
+        router: &str,
+        interface: &str,
+        filter: &str,
+    ) -> anyhow::Result<CaptureHandle> {
+        self.lost
+            .note(self.inner.start_capture(lab, router, interface, filter))
+    }
+
+    fn stop_capture(&mut self, lab: &str, handle: &CaptureHandle) -> anyhow::Result<Vec<u8>> {
+        self.lost.note(self.inner.stop_capture(lab, handle))
+    }
+
+    fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {
+        self.lost.note(self.inner.destroy_lab(lab))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn a_refused_connection_deep_in_the_chain_is_an_engine_lost() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let e = anyhow::Error::new(bollard::errors::Error::from(io)).context("exec in lab-A");
+        assert!(is_engine_lost(&e));
+        let reset: anyhow::Result<()> =
+            Err(std::io::Error::from(std::io::ErrorKind::ConnectionReset).into());
+        assert!(is_engine_lost(&reset.context("reading").unwrap_err()));
+    }
+
+    #[test]
+    fn a_failure_to_connect_is_not() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let e = anyhow::Error::new(bollard::errors::Error::from(io))
+            .context(Unreachable("cannot reach the Docker engine".into()))
+            .context("running the script");
+        assert!(!is_engine_lost(&e));
+    }
+
+    #[test]
+    fn an_answer_from_the_engine_is_not() {
+        let e = anyhow::Error::new(bollard::errors::Error::DockerResponseServerError {
+            status_code: 409,
+            message: "container is not running".into(),
+        });
+        assert!(!is_engine_lost(&e));
+        assert!(!is_engine_lost(&anyhow::anyhow!("check failed on A")));
+    }
+
+    #[test]
+    fn the_hint_names_the_host_and_how_to_clean_up() {
+        let hint = engine_lost_hint("tcp://127.0.0.1:23750", Some("tiny"));
+        assert!(
+            hint.contains("tcp://127.0.0.1:23750 (DOCKER_HOST)"),
+            "{hint}"
+        );
+        assert!(hint.contains("`mplsrepl down tiny`"), "{hint}");
+    }
+}
