@@ -50,6 +50,18 @@ impl Backend for Interruptible {
         self.inner.configure(lab, step)
     }
 
+    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
+        if let Err(e) = self.interrupt.check() {
+            let refused = e.to_string();
+            return steps
+                .iter()
+                .map(|_| Err(anyhow::anyhow!("{refused}")))
+                .collect();
+        }
+        self.interrupt.set_lab(lab);
+        self.inner.configure_all(lab, steps)
+    }
+
     fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
         self.interrupt.check()?;
         self.inner.exec(lab, router, argv)

@@ -57,6 +57,19 @@ impl Backend for LazyBackend {
         self.get()?.configure(lab, step)
     }
 
+    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
+        match self.get() {
+            Ok(backend) => backend.configure_all(lab, steps),
+            Err(e) => {
+                let failed = format!("{e:#}");
+                steps
+                    .iter()
+                    .map(|_| Err(anyhow::anyhow!("{failed}")))
+                    .collect()
+            }
+        }
+    }
+
     fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
         self.get()?.exec(lab, router, argv)
     }

@@ -717,12 +717,12 @@ impl Backend for DockerBackend {
         // Packets sent before tcpdump listens would be missed: wait for its banner.
         let ready = self
             .rt
-            .block_on(tokio::time::timeout(Duration::from_secs(15), ready_rx));
+            .block_on(async { tokio::time::timeout(Duration::from_secs(15), ready_rx).await });
         if !matches!(ready, Ok(Ok(()))) {
             task.abort();
             let said = self
                 .rt
-                .block_on(tokio::time::timeout(Duration::from_secs(5), task))
+                .block_on(async { tokio::time::timeout(Duration::from_secs(5), task).await })
                 .ok()
                 .and_then(|joined| joined.ok())
                 .and_then(|r| r.ok())

@@ -127,6 +127,14 @@ impl Backend for EngineWatch {
         self.lost.note(self.inner.configure(lab, step))
     }
 
+    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
+        self.inner
+            .configure_all(lab, steps)
+            .into_iter()
+            .map(|r| self.lost.note(r))
+            .collect()
+    }
+
     fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
         self.lost.note(self.inner.exec(lab, router, argv))
     }
