@@ -67,6 +67,21 @@ impl Backend for Interruptible {
         self.inner.exec(lab, router, argv)
     }
 
+    fn exec_all(
+        &mut self,
+        lab: &str,
+        commands: &[(String, Vec<String>)],
+    ) -> Vec<anyhow::Result<ExecOutput>> {
+        if let Err(e) = self.interrupt.check() {
+            let refused = e.to_string();
+            return commands
+                .iter()
+                .map(|_| Err(anyhow::anyhow!("{refused}")))
+                .collect();
+        }
+        self.inner.exec_all(lab, commands)
+    }
+
     fn start_capture(
         &mut self,
         lab: &str,

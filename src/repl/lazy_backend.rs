@@ -74,6 +74,23 @@ impl Backend for LazyBackend {
         self.get()?.exec(lab, router, argv)
     }
 
+    fn exec_all(
+        &mut self,
+        lab: &str,
+        commands: &[(String, Vec<String>)],
+    ) -> Vec<anyhow::Result<ExecOutput>> {
+        match self.get() {
+            Ok(backend) => backend.exec_all(lab, commands),
+            Err(e) => {
+                let failed = format!("{e:#}");
+                commands
+                    .iter()
+                    .map(|_| Err(anyhow::anyhow!("{failed}")))
+                    .collect()
+            }
+        }
+    }
+
     fn start_capture(
         &mut self,
         lab: &str,

@@ -68,6 +68,18 @@ pub trait Backend {
         results
     }
     fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput>;
+    /// Several commands, `(router, argv)`, that do not depend on each other (the checks polled
+    /// together); one result each, in order. A backend may run them concurrently.
+    fn exec_all(
+        &mut self,
+        lab: &str,
+        commands: &[(String, Vec<String>)],
+    ) -> Vec<anyhow::Result<ExecOutput>> {
+        commands
+            .iter()
+            .map(|(router, argv)| self.exec(lab, router, argv))
+            .collect()
+    }
     fn start_capture(
         &mut self,
         lab: &str,

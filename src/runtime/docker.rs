@@ -26,6 +26,7 @@ use tokio::runtime::Runtime;
 
 use crate::runtime::action::{container_name, Configure, ContainerSpec, LabSpec, NetworkSpec};
 use crate::runtime::backend::*;
+use crate::runtime::docker_shell::ShellPool;
 
 /// A lab on the engine: its name and its containers with their Docker status.
 pub type LabListing = (String, Vec<(String, String)>);
@@ -43,6 +44,8 @@ pub struct DockerBackend {
     mpls_verdict: Option<Vec<String>>,
     /// Captures started and not yet stopped, by token.
     captures: HashMap<String, RunningCapture>,
+    /// Kept shells for short commands (checks, `show`, `sh`): see docker_shell.
+    shells: ShellPool,
 }
 
 impl DockerBackend {
@@ -66,6 +69,7 @@ impl DockerBackend {
                 anyhow::Ok((docker, version.api_version.unwrap_or_default()))
             })
             .with_context(|| format!("Docker engine at {host} (DOCKER_HOST) is unreachable"))?;
+        let docker_for_shells = docker.clone();
         Ok(DockerBackend {
             docker,
             rt,
@@ -73,6 +77,7 @@ impl DockerBackend {
             api_version,
             mpls_verdict: None,
             captures: HashMap::new(),
+            shells: ShellPool::new(docker_for_shells),
         })
     }
 
@@ -164,7 +169,7 @@ impl DockerBackend {
         container: &str,
         argv: &[String],
     ) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
-        self.rt.block_on(exec(&self.docker, container, argv))
+        self.rt.block_on(timed_exec(&self.shells, container, argv))
     }
 }
 
@@ -182,6 +187,23 @@ fn labels(lab: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
         l.insert(k.to_string(), v.to_string());
     }
     l
+}
+
+/// A short command through a kept shell (see docker_shell), timed like an exec.
+async fn timed_exec(
+    shells: &ShellPool,
+    container: &str,
+    argv: &[String],
+) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
+    let started = Instant::now();
+    let result = shells.run(container, argv).await;
+    tracing::debug!(
+        "shell {container} {:.60}: {:?} in {} ms",
+        argv.join(" ").replace('\n', " "),
+        result.as_ref().map(|r| r.0),
+        started.elapsed().as_millis()
+    );
+    result
 }
 
 /// Run a command in a container and collect its exit code and output.
@@ -698,6 +720,28 @@ impl Backend for DockerBackend {
         })
     }
 
+    fn exec_all(
+        &mut self,
+        lab: &str,
+        commands: &[(String, Vec<String>)],
+    ) -> Vec<anyhow::Result<ExecOutput>> {
+        let shells = &self.shells;
+        let outputs = self
+            .rt
+            .block_on(futures_util::future::join_all(commands.iter().map(
+                |(router, argv)| async move {
+                    let (exit_code, out, err) =
+                        timed_exec(shells, &container_name(lab, router), argv).await?;
+                    anyhow::Ok(ExecOutput {
+                        exit_code,
+                        stdout: String::from_utf8_lossy(&out).into_owned(),
+                        stderr: String::from_utf8_lossy(&err).into_owned(),
+                    })
+                },
+            )));
+        outputs
+    }
+
     fn start_capture(
         &mut self,
         lab: &str,
@@ -775,6 +819,7 @@ impl Backend for DockerBackend {
         let label = format!("{LABEL_LAB}={lab}");
         let filters: HashMap<&str, Vec<&str>> = [("label", vec![label.as_str()])].into();
         let docker = &self.docker;
+        let shells = &self.shells;
         self.rt.block_on(async {
             let opts = ListContainersOptionsBuilder::new()
                 .all(true)
@@ -790,6 +835,7 @@ impl Backend for DockerBackend {
                         .map(|n| n.trim_start_matches('/').to_string())
                 })
                 .collect();
+            shells.forget(&names);
             try_join_all(names.iter().map(|n| async move {
                 let rm = RemoveContainerOptionsBuilder::new()
                     .force(true)
@@ -1166,15 +1212,21 @@ mod tests {
             &dir,
             "echo 'tcpdump: eth9: No such device exists' >&2; exit 1",
         );
-        // stdin stays open (piped, never written): the script must not wait for it.
-        let out = std::process::Command::new("sh")
+        // stdin stays open (held, never written): the script must not wait for it.
+        let mut child = std::process::Command::new("sh")
             .args(["-c", &capture_script("eth9", "icmp")])
             .env("PATH", path)
             .stdin(std::process::Stdio::piped())
-            .output()
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("No such device"));
+        let held = child.stdin.take();
+        let status = child.wait().unwrap();
+        let mut said = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut said).unwrap();
+        drop(held);
+        assert_eq!(status.code(), Some(1));
+        assert!(said.contains("No such device"), "{said}");
         std::fs::remove_dir_all(dir).ok();
     }
 

@@ -139,6 +139,18 @@ impl Backend for EngineWatch {
         self.lost.note(self.inner.exec(lab, router, argv))
     }
 
+    fn exec_all(
+        &mut self,
+        lab: &str,
+        commands: &[(String, Vec<String>)],
+    ) -> Vec<anyhow::Result<ExecOutput>> {
+        self.inner
+            .exec_all(lab, commands)
+            .into_iter()
+            .map(|r| self.lost.note(r))
+            .collect()
+    }
+
     fn start_capture(
         &mut self,
         lab: &str,

@@ -9,7 +9,7 @@ use rhai::{Dynamic, Engine, FnPtr, NativeCallContext};
 
 use super::api::{err, parse_ip, RhaiResult, Shared};
 use super::session::Profile;
-use crate::check::json_subset::json_subset_diff;
+use super::together::{self, parse_ping, truncate, PendingCheck, PingResult, Verdict};
 
 pub fn register(engine: &mut Engine, shared: &Shared) {
     register_lifecycle(engine, shared);
@@ -110,38 +110,6 @@ pub fn announce(s: &Shared, what: &str) {
     }
 }
 
-/// `ping` with the counts parsed from iputils or busybox output.
-#[derive(Debug, Default)]
-struct PingResult {
-    transmitted: u32,
-    received: u32,
-    ttl: Option<u32>,
-}
-
-fn parse_ping(stdout: &str) -> PingResult {
-    let mut r = PingResult::default();
-    for line in stdout.lines() {
-        if let Some(idx) = line.find(" packets transmitted, ") {
-            r.transmitted = line[..idx].trim().parse().unwrap_or(0);
-            let rest = &line[idx + " packets transmitted, ".len()..];
-            r.received = rest
-                .split_whitespace()
-                .next()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-        }
-        if r.ttl.is_none() {
-            if let Some(idx) = line.find("ttl=") {
-                r.ttl = line[idx + 4..]
-                    .split_whitespace()
-                    .next()
-                    .and_then(|n| n.parse().ok());
-            }
-        }
-    }
-    r
-}
-
 fn ping_argv(dst: &str, src: Option<&str>, count: u32) -> Vec<String> {
     let mut argv: Vec<String> = [
         "ping",
@@ -201,59 +169,53 @@ fn planned_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiRes
 
 /// Ping until a reply comes back or the check timeout passes (routes may still be converging).
 fn expect_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
-    let what = format!("{} succeeds", describe_ping(from, dst, src));
+    ping_check(
+        s,
+        from,
+        dst,
+        src,
+        Verdict::Reply { dst: dst.into() },
+        "succeeds",
+    )
+}
+
+/// One attempt: any reply is a failure (isolation checks must not wait for a route to vanish).
+fn expect_no_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
+    ping_check(
+        s,
+        from,
+        dst,
+        src,
+        Verdict::NoReply { dst: dst.into() },
+        "fails",
+    )
+}
+
+fn ping_check(
+    s: &Shared,
+    from: &str,
+    dst: &str,
+    src: Option<&str>,
+    verdict: Verdict,
+    outcome: &str,
+) -> RhaiResult<()> {
+    let what = format!("{} {outcome}", describe_ping(from, dst, src));
     planned_ping(s, from, dst, src)?;
     announce(s, &what);
     if s.borrow().dry_run() {
         return Ok(());
     }
     let timeout = s.borrow().opts.check_timeout;
-    let start = Instant::now();
-    loop {
-        let r = do_ping(s, from, dst, src, 3)?;
-        if r.received > 0 {
-            let ttl = r.ttl.map(|t| format!(", ttl {t}")).unwrap_or_default();
-            let mut sess = s.borrow_mut();
-            sess.checks_passed += 1;
-            sess.report.pass(&format!(
-                "{what}: {}/{} replies{ttl}",
-                r.received, r.transmitted
-            ));
-            return Ok(());
-        }
-        if start.elapsed() > timeout {
-            s.borrow().report.fail(&what);
-            return Err(err(format!(
-                "check failed on {from}: no reply to ping {dst} within {:.0} s",
-                timeout.as_secs_f64()
-            )));
-        }
-        crate::interrupt::sleep(Duration::from_millis(1000)).map_err(err)?;
-    }
-}
-
-/// One attempt: any reply is a failure (isolation checks must not wait for a route to vanish).
-fn expect_no_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
-    let what = format!("{} fails", describe_ping(from, dst, src));
-    planned_ping(s, from, dst, src)?;
-    announce(s, &what);
-    if s.borrow().dry_run() {
-        return Ok(());
-    }
-    let r = do_ping(s, from, dst, src, 3)?;
-    if r.received == 0 {
-        let mut sess = s.borrow_mut();
-        sess.checks_passed += 1;
-        sess.report
-            .pass(&format!("{what}: 0/{} replies", r.transmitted));
-        Ok(())
-    } else {
-        s.borrow().report.fail(&what);
-        Err(err(format!(
-            "check failed on {from}: {dst} answered {} of {} pings, expected none",
-            r.received, r.transmitted
-        )))
-    }
+    together::submit(
+        s,
+        PendingCheck {
+            what,
+            router: from.into(),
+            argv: ping_argv(dst, src, 3),
+            timeout,
+            verdict,
+        },
+    )
 }
 
 fn register_observations(engine: &mut Engine, shared: &Shared) {
@@ -354,17 +316,6 @@ fn show_json(s: &Shared, router: &str, cmd: &str) -> RhaiResult<serde_json::Valu
     })
 }
 
-fn truncate(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}\n... ({} more bytes)", &text[..end], text.len() - end)
-}
-
 /// Retry `show` until its JSON contains `subset` (FRR topotests' json_cmp semantics).
 fn expect_json(
     s: &Shared,
@@ -377,36 +328,23 @@ fn expect_json(
     let what = format!("{router}: `{cmd}` contains {}", compact(&expected));
     settle(s)?;
     announce(s, &what);
+    s.borrow().require_router(router).map_err(err)?;
     if s.borrow().dry_run() {
-        s.borrow().require_router(router).map_err(err)?;
         return Ok(());
     }
-    let start = Instant::now();
-    loop {
-        let actual = show_json(s, router, cmd)?;
-        let mismatches = json_subset_diff(&actual, &expected, false);
-        if mismatches.is_empty() {
-            let mut sess = s.borrow_mut();
-            sess.checks_passed += 1;
-            sess.report
-                .pass(&format!("{what} ({:.1} s)", start.elapsed().as_secs_f64()));
-            return Ok(());
-        }
-        if start.elapsed() > timeout {
-            s.borrow().report.fail(&what);
-            let lines: Vec<String> = mismatches.iter().map(|m| format!("  {m}")).collect();
-            return Err(err(format!(
-                "check failed on {router}: `{cmd}` after {:.0} s:\n{}\nlast output:\n{}",
-                timeout.as_secs_f64(),
-                lines.join("\n"),
-                truncate(
-                    &serde_json::to_string_pretty(&actual).unwrap_or_default(),
-                    1500
-                )
-            )));
-        }
-        crate::interrupt::sleep(Duration::from_millis(1000)).map_err(err)?;
-    }
+    together::submit(
+        s,
+        PendingCheck {
+            what,
+            router: router.into(),
+            argv: vec!["vtysh".into(), "-c".into(), cmd.into()],
+            timeout,
+            verdict: Verdict::Json {
+                cmd: cmd.into(),
+                expected,
+            },
+        },
+    )
 }
 
 /// The expectation on one line, cut with an ellipsis: the full text is in the script.
@@ -495,24 +433,5 @@ fn wait_until(
             )));
         }
         crate::interrupt::sleep(Duration::from_millis(1000)).map_err(err)?;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_iputils_and_busybox_ping() {
-        let iputils = "64 bytes from 192.168.2.1: icmp_seq=1 ttl=62 time=0.4 ms\n\
-                       3 packets transmitted, 3 received, 0% packet loss, time 402ms\n";
-        let r = parse_ping(iputils);
-        assert_eq!((r.transmitted, r.received, r.ttl), (3, 3, Some(62)));
-        let busybox = "64 bytes from 1.1.1.1: seq=0 ttl=64 time=0.093 ms\n\
-                       3 packets transmitted, 2 packets received, 33% packet loss\n";
-        let r = parse_ping(busybox);
-        assert_eq!((r.transmitted, r.received, r.ttl), (3, 2, Some(64)));
-        let lost = "3 packets transmitted, 0 received, 100% packet loss, time 2041ms\n";
-        assert_eq!(parse_ping(lost).received, 0);
     }
 }

@@ -5,6 +5,7 @@ pub mod capture_ref;
 pub mod checks;
 pub mod session;
 pub mod stdlib;
+pub mod together;
 pub mod trace_fn;
 pub mod whatif;
 
@@ -71,6 +72,7 @@ impl ScriptEngine {
         checks::register(&mut engine, &session);
         whatif::register(&mut engine, &session);
         trace_fn::register(&mut engine, &session);
+        together::register(&mut engine, &session);
         let s = session.clone();
         engine.on_print(move |text| s.borrow().report.info(text));
         engine.on_debug(|text, _, pos| eprintln!("debug {pos}: {text}"));

@@ -103,6 +103,8 @@ pub struct Session {
     pub snapshots: BTreeMap<String, crate::check::snapshot::Snapshot>,
     /// When the current step started (for the per-step time a real run prints).
     step_started: Option<std::time::Instant>,
+    /// Checks queued by `together(|| ...)`, polled when the block ends; `None` outside one.
+    pub batch: Option<Vec<super::together::PendingCheck>>,
 }
 
 impl Session {
@@ -120,6 +122,7 @@ impl Session {
             checks_passed: 0,
             history: Vec::new(),
             step_started: None,
+            batch: None,
             snapshots: BTreeMap::new(),
             skipping: false,
         }
@@ -333,6 +336,19 @@ impl Session {
         self.apply()?;
         let lab = self.lab_name()?;
         self.backend.exec(&lab, router, argv)
+    }
+
+    /// Commands in several routers at once (checks polled together); one result each.
+    pub fn exec_all(
+        &mut self,
+        commands: &[(String, Vec<String>)],
+    ) -> anyhow::Result<Vec<anyhow::Result<ExecOutput>>> {
+        for (router, _) in commands {
+            self.require_router(router)?;
+        }
+        self.apply()?;
+        let lab = self.lab_name()?;
+        Ok(self.backend.exec_all(&lab, commands))
     }
 
     pub fn vtysh(&mut self, router: &str, command: &str) -> anyhow::Result<ExecOutput> {

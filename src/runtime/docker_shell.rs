@@ -1,0 +1,268 @@
+//! Long-lived shells inside the routers, for the many short commands a run sends (every check
+//! poll, `show`, `ping`, `sh`).
+//!
+//! A Docker exec costs far more than the commands we run with it: on the lab VM's emulated CPU
+//! `exec true` takes ~0.4 s, a whole `vtysh -c 'show ...'` ~0.3 s. So a router keeps a `sh`
+//! attached through one exec, and each command is a line written to its stdin; its output ends
+//! with a marker line carrying its exit code. A shell runs one command at a time: concurrent
+//! commands to one router open more shells, which are kept for reuse.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context};
+use bollard::container::LogOutput;
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use bollard::Docker;
+use futures_util::{Stream, StreamExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+/// A command that takes longer than this loses its shell (the next command gets a new one).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
+const END: &str = "@@mplsrepl-end";
+
+type Output = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
+
+struct Shell {
+    input: Pin<Box<dyn AsyncWrite + Send>>,
+    output: Output,
+}
+
+/// Shells by container, idle ones only (a shell in use is owned by its command).
+pub struct ShellPool {
+    docker: Docker,
+    idle: Mutex<HashMap<String, Vec<Shell>>>,
+    next_token: AtomicU64,
+}
+
+impl ShellPool {
+    pub fn new(docker: Docker) -> Self {
+        ShellPool {
+            docker,
+            idle: Mutex::new(HashMap::new()),
+            next_token: AtomicU64::new(1),
+        }
+    }
+
+    /// Run `argv` in the container; exit code, stdout, stderr, as a plain exec would give.
+    /// A kept shell that turns out dead (its container was restarted or removed) is replaced
+    /// once: the command never reached it.
+    pub async fn run(
+        &self,
+        container: &str,
+        argv: &[String],
+    ) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
+        let kept = self.take(container);
+        let reused = kept.is_some();
+        let shell = match kept {
+            Some(shell) => shell,
+            None => Shell::open(&self.docker, container).await?,
+        };
+        match self.run_in(container, shell, argv).await {
+            Err(Failure::NotSent(_)) if reused => {
+                let fresh = Shell::open(&self.docker, container).await?;
+                self.run_in(container, fresh, argv)
+                    .await
+                    .map_err(Failure::into_error)
+            }
+            other => other.map_err(Failure::into_error),
+        }
+    }
+
+    async fn run_in(
+        &self,
+        container: &str,
+        mut shell: Shell,
+        argv: &[String],
+    ) -> Result<(i64, Vec<u8>, Vec<u8>), Failure> {
+        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+        let ran = tokio::time::timeout(COMMAND_TIMEOUT, shell.run(token, argv)).await;
+        match ran {
+            Ok(Ok(out)) => {
+                self.put(container, shell);
+                Ok(out)
+            }
+            Ok(Err(failure)) => Err(failure),
+            Err(_) => Err(Failure::Broken(anyhow!(
+                "{container}: `{}` did not finish within {} s",
+                argv.join(" "),
+                COMMAND_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
+    /// Forget the shells of containers that are going away.
+    pub fn forget(&self, containers: &[String]) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        for c in containers {
+            idle.remove(c);
+        }
+    }
+
+    fn take(&self, container: &str) -> Option<Shell> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        idle.get_mut(container).and_then(Vec::pop)
+    }
+
+    fn put(&self, container: &str, shell: Shell) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        idle.entry(container.to_string()).or_default().push(shell);
+    }
+}
+
+/// Why a command did not give a result.
+enum Failure {
+    /// The shell was dead before it got the command.
+    NotSent(anyhow::Error),
+    /// The command may have run; its outcome is unknown.
+    Broken(anyhow::Error),
+}
+
+impl Failure {
+    fn into_error(self) -> anyhow::Error {
+        match self {
+            Failure::NotSent(e) | Failure::Broken(e) => e,
+        }
+    }
+}
+
+impl Shell {
+    async fn open(docker: &Docker, container: &str) -> anyhow::Result<Shell> {
+        let created = docker
+            .create_exec(
+                container,
+                CreateExecOptions {
+                    attach_stdin: Some(true),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    cmd: Some(vec!["sh".to_string()]),
+                    ..Default::default()
+                },
+            )
+            .await
+            .with_context(|| format!("exec in {container}"))?;
+        match docker
+            .start_exec(&created.id, None::<StartExecOptions>)
+            .await?
+        {
+            StartExecResults::Attached { output, input } => Ok(Shell { input, output }),
+            StartExecResults::Detached => bail!("exec in {container} did not attach"),
+        }
+    }
+
+    async fn run(
+        &mut self,
+        token: u64,
+        argv: &[String],
+    ) -> Result<(i64, Vec<u8>, Vec<u8>), Failure> {
+        let line = command_line(token, argv);
+        if let Err(e) = self.input.write_all(line.as_bytes()).await {
+            return Err(Failure::NotSent(e.into()));
+        }
+        if let Err(e) = self.input.flush().await {
+            return Err(Failure::NotSent(e.into()));
+        }
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let mut heard = false;
+        loop {
+            if let (Some(code), Some(err_end)) =
+                (end_of_stdout(&stdout, token), end_of_stderr(&stderr, token))
+            {
+                let (code, out_end) = code;
+                stdout.truncate(out_end);
+                stderr.truncate(err_end);
+                return Ok((code, stdout, stderr));
+            }
+            let chunk = match self.output.next().await {
+                Some(Ok(chunk)) => chunk,
+                Some(Err(e)) if !heard => return Err(Failure::NotSent(e.into())),
+                Some(Err(e)) => return Err(Failure::Broken(e.into())),
+                None if !heard => return Err(Failure::NotSent(anyhow!("the shell has ended"))),
+                None => return Err(Failure::Broken(anyhow!("the shell ended mid-command"))),
+            };
+            heard = true;
+            match chunk {
+                LogOutput::StdOut { message } => stdout.extend_from_slice(&message),
+                LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// One command for the shell: in a subshell (nothing it sets leaks into the next), stdin
+/// closed (it must not eat the commands after it), then the end marks on both streams, the
+/// stdout one with the exit code. The leading newline of a mark is ours, not the command's.
+pub fn command_line(token: u64, argv: &[String]) -> String {
+    let quoted: Vec<String> = argv
+        .iter()
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    format!(
+        "( {} ) </dev/null; printf '\\n{END} {token} %d\\n' $?; printf '\\n{END} {token}\\n' >&2\n",
+        quoted.join(" ")
+    )
+}
+
+/// Where the command's stdout ends and its exit code, once the whole mark has arrived.
+fn end_of_stdout(buf: &[u8], token: u64) -> Option<(i64, usize)> {
+    let mark = format!("\n{END} {token} ");
+    let at = find(buf, mark.as_bytes())?;
+    let rest = &buf[at + mark.len()..];
+    let eol = rest.iter().position(|&b| b == b'\n')?;
+    let code = std::str::from_utf8(&rest[..eol])
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some((code, at))
+}
+
+fn end_of_stderr(buf: &[u8], token: u64) -> Option<usize> {
+    find(buf, format!("\n{END} {token}\n").as_bytes())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_line_gives_back_output_and_exit_code_through_a_real_shell() {
+        let argv: Vec<String> = ["sh", "-c", "printf 'no newline'; echo \"it's\" >&2; exit 3"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let script = format!(
+            "{}{}",
+            command_line(7, &argv),
+            command_line(8, &["true".into()])
+        );
+        let out = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        let (code, end) = end_of_stdout(&out.stdout, 7).unwrap();
+        assert_eq!(code, 3);
+        assert_eq!(&out.stdout[..end], b"no newline");
+        assert_eq!(
+            &out.stderr[..end_of_stderr(&out.stderr, 7).unwrap()],
+            b"it's\n"
+        );
+        assert_eq!(end_of_stdout(&out.stdout, 8).map(|(c, _)| c), Some(0));
+    }
+
+    #[test]
+    fn a_partial_mark_is_not_the_end() {
+        assert_eq!(end_of_stdout(b"out\n@@mplsrepl-end 5 0", 5), None);
+        assert_eq!(end_of_stdout(b"out\n@@mplsrepl-end 5 0\n", 5), Some((0, 3)));
+        assert_eq!(end_of_stdout(b"out\n@@mplsrepl-end 15 0\n", 5), None);
+        assert_eq!(end_of_stderr(b"\n@@mplsrepl-end 5\n", 5), Some(0));
+    }
+}
