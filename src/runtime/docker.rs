@@ -34,6 +34,18 @@ pub type LabListing = (String, Vec<(String, String)>);
 pub const LABEL_LAB: &str = "mplsrepl.lab";
 pub const LABEL_ROUTER: &str = "mplsrepl.router";
 const FRR_START_TIMEOUT: Duration = Duration::from_secs(300);
+/// Calls of one batch (networks, containers, a step's routers, checks) in flight at once. A
+/// slow engine answers a few dozen concurrent requests no faster than a dozen, and a large lab
+/// sending all of them at once got its connections reset.
+const MAX_CONCURRENT_CALLS: usize = 12;
+
+/// Run the futures at most [`MAX_CONCURRENT_CALLS`] at a time; results in order.
+async fn bounded<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    futures_util::stream::iter(futures)
+        .buffered(MAX_CONCURRENT_CALLS)
+        .collect()
+        .await
+}
 
 pub struct DockerBackend {
     docker: Docker,
@@ -377,7 +389,7 @@ async fn create_networks(
                 "no free /{DOCKER_SUBNET_LEN} left in {DOCKER_POOL} for the lab's Docker networks"
             );
         }
-        let results = futures_util::future::join_all(
+        let results = bounded(
             pending
                 .iter()
                 .zip(&subnets)
@@ -683,7 +695,7 @@ impl Backend for DockerBackend {
         crate::interrupt::check()?;
         // Not try_join_all: after Ctrl-C each creation stops at its next phase, and the calls
         // under way finish, so that removing the lab then finds everything it made.
-        let results = self.rt.block_on(futures_util::future::join_all(
+        let results = self.rt.block_on(bounded(
             spec.containers
                 .iter()
                 .map(|c| create_container(docker, &spec.lab, c, &say_sync)),
@@ -706,7 +718,7 @@ impl Backend for DockerBackend {
 
     fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
         let docker = &self.docker;
-        self.rt.block_on(futures_util::future::join_all(
+        self.rt.block_on(bounded(
             steps.iter().map(|step| configure_router(docker, lab, step)),
         ))
     }
@@ -728,17 +740,15 @@ impl Backend for DockerBackend {
         let shells = &self.shells;
         let outputs = self
             .rt
-            .block_on(futures_util::future::join_all(commands.iter().map(
-                |(router, argv)| async move {
-                    let (exit_code, out, err) =
-                        timed_exec(shells, &container_name(lab, router), argv).await?;
-                    anyhow::Ok(ExecOutput {
-                        exit_code,
-                        stdout: String::from_utf8_lossy(&out).into_owned(),
-                        stderr: String::from_utf8_lossy(&err).into_owned(),
-                    })
-                },
-            )));
+            .block_on(bounded(commands.iter().map(|(router, argv)| async move {
+                let (exit_code, out, err) =
+                    timed_exec(shells, &container_name(lab, router), argv).await?;
+                anyhow::Ok(ExecOutput {
+                    exit_code,
+                    stdout: String::from_utf8_lossy(&out).into_owned(),
+                    stderr: String::from_utf8_lossy(&err).into_owned(),
+                })
+            })));
         outputs
     }
 
