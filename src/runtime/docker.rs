@@ -19,7 +19,6 @@ use bollard::query_parameters::{
     RemoveContainerOptionsBuilder,
 };
 use bollard::Docker;
-use futures_util::future::try_join_all;
 use futures_util::StreamExt;
 use ipnet::Ipv4Net;
 use tokio::runtime::Runtime;
@@ -846,7 +845,7 @@ impl Backend for DockerBackend {
                 })
                 .collect();
             shells.forget(&names);
-            try_join_all(names.iter().map(|n| async move {
+            bounded(names.iter().map(|n| async move {
                 let rm = RemoveContainerOptionsBuilder::new()
                     .force(true)
                     .v(true)
@@ -860,7 +859,9 @@ impl Backend for DockerBackend {
                     Err(e) => Err(anyhow::Error::new(e).context(format!("removing container {n}"))),
                 }
             }))
-            .await?;
+            .await
+            .into_iter()
+            .collect::<anyhow::Result<Vec<()>>>()?;
             let nopts = ListNetworksOptionsBuilder::new().filters(&filters).build();
             let networks = docker.list_networks(Some(nopts)).await?;
             let net_names: Vec<String> = networks.into_iter().filter_map(|n| n.name).collect();
