@@ -846,11 +846,20 @@ impl Backend for DockerBackend {
                 .collect();
             shells.forget(&names);
             bounded(names.iter().map(|n| async move {
-                let rm = RemoveContainerOptionsBuilder::new()
-                    .force(true)
-                    .v(true)
-                    .build();
-                match docker.remove_container(n, Some(rm)).await {
+                let rm = || {
+                    RemoveContainerOptionsBuilder::new()
+                        .force(true)
+                        .v(true)
+                        .build()
+                };
+                // Removal is idempotent, so a connection the engine reset (seen on the lab
+                // VM with a 56-router lab) is worth one more try.
+                let mut result = docker.remove_container(n, Some(rm())).await;
+                if matches!(result, Err(ref e) if !is_server_answer(e)) {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    result = docker.remove_container(n, Some(rm())).await;
+                }
+                match result {
                     Ok(())
                     | Err(bollard::errors::Error::DockerResponseServerError {
                         status_code: 404,
@@ -963,6 +972,11 @@ async fn start_tcpdump(
         anyhow::Ok((pcap, log))
     });
     Ok((input, task))
+}
+
+/// An error the engine answered with (as opposed to a connection that failed).
+fn is_server_answer(e: &bollard::errors::Error) -> bool {
+    matches!(e, bollard::errors::Error::DockerResponseServerError { .. })
 }
 
 fn rand_token() -> u128 {
