@@ -4,7 +4,9 @@
 //! Tearing down is never refused: it is how the user (or the interrupted run) cleans up.
 
 use crate::interrupt::Interrupt;
-use crate::runtime::{Backend, CaptureHandle, Configure, DestroyReport, ExecOutput, LabSpec};
+use crate::runtime::{
+    refuse_all, Backend, CaptureHandle, Configure, DestroyReport, ExecOutput, LabSpec,
+};
 
 impl Interrupt {
     pub fn guard(&self, inner: Box<dyn Backend>) -> Interruptible {
@@ -52,11 +54,7 @@ impl Backend for Interruptible {
 
     fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
         if let Err(e) = self.interrupt.check() {
-            let refused = e.to_string();
-            return steps
-                .iter()
-                .map(|_| Err(anyhow::anyhow!("{refused}")))
-                .collect();
+            return refuse_all(steps.len(), &e);
         }
         self.interrupt.set_lab(lab);
         self.inner.configure_all(lab, steps)
@@ -73,11 +71,7 @@ impl Backend for Interruptible {
         commands: &[(String, Vec<String>)],
     ) -> Vec<anyhow::Result<ExecOutput>> {
         if let Err(e) = self.interrupt.check() {
-            let refused = e.to_string();
-            return commands
-                .iter()
-                .map(|_| Err(anyhow::anyhow!("{refused}")))
-                .collect();
+            return refuse_all(commands.len(), &e);
         }
         self.inner.exec_all(lab, commands)
     }

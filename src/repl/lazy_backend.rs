@@ -1,7 +1,9 @@
 //! A backend that connects on first use, so the REPL starts without Docker (or the lab VM) and
 //! only reaches for an engine when a line needs the lab: creating it, configuring, observing.
 
-use crate::runtime::{Backend, CaptureHandle, Configure, DestroyReport, ExecOutput, LabSpec};
+use crate::runtime::{
+    refuse_all, Backend, CaptureHandle, Configure, DestroyReport, ExecOutput, LabSpec,
+};
 
 pub type Connect = Box<dyn FnMut() -> anyhow::Result<Box<dyn Backend>>>;
 
@@ -60,13 +62,7 @@ impl Backend for LazyBackend {
     fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
         match self.get() {
             Ok(backend) => backend.configure_all(lab, steps),
-            Err(e) => {
-                let failed = format!("{e:#}");
-                steps
-                    .iter()
-                    .map(|_| Err(anyhow::anyhow!("{failed}")))
-                    .collect()
-            }
+            Err(e) => refuse_all(steps.len(), &e),
         }
     }
 
@@ -81,13 +77,7 @@ impl Backend for LazyBackend {
     ) -> Vec<anyhow::Result<ExecOutput>> {
         match self.get() {
             Ok(backend) => backend.exec_all(lab, commands),
-            Err(e) => {
-                let failed = format!("{e:#}");
-                commands
-                    .iter()
-                    .map(|_| Err(anyhow::anyhow!("{failed}")))
-                    .collect()
-            }
+            Err(e) => refuse_all(commands.len(), &e),
         }
     }
 

@@ -33,6 +33,13 @@ pub struct DestroyReport {
     pub networks: Vec<String>,
 }
 
+/// One copy of `why` per item of a batch that cannot be started at all (the engine is not
+/// there, or an interrupt came), for the batch methods that answer item by item.
+pub fn refuse_all<T>(count: usize, why: &anyhow::Error) -> Vec<anyhow::Result<T>> {
+    let why = format!("{why:#}");
+    (0..count).map(|_| Err(anyhow::anyhow!("{why}"))).collect()
+}
+
 /// A lab runtime. Docker is the real one; the plan backend performs nothing.
 ///
 /// Methods are synchronous: the script engine is synchronous, and a backend that needs async

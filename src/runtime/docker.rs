@@ -724,11 +724,7 @@ impl Backend for DockerBackend {
 
     fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
         let (exit_code, out, err) = self.exec_bytes(&container_name(lab, router), argv)?;
-        Ok(ExecOutput {
-            exit_code,
-            stdout: String::from_utf8_lossy(&out).into_owned(),
-            stderr: String::from_utf8_lossy(&err).into_owned(),
-        })
+        Ok(exec_output(exit_code, &out, &err))
     }
 
     fn exec_all(
@@ -737,18 +733,12 @@ impl Backend for DockerBackend {
         commands: &[(String, Vec<String>)],
     ) -> Vec<anyhow::Result<ExecOutput>> {
         let shells = &self.shells;
-        let outputs = self
-            .rt
+        self.rt
             .block_on(bounded(commands.iter().map(|(router, argv)| async move {
                 let (exit_code, out, err) =
                     timed_exec(shells, &container_name(lab, router), argv).await?;
-                anyhow::Ok(ExecOutput {
-                    exit_code,
-                    stdout: String::from_utf8_lossy(&out).into_owned(),
-                    stderr: String::from_utf8_lossy(&err).into_owned(),
-                })
-            })));
-        outputs
+                anyhow::Ok(exec_output(exit_code, &out, &err))
+            })))
     }
 
     fn start_capture(
@@ -1014,15 +1004,7 @@ async fn configure_router(docker: &Docker, lab: &str, step: &Configure) -> anyho
         let out = String::from_utf8_lossy(&out);
         let err = String::from_utf8_lossy(&err);
         match out.split_once(VTYSH_MARK) {
-            None if code != 0 => bail!(
-                "{}: `{}` failed: {}",
-                step.router,
-                out.lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim_start_matches("failed: "),
-                err.trim()
-            ),
+            None if code != 0 => return Err(kernel_failure(&step.router, &out, &err)),
             None => {}
             Some((_, frr_said)) => {
                 let complaint = format!("{frr_said}{err}");
@@ -1047,19 +1029,32 @@ async fn configure_router(docker: &Docker, lab: &str, step: &Configure) -> anyho
         ];
         let (code, out, err) = exec(docker, &container, &argv).await?;
         if code != 0 {
-            bail!(
-                "{}: `{}` failed: {}",
-                step.router,
-                String::from_utf8_lossy(&out)
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim_start_matches("failed: "),
-                String::from_utf8_lossy(&err).trim()
-            );
+            return Err(kernel_failure(
+                &step.router,
+                &String::from_utf8_lossy(&out),
+                &String::from_utf8_lossy(&err),
+            ));
         }
     }
     Ok(())
+}
+
+fn exec_output(exit_code: i64, out: &[u8], err: &[u8]) -> ExecOutput {
+    ExecOutput {
+        exit_code,
+        stdout: String::from_utf8_lossy(out).into_owned(),
+        stderr: String::from_utf8_lossy(err).into_owned(),
+    }
+}
+
+/// A kernel command that failed: kernel_script printed `failed: CMD` last on stdout.
+fn kernel_failure(router: &str, out: &str, err: &str) -> anyhow::Error {
+    let cmd = out
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim_start_matches("failed: ");
+    anyhow!("{router}: `{cmd}` failed: {}", err.trim())
 }
 
 /// The script of [`configure_router`]: kernel commands (stopping at the first failure, which
