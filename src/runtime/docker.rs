@@ -46,6 +46,21 @@ async fn bounded<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -
         .await
 }
 
+/// Await an engine call, logging how long it took (`MPLSREPL_LOG=mplsrepl=debug`).
+async fn traced<T, E>(
+    what: impl std::fmt::Display,
+    call: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let started = Instant::now();
+    let result = call.await;
+    tracing::debug!(
+        "docker {what}: {} in {} ms",
+        if result.is_ok() { "ok" } else { "failed" },
+        started.elapsed().as_millis()
+    );
+    result
+}
+
 pub struct DockerBackend {
     docker: Docker,
     rt: Runtime,
@@ -53,6 +68,8 @@ pub struct DockerBackend {
     api_version: String,
     /// What the MPLS/VRF probe found, so one run probes once.
     mpls_verdict: Option<Vec<String>>,
+    /// The probe preflight started, still running while the lab's networks are created.
+    probe: Option<tokio::task::JoinHandle<anyhow::Result<String>>>,
     /// Captures started and not yet stopped, by token.
     captures: HashMap<String, RunningCapture>,
     /// Kept shells for short commands (checks, `show`, `sh`): see docker_shell.
@@ -87,6 +104,7 @@ impl DockerBackend {
             host: host.to_string(),
             api_version,
             mpls_verdict: None,
+            probe: None,
             captures: HashMap::new(),
             shells: ShellPool::new(docker_for_shells),
         })
@@ -109,24 +127,18 @@ impl DockerBackend {
                 "image {image} is missing, so MPLS support cannot be probed"
             )]);
         }
-        let probe = "test -e /proc/sys/net/mpls/platform_labels && echo MPLS; \
-                     ip link add mplsrepl-probe type vrf table 4242 2>/dev/null && echo VRF; true";
-        let out = self
-            .rt
-            .block_on(run_probe(&self.docker, image, probe, lab))?;
-        let mut problems = Vec::new();
-        if !out.contains("MPLS") {
-            problems.push(
-                "the engine's kernel has no MPLS forwarding: on its host run `modprobe mpls_router mpls_iptunnel` \
-                 (Debian/Ubuntu: install linux-modules-extra-$(uname -r)), or use the lab VM: `mplsrepl vm up`"
-                    .to_string(),
-            );
-        }
-        if !out.contains("VRF") {
-            problems.push("the engine's kernel has no VRF devices: on its host run `modprobe vrf`, or use `mplsrepl vm up`".to_string());
-        }
+        let out = self.rt.block_on(run_probe(
+            self.docker.clone(),
+            image.to_string(),
+            lab.map(String::from),
+        ));
+        Ok(self.take_verdict(&out?))
+    }
+
+    fn take_verdict(&mut self, probe_output: &str) -> Vec<String> {
+        let problems = mpls_verdict(probe_output);
         self.mpls_verdict = Some(problems.clone());
-        Ok(problems)
+        problems
     }
 
     pub fn image_present(&self, image: &str) -> anyhow::Result<bool> {
@@ -184,6 +196,25 @@ impl DockerBackend {
     }
 }
 
+const MPLS_PROBE: &str = "test -e /proc/sys/net/mpls/platform_labels && echo MPLS; \
+                          ip link add mplsrepl-probe type vrf table 4242 2>/dev/null && echo VRF; true";
+
+/// What the output of [`MPLS_PROBE`] says is missing, each with its fix.
+fn mpls_verdict(probe_output: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !probe_output.contains("MPLS") {
+        problems.push(
+            "the engine's kernel has no MPLS forwarding: on its host run `modprobe mpls_router mpls_iptunnel` \
+             (Debian/Ubuntu: install linux-modules-extra-$(uname -r)), or use the lab VM: `mplsrepl vm up`"
+                .to_string(),
+        );
+    }
+    if !probe_output.contains("VRF") {
+        problems.push("the engine's kernel has no VRF devices: on its host run `modprobe vrf`, or use `mplsrepl vm up`".to_string());
+    }
+    problems
+}
+
 fn image_missing(image: &str, host: &str) -> String {
     if image == crate::vm::IMAGE {
         format!("image {image} is not on the engine at {host}: `mplsrepl vm up` builds and imports it into the lab VM")
@@ -217,89 +248,20 @@ async fn timed_exec(
     result
 }
 
-/// Run a command in a container and collect its exit code and output.
-async fn exec(
-    docker: &Docker,
-    container: &str,
-    argv: &[String],
-) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
-    let started = Instant::now();
-    let result = exec_once(docker, container, argv).await;
-    tracing::debug!(
-        "exec {container} {:.60}: {:?} in {} ms",
-        argv.join(" ").replace('\n', " "),
-        result.as_ref().map(|r| r.0),
-        started.elapsed().as_millis()
-    );
-    result
-}
-
-async fn exec_once(
-    docker: &Docker,
-    container: &str,
-    argv: &[String],
-) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
-    let created = docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                cmd: Some(argv.to_vec()),
-                ..Default::default()
-            },
-        )
-        .await
-        .with_context(|| format!("exec in {container}"))?;
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    if let StartExecResults::Attached { mut output, .. } = docker
-        .start_exec(&created.id, None::<StartExecOptions>)
-        .await?
-    {
-        while let Some(chunk) = output.next().await {
-            match chunk? {
-                bollard::container::LogOutput::StdOut { message } => {
-                    stdout.extend_from_slice(&message)
-                }
-                bollard::container::LogOutput::StdErr { message } => {
-                    stderr.extend_from_slice(&message)
-                }
-                _ => {}
-            }
-        }
-    }
-    // The stream ends when the process exits; inspect may lag by a moment.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let info = docker.inspect_exec(&created.id).await?;
-        if info.running != Some(true) {
-            return Ok((info.exit_code.unwrap_or(-1), stdout, stderr));
-        }
-        if Instant::now() > deadline {
-            bail!("exec in {container} did not finish: {}", argv.join(" "));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// A throwaway privileged container without network, for kernel probes.
+/// A throwaway privileged container without network, running [`MPLS_PROBE`]; its output.
 /// Labelled with the lab it is for, if any, so that `down` removes a probe an interrupted run
 /// left behind.
-async fn run_probe(
-    docker: &Docker,
-    image: &str,
-    script: &str,
-    lab: Option<&str>,
-) -> anyhow::Result<String> {
+async fn run_probe(docker: Docker, image: String, lab: Option<String>) -> anyhow::Result<String> {
+    let docker = &docker;
     let name = format!("mplsrepl-probe-{}", std::process::id());
     let mut probe_labels: HashMap<String, String> =
         [("mplsrepl.probe".to_string(), "1".to_string())].into();
     if let Some(lab) = lab {
-        probe_labels.insert(LABEL_LAB.to_string(), lab.to_string());
+        probe_labels.insert(LABEL_LAB.to_string(), lab);
     }
     let body = ContainerCreateBody {
-        image: Some(image.to_string()),
-        entrypoint: Some(vec!["sh".into(), "-c".into(), script.to_string()]),
+        image: Some(image),
+        entrypoint: Some(vec!["sh".into(), "-c".into(), MPLS_PROBE.into()]),
         cmd: Some(vec![]),
         labels: Some(probe_labels),
         host_config: Some(HostConfig {
@@ -460,6 +422,7 @@ fn endpoint() -> EndpointSettings {
 /// Create, wire and start one router's container, then hand its interfaces to the lab.
 async fn create_container(
     docker: &Docker,
+    shells: &ShellPool,
     lab: &str,
     c: &ContainerSpec,
     progress: &(dyn Fn(&str) + Sync),
@@ -484,36 +447,51 @@ async fn create_container(
         ..Default::default()
     };
     let opts = CreateContainerOptionsBuilder::new().name(&c.name).build();
-    docker
-        .create_container(Some(opts), body)
-        .await
-        .with_context(|| format!("creating container {} from image {}", c.name, c.image))?;
+    traced(
+        format_args!("create {}", c.name),
+        docker.create_container(Some(opts), body),
+    )
+    .await
+    .with_context(|| format!("creating container {} from image {}", c.name, c.image))?;
     // API < 1.44 takes one network at create time; the others are connected before start.
     for i in c.interfaces.iter().skip(1) {
         let req = NetworkConnectRequest {
             container: c.name.clone(),
             endpoint_config: Some(endpoint()),
         };
-        docker
-            .connect_network(&i.network, req)
-            .await
-            .with_context(|| format!("connecting {} to {}", c.name, i.network))?;
+        traced(
+            format_args!("connect {} {}", c.name, i.network),
+            docker.connect_network(&i.network, req),
+        )
+        .await
+        .with_context(|| format!("connecting {} to {}", c.name, i.network))?;
     }
     crate::interrupt::check()?;
-    docker
-        .start_container(&c.name, None)
-        .await
-        .with_context(|| format!("starting {}", c.name))?;
+    traced(
+        format_args!("start {}", c.name),
+        docker.start_container(&c.name, None),
+    )
+    .await
+    .with_context(|| format!("starting {}", c.name))?;
     crate::interrupt::check()?;
-    setup_router(docker, c).await?;
+    setup_router(docker, shells, c).await?;
     progress(&format!("{}: interfaces named, FRR started", c.router));
     Ok(())
 }
 
-/// One shell script, run in one exec (each exec is costly on a slow engine): name interfaces,
-/// write FRR's files, start FRR, and wait until every daemon's vty socket answers.
-async fn setup_router(docker: &Docker, c: &ContainerSpec) -> anyhow::Result<()> {
-    let info = docker.inspect_container(&c.name, None).await?;
+/// One shell script (each exec is costly on a slow engine): name interfaces, write FRR's
+/// files, start FRR, and wait until every daemon's vty socket answers. It runs in the
+/// router's first kept shell, which the checks that follow then find open.
+async fn setup_router(
+    docker: &Docker,
+    shells: &ShellPool,
+    c: &ContainerSpec,
+) -> anyhow::Result<()> {
+    let info = traced(
+        format_args!("inspect {}", c.name),
+        docker.inspect_container(&c.name, None),
+    )
+    .await?;
     let networks = info
         .network_settings
         .and_then(|n| n.networks)
@@ -529,7 +507,7 @@ async fn setup_router(docker: &Docker, c: &ContainerSpec) -> anyhow::Result<()> 
     }
     let script = setup_script(c, &macs);
     let argv = vec!["sh".to_string(), "-c".to_string(), script];
-    let (code, out, err) = exec(docker, &c.name, &argv).await?;
+    let (code, out, err) = timed_exec(shells, &c.name, &argv).await?;
     if code != 0 {
         bail!(
             "{}: setting up the router failed (exit {code}):\n{}{}",
@@ -659,11 +637,6 @@ impl Backend for DockerBackend {
         if !problems.is_empty() {
             return Ok(problems);
         }
-        let image = spec
-            .containers
-            .first()
-            .map_or(crate::vm::IMAGE, |c| c.image.as_str());
-        problems.extend(self.mpls_problems(image, Some(&spec.lab))?);
         let existing = self.labs()?;
         if existing.iter().any(|(lab, _)| *lab == spec.lab) {
             problems.push(format!(
@@ -671,14 +644,60 @@ impl Backend for DockerBackend {
                 spec.lab, spec.lab
             ));
         }
+        if problems.is_empty() && self.mpls_verdict.is_none() {
+            // The probe takes seconds (a container's life): create_lab creates the networks
+            // meanwhile and waits for its verdict before any router starts.
+            let image = spec
+                .containers
+                .first()
+                .map_or(crate::vm::IMAGE, |c| c.image.as_str());
+            self.probe = Some(self.rt.spawn(run_probe(
+                self.docker.clone(),
+                image.to_string(),
+                Some(spec.lab.clone()),
+            )));
+        } else if let Some(known) = &self.mpls_verdict {
+            problems.extend(known.iter().cloned());
+        }
         Ok(problems)
     }
 
     fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
-        let docker = &self.docker;
         let started = Instant::now();
-        self.rt
-            .block_on(create_networks(docker, &spec.lab, &spec.networks))?;
+        let probe = self.probe.take();
+        let (networks, probed) = self.rt.block_on(async {
+            let probed = async {
+                match probe {
+                    Some(task) => Some(task.await.map_err(anyhow::Error::from).and_then(|r| r)),
+                    None => None,
+                }
+            };
+            tokio::join!(
+                create_networks(&self.docker, &spec.lab, &spec.networks),
+                probed
+            )
+        });
+        let refused = match probed {
+            Some(Ok(out)) => {
+                let problems = self.take_verdict(&out);
+                (!problems.is_empty()).then(|| {
+                    anyhow!(
+                        "preflight failed on {}:\n  - {}",
+                        self.describe(),
+                        problems.join("\n  - ")
+                    )
+                })
+            }
+            Some(Err(e)) => Some(e.context("probing the engine for MPLS and VRF support")),
+            None => None,
+        };
+        if let Some(refused) = refused {
+            // Nothing of the lab may stay behind a refusal: its networks go.
+            let _ = self.destroy_lab(&spec.lab);
+            return Err(refused);
+        }
+        networks?;
+        let docker = &self.docker;
         progress(&format!(
             "{} networks created in {:.1} s",
             spec.networks.len(),
@@ -694,11 +713,10 @@ impl Backend for DockerBackend {
         crate::interrupt::check()?;
         // Not try_join_all: after Ctrl-C each creation stops at its next phase, and the calls
         // under way finish, so that removing the lab then finds everything it made.
-        let results = self.rt.block_on(bounded(
-            spec.containers
-                .iter()
-                .map(|c| create_container(docker, &spec.lab, c, &say_sync)),
-        ));
+        let results =
+            self.rt.block_on(bounded(spec.containers.iter().map(|c| {
+                create_container(docker, &self.shells, &spec.lab, c, &say_sync)
+            })));
         for msg in rx.try_iter() {
             progress(&msg);
         }
@@ -712,13 +730,16 @@ impl Backend for DockerBackend {
     }
 
     fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()> {
-        self.rt.block_on(configure_router(&self.docker, lab, step))
+        self.rt
+            .block_on(configure_router(&self.docker, &self.shells, lab, step))
     }
 
     fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
-        let docker = &self.docker;
+        let (docker, shells) = (&self.docker, &self.shells);
         self.rt.block_on(bounded(
-            steps.iter().map(|step| configure_router(docker, lab, step)),
+            steps
+                .iter()
+                .map(|step| configure_router(docker, shells, lab, step)),
         ))
     }
 
@@ -981,10 +1002,16 @@ const VTYSH_MARK: &str = "@@mplsrepl-vtysh@@";
 /// Above this, the configuration goes by upload: one exec argument is limited to 128 KiB.
 const INLINE_CONFIG_MAX: usize = 64 * 1024;
 
-/// Apply one router's change: kernel commands, then FRR's lines with `vtysh -f`, in one exec
-/// (an exec costs more than the commands on a slow engine); kernel commands that must follow
-/// FRR (e.g. deleting a VRF device FRR let go) get a second exec, only if FRR accepted.
-async fn configure_router(docker: &Docker, lab: &str, step: &Configure) -> anyhow::Result<()> {
+/// Apply one router's change: kernel commands, then FRR's lines with `vtysh -f`, as one
+/// command of a kept shell (an exec costs more than the commands on a slow engine); kernel
+/// commands that must follow FRR (e.g. deleting a VRF device FRR let go) get a second
+/// command, only if FRR accepted.
+async fn configure_router(
+    docker: &Docker,
+    shells: &ShellPool,
+    lab: &str,
+    step: &Configure,
+) -> anyhow::Result<()> {
     let container = container_name(lab, &step.router);
     let change = &step.change;
     if !change.vtysh.is_empty() || !change.kernel_before.is_empty() {
@@ -1000,7 +1027,7 @@ async fn configure_router(docker: &Docker, lab: &str, step: &Configure) -> anyho
             inline.then_some(&config),
         );
         let argv = vec!["sh".to_string(), "-c".to_string(), script];
-        let (code, out, err) = exec(docker, &container, &argv).await?;
+        let (code, out, err) = timed_exec(shells, &container, &argv).await?;
         let out = String::from_utf8_lossy(&out);
         let err = String::from_utf8_lossy(&err);
         match out.split_once(VTYSH_MARK) {
@@ -1027,7 +1054,7 @@ async fn configure_router(docker: &Docker, lab: &str, step: &Configure) -> anyho
             "-c".to_string(),
             kernel_script(&change.kernel_after),
         ];
-        let (code, out, err) = exec(docker, &container, &argv).await?;
+        let (code, out, err) = timed_exec(shells, &container, &argv).await?;
         if code != 0 {
             return Err(kernel_failure(
                 &step.router,

@@ -6,6 +6,10 @@
 //! attached through one exec, and each command is a line written to its stdin; its output ends
 //! with a marker line carrying its exit code. A shell runs one command at a time: concurrent
 //! commands to one router open more shells, which are kept for reuse.
+//!
+//! Each command first prints a start mark: until it arrives the command has not started, so
+//! a shell found dead before it can be replaced and the command sent again, even one that
+//! changes the router (a configuration); after it, a failure is reported, never retried.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -22,6 +26,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 /// A command that takes longer than this loses its shell (the next command gets a new one).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
+const START: &str = "@@mplsrepl-start";
 const END: &str = "@@mplsrepl-end";
 
 type Output = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
@@ -48,8 +53,8 @@ impl ShellPool {
     }
 
     /// Run `argv` in the container; exit code, stdout, stderr, as a plain exec would give.
-    /// A kept shell that turns out dead (its container was restarted or removed) is replaced
-    /// once: the command never reached it.
+    /// A kept shell that turns out dead before the command started (its container was
+    /// restarted, say) is replaced once.
     pub async fn run(
         &self,
         container: &str,
@@ -115,7 +120,7 @@ impl ShellPool {
 
 /// Why a command did not give a result.
 enum Failure {
-    /// The shell was dead before it got the command.
+    /// The command's start mark never came: it did not run.
     NotSent(anyhow::Error),
     /// The command may have run; its outcome is unknown.
     Broken(anyhow::Error),
@@ -165,44 +170,95 @@ impl Shell {
         if let Err(e) = self.input.flush().await {
             return Err(Failure::NotSent(e.into()));
         }
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let mut heard = false;
+        let mut reply = Reply::new(token);
         loop {
-            if let (Some(code), Some(err_end)) =
-                (end_of_stdout(&stdout, token), end_of_stderr(&stderr, token))
-            {
-                let (code, out_end) = code;
-                stdout.truncate(out_end);
-                stderr.truncate(err_end);
-                return Ok((code, stdout, stderr));
+            if let Some(done) = reply.complete() {
+                return Ok(done);
             }
             let chunk = match self.output.next().await {
                 Some(Ok(chunk)) => chunk,
-                Some(Err(e)) if !heard => return Err(Failure::NotSent(e.into())),
+                Some(Err(e)) if !reply.started => return Err(Failure::NotSent(e.into())),
                 Some(Err(e)) => return Err(Failure::Broken(e.into())),
-                None if !heard => return Err(Failure::NotSent(anyhow!("the shell has ended"))),
+                None if !reply.started => {
+                    return Err(Failure::NotSent(anyhow!("the shell has ended")))
+                }
                 None => return Err(Failure::Broken(anyhow!("the shell ended mid-command"))),
             };
-            heard = true;
             match chunk {
-                LogOutput::StdOut { message } => stdout.extend_from_slice(&message),
-                LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+                LogOutput::StdOut { message } => reply.stdout(&message),
+                LogOutput::StdErr { message } => reply.stderr(&message),
                 _ => {}
             }
         }
     }
 }
 
-/// One command for the shell: in a subshell (nothing it sets leaks into the next), stdin
-/// closed (it must not eat the commands after it), then the end marks on both streams, the
-/// stdout one with the exit code. The leading newline of a mark is ours, not the command's.
+/// One command's output as it arrives, until both end marks are in.
+struct Reply {
+    token: u64,
+    start: String,
+    started: bool,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+impl Reply {
+    fn new(token: u64) -> Self {
+        Reply {
+            token,
+            start: format!("{START} {token}\n"),
+            started: false,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        }
+    }
+
+    fn stdout(&mut self, bytes: &[u8]) {
+        self.stdout.extend_from_slice(bytes);
+        if !self.started {
+            // Anything before the mark is a leftover (a background job of an earlier command
+            // writing late), not this command's.
+            if let Some(at) = find(&self.stdout, self.start.as_bytes()) {
+                self.stdout.drain(..at + self.start.len());
+                self.started = true;
+            }
+        }
+    }
+
+    fn stderr(&mut self, bytes: &[u8]) {
+        if self.started {
+            self.stderr.extend_from_slice(bytes);
+        }
+    }
+
+    /// Exit code, stdout and stderr, once the command has ended.
+    fn complete(&mut self) -> Option<(i64, Vec<u8>, Vec<u8>)> {
+        if !self.started {
+            return None;
+        }
+        let (code, out_end) = end_of_stdout(&self.stdout, self.token)?;
+        let err_end = end_of_stderr(&self.stderr, self.token)?;
+        self.stdout.truncate(out_end);
+        self.stderr.truncate(err_end);
+        Some((
+            code,
+            std::mem::take(&mut self.stdout),
+            std::mem::take(&mut self.stderr),
+        ))
+    }
+}
+
+/// One command for the shell: the start mark, the command in a subshell (nothing it sets
+/// leaks into the next) with stdin closed (it must not eat the commands after it), then the
+/// end marks on both streams, the stdout one with the exit code. The leading newline of an
+/// end mark is ours, not the command's.
 pub fn command_line(token: u64, argv: &[String]) -> String {
     let quoted: Vec<String> = argv
         .iter()
         .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
         .collect();
     format!(
-        "( {} ) </dev/null; printf '\\n{END} {token} %d\\n' $?; printf '\\n{END} {token}\\n' >&2\n",
+        "printf '{START} {token}\\n'; ( {} ) </dev/null; printf '\\n{END} {token} %d\\n' $?; printf '\\n{END} {token}\\n' >&2\n",
         quoted.join(" ")
     )
 }
@@ -233,29 +289,48 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// Run command lines through a real `sh`, as a kept shell would, with `noise` written to
+    /// stdout before them (a late background job of an earlier command).
+    fn through_sh(noise: &str, lines: &[String]) -> (Vec<u8>, Vec<u8>) {
+        let script = format!("printf '{noise}'; printf 'late' >&2\n{}", lines.concat());
+        let out = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        (out.stdout, out.stderr)
+    }
+
     #[test]
     fn a_command_line_gives_back_output_and_exit_code_through_a_real_shell() {
         let argv: Vec<String> = ["sh", "-c", "printf 'no newline'; echo \"it's\" >&2; exit 3"]
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let script = format!(
-            "{}{}",
-            command_line(7, &argv),
-            command_line(8, &["true".into()])
+        let (out, err) = through_sh(
+            "left over\n",
+            &[command_line(7, &argv), command_line(8, &["true".into()])],
         );
-        let out = std::process::Command::new("sh")
-            .args(["-c", &script])
-            .output()
-            .unwrap();
-        let (code, end) = end_of_stdout(&out.stdout, 7).unwrap();
+        let mut reply = Reply::new(7);
+        reply.stderr(&err[..4]);
+        reply.stdout(&out[..5]);
+        assert!(!reply.started, "no start mark yet");
+        reply.stdout(&out[5..]);
+        assert!(reply.started);
+        assert!(reply.complete().is_none(), "stderr's end mark is missing");
+        reply.stderr(&err[4..]);
+        let (code, stdout, stderr) = reply.complete().unwrap();
         assert_eq!(code, 3);
-        assert_eq!(&out.stdout[..end], b"no newline");
-        assert_eq!(
-            &out.stderr[..end_of_stderr(&out.stderr, 7).unwrap()],
-            b"it's\n"
-        );
-        assert_eq!(end_of_stdout(&out.stdout, 8).map(|(c, _)| c), Some(0));
+        assert_eq!(stdout, b"no newline");
+        assert_eq!(stderr, b"it's\n", "stderr before the start mark is dropped");
+    }
+
+    #[test]
+    fn a_command_that_has_not_started_is_not_complete_even_with_an_end_mark() {
+        let mut reply = Reply::new(5);
+        reply.stdout(b"\n@@mplsrepl-end 5 0\n");
+        reply.stderr(b"\n@@mplsrepl-end 5\n");
+        assert!(!reply.started);
+        assert!(reply.complete().is_none());
     }
 
     #[test]

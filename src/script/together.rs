@@ -14,8 +14,10 @@ use super::api::{err, RhaiResult, Shared};
 use crate::check::json_subset::json_subset_diff;
 use crate::runtime::ExecOutput;
 
-/// How long to wait between two rounds of a check that does not hold yet.
-const RETRY_EVERY: Duration = Duration::from_millis(1000);
+/// How long to wait between two rounds of a check that does not hold yet. Each round is a
+/// vtysh or ping per check inside the routers, whose CPU the protocols being waited for need
+/// too: this keeps polling at under half of a slow engine's time.
+const RETRY_EVERY: Duration = Duration::from_millis(500);
 
 /// One check as data.
 #[derive(Debug, Clone)]
