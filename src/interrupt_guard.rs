@@ -5,7 +5,7 @@
 
 use crate::interrupt::Interrupt;
 use crate::runtime::{
-    refuse_all, Backend, CaptureHandle, Configure, DestroyReport, ExecOutput, LabSpec,
+    refuse_all, Backend, CaptureHandle, CapturePoint, Configure, DestroyReport, ExecOutput, LabSpec,
 };
 
 impl Interrupt {
@@ -76,20 +76,22 @@ impl Backend for Interruptible {
         self.inner.exec_all(lab, commands)
     }
 
-    fn start_capture(
+    fn start_captures(
         &mut self,
         lab: &str,
-        router: &str,
-        interface: &str,
-        filter: &str,
-    ) -> anyhow::Result<CaptureHandle> {
+        points: &[CapturePoint],
+    ) -> anyhow::Result<Vec<CaptureHandle>> {
         self.interrupt.check()?;
-        self.inner.start_capture(lab, router, interface, filter)
+        self.inner.start_captures(lab, points)
     }
 
     // A running capture is always stopped, or it would keep tcpdump running in the router.
-    fn stop_capture(&mut self, lab: &str, handle: &CaptureHandle) -> anyhow::Result<Vec<u8>> {
-        self.inner.stop_capture(lab, handle)
+    fn stop_captures(
+        &mut self,
+        lab: &str,
+        handles: &[CaptureHandle],
+    ) -> Vec<anyhow::Result<Vec<u8>>> {
+        self.inner.stop_captures(lab, handles)
     }
 
     fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {

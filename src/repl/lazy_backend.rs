@@ -2,7 +2,7 @@
 //! only reaches for an engine when a line needs the lab: creating it, configuring, observing.
 
 use crate::runtime::{
-    refuse_all, Backend, CaptureHandle, Configure, DestroyReport, ExecOutput, LabSpec,
+    refuse_all, Backend, CaptureHandle, CapturePoint, Configure, DestroyReport, ExecOutput, LabSpec,
 };
 
 pub type Connect = Box<dyn FnMut() -> anyhow::Result<Box<dyn Backend>>>;
@@ -81,18 +81,23 @@ impl Backend for LazyBackend {
         }
     }
 
-    fn start_capture(
+    fn start_captures(
         &mut self,
         lab: &str,
-        router: &str,
-        interface: &str,
-        filter: &str,
-    ) -> anyhow::Result<CaptureHandle> {
-        self.get()?.start_capture(lab, router, interface, filter)
+        points: &[CapturePoint],
+    ) -> anyhow::Result<Vec<CaptureHandle>> {
+        self.get()?.start_captures(lab, points)
     }
 
-    fn stop_capture(&mut self, lab: &str, handle: &CaptureHandle) -> anyhow::Result<Vec<u8>> {
-        self.get()?.stop_capture(lab, handle)
+    fn stop_captures(
+        &mut self,
+        lab: &str,
+        handles: &[CaptureHandle],
+    ) -> Vec<anyhow::Result<Vec<u8>>> {
+        match self.get() {
+            Ok(backend) => backend.stop_captures(lab, handles),
+            Err(e) => refuse_all(handles.len(), &e),
+        }
     }
 
     fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {

@@ -16,6 +16,14 @@ impl ExecOutput {
     }
 }
 
+/// Where to capture: a router's interface, with a tcpdump filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapturePoint {
+    pub router: String,
+    pub interface: String,
+    pub filter: String,
+}
+
 /// A capture running inside a router, to be stopped later.
 #[derive(Debug, Clone)]
 pub struct CaptureHandle {
@@ -87,15 +95,19 @@ pub trait Backend {
             .map(|(router, argv)| self.exec(lab, router, argv))
             .collect()
     }
-    fn start_capture(
+    /// Start a capture at each point, all listening before this returns; handles in order.
+    /// If one cannot start, none is left running.
+    fn start_captures(
         &mut self,
         lab: &str,
-        router: &str,
-        interface: &str,
-        filter: &str,
-    ) -> anyhow::Result<CaptureHandle>;
-    /// Stop the capture and return the pcap file's bytes.
-    fn stop_capture(&mut self, lab: &str, handle: &CaptureHandle) -> anyhow::Result<Vec<u8>>;
+        points: &[CapturePoint],
+    ) -> anyhow::Result<Vec<CaptureHandle>>;
+    /// Stop the captures; each one's pcap file bytes, in order.
+    fn stop_captures(
+        &mut self,
+        lab: &str,
+        handles: &[CaptureHandle],
+    ) -> Vec<anyhow::Result<Vec<u8>>>;
     /// Remove every object labelled with this lab, and nothing else. Idempotent.
     fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport>;
 }

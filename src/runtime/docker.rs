@@ -762,77 +762,69 @@ impl Backend for DockerBackend {
             })))
     }
 
-    fn start_capture(
+    fn start_captures(
         &mut self,
         lab: &str,
-        router: &str,
-        interface: &str,
-        filter: &str,
-    ) -> anyhow::Result<CaptureHandle> {
-        let container = container_name(lab, router);
-        let token = format!("{}-{}", std::process::id(), rand_token());
-        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        let (stop, task) = self.rt.block_on(start_tcpdump(
-            self.docker.clone(),
-            &container,
-            &capture_script(interface, filter),
-            ready_tx,
-        ))?;
-        // Packets sent before tcpdump listens would be missed: wait for its banner.
-        let ready = self
-            .rt
-            .block_on(async { tokio::time::timeout(Duration::from_secs(15), ready_rx).await });
-        if !matches!(ready, Ok(Ok(()))) {
-            task.abort();
-            let said = self
-                .rt
-                .block_on(async { tokio::time::timeout(Duration::from_secs(5), task).await })
-                .ok()
-                .and_then(|joined| joined.ok())
-                .and_then(|r| r.ok())
-                .map(|(_, log)| String::from_utf8_lossy(&log).trim().to_string())
-                .unwrap_or_else(|| "no answer within 15 s".to_string());
-            bail!("{router}: tcpdump on {interface} did not start: {said}");
+        points: &[CapturePoint],
+    ) -> anyhow::Result<Vec<CaptureHandle>> {
+        let docker = &self.docker;
+        let started =
+            self.rt.block_on(bounded(points.iter().map(|p| {
+                start_capture(docker.clone(), container_name(lab, &p.router), p)
+            })));
+        let mut handles = Vec::new();
+        let mut failed = None;
+        for (point, result) in points.iter().zip(started) {
+            match result {
+                Ok(capture) => {
+                    let token = format!("{}-{}", std::process::id(), rand_token());
+                    self.captures.insert(token.clone(), capture);
+                    handles.push(CaptureHandle {
+                        router: point.router.clone(),
+                        interface: point.interface.clone(),
+                        path: format!(
+                            "{}: tcpdump -i {} {}",
+                            container_name(lab, &point.router),
+                            point.interface,
+                            point.filter
+                        ),
+                        token,
+                    });
+                }
+                Err(e) => {
+                    failed.get_or_insert(e);
+                }
+            }
         }
-        self.captures
-            .insert(token.clone(), RunningCapture { stop, task });
-        Ok(CaptureHandle {
-            router: router.into(),
-            interface: interface.into(),
-            path: format!("{container}: tcpdump -i {interface} {filter}"),
-            token,
-        })
+        match failed {
+            None => Ok(handles),
+            Some(e) => {
+                let _ = self.stop_captures(lab, &handles);
+                Err(e)
+            }
+        }
     }
 
-    fn stop_capture(&mut self, _lab: &str, handle: &CaptureHandle) -> anyhow::Result<Vec<u8>> {
-        let capture = self
-            .captures
-            .remove(&handle.token)
-            .ok_or_else(|| anyhow!("{}: no running capture {}", handle.router, handle.token))?;
+    fn stop_captures(
+        &mut self,
+        _lab: &str,
+        handles: &[CaptureHandle],
+    ) -> Vec<anyhow::Result<Vec<u8>>> {
+        let running: Vec<Option<RunningCapture>> = handles
+            .iter()
+            .map(|h| self.captures.remove(&h.token))
+            .collect();
         // The packets that made the ping return have crossed the interface, but tcpdump may
         // not have been scheduled to write them out yet on a slow engine.
         std::thread::sleep(Duration::from_millis(200));
-        let RunningCapture { mut stop, task } = capture;
-        let result = self.rt.block_on(async {
-            use tokio::io::AsyncWriteExt;
-            // A line on stdin makes the script stop tcpdump cleanly (see capture_script).
-            let _ = stop.write_all(b"stop\n").await;
-            let _ = stop.flush().await;
-            tokio::time::timeout(Duration::from_secs(20), task).await
-        });
-        match result {
-            Ok(Ok(Ok((pcap, _log)))) => Ok(pcap),
-            Ok(Ok(Err(e))) => Err(e.context(format!(
-                "{}: reading the capture on {}",
-                handle.router, handle.interface
-            ))),
-            Ok(Err(join)) => bail!("{}: capture task failed: {join}", handle.router),
-            Err(_) => bail!(
-                "{}: tcpdump on {} did not stop within 20 s",
-                handle.router,
-                handle.interface
-            ),
-        }
+        self.rt.block_on(futures_util::future::join_all(
+            handles.iter().zip(running).map(|(h, c)| async move {
+                let c = c.ok_or_else(|| anyhow!("{}: no running capture {}", h.router, h.token))?;
+                stop_capture(c)
+                    .await
+                    .with_context(|| format!("{}: capture on {}", h.router, h.interface))
+            }),
+        ))
     }
 
     fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {
@@ -930,6 +922,53 @@ struct RunningCapture {
 }
 
 type CaptureTask = tokio::task::JoinHandle<anyhow::Result<(Vec<u8>, Vec<u8>)>>;
+
+/// Start tcpdump at the point and wait until it listens: packets sent before would be missed.
+async fn start_capture(
+    docker: Docker,
+    container: String,
+    point: &CapturePoint,
+) -> anyhow::Result<RunningCapture> {
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let (stop, task) = start_tcpdump(
+        docker,
+        &container,
+        &capture_script(&point.interface, &point.filter),
+        ready_tx,
+    )
+    .await?;
+    if let Ok(Ok(())) = tokio::time::timeout(Duration::from_secs(15), ready_rx).await {
+        return Ok(RunningCapture { stop, task });
+    }
+    task.abort();
+    let said = tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .ok()
+        .and_then(|joined| joined.ok())
+        .and_then(|r| r.ok())
+        .map(|(_, log)| String::from_utf8_lossy(&log).trim().to_string())
+        .unwrap_or_else(|| "no answer within 15 s".to_string());
+    bail!(
+        "{}: tcpdump on {} did not start: {said}",
+        point.router,
+        point.interface
+    )
+}
+
+/// Stop a capture and collect its pcap.
+async fn stop_capture(capture: RunningCapture) -> anyhow::Result<Vec<u8>> {
+    use tokio::io::AsyncWriteExt;
+    let RunningCapture { mut stop, task } = capture;
+    // A line on stdin makes the script stop tcpdump cleanly (see capture_script).
+    let _ = stop.write_all(b"stop\n").await;
+    let _ = stop.flush().await;
+    match tokio::time::timeout(Duration::from_secs(20), task).await {
+        Ok(Ok(Ok((pcap, _log)))) => Ok(pcap),
+        Ok(Ok(Err(e))) => Err(e.context("reading the capture")),
+        Ok(Err(join)) => bail!("capture task failed: {join}"),
+        Err(_) => bail!("tcpdump did not stop within 20 s"),
+    }
+}
 
 /// Start the capture exec attached (stdin included) and a task that gathers its streams;
 /// `ready` fires when tcpdump says it is listening.

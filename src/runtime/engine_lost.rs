@@ -8,7 +8,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::runtime::{Backend, CaptureHandle, Configure, DestroyReport, ExecOutput, LabSpec};
+use crate::runtime::{
+    Backend, CaptureHandle, CapturePoint, Configure, DestroyReport, ExecOutput, LabSpec,
+};
 
 /// Context of a failure to connect: the engine never answered, so it did not stop mid-run.
 #[derive(Debug)]
@@ -151,19 +153,24 @@ impl Backend for EngineWatch {
             .collect()
     }
 
-    fn start_capture(
+    fn start_captures(
         &mut self,
         lab: &str,
-        router: &str,
-        interface: &str,
-        filter: &str,
-    ) -> anyhow::Result<CaptureHandle> {
-        self.lost
-            .note(self.inner.start_capture(lab, router, interface, filter))
+        points: &[CapturePoint],
+    ) -> anyhow::Result<Vec<CaptureHandle>> {
+        self.lost.note(self.inner.start_captures(lab, points))
     }
 
-    fn stop_capture(&mut self, lab: &str, handle: &CaptureHandle) -> anyhow::Result<Vec<u8>> {
-        self.lost.note(self.inner.stop_capture(lab, handle))
+    fn stop_captures(
+        &mut self,
+        lab: &str,
+        handles: &[CaptureHandle],
+    ) -> Vec<anyhow::Result<Vec<u8>>> {
+        self.inner
+            .stop_captures(lab, handles)
+            .into_iter()
+            .map(|r| self.lost.note(r))
+            .collect()
     }
 
     fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {

@@ -31,23 +31,28 @@ impl Backend for PlanBackend {
         Ok(ExecOutput::default())
     }
 
-    fn start_capture(
+    fn start_captures(
         &mut self,
         _lab: &str,
-        router: &str,
-        interface: &str,
-        _filter: &str,
-    ) -> anyhow::Result<CaptureHandle> {
-        Ok(CaptureHandle {
-            router: router.to_string(),
-            interface: interface.to_string(),
-            path: String::new(),
-            token: String::new(),
-        })
+        points: &[CapturePoint],
+    ) -> anyhow::Result<Vec<CaptureHandle>> {
+        Ok(points
+            .iter()
+            .map(|p| CaptureHandle {
+                router: p.router.clone(),
+                interface: p.interface.clone(),
+                path: String::new(),
+                token: String::new(),
+            })
+            .collect())
     }
 
-    fn stop_capture(&mut self, _lab: &str, _handle: &CaptureHandle) -> anyhow::Result<Vec<u8>> {
-        Ok(Vec::new())
+    fn stop_captures(
+        &mut self,
+        _lab: &str,
+        handles: &[CaptureHandle],
+    ) -> Vec<anyhow::Result<Vec<u8>>> {
+        handles.iter().map(|_| Ok(Vec::new())).collect()
     }
 
     fn destroy_lab(&mut self, _lab: &str) -> anyhow::Result<DestroyReport> {

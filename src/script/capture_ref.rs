@@ -1,5 +1,6 @@
 //! `capture(router, iface, filter, || action)`: a packet capture around an action, saved as pcap
-//! and parsed so scripts can assert label stacks.
+//! and parsed so scripts can assert label stacks. `capture([[router, iface], ...], filter, ||
+//! action)` captures at several points around one action (the label stack along a path).
 
 use std::net::Ipv4Addr;
 
@@ -7,6 +8,7 @@ use rhai::{Array, Dynamic, Engine, FnPtr, NativeCallContext};
 
 use super::api::{err, parse_ip, RhaiResult, Shared};
 use crate::check::capture::{parse_pcap, Capture};
+use crate::runtime::CapturePoint;
 
 #[derive(Debug, Clone)]
 pub struct CaptureRef {
@@ -37,7 +39,20 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
               iface: &str,
               filter: &str,
               f: FnPtr|
-              -> RhaiResult<CaptureRef> { capture(&s, &ctx, router, iface, filter, &f) },
+              -> RhaiResult<CaptureRef> {
+            let point = (router.to_string(), iface.to_string());
+            let mut caps = capture(&s, &ctx, &[point], filter, &f)?;
+            Ok(caps.remove(0))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "capture",
+        move |ctx: NativeCallContext, points: Array, filter: &str, f: FnPtr| -> RhaiResult<Array> {
+            let points = capture_points(points)?;
+            let caps = capture(&s, &ctx, &points, filter, &f)?;
+            Ok(caps.into_iter().map(Dynamic::from).collect())
+        },
     );
     engine.register_fn("packets", |c: &mut CaptureRef| -> RhaiResult<Array> {
         let Some(cap) = &c.capture else {
@@ -79,52 +94,102 @@ fn describe(c: &CaptureRef) -> String {
     }
 }
 
+/// `[["PE1", "eth0"], ["PR", "eth1"]]` as (router, interface) pairs.
+fn capture_points(points: Array) -> RhaiResult<Vec<(String, String)>> {
+    if points.is_empty() {
+        return Err(err("capture: give at least one [router, interface]"));
+    }
+    points
+        .into_iter()
+        .map(|p| {
+            let pair: Option<Vec<String>> = p.clone().try_cast::<Array>().and_then(|a| {
+                a.into_iter()
+                    .map(|x| x.into_immutable_string().ok().map(|s| s.to_string()))
+                    .collect()
+            });
+            match pair.as_deref() {
+                Some([router, iface]) => Ok((router.clone(), iface.clone())),
+                _ => Err(err(format!(
+                    "capture: each point is [router, interface], like [\"PR\", \"eth0\"]; got {p}"
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// Run `action` with a capture running at each point; the pcaps, in order. The captures stop
+/// even when the action fails, or tcpdump would outlive the check.
+pub fn around<T>(
+    s: &Shared,
+    points: &[CapturePoint],
+    action: impl FnOnce() -> RhaiResult<T>,
+) -> RhaiResult<(T, Vec<Vec<u8>>)> {
+    let lab = s.borrow().lab_name().map_err(err)?;
+    let handles = s
+        .borrow_mut()
+        .backend
+        .start_captures(&lab, points)
+        .map_err(err)?;
+    let outcome = action();
+    let pcaps = s.borrow_mut().backend.stop_captures(&lab, &handles);
+    let outcome = outcome?;
+    let pcaps = pcaps.into_iter().collect::<anyhow::Result<Vec<_>>>();
+    Ok((outcome, pcaps.map_err(err)?))
+}
+
 fn capture(
     s: &Shared,
     ctx: &NativeCallContext,
-    router: &str,
-    iface: &str,
+    points: &[(String, String)],
     filter: &str,
     f: &FnPtr,
-) -> RhaiResult<CaptureRef> {
-    s.borrow().require_interface(router, iface).map_err(err)?;
+) -> RhaiResult<Vec<CaptureRef>> {
+    for (router, iface) in points {
+        s.borrow().require_interface(router, iface).map_err(err)?;
+    }
     super::checks::settle(s)?;
-    super::checks::announce(s, &format!("capture on {router} {iface} ({filter})"));
+    let at: Vec<String> = points.iter().map(|(r, i)| format!("{r} {i}")).collect();
+    super::checks::announce(s, &format!("capture on {} ({filter})", at.join(", ")));
+    let points: Vec<CapturePoint> = points
+        .iter()
+        .map(|(router, iface)| CapturePoint {
+            router: router.clone(),
+            interface: iface.clone(),
+            filter: filter.to_string(),
+        })
+        .collect();
+    let (_, pcaps) = around(s, &points, || f.call_within_context::<Dynamic>(ctx, ()))?;
     let lab = s.borrow().lab_name().map_err(err)?;
-    let handle = {
-        let mut sess = s.borrow_mut();
-        sess.backend
-            .start_capture(&lab, router, iface, filter)
-            .map_err(err)?
-    };
-    // The capture must stop even when the action fails, or tcpdump would outlive the check.
-    let action: RhaiResult<Dynamic> = f.call_within_context(ctx, ());
-    let bytes = {
-        let mut sess = s.borrow_mut();
-        sess.backend.stop_capture(&lab, &handle).map_err(err)?
-    };
-    action.map(drop)?;
-    if s.borrow().dry_run() {
-        return Ok(CaptureRef {
-            router: router.into(),
-            interface: iface.into(),
-            capture: None,
-            file: String::new(),
-        });
-    }
-    let cap = parse_pcap(&bytes).map_err(|e| err(format!("capture on {router} {iface}: {e}")))?;
-    let file = save(s, &lab, router, iface, &bytes)?;
-    let c = CaptureRef {
-        router: router.into(),
-        interface: iface.into(),
-        capture: Some(std::rc::Rc::new(cap)),
-        file,
-    };
-    let sess = s.borrow();
-    for line in describe(&c).lines() {
-        sess.report.info(line);
-    }
-    Ok(c)
+    let dry_run = s.borrow().dry_run();
+    points
+        .iter()
+        .zip(pcaps)
+        .map(|(p, bytes)| {
+            let (router, iface) = (&p.router, &p.interface);
+            if dry_run {
+                return Ok(CaptureRef {
+                    router: router.clone(),
+                    interface: iface.clone(),
+                    capture: None,
+                    file: String::new(),
+                });
+            }
+            let cap =
+                parse_pcap(&bytes).map_err(|e| err(format!("capture on {router} {iface}: {e}")))?;
+            let file = save(s, &lab, router, iface, &bytes)?;
+            let c = CaptureRef {
+                router: router.clone(),
+                interface: iface.clone(),
+                capture: Some(std::rc::Rc::new(cap)),
+                file,
+            };
+            let sess = s.borrow();
+            for line in describe(&c).lines() {
+                sess.report.info(line);
+            }
+            Ok(c)
+        })
+        .collect()
 }
 
 /// Keep the pcap so it can be opened in Wireshark: `<capture_dir>/<lab>-<router>-<iface>-N.pcap`.

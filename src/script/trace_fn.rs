@@ -4,6 +4,7 @@ use rhai::{Array, Engine};
 
 use super::api::{err, parse_ip, RhaiResult, Shared};
 use crate::check::trace::{trace, Observer};
+use crate::runtime::CapturePoint;
 
 /// Reads `show ... json` through the session (so pending configuration is applied first).
 struct SessionObserver<'a>(&'a Shared);
@@ -70,12 +71,6 @@ fn confirm_on_the_wire(
             .and_then(|r| r.loopback)
             .map(|l| l.addr().to_string())
     };
-    let lab = s.borrow().lab_name().map_err(err)?;
-    let handle = s
-        .borrow_mut()
-        .backend
-        .start_capture(&lab, &push.router, &iface, "mpls")
-        .map_err(err)?;
     let mut argv = vec![
         "ping".to_string(),
         "-n".into(),
@@ -88,15 +83,17 @@ fn confirm_on_the_wire(
         argv.extend(["-I".to_string(), src.clone()]);
     }
     argv.push(dst.to_string());
-    let ping = s.borrow_mut().exec(from, &argv);
-    let bytes = s
-        .borrow_mut()
-        .backend
-        .stop_capture(&lab, &handle)
-        .map_err(err)?;
-    ping.map_err(err)?;
-    let cap = crate::check::capture::parse_pcap(&bytes)
-        .map_err(|e| err(format!("trace capture: {e}")))?;
+    let point = CapturePoint {
+        router: push.router.clone(),
+        interface: iface.clone(),
+        filter: "mpls".into(),
+    };
+    let (_, pcaps) = super::capture_ref::around(s, &[point], || {
+        s.borrow_mut().exec(from, &argv).map_err(err)
+    })?;
+    let bytes = &pcaps[0];
+    let cap =
+        crate::check::capture::parse_pcap(bytes).map_err(|e| err(format!("trace capture: {e}")))?;
     let seen: Vec<Vec<u32>> = cap
         .packets
         .iter()
