@@ -10,6 +10,21 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
 
+/// `text` with its control characters (but newlines and tabs) shown as `\x1b`-style escapes.
+/// Error messages quote what routers printed, and a terminal must not obey the escape
+/// sequences or bells that output may hold.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A source file shared by every error that points into it.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -54,19 +69,19 @@ impl SourceError {
             source: source.clone(),
             code: Arc::new(NamedSource::new(&source.name, source.text.clone())),
             span,
-            message: message.into(),
+            message: printable(&message.into()),
             label: None,
             help: None,
         }
     }
 
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
+        self.label = Some(printable(&label.into()));
         self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(printable(&help.into()));
         self
     }
 
@@ -171,3 +186,32 @@ impl fmt::Display for SourceErrors {
 }
 
 impl std::error::Error for SourceErrors {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn router_output_quoted_in_an_error_cannot_drive_the_terminal() {
+        let source = Source::new("lab.rhai", "expect(\"PR\", \"show x\", #{});\n");
+        let said = "% Unknown command\x1b[2J\x07\r\nnext line\tok";
+        let e = SourceError::new(&source, 0..6, format!("PR said: {said}"))
+            .with_label(said)
+            .with_help(said);
+        for shown in [e.to_string(), e.render(false), e.render(true)] {
+            assert!(
+                !shown.contains('\x07') && !shown.contains('\r'),
+                "{shown:?}"
+            );
+            assert!(
+                shown.contains("Unknown command\\x1b[2J\\x07\\x0d"),
+                "{shown:?}"
+            );
+        }
+        assert!(
+            !e.to_string().contains('\x1b'),
+            "no escape left without color"
+        );
+        assert_eq!(printable("a\nb\tc"), "a\nb\tc", "newlines and tabs stay");
+    }
+}

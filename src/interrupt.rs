@@ -232,6 +232,30 @@ pub fn check() -> anyhow::Result<()> {
     INSTALLED.get().map_or(Ok(()), Interrupt::check)
 }
 
+/// A line from stdin, ending early with an error when a signal arrives: a prompt waiting for
+/// Enter (`pause()`, `run --step`) must not hold up Ctrl-C. stdin is polled, not read, until a
+/// line is there, so nothing is left reading it afterwards (the REPL may read it next).
+pub fn read_line() -> anyhow::Result<String> {
+    loop {
+        check()?;
+        let mut stdin = libc::pollfd {
+            fd: 0,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, for the duration of the call.
+        let ready = unsafe { libc::poll(&mut stdin, 1, 50) };
+        let interrupted_call =
+            ready < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted;
+        if ready > 0 || (ready < 0 && !interrupted_call) {
+            break;
+        }
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line)
+}
+
 /// Sleep, ending early with an error when a signal arrives (a plain sleep without handler).
 pub fn sleep(d: Duration) -> anyhow::Result<()> {
     match INSTALLED.get() {

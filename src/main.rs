@@ -371,7 +371,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!(
+                "{}",
+                mplsrepl::diagnostic::printable(&format!("error: {e:#}"))
+            );
             if mplsrepl::runtime::is_engine_lost(&e) {
                 let host = engine
                     .docker_host

@@ -620,6 +620,42 @@ fn ctrl_c_mid_deploy_with_down_removes_the_lab_by_itself() {
     );
 }
 
+/// Ctrl-C while `run --step` waits for Enter ends the run at once (no Enter needed), and
+/// nothing was created.
+#[test]
+fn ctrl_c_at_the_step_prompt_ends_the_run_without_enter() {
+    if !enabled("ctrl_c_at_the_step_prompt_ends_the_run_without_enter") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_step_prompt";
+    mplsrepl(&host, &["down", lab]);
+    let dir = tempdir(lab);
+    std::fs::copy(
+        root().join("tests/labs/tiny.topo"),
+        format!("{dir}/tiny.topo"),
+    )
+    .unwrap();
+    let script = format!("{dir}/script.rhai");
+    std::fs::write(
+        &script,
+        "topology(\"tiny.topo\");\nstep(\"create\");\nup();\n",
+    )
+    .unwrap();
+    let run = Running::start(&host, &["run", &script, "--lab-name", lab, "--step"]);
+    run.wait_for_text("this step will do", 60);
+    // The prompt itself has no newline to wait for; give it a moment to be read.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let signalled = Instant::now();
+    let (code, all) = run.signal_and_wait_within("INT", 10);
+    eprintln!(
+        "[e2e] exited {:.1} s after SIGINT",
+        signalled.elapsed().as_secs_f64()
+    );
+    assert_eq!(code, Some(130), "{all}");
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]), "{all}");
+}
+
 /// dockerd restarted while a run keeps exec'ing: the run fails naming the engine and
 /// DOCKER_HOST, and once dockerd is back `down` removes the stopped containers and the networks.
 #[test]
@@ -679,6 +715,8 @@ fn a_dockerd_restart_mid_run_is_named_and_down_cleans_up_after() {
 /// `mplsrepl` running in the background, its stdout and stderr collected as they come.
 struct Running {
     child: std::process::Child,
+    /// Kept open: a prompt waiting on it waits for good, as for a user at the terminal.
+    _stdin: Option<std::process::ChildStdin>,
     output: std::sync::Arc<Mutex<String>>,
     readers: Vec<std::thread::JoinHandle<()>>,
 }
@@ -690,10 +728,12 @@ impl Running {
             .args(["--color", "never"])
             .env("DOCKER_HOST", host)
             .current_dir(root())
+            .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
+        let stdin = child.stdin.take();
         let output = std::sync::Arc::new(Mutex::new(String::new()));
         let mut readers = Vec::new();
         let streams: [Box<dyn std::io::Read + Send>; 2] = [
@@ -714,6 +754,7 @@ impl Running {
         }
         Running {
             child,
+            _stdin: stdin,
             output,
             readers,
         }
@@ -737,6 +778,26 @@ impl Running {
             .status()
             .unwrap();
         assert!(status.success());
+        self.wait()
+    }
+
+    /// Signal, then wait at most `secs`; a process still running then is killed and the test
+    /// fails (rather than hanging the suite).
+    fn signal_and_wait_within(mut self, signal: &str, secs: u64) -> (Option<i32>, String) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let started = Instant::now();
+        while self.child.try_wait().unwrap().is_none() {
+            if started.elapsed().as_secs() >= secs {
+                let _ = self.child.kill();
+                let (_, all) = self.wait();
+                panic!("still running {secs} s after SIG{signal}:\n{all}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
         self.wait()
     }
 

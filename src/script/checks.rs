@@ -378,8 +378,7 @@ fn register_waits(engine: &mut Engine, shared: &Shared) {
             return Ok(());
         }
         eprint!("  -- press Enter to go on, q then Enter to stop -- ");
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map_err(err)?;
+        let line = crate::interrupt::read_line().map_err(err)?;
         if line.trim() == "q" {
             return Err(err("tutorial stopped by the learner"));
         }

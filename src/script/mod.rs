@@ -52,7 +52,7 @@ impl ScriptError {
     pub fn render(&self, color: bool) -> String {
         match self {
             ScriptError::At(e) => e.render(color),
-            ScriptError::Other(e) => format!("error: {e:#}"),
+            ScriptError::Other(e) => crate::diagnostic::printable(&format!("error: {e:#}")),
         }
     }
 }

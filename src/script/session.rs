@@ -301,8 +301,7 @@ impl Session {
         }
         loop {
             eprint!("  [Enter] run it, s skip it, r REPL, q quit: ");
-            let mut answer = String::new();
-            std::io::stdin().read_line(&mut answer)?;
+            let answer = crate::interrupt::read_line()?;
             match answer.trim() {
                 "" => return Ok(()),
                 "s" => {
