@@ -66,14 +66,35 @@ impl ShellPool {
             Some(shell) => shell,
             None => Shell::open(&self.docker, container).await?,
         };
-        match self.run_in(container, shell, argv).await {
+        let ran = match self.run_in(container, shell, argv).await {
             Err(Failure::NotSent(_)) if reused => {
                 let fresh = Shell::open(&self.docker, container).await?;
-                self.run_in(container, fresh, argv)
-                    .await
-                    .map_err(Failure::into_error)
+                self.run_in(container, fresh, argv).await
             }
-            other => other.map_err(Failure::into_error),
+            other => other,
+        };
+        match ran {
+            Ok(out) => Ok(out),
+            Err(failure) => {
+                let e = failure
+                    .into_error()
+                    .context(format!("{container}: `{}`", argv.join(" ")));
+                Err(self.blame(e).await)
+            }
+        }
+    }
+
+    /// A shell failed: when the engine itself no longer answers, that is the error to report
+    /// (the run names the engine and says how to clean up); otherwise the shell's own.
+    async fn blame(&self, shell_error: anyhow::Error) -> anyhow::Error {
+        match tokio::time::timeout(Duration::from_secs(5), self.docker.ping()).await {
+            Ok(Ok(_)) => shell_error,
+            Ok(Err(lost)) => anyhow::Error::new(lost).context(format!("{shell_error:#}")),
+            Err(_) => anyhow::Error::new(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the engine did not answer a ping within 5 s",
+            ))
+            .context(format!("{shell_error:#}")),
         }
     }
 
@@ -92,8 +113,7 @@ impl ShellPool {
             }
             Ok(Err(failure)) => Err(failure),
             Err(_) => Err(Failure::Broken(anyhow!(
-                "{container}: `{}` did not finish within {} s",
-                argv.join(" "),
+                "it did not finish within {} s",
                 COMMAND_TIMEOUT.as_secs()
             ))),
         }
