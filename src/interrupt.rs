@@ -233,9 +233,11 @@ pub fn check() -> anyhow::Result<()> {
 }
 
 /// A line from stdin, ending early with an error when a signal arrives: a prompt waiting for
-/// Enter (`pause()`, `run --step`) must not hold up Ctrl-C. stdin is polled, not read, until a
-/// line is there, so nothing is left reading it afterwards (the REPL may read it next).
+/// Enter (`pause()`, `run --step`) must not hold up Ctrl-C. stdin is polled, and read a byte
+/// at a time, unbuffered: nothing is left reading it afterwards, and no line typed ahead (or
+/// piped in) is swallowed into a buffer the next prompt cannot see.
 pub fn read_line() -> anyhow::Result<String> {
+    let mut line = Vec::new();
     loop {
         check()?;
         let mut stdin = libc::pollfd {
@@ -245,15 +247,32 @@ pub fn read_line() -> anyhow::Result<String> {
         };
         // SAFETY: one valid pollfd, for the duration of the call.
         let ready = unsafe { libc::poll(&mut stdin, 1, 50) };
-        let interrupted_call =
-            ready < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted;
-        if ready > 0 || (ready < 0 && !interrupted_call) {
-            break;
+        if ready < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e.into());
+        }
+        if ready == 0 {
+            continue;
+        }
+        let mut byte = 0u8;
+        // SAFETY: reads at most one byte into a live u8.
+        let n = unsafe { libc::read(0, (&mut byte as *mut u8).cast(), 1) };
+        match n {
+            0 => break,
+            n if n < 0 => {
+                let e = std::io::Error::last_os_error();
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(e.into());
+                }
+            }
+            _ if byte == b'\n' => break,
+            _ => line.push(byte),
         }
     }
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
-    Ok(line)
+    Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
 /// Sleep, ending early with an error when a signal arrives (a plain sleep without handler).

@@ -620,6 +620,54 @@ fn ctrl_c_mid_deploy_with_down_removes_the_lab_by_itself() {
     );
 }
 
+/// `run --step` does what the answers say, typed ahead all at once: run step 1 (create), skip
+/// step 2 (its failing check is not run), run step 3, quit before step 4 with the lab kept.
+#[test]
+fn run_step_runs_skips_and_quits_as_answered() {
+    if !enabled("run_step_runs_skips_and_quits_as_answered") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_step";
+    mplsrepl(&host, &["down", lab]);
+    let dir = tempdir(lab);
+    std::fs::copy(
+        root().join("tests/labs/tiny.topo"),
+        format!("{dir}/tiny.topo"),
+    )
+    .unwrap();
+    let script = format!("{dir}/script.rhai");
+    std::fs::write(
+        &script,
+        "topology(\"tiny.topo\");\n\
+         step(\"create\"); up();\n\
+         step(\"a wrong check\"); expect(\"A\", \"show interface json\", #{ eth9: #{} });\n\
+         step(\"a right check\"); expect(\"A\", \"show interface json\", #{ eth0: #{} });\n\
+         step(\"never run\"); expect(\"B\", \"show interface json\", #{ eth9: #{} });\n",
+    )
+    .unwrap();
+    let mut run = Running::start(&host, &["run", &script, "--lab-name", lab, "--step"]);
+    run.type_in("\ns\n\nq\n");
+    let (code, all) = run.wait_within(300);
+    assert_eq!(code, Some(1), "quitting is not a success: {all}");
+    assert!(all.contains("containers up with FRR"), "{all}");
+    assert!(all.contains("skipped"), "{all}");
+    assert!(
+        !all.contains("FAIL A:") && !all.contains("FAIL B:"),
+        "a skipped or unreached check ran: {all}"
+    );
+    assert!(
+        all.contains("ok A: `show interface json` contains"),
+        "step 3 ran its check: {all}"
+    );
+    assert!(all.contains("stopped before step 4 by the user"), "{all}");
+    let (containers, _) = lab_objects(&host, lab);
+    assert_eq!(containers.len(), 2, "quitting keeps the lab: {all}");
+    let down = mplsrepl(&host, &["down", lab]);
+    assert!(down.status.success(), "{}", text(&down));
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+}
+
 /// Ctrl-C while `run --step` waits for Enter ends the run at once (no Enter needed), and
 /// nothing was created.
 #[test]
@@ -716,7 +764,7 @@ fn a_dockerd_restart_mid_run_is_named_and_down_cleans_up_after() {
 struct Running {
     child: std::process::Child,
     /// Kept open: a prompt waiting on it waits for good, as for a user at the terminal.
-    _stdin: Option<std::process::ChildStdin>,
+    stdin: Option<std::process::ChildStdin>,
     output: std::sync::Arc<Mutex<String>>,
     readers: Vec<std::thread::JoinHandle<()>>,
 }
@@ -754,10 +802,18 @@ impl Running {
         }
         Running {
             child,
-            _stdin: stdin,
+            stdin,
             output,
             readers,
         }
+    }
+
+    /// Type `text` on its stdin, as a user would at the prompts.
+    fn type_in(&mut self, text: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
     }
 
     fn wait_for_text(&self, text: &str, secs: u64) {
@@ -781,20 +837,25 @@ impl Running {
         self.wait()
     }
 
-    /// Signal, then wait at most `secs`; a process still running then is killed and the test
-    /// fails (rather than hanging the suite).
-    fn signal_and_wait_within(mut self, signal: &str, secs: u64) -> (Option<i32>, String) {
+    /// Signal, then wait at most `secs`.
+    fn signal_and_wait_within(self, signal: &str, secs: u64) -> (Option<i32>, String) {
         let status = Command::new("kill")
             .args([&format!("-{signal}"), &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
+        self.wait_within(secs)
+    }
+
+    /// Wait at most `secs`; a process still running then is killed and the test fails
+    /// (rather than hanging the suite).
+    fn wait_within(mut self, secs: u64) -> (Option<i32>, String) {
         let started = Instant::now();
         while self.child.try_wait().unwrap().is_none() {
             if started.elapsed().as_secs() >= secs {
                 let _ = self.child.kill();
                 let (_, all) = self.wait();
-                panic!("still running {secs} s after SIG{signal}:\n{all}");
+                panic!("still running after {secs} s:\n{all}");
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }

@@ -5,12 +5,35 @@
 # renaming, no configuration. Prints "floor: 7 containers up with FRR in X s"; removes the
 # containers (floor-*) before and after. FRR is started as mplsrepl starts it (daemons
 # directly, zebra first, no watchfrr).
+#
+# FLOOR_NETWORKS=1: the lab's 6 networks are created first (concurrently) and each container
+# is created on its networks (first one at create, the others connected before start), as any
+# tool must do for this lab on Docker; the time includes them. Prints "floor+networks: ...".
 set -uo pipefail
 IMAGE=${IMAGE:-labfrr:latest}
 P=${FLOOR_PREFIX:-floor}
 declare -A DAEMONS=( [PR]="ospfd ldpd" [PE1]="bgpd ospfd ldpd" [PE2]="bgpd ospfd ldpd"
                      [CE1]="" [CE2]="" [CE3]="" [CE4]="" )
-cleanup() { for r in "${!DAEMONS[@]}"; do docker rm -f "$P-$r" >/dev/null 2>&1; done; return 0; }
+# The seed lab's links: router -> its networks, first one first.
+declare -A NETS=( [PR]="net1 net2" [PE1]="net1 net3 net5" [PE2]="net2 net4 net6"
+                  [CE1]="net3" [CE2]="net4" [CE3]="net5" [CE4]="net6" )
+WITH_NETWORKS=${FLOOR_NETWORKS:-0}
+cleanup() {
+    for r in "${!DAEMONS[@]}"; do docker rm -f "$P-$r" >/dev/null 2>&1; done
+    for n in 1 2 3 4 5 6; do docker network rm "$P-net$n" >/dev/null 2>&1; done
+    return 0
+}
+start_container() {
+    local r=$1
+    if [ "$WITH_NETWORKS" != 1 ]; then
+        docker run -d --privileged --name "$P-$r" --hostname "$r" --network none --entrypoint tail "$IMAGE" -f /dev/null >/dev/null
+        return
+    fi
+    local nets=(${NETS[$r]}) n
+    docker create --privileged --name "$P-$r" --hostname "$r" --network "$P-${nets[0]}" --entrypoint tail "$IMAGE" -f /dev/null >/dev/null || return 1
+    for n in "${nets[@]:1}"; do docker network connect "$P-$n" "$P-$r" || return 1; done
+    docker start "$P-$r" >/dev/null
+}
 one() {
     local r=$1 d on script
     script="cat > /etc/frr/daemons <<'X'
@@ -36,14 +59,18 @@ for d in zebra staticd '"${DAEMONS[$r]}"'; do opts="-A 127.0.0.1"; [ $d = zebra 
   if [ $d = zebra ]; then for i in $(seq 1 1500); do [ -S /var/run/frr/zserv.api ] && break; sleep 0.2; done; fi
 done
 for i in $(seq 600); do up=1; for d in zebra staticd '"${DAEMONS[$r]}"'; do [ -S /var/run/frr/$d.vty ] || up=0; done; [ $up = 1 ] && exit 0; sleep 0.5; done; exit 1'
-    docker run -d --privileged --name "$P-$r" --hostname "$r" --network none --entrypoint tail "$IMAGE" -f /dev/null >/dev/null &&
-        docker exec "$P-$r" sh -c "$script"
+    start_container "$r" && docker exec "$P-$r" sh -c "$script"
 }
 cleanup
 t0=$(date +%s.%N)
+if [ "$WITH_NETWORKS" = 1 ]; then
+    npids=(); for n in 1 2 3 4 5 6; do docker network create --label mplsrepl.bench=floor "$P-net$n" >/dev/null & npids+=($!); done
+    for p in "${npids[@]}"; do wait "$p" || { echo "floor: FAIL (network)"; cleanup; exit 1; }; done
+fi
 pids=(); for r in "${!DAEMONS[@]}"; do one "$r" & pids+=($!); done
 rc=0; for p in "${pids[@]}"; do wait "$p" || rc=1; done
 t1=$(date +%s.%N)
 cleanup
-[ $rc = 0 ] || { echo "floor: FAIL (a container or FRR did not start)"; exit 1; }
-echo "floor: 7 containers up with FRR in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
+what=floor; [ "$WITH_NETWORKS" = 1 ] && what=floor+networks
+[ $rc = 0 ] || { echo "$what: FAIL (a container or FRR did not start)"; exit 1; }
+echo "$what: 7 containers up with FRR in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
