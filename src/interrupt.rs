@@ -252,6 +252,10 @@ pub fn read_line() -> anyhow::Result<String> {
             if e.kind() == std::io::ErrorKind::Interrupted {
                 continue;
             }
+            // No stdin at all (closed): as at the end of input.
+            if e.raw_os_error() == Some(libc::EBADF) {
+                break;
+            }
             return Err(e.into());
         }
         if ready == 0 {
@@ -264,8 +268,10 @@ pub fn read_line() -> anyhow::Result<String> {
             0 => break,
             n if n < 0 => {
                 let e = std::io::Error::last_os_error();
-                if e.kind() != std::io::ErrorKind::Interrupted {
-                    return Err(e.into());
+                match e.kind() {
+                    std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock => {}
+                    _ if e.raw_os_error() == Some(libc::EBADF) => break,
+                    _ => return Err(e.into()),
                 }
             }
             _ if byte == b'\n' => break,

@@ -117,7 +117,7 @@ fn topology_nul_bytes() {
 /// Found writing these tests: a wrong first word said "expected something else".
 #[test]
 fn topology_garbage_at_the_start_lists_statements() {
-    for (text, found) in [("garbage", "`garbage`"), ("}", "`}`"), ("\0", "`\0`")] {
+    for (text, found) in [("garbage", "`garbage`"), ("}", "`}`"), ("\0", "`\\x00`")] {
         let e = topology_error(text);
         assert_eq!(
             e.message,

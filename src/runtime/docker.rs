@@ -32,7 +32,13 @@ pub type LabListing = (String, Vec<(String, String)>);
 
 pub const LABEL_LAB: &str = "mplsrepl.lab";
 pub const LABEL_ROUTER: &str = "mplsrepl.router";
-const FRR_START_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long the set-up script waits for zebra's socket, then again for every daemon's vty:
+/// twice this must stay under the kept shell's command timeout, so that the script's own
+/// message (with FRR's start log) is what a user sees.
+const FRR_START_TIMEOUT: Duration = Duration::from_secs(120);
+const _: () = assert!(
+    2 * FRR_START_TIMEOUT.as_secs() < crate::runtime::docker_shell::COMMAND_TIMEOUT.as_secs()
+);
 /// Calls of one batch (networks, containers, a step's routers, checks) in flight at once. A
 /// slow engine answers a few dozen concurrent requests no faster than a dozen, and a large lab
 /// sending all of them at once got its connections reset.
@@ -68,8 +74,6 @@ pub struct DockerBackend {
     api_version: String,
     /// What the MPLS/VRF probe found, so one run probes once.
     mpls_verdict: Option<Vec<String>>,
-    /// The probe preflight started, still running while the lab's networks are created.
-    probe: Option<tokio::task::JoinHandle<anyhow::Result<String>>>,
     /// Captures started and not yet stopped, by token.
     captures: HashMap<String, RunningCapture>,
     /// Kept shells for short commands (checks, `show`, `sh`): see docker_shell.
@@ -104,7 +108,6 @@ impl DockerBackend {
             host: host.to_string(),
             api_version,
             mpls_verdict: None,
-            probe: None,
             captures: HashMap::new(),
             shells: ShellPool::new(docker_for_shells),
         })
@@ -644,19 +647,9 @@ impl Backend for DockerBackend {
                 spec.lab, spec.lab
             ));
         }
-        if problems.is_empty() && self.mpls_verdict.is_none() {
-            // The probe takes seconds (a container's life): create_lab creates the networks
-            // meanwhile and waits for its verdict before any router starts.
-            let image = spec
-                .containers
-                .first()
-                .map_or(crate::vm::IMAGE, |c| c.image.as_str());
-            self.probe = Some(self.rt.spawn(run_probe(
-                self.docker.clone(),
-                image.to_string(),
-                Some(spec.lab.clone()),
-            )));
-        } else if let Some(known) = &self.mpls_verdict {
+        // Unknown yet, the MPLS/VRF verdict comes from create_lab: the probe takes a
+        // container's life, and runs there while the lab's networks are created.
+        if let Some(known) = &self.mpls_verdict {
             problems.extend(known.iter().cloned());
         }
         Ok(problems)
@@ -664,11 +657,21 @@ impl Backend for DockerBackend {
 
     fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
         let started = Instant::now();
-        let probe = self.probe.take();
+        let probe = self.mpls_verdict.is_none().then(|| {
+            let image = spec
+                .containers
+                .first()
+                .map_or(crate::vm::IMAGE, |c| c.image.as_str());
+            run_probe(
+                self.docker.clone(),
+                image.to_string(),
+                Some(spec.lab.clone()),
+            )
+        });
         let (networks, probed) = self.rt.block_on(async {
             let probed = async {
                 match probe {
-                    Some(task) => Some(task.await.map_err(anyhow::Error::from).and_then(|r| r)),
+                    Some(probe) => Some(probe.await),
                     None => None,
                 }
             };
@@ -693,7 +696,12 @@ impl Backend for DockerBackend {
         };
         if let Some(refused) = refused {
             // Nothing of the lab may stay behind a refusal: its networks go.
-            let _ = self.destroy_lab(&spec.lab);
+            if let Err(e) = self.destroy_lab(&spec.lab) {
+                return Err(refused.context(format!(
+                    "removing the lab's networks failed too ({e:#}): `mplsrepl down {}` removes them",
+                    spec.lab
+                )));
+            }
             return Err(refused);
         }
         networks?;

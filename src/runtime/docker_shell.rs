@@ -7,9 +7,11 @@
 //! with a marker line carrying its exit code. A shell runs one command at a time: concurrent
 //! commands to one router open more shells, which are kept for reuse.
 //!
-//! Each command first prints a start mark: until it arrives the command has not started, so
-//! a shell found dead before it can be replaced and the command sent again, even one that
-//! changes the router (a configuration); after it, a failure is reported, never retried.
+//! Each command first prints a start mark on both streams, and what came before it on a
+//! stream (a late write of an earlier command's background job) is dropped. A shell whose
+//! stream ends before anything at all came back never ran the command: it is replaced and the
+//! command sent again, even one that changes the router (a configuration). Any other failure
+//! is reported, never retried.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -25,7 +27,7 @@ use futures_util::{Stream, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 /// A command that takes longer than this loses its shell (the next command gets a new one).
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 const START: &str = "@@mplsrepl-start";
 const END: &str = "@@mplsrepl-end";
 
@@ -53,8 +55,8 @@ impl ShellPool {
     }
 
     /// Run `argv` in the container; exit code, stdout, stderr, as a plain exec would give.
-    /// A kept shell that turns out dead before the command started (its container was
-    /// restarted, say) is replaced once.
+    /// A kept shell found dead before it answered anything (its container was restarted,
+    /// say) is replaced once.
     pub async fn run(
         &self,
         container: &str,
@@ -62,15 +64,12 @@ impl ShellPool {
     ) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
         let kept = self.take(container);
         let reused = kept.is_some();
-        let shell = match kept {
-            Some(shell) => shell,
-            None => Shell::open(&self.docker, container).await?,
+        let ran = match kept {
+            Some(shell) => self.run_in(container, shell, argv).await,
+            None => self.open_and_run(container, argv).await,
         };
-        let ran = match self.run_in(container, shell, argv).await {
-            Err(Failure::NotSent(_)) if reused => {
-                let fresh = Shell::open(&self.docker, container).await?;
-                self.run_in(container, fresh, argv).await
-            }
+        let ran = match ran {
+            Err(Failure::NotSent(_)) if reused => self.open_and_run(container, argv).await,
             other => other,
         };
         match ran {
@@ -95,6 +94,17 @@ impl ShellPool {
                 "the engine did not answer a ping within 5 s",
             ))
             .context(format!("{shell_error:#}")),
+        }
+    }
+
+    async fn open_and_run(
+        &self,
+        container: &str,
+        argv: &[String],
+    ) -> Result<(i64, Vec<u8>, Vec<u8>), Failure> {
+        match Shell::open(&self.docker, container).await {
+            Ok(shell) => self.run_in(container, shell, argv).await,
+            Err(e) => Err(Failure::Broken(e)),
         }
     }
 
@@ -140,7 +150,7 @@ impl ShellPool {
 
 /// Why a command did not give a result.
 enum Failure {
-    /// The command's start mark never came: it did not run.
+    /// The shell was gone before it answered anything: the command did not run.
     NotSent(anyhow::Error),
     /// The command may have run; its outcome is unknown.
     Broken(anyhow::Error),
@@ -197,9 +207,9 @@ impl Shell {
             }
             let chunk = match self.output.next().await {
                 Some(Ok(chunk)) => chunk,
-                Some(Err(e)) if !reply.started => return Err(Failure::NotSent(e.into())),
+                // A connection that failed may have carried the command before it failed.
                 Some(Err(e)) => return Err(Failure::Broken(e.into())),
-                None if !reply.started => {
+                None if !reply.heard => {
                     return Err(Failure::NotSent(anyhow!("the shell has ended")))
                 }
                 None => return Err(Failure::Broken(anyhow!("the shell ended mid-command"))),
@@ -217,9 +227,29 @@ impl Shell {
 struct Reply {
     token: u64,
     start: String,
+    /// Anything came back since the command was written.
+    heard: bool,
+    stdout: Marked,
+    stderr: Marked,
+}
+
+/// One stream of a command's output, kept from the stream's start mark on.
+#[derive(Default)]
+struct Marked {
     started: bool,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
+    bytes: Vec<u8>,
+}
+
+impl Marked {
+    fn feed(&mut self, bytes: &[u8], start: &str) {
+        self.bytes.extend_from_slice(bytes);
+        if !self.started {
+            if let Some(at) = find(&self.bytes, start.as_bytes()) {
+                self.bytes.drain(..at + start.len());
+                self.started = true;
+            }
+        }
+    }
 }
 
 impl Reply {
@@ -227,58 +257,50 @@ impl Reply {
         Reply {
             token,
             start: format!("{START} {token}\n"),
-            started: false,
-            stdout: Vec::new(),
-            stderr: Vec::new(),
+            heard: false,
+            stdout: Marked::default(),
+            stderr: Marked::default(),
         }
     }
 
     fn stdout(&mut self, bytes: &[u8]) {
-        self.stdout.extend_from_slice(bytes);
-        if !self.started {
-            // Anything before the mark is a leftover (a background job of an earlier command
-            // writing late), not this command's.
-            if let Some(at) = find(&self.stdout, self.start.as_bytes()) {
-                self.stdout.drain(..at + self.start.len());
-                self.started = true;
-            }
-        }
+        self.heard = true;
+        self.stdout.feed(bytes, &self.start);
     }
 
     fn stderr(&mut self, bytes: &[u8]) {
-        if self.started {
-            self.stderr.extend_from_slice(bytes);
-        }
+        self.heard = true;
+        self.stderr.feed(bytes, &self.start);
     }
 
     /// Exit code, stdout and stderr, once the command has ended.
     fn complete(&mut self) -> Option<(i64, Vec<u8>, Vec<u8>)> {
-        if !self.started {
+        if !(self.stdout.started && self.stderr.started) {
             return None;
         }
-        let (code, out_end) = end_of_stdout(&self.stdout, self.token)?;
-        let err_end = end_of_stderr(&self.stderr, self.token)?;
-        self.stdout.truncate(out_end);
-        self.stderr.truncate(err_end);
+        let (code, out_end) = end_of_stdout(&self.stdout.bytes, self.token)?;
+        let err_end = end_of_stderr(&self.stderr.bytes, self.token)?;
+        self.stdout.bytes.truncate(out_end);
+        self.stderr.bytes.truncate(err_end);
         Some((
             code,
-            std::mem::take(&mut self.stdout),
-            std::mem::take(&mut self.stderr),
+            std::mem::take(&mut self.stdout.bytes),
+            std::mem::take(&mut self.stderr.bytes),
         ))
     }
 }
 
-/// One command for the shell: the start mark, the command in a subshell (nothing it sets
-/// leaks into the next) with stdin closed (it must not eat the commands after it), then the
-/// end marks on both streams, the stdout one with the exit code. The leading newline of an
-/// end mark is ours, not the command's.
+/// One command for the shell: the start marks on both streams, the command in a subshell
+/// (nothing it sets leaks into the next) with stdin closed (it must not eat the commands
+/// after it), then the end marks on both streams, the stdout one with the exit code. The
+/// leading newline of an end mark is ours, not the command's.
 pub fn command_line(token: u64, argv: &[String]) -> String {
     let quoted: Vec<String> = argv
         .iter()
         .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
         .collect();
     format!(
-        "printf '{START} {token}\\n'; ( {} ) </dev/null; printf '\\n{END} {token} %d\\n' $?; printf '\\n{END} {token}\\n' >&2\n",
+        "printf '{START} {token}\\n'; printf '{START} {token}\\n' >&2; ( {} ) </dev/null; printf '\\n{END} {token} %d\\n' $?; printf '\\n{END} {token}\\n' >&2\n",
         quoted.join(" ")
     )
 }
@@ -320,36 +342,47 @@ mod tests {
         (out.stdout, out.stderr)
     }
 
-    #[test]
-    fn a_command_line_gives_back_output_and_exit_code_through_a_real_shell() {
-        let argv: Vec<String> = ["sh", "-c", "printf 'no newline'; echo \"it's\" >&2; exit 3"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let (out, err) = through_sh(
-            "left over\n",
-            &[command_line(7, &argv), command_line(8, &["true".into()])],
-        );
-        let mut reply = Reply::new(7);
-        reply.stderr(&err[..4]);
-        reply.stdout(&out[..5]);
-        assert!(!reply.started, "no start mark yet");
-        reply.stdout(&out[5..]);
-        assert!(reply.started);
-        assert!(reply.complete().is_none(), "stderr's end mark is missing");
-        reply.stderr(&err[4..]);
-        let (code, stdout, stderr) = reply.complete().unwrap();
-        assert_eq!(code, 3);
-        assert_eq!(stdout, b"no newline");
-        assert_eq!(stderr, b"it's\n", "stderr before the start mark is dropped");
+    fn argv(words: &[&str]) -> Vec<String> {
+        words.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
-    fn a_command_that_has_not_started_is_not_complete_even_with_an_end_mark() {
+    fn a_command_line_gives_back_output_and_exit_code_through_a_real_shell() {
+        let cmd = argv(&["sh", "-c", "printf 'no newline'; echo \"it's\" >&2; exit 3"]);
+        let (out, err) = through_sh(
+            "left over\n",
+            &[command_line(7, &cmd), command_line(8, &argv(&["true"]))],
+        );
+        // The two streams reach us in either order, in pieces: each is cut at its own mark.
+        for stderr_first in [true, false] {
+            let mut reply = Reply::new(7);
+            if stderr_first {
+                reply.stderr(&err);
+            }
+            reply.stdout(&out[..5]);
+            assert!(reply.complete().is_none(), "no stdout start mark yet");
+            reply.stdout(&out[5..]);
+            if !stderr_first {
+                assert!(reply.complete().is_none(), "stderr's marks are missing");
+                reply.stderr(&err[..3]);
+                reply.stderr(&err[3..]);
+            }
+            let (code, stdout, stderr) = reply.complete().unwrap();
+            assert_eq!(code, 3);
+            assert_eq!(
+                stdout, b"no newline",
+                "what came before the mark is dropped"
+            );
+            assert_eq!(stderr, b"it's\n", "what came before the mark is dropped");
+        }
+    }
+
+    #[test]
+    fn end_marks_without_start_marks_do_not_complete_a_command() {
         let mut reply = Reply::new(5);
         reply.stdout(b"\n@@mplsrepl-end 5 0\n");
         reply.stderr(b"\n@@mplsrepl-end 5\n");
-        assert!(!reply.started);
+        assert!(reply.heard);
         assert!(reply.complete().is_none());
     }
 
