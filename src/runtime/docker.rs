@@ -855,7 +855,7 @@ impl Backend for DockerBackend {
                         .map(|n| n.trim_start_matches('/').to_string())
                 })
                 .collect();
-            shells.forget(&names);
+            shells.forget(&names, Duration::from_secs(3)).await;
             bounded(names.iter().map(|n| async move {
                 let rm = || {
                     RemoveContainerOptionsBuilder::new()
