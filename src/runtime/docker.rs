@@ -26,6 +26,7 @@ use tokio::runtime::Runtime;
 use crate::runtime::action::{container_name, Configure, ContainerSpec, LabSpec, NetworkSpec};
 use crate::runtime::backend::*;
 use crate::runtime::docker_shell::ShellPool;
+use crate::runtime::engine_lost::again_after_reset;
 
 /// A lab on the engine: its name and its containers with their Docker status.
 pub type LabListing = (String, Vec<(String, String)>);
@@ -937,13 +938,13 @@ async fn start_capture(
     container: String,
     point: &CapturePoint,
 ) -> anyhow::Result<RunningCapture> {
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let (stop, task) = start_tcpdump(
-        docker,
-        &container,
-        &capture_script(&point.interface, &point.filter),
-        ready_tx,
-    )
+    let script = capture_script(&point.interface, &point.filter);
+    // A capture whose exec failed to start has nothing running: safe to start again.
+    let (stop, task, ready_rx) = again_after_reset(|| async {
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let (stop, task) = start_tcpdump(docker.clone(), &container, &script, ready_tx).await?;
+        anyhow::Ok((stop, task, ready_rx))
+    })
     .await?;
     if let Ok(Ok(())) = tokio::time::timeout(Duration::from_secs(15), ready_rx).await {
         return Ok(RunningCapture { stop, task });

@@ -26,6 +26,8 @@ use bollard::Docker;
 use futures_util::{Stream, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
+use crate::runtime::engine_lost::again_after_reset;
+
 /// A command that takes longer than this loses its shell (the next command gets a new one).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 const START: &str = "@@mplsrepl-start";
@@ -102,7 +104,8 @@ impl ShellPool {
         container: &str,
         argv: &[String],
     ) -> Result<(i64, Vec<u8>, Vec<u8>), Failure> {
-        match Shell::open(&self.docker, container).await {
+        // A shell that failed to open runs nothing: safe to open again.
+        match again_after_reset(|| Shell::open(&self.docker, container)).await {
             Ok(shell) => self.run_in(container, shell, argv).await,
             Err(e) => Err(Failure::Broken(e)),
         }

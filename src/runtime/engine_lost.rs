@@ -38,6 +38,24 @@ pub fn is_engine_lost(e: &anyhow::Error) -> bool {
     })
 }
 
+/// Run `attempt`, and once more a second later if the connection (not the engine) failed:
+/// the lab VM's engine, behind qemu's user networking, resets a connection now and then
+/// under load. Only for calls that are safe to repeat (creating an exec that has not run).
+pub async fn again_after_reset<T, F, Fut>(attempt: F) -> anyhow::Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    match attempt().await {
+        Err(e) if is_engine_lost(&e) => {
+            tracing::debug!("connection failed, once more: {e:#}");
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            attempt().await
+        }
+        other => other,
+    }
+}
+
 fn is_transport(e: &bollard::errors::Error) -> bool {
     use bollard::errors::Error as E;
     matches!(
@@ -182,6 +200,37 @@ impl Backend for EngineWatch {
 mod tests {
     use super::*;
     use anyhow::Context;
+
+    #[test]
+    fn a_reset_connection_is_tried_once_more_and_an_engine_answer_is_not() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let calls = std::cell::Cell::new(0);
+        let reset_then_ok = rt.block_on(again_after_reset(|| async {
+            calls.set(calls.get() + 1);
+            if calls.get() == 1 {
+                let io = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+                return Err(anyhow::Error::new(bollard::errors::Error::from(io)));
+            }
+            anyhow::Ok("started")
+        }));
+        assert_eq!(reset_then_ok.unwrap(), "started");
+        assert_eq!(calls.get(), 2);
+        calls.set(0);
+        let refused: anyhow::Result<()> = rt.block_on(again_after_reset(|| async {
+            calls.set(calls.get() + 1);
+            Err(anyhow::Error::new(
+                bollard::errors::Error::DockerResponseServerError {
+                    status_code: 409,
+                    message: "container is not running".into(),
+                },
+            ))
+        }));
+        assert!(refused.is_err());
+        assert_eq!(calls.get(), 1, "an answer of the engine is not retried");
+    }
 
     #[test]
     fn a_refused_connection_deep_in_the_chain_is_an_engine_lost() {
