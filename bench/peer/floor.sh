@@ -25,7 +25,7 @@ cleanup() {
 }
 start_container() {
     local r=$1
-    if [ "$WITH_NETWORKS" != 1 ]; then
+    if [ "$WITH_NETWORKS" != 1 ]; then  # none, or veth (wired after start)
         docker run -d --privileged --name "$P-$r" --hostname "$r" --network none --entrypoint tail "$IMAGE" -f /dev/null >/dev/null
         return
     fi
@@ -70,7 +70,21 @@ fi
 pids=(); for r in "${!DAEMONS[@]}"; do one "$r" & pids+=($!); done
 rc=0; for p in "${pids[@]}"; do wait "$p" || rc=1; done
 t1=$(date +%s.%N)
+if [ "$WITH_NETWORKS" = veth ] && [ $rc = 0 ]; then
+    # link -> its two routers, in the order of NETS
+    declare -A ENDS=( [net1]="PR PE1" [net2]="PR PE2" [net3]="PE1 CE1" [net4]="PE2 CE2" [net5]="PE1 CE3" [net6]="PE2 CE4" )
+    declare -A PID=()
+    while read -r name pid; do PID[${name#/$P-}]=$pid; done < <(docker inspect -f '{{.Name}} {{.State.Pid}}' "${!DAEMONS[@]/#/$P-}")
+    wire=""
+    for n in "${!ENDS[@]}"; do
+        set -- ${ENDS[$n]}
+        wire+="ip link add $n-a netns ${PID[$1]} type veth peer name $n-b netns ${PID[$2]} || exit 1; "
+    done
+    docker run --rm --privileged --pid host --network host --entrypoint sh "$IMAGE" -c "$wire" || rc=1
+    t1=$(date +%s.%N)
+    [ -z "${FLOOR_SHOW_LINKS:-}" ] || docker exec "$P-PE1" ip -br link
+fi
 cleanup
-what=floor; [ "$WITH_NETWORKS" = 1 ] && what=floor+networks
+what=floor; [ "$WITH_NETWORKS" = 1 ] && what=floor+networks; [ "$WITH_NETWORKS" = veth ] && what=floor+veth
 [ $rc = 0 ] || { echo "$what: FAIL (a container or FRR did not start)"; exit 1; }
 echo "$what: 7 containers up with FRR in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
