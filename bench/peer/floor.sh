@@ -74,7 +74,8 @@ if [ "$WITH_NETWORKS" = veth ] && [ $rc = 0 ]; then
     # link -> its two routers, in the order of NETS
     declare -A ENDS=( [net1]="PR PE1" [net2]="PR PE2" [net3]="PE1 CE1" [net4]="PE2 CE2" [net5]="PE1 CE3" [net6]="PE2 CE4" )
     declare -A PID=()
-    while read -r name pid; do PID[${name#/$P-}]=$pid; done < <(docker inspect -f '{{.Name}} {{.State.Pid}}' "${!DAEMONS[@]/#/$P-}")
+    names=(); for r in "${!DAEMONS[@]}"; do names+=("$P-$r"); done
+    while read -r name pid; do PID[${name#/$P-}]=$pid; done < <(docker inspect -f '{{.Name}} {{.State.Pid}}' "${names[@]}")
     wire=""
     for n in "${!ENDS[@]}"; do
         set -- ${ENDS[$n]}
