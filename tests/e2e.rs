@@ -286,20 +286,23 @@ fn tempdir(name: &str) -> String {
     dir.display().to_string()
 }
 
-/// A script on the two-router lab, run under its own lab name; returns the run's output.
-fn run_tiny(host: &str, lab: &str, body: &str, extra: &[&str]) -> Output {
-    let dir = tempdir(lab);
+/// A script on the two-router lab (tests/labs/tiny.topo beside it) in a fresh directory
+/// named after `name`; the script's path.
+fn tiny_script(name: &str, text: &str) -> String {
+    let dir = tempdir(name);
     std::fs::copy(
         root().join("tests/labs/tiny.topo"),
         format!("{dir}/tiny.topo"),
     )
     .unwrap();
     let script = format!("{dir}/script.rhai");
-    std::fs::write(
-        &script,
-        format!("topology(\"tiny.topo\");\nup();\n{body}\n"),
-    )
-    .unwrap();
+    std::fs::write(&script, text).unwrap();
+    script
+}
+
+/// A script on the two-router lab, run under its own lab name; returns the run's output.
+fn run_tiny(host: &str, lab: &str, body: &str, extra: &[&str]) -> Output {
+    let script = tiny_script(lab, &format!("topology(\"tiny.topo\");\nup();\n{body}\n"));
     let mut args = vec!["run", script.as_str(), "--lab-name", lab, "--down"];
     args.extend_from_slice(extra);
     let out = mplsrepl(host, &args);
@@ -630,22 +633,14 @@ fn run_step_runs_skips_and_quits_as_answered() {
     let (_guard, host) = lab_vm();
     let lab = "e2e_step";
     mplsrepl(&host, &["down", lab]);
-    let dir = tempdir(lab);
-    std::fs::copy(
-        root().join("tests/labs/tiny.topo"),
-        format!("{dir}/tiny.topo"),
-    )
-    .unwrap();
-    let script = format!("{dir}/script.rhai");
-    std::fs::write(
-        &script,
+    let script = tiny_script(
+        lab,
         "topology(\"tiny.topo\");\n\
          step(\"create\"); up();\n\
          step(\"a wrong check\"); expect(\"A\", \"show interface json\", #{ eth9: #{} });\n\
          step(\"a right check\"); expect(\"A\", \"show interface json\", #{ eth0: #{} });\n\
          step(\"never run\"); expect(\"B\", \"show interface json\", #{ eth9: #{} });\n",
-    )
-    .unwrap();
+    );
     let mut run = Running::start(&host, &["run", &script, "--lab-name", lab, "--step"]);
     run.type_in("\ns\n\nq\n");
     let (code, all) = run.wait_within(300);
@@ -681,18 +676,7 @@ fn ctrl_c_at_the_step_prompt_ends_the_run_without_enter() {
     let (_guard, host) = lab_vm();
     let lab = "e2e_step_prompt";
     mplsrepl(&host, &["down", lab]);
-    let dir = tempdir(lab);
-    std::fs::copy(
-        root().join("tests/labs/tiny.topo"),
-        format!("{dir}/tiny.topo"),
-    )
-    .unwrap();
-    let script = format!("{dir}/script.rhai");
-    std::fs::write(
-        &script,
-        "topology(\"tiny.topo\");\nstep(\"create\");\nup();\n",
-    )
-    .unwrap();
+    let script = tiny_script(lab, "topology(\"tiny.topo\");\nstep(\"create\");\nup();\n");
     let run = Running::start(&host, &["run", &script, "--lab-name", lab, "--step"]);
     run.wait_for_text("this step will do", 60);
     // The prompt itself has no newline to wait for; give it a moment to be read.
@@ -718,18 +702,10 @@ fn a_dockerd_restart_mid_run_is_named_and_down_cleans_up_after() {
     let lab = "e2e_restart";
     mplsrepl(&host, &["down", lab]);
     let foreign = Foreign::create(&host);
-    let dir = tempdir(lab);
-    std::fs::copy(
-        root().join("tests/labs/tiny.topo"),
-        format!("{dir}/tiny.topo"),
-    )
-    .unwrap();
-    let script = format!("{dir}/script.rhai");
-    std::fs::write(
-        &script,
+    let script = tiny_script(
+        lab,
         "topology(\"tiny.topo\");\nup();\nfor i in 0..600 { vtysh(\"A\", \"show version\"); }\n",
-    )
-    .unwrap();
+    );
     let run = Running::start(&host, &["run", &script, "--lab-name", lab]);
     run.wait_for_text("containers up with FRR", 240);
     let cfg = mplsrepl::vm::VmConfig::from_env();
@@ -980,14 +956,7 @@ fn run_without_docker_host_uses_the_lab_vm() {
         return;
     }
     let (_guard, _host) = lab_vm();
-    let dir = tempdir("novm");
-    std::fs::copy(
-        root().join("tests/labs/tiny.topo"),
-        format!("{dir}/tiny.topo"),
-    )
-    .unwrap();
-    let script = format!("{dir}/script.rhai");
-    std::fs::write(&script, "topology(\"tiny.topo\");\nup();\nrouter(\"A\").addresses();\nrouter(\"B\").addresses();\nexpect_ping(\"A\", \"10.9.0.2\");\n").unwrap();
+    let script = tiny_script("novm", "topology(\"tiny.topo\");\nup();\nrouter(\"A\").addresses();\nrouter(\"B\").addresses();\nexpect_ping(\"A\", \"10.9.0.2\");\n");
     let out = Command::new(env!("CARGO_BIN_EXE_mplsrepl"))
         .args([
             "run",

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
-use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
     ContainerCreateBody, EndpointSettings, HostConfig, Ipam, IpamConfig, NetworkConnectRequest,
     NetworkCreateRequest, NetworkingConfig,
@@ -25,7 +24,7 @@ use tokio::runtime::Runtime;
 
 use crate::runtime::action::{container_name, Configure, ContainerSpec, LabSpec, NetworkSpec};
 use crate::runtime::backend::*;
-use crate::runtime::docker_shell::ShellPool;
+use crate::runtime::docker_shell::{attached_exec, ShellPool};
 use crate::runtime::engine_lost::again_after_reset;
 
 /// A lab on the engine: its name and its containers with their Docker status.
@@ -993,25 +992,10 @@ async fn start_tcpdump(
     std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
     CaptureTask,
 )> {
-    let created = docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                attach_stdin: Some(true),
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                cmd: Some(vec!["sh".to_string(), "-c".to_string(), script.to_string()]),
-                ..Default::default()
-            },
-        )
+    let cmd = vec!["sh".to_string(), "-c".to_string(), script.to_string()];
+    let (input, mut output) = attached_exec(&docker, container, cmd)
         .await
-        .with_context(|| format!("capture exec in {container}"))?;
-    let StartExecResults::Attached { mut output, input } = docker
-        .start_exec(&created.id, None::<StartExecOptions>)
-        .await?
-    else {
-        bail!("capture exec in {container} did not attach");
-    };
+        .context("starting the capture")?;
     let task = tokio::spawn(async move {
         let (mut pcap, mut log) = (Vec::new(), Vec::new());
         let mut ready = Some(ready);

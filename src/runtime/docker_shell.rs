@@ -33,7 +33,7 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 const START: &str = "@@mplsrepl-start";
 const END: &str = "@@mplsrepl-end";
 
-type Output = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
+pub type Output = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
 
 struct Shell {
     input: Pin<Box<dyn AsyncWrite + Send>>,
@@ -165,6 +165,35 @@ impl ShellPool {
     }
 }
 
+/// Start `cmd` in the container with stdin, stdout and stderr attached: what to write to
+/// it, and what it writes.
+pub async fn attached_exec(
+    docker: &Docker,
+    container: &str,
+    cmd: Vec<String>,
+) -> anyhow::Result<(Pin<Box<dyn AsyncWrite + Send>>, Output)> {
+    let created = docker
+        .create_exec(
+            container,
+            CreateExecOptions {
+                attach_stdin: Some(true),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                cmd: Some(cmd),
+                ..Default::default()
+            },
+        )
+        .await
+        .with_context(|| format!("exec in {container}"))?;
+    match docker
+        .start_exec(&created.id, None::<StartExecOptions>)
+        .await?
+    {
+        StartExecResults::Attached { output, input } => Ok((input, output)),
+        StartExecResults::Detached => bail!("exec in {container} did not attach"),
+    }
+}
+
 /// Why a command did not give a result.
 enum Failure {
     /// The shell was gone before it answered anything: the command did not run.
@@ -183,26 +212,8 @@ impl Failure {
 
 impl Shell {
     async fn open(docker: &Docker, container: &str) -> anyhow::Result<Shell> {
-        let created = docker
-            .create_exec(
-                container,
-                CreateExecOptions {
-                    attach_stdin: Some(true),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    cmd: Some(vec!["sh".to_string()]),
-                    ..Default::default()
-                },
-            )
-            .await
-            .with_context(|| format!("exec in {container}"))?;
-        match docker
-            .start_exec(&created.id, None::<StartExecOptions>)
-            .await?
-        {
-            StartExecResults::Attached { output, input } => Ok(Shell { input, output }),
-            StartExecResults::Detached => bail!("exec in {container} did not attach"),
-        }
+        let (input, output) = attached_exec(docker, container, vec!["sh".to_string()]).await?;
+        Ok(Shell { input, output })
     }
 
     async fn run(
