@@ -19,6 +19,7 @@ use crate::ui::Reporter;
 pub struct EngineChoice {
     pub docker_host: Option<String>,
     pub image: String,
+    pub wiring: crate::runtime::Wiring,
 }
 
 /// Evaluate a script with the plan backend, printing into `report`.

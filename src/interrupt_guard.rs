@@ -123,6 +123,7 @@ mod tests {
         let mut backend = interrupt.guard(Box::new(PlanBackend));
         let spec = LabSpec {
             lab: "lab".into(),
+            wiring: Default::default(),
             networks: vec![],
             containers: vec![],
         };

@@ -54,6 +54,18 @@ struct EngineArgs {
     /// Colors: auto (terminal only), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// How links are wired: `veth` pairs (and a bridge for a `network` segment) made by one
+    /// helper container, as containerlab does; or one Docker bridge `network` per segment,
+    /// as in the article (visible to `docker network ls`, other containers can join).
+    #[arg(long, global = true, value_enum, env = "MPLSREPL_LINKS", default_value_t = LinksChoice::Veth)]
+    links: LinksChoice,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LinksChoice {
+    Veth,
+    #[value(name = "docker")]
+    DockerNetworks,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -287,6 +299,10 @@ fn main() -> ExitCode {
     let engine = cli::EngineChoice {
         docker_host: cli.engine.docker_host.clone(),
         image: cli.engine.image.clone(),
+        wiring: match cli.engine.links {
+            LinksChoice::Veth => mplsrepl::runtime::Wiring::Veth,
+            LinksChoice::DockerNetworks => mplsrepl::runtime::Wiring::DockerNetworks,
+        },
     };
     let result = match cli.command {
         None => cli::repl(&engine, color, cli.repl.plan, cli.repl.history.clone()),
@@ -390,6 +406,7 @@ fn main() -> ExitCode {
 fn to_options(engine: &cli::EngineChoice, args: &ScriptArgs) -> mplsrepl::script::Options {
     mplsrepl::script::Options {
         default_image: engine.image.clone(),
+        wiring: engine.wiring,
         profile: mplsrepl::script::Profile::parse(&args.profile).unwrap_or_else(|| {
             eprintln!(
                 "error: unknown profile `{}`: expected article or fast",

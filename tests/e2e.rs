@@ -93,7 +93,7 @@ fn docker(host: &str) -> Docker {
     })
 }
 
-/// Names of containers and networks carrying `mplsrepl.lab=LAB`.
+/// Names of containers and networks carrying `mplsrepl.lab=LAB`, sorted.
 fn lab_objects(host: &str, lab: &str) -> (Vec<String>, Vec<String>) {
     let d = docker(host);
     let label = format!("mplsrepl.lab={lab}");
@@ -114,16 +114,47 @@ fn lab_objects(host: &str, lab: &str) -> (Vec<String>, Vec<String>) {
             ))
             .await
             .unwrap();
-        (
-            c.into_iter()
-                .filter_map(|c| c.names?.first().cloned())
-                .collect(),
-            n.into_iter().filter_map(|n| n.name).collect(),
-        )
+        let mut containers: Vec<String> = c
+            .into_iter()
+            .filter_map(|c| c.names?.first().cloned())
+            .collect();
+        let mut networks: Vec<String> = n.into_iter().filter_map(|n| n.name).collect();
+        containers.sort();
+        networks.sort();
+        (containers, networks)
     })
 }
 
-/// A container and a network mplsrepl did not create: `down` must leave them alone.
+/// Run a command in a container with a plain Docker exec; its stdout.
+fn exec_in(host: &str, container: &str, cmd: &[&str]) -> String {
+    let d = docker(host);
+    block_on(async {
+        use bollard::exec::{CreateExecOptions, StartExecResults};
+        use futures_util::StreamExt;
+        let exec = d
+            .create_exec(
+                container,
+                CreateExecOptions {
+                    cmd: Some(cmd.to_vec()),
+                    attach_stdout: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let mut text = String::new();
+        if let StartExecResults::Attached { mut output, .. } =
+            d.start_exec(&exec.id, None).await.unwrap()
+        {
+            while let Some(chunk) = output.next().await {
+                text.push_str(&chunk.unwrap().to_string());
+            }
+        }
+        text
+    })
+}
+
+/// A running container and a network mplsrepl did not create: `down` must leave them alone.
 struct Foreign {
     host: String,
 }
@@ -158,17 +189,25 @@ impl Foreign {
             )
             .await
             .unwrap();
+            d.start_container(Self::NAME, None).await.unwrap();
         });
         Foreign {
             host: host.to_string(),
         }
     }
 
+    /// The network is there, and the container still runs: the links container sees every
+    /// process of the engine's host, and teardown must not have killed any of them.
     fn still_there(&self) -> bool {
         let d = docker(&self.host);
         block_on(async {
-            d.inspect_container(Self::NAME, None).await.is_ok()
-                && d.inspect_network(Self::NAME, None).await.is_ok()
+            let running = d
+                .inspect_container(Self::NAME, None)
+                .await
+                .ok()
+                .and_then(|c| c.state?.running)
+                == Some(true);
+            running && d.inspect_network(Self::NAME, None).await.is_ok()
         })
     }
 }
@@ -257,8 +296,32 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
     let (containers, networks) = lab_objects(&host, "mpls_vpn");
     assert_eq!(
         (containers.len(), networks.len()),
-        (7, 6),
-        "the lab stays up after run"
+        (8, 0),
+        "the lab stays up after run: 7 routers and the links container, no Docker network"
+    );
+    assert!(
+        containers.iter().any(|c| c == "/mpls_vpn.links"),
+        "{containers:?}"
+    );
+    // The links carry the topology's names and only the lab's addresses.
+    let links = exec_in(&host, "mpls_vpn-PE1", &["ip", "-br", "-4", "addr"]);
+    for expected in [
+        "eth0@",
+        "10.1.1.2/24",
+        "eth1@",
+        "172.16.1.254/24",
+        "eth2@",
+        "172.16.3.254/24",
+    ] {
+        assert!(
+            links.contains(expected),
+            "{expected} in PE1's addresses:\n{links}"
+        );
+    }
+    assert_eq!(
+        links.matches('/').count(),
+        5,
+        "lo: 2 addresses, eth0-2: 1 each:\n{links}"
     );
     let down = mplsrepl(&host, &["down", "mpls_vpn"]);
     assert!(down.status.success(), "{}", text(&down));
@@ -660,7 +723,11 @@ fn run_step_runs_skips_and_quits_as_answered() {
     );
     assert!(all.contains("stopped before step 4 by the user"), "{all}");
     let (containers, _) = lab_objects(&host, lab);
-    assert_eq!(containers.len(), 2, "quitting keeps the lab: {all}");
+    assert_eq!(
+        containers.len(),
+        3,
+        "quitting keeps the lab (2 routers, the links): {all}"
+    );
     let down = mplsrepl(&host, &["down", lab]);
     assert!(down.status.success(), "{}", text(&down));
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
@@ -900,47 +967,100 @@ fn two_labs_with_the_same_topology_run_side_by_side() {
         return;
     }
     let (_guard, host) = lab_vm();
-    for lab in ["e2e_twin_a", "e2e_twin_b"] {
+    // One twin on a Docker network, the other on a veth pair: both wirings, side by side.
+    for (lab, links) in [("e2e_twin_a", "docker"), ("e2e_twin_b", "veth")] {
         mplsrepl(&host, &["down", lab]);
-        let out = mplsrepl(&host, &["up", "tests/labs/tiny.topo", "--lab-name", lab]);
+        let out = mplsrepl(
+            &host,
+            &[
+                "up",
+                "tests/labs/tiny.topo",
+                "--lab-name",
+                lab,
+                "--links",
+                links,
+            ],
+        );
         assert!(out.status.success(), "{}", text(&out));
     }
-    assert_eq!(lab_objects(&host, "e2e_twin_a").0.len(), 2);
-    assert_eq!(lab_objects(&host, "e2e_twin_b").0.len(), 2);
+    let (a, a_networks) = lab_objects(&host, "e2e_twin_a");
+    assert_eq!(
+        (a.len(), a_networks),
+        (2, vec!["e2e_twin_a-ab".to_string()])
+    );
+    assert_eq!(
+        lab_objects(&host, "e2e_twin_b"),
+        (
+            vec![
+                "/e2e_twin_b-A".to_string(),
+                "/e2e_twin_b-B".into(),
+                "/e2e_twin_b.links".into()
+            ],
+            vec![]
+        )
+    );
+    let over_docker = exec_in(
+        &host,
+        "e2e_twin_a-A",
+        &["ping", "-c", "2", "-W", "2", "10.9.0.2"],
+    );
+    assert!(
+        over_docker.contains(" 0% packet loss"),
+        "the lab on a Docker network works: {over_docker}"
+    );
     let down = mplsrepl(&host, &["down", "e2e_twin_a"]);
     assert!(down.status.success(), "{}", text(&down));
     assert_eq!(lab_objects(&host, "e2e_twin_a"), (vec![], vec![]));
     // The twin still answers: A pings B's address on their link.
-    let d = docker(&host);
-    let reply = block_on(async {
-        use bollard::exec::{CreateExecOptions, StartExecResults};
-        use futures_util::StreamExt;
-        let exec = d
-            .create_exec(
-                "e2e_twin_b-A",
-                CreateExecOptions {
-                    cmd: Some(vec!["ping", "-c", "2", "-W", "2", "10.9.0.2"]),
-                    attach_stdout: Some(true),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        let mut text = String::new();
-        if let StartExecResults::Attached { mut output, .. } =
-            d.start_exec(&exec.id, None).await.unwrap()
-        {
-            while let Some(chunk) = output.next().await {
-                text.push_str(&chunk.unwrap().to_string());
-            }
-        }
-        text
-    });
+    let reply = exec_in(
+        &host,
+        "e2e_twin_b-A",
+        &["ping", "-c", "2", "-W", "2", "10.9.0.2"],
+    );
     mplsrepl(&host, &["down", "e2e_twin_b"]);
     assert!(
         reply.contains(" 0% packet loss"),
         "the remaining lab works: {reply}"
     );
+}
+
+/// A `network` segment is one broadcast domain for its three routers (a bridge in the links
+/// container), and a link beside it works too.
+#[test]
+fn a_network_segment_joins_three_routers_on_one_lan() {
+    if !enabled("a_network_segment_joins_three_routers_on_one_lan") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_lan";
+    mplsrepl(&host, &["down", lab]);
+    let out = mplsrepl(&host, &["up", "tests/labs/lan.topo", "--lab-name", lab]);
+    let all = text(&out);
+    let pings = [
+        ("A", "10.8.0.2"),
+        ("A", "10.8.0.3"),
+        ("C", "10.8.0.2"),
+        ("B", "10.8.1.2"),
+    ]
+    .map(|(from, to)| {
+        let reply = exec_in(
+            &host,
+            &format!("{lab}-{from}"),
+            &["ping", "-c", "2", "-W", "2", to],
+        );
+        (from, to, reply)
+    });
+    let down = mplsrepl(&host, &["down", lab]);
+    assert!(out.status.success(), "{all}");
+    assert!(
+        all.contains("network e2e_lan-lan for 10.8.0.0/24 (bridge in e2e_lan.links)"),
+        "{all}"
+    );
+    for (from, to, reply) in pings {
+        assert!(reply.contains(" 0% packet loss"), "{from} -> {to}: {reply}");
+    }
+    assert!(down.status.success(), "{}", text(&down));
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
 /// Without DOCKER_HOST (and no local engine), `run` starts the lab VM itself and says so.

@@ -83,6 +83,7 @@ pub fn run(opts: ReplOptions) -> anyhow::Result<ExitCode> {
     };
     let session_opts = Options {
         default_image: opts.engine.image.clone(),
+        wiring: opts.engine.wiring,
         ..Default::default()
     };
     let report = Reporter::stdout(opts.color, opts.plan);

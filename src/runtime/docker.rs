@@ -2,8 +2,9 @@
 //!
 //! Every object carries the label `mplsrepl.lab=<lab>`, and teardown works from that label
 //! alone, so `down` never touches anything the tool did not create. Interface names are decided
-//! by construction: after start, each endpoint's MAC address (from inspect) is matched to a
-//! kernel link and renamed to the name the topology gives it, whatever order Docker used.
+//! by construction: veth links are made with them (docker_links); on Docker networks, after
+//! start, each endpoint's MAC address (from inspect) is matched to a kernel link and renamed
+//! to the name the topology gives it, whatever order Docker used.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -22,8 +23,11 @@ use futures_util::StreamExt;
 use ipnet::Ipv4Net;
 use tokio::runtime::Runtime;
 
-use crate::runtime::action::{container_name, Configure, ContainerSpec, LabSpec, NetworkSpec};
+use crate::runtime::action::{
+    container_name, links_container_name, Configure, ContainerSpec, LabSpec, NetworkSpec, Wiring,
+};
 use crate::runtime::backend::*;
+use crate::runtime::docker_links;
 use crate::runtime::docker_shell::{attached_exec, ShellPool};
 use crate::runtime::engine_lost::again_after_reset;
 
@@ -226,7 +230,7 @@ fn image_missing(image: &str, host: &str) -> String {
     }
 }
 
-fn labels(lab: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
+pub(super) fn labels(lab: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
     let mut l: HashMap<String, String> = [(LABEL_LAB.to_string(), lab.to_string())].into();
     for (k, v) in extra {
         l.insert(k.to_string(), v.to_string());
@@ -422,15 +426,19 @@ fn endpoint() -> EndpointSettings {
     EndpointSettings::default()
 }
 
-/// Create, wire and start one router's container, then hand its interfaces to the lab.
+/// Create and start one router's container and set it up (interface names, FRR). On Docker
+/// networks it is created on them; with veth links its process id goes to `pids`, for the
+/// links container to find its network namespace.
 async fn create_container(
     docker: &Docker,
     shells: &ShellPool,
-    lab: &str,
+    spec: &LabSpec,
     c: &ContainerSpec,
+    pids: Option<&tokio::sync::mpsc::UnboundedSender<(String, i64)>>,
     progress: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<()> {
-    let first = c.interfaces.first();
+    let on_networks = spec.wiring == Wiring::DockerNetworks;
+    let first = c.interfaces.first().filter(|_| on_networks);
     let networking = first.map(|i| NetworkingConfig {
         endpoints_config: Some([(i.network.clone(), endpoint())].into()),
     });
@@ -440,7 +448,7 @@ async fn create_container(
         // Keep the container alive without starting FRR: its daemons file is written first.
         entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
         cmd: Some(vec![]),
-        labels: Some(labels(lab, &[(LABEL_ROUTER, &c.router)])),
+        labels: Some(labels(&spec.lab, &[(LABEL_ROUTER, &c.router)])),
         host_config: Some(HostConfig {
             privileged: Some(true),
             network_mode: Some(first.map_or("none".to_string(), |i| i.network.clone())),
@@ -457,7 +465,7 @@ async fn create_container(
     .await
     .with_context(|| format!("creating container {} from image {}", c.name, c.image))?;
     // API < 1.44 takes one network at create time; the others are connected before start.
-    for i in c.interfaces.iter().skip(1) {
+    for i in c.interfaces.iter().skip(1).filter(|_| on_networks) {
         let req = NetworkConnectRequest {
             container: c.name.clone(),
             endpoint_config: Some(endpoint()),
@@ -476,40 +484,29 @@ async fn create_container(
     )
     .await
     .with_context(|| format!("starting {}", c.name))?;
-    crate::interrupt::check()?;
-    setup_router(docker, shells, c).await?;
-    progress(&format!("{}: interfaces named, FRR started", c.router));
-    Ok(())
-}
-
-/// One shell script (each exec is costly on a slow engine): name interfaces, write FRR's
-/// files, start FRR, and wait until every daemon's vty socket answers. It runs in the
-/// router's first kept shell, which the checks that follow then find open.
-async fn setup_router(
-    docker: &Docker,
-    shells: &ShellPool,
-    c: &ContainerSpec,
-) -> anyhow::Result<()> {
     let info = traced(
         format_args!("inspect {}", c.name),
         docker.inspect_container(&c.name, None),
     )
     .await?;
-    let networks = info
-        .network_settings
-        .and_then(|n| n.networks)
-        .unwrap_or_default();
-    let mut macs = Vec::new();
-    for i in &c.interfaces {
-        let mac = networks
-            .get(&i.network)
-            .and_then(|e| e.mac_address.clone())
-            .filter(|m| !m.is_empty())
-            .ok_or_else(|| anyhow!("{}: Docker reports no MAC address on {}", c.name, i.network))?;
-        macs.push(mac);
+    if let Some(pids) = pids {
+        let pid = info
+            .state
+            .as_ref()
+            .and_then(|s| s.pid)
+            .filter(|pid| *pid > 0)
+            .ok_or_else(|| anyhow!("{}: Docker reports no process id after start", c.name))?;
+        let _ = pids.send((c.name.clone(), pid));
     }
-    let script = setup_script(c, &macs);
+    crate::interrupt::check()?;
+    let macs = if on_networks {
+        Some(endpoint_macs(&info, c)?)
+    } else {
+        None
+    };
+    let script = setup_script(c, macs.as_deref());
     let argv = vec!["sh".to_string(), "-c".to_string(), script];
+    // The router's first kept shell, which the checks that follow then find open.
     let (code, out, err) = timed_exec(shells, &c.name, &argv).await?;
     if code != 0 {
         bail!(
@@ -519,29 +516,116 @@ async fn setup_router(
             String::from_utf8_lossy(&err)
         );
     }
+    progress(&format!("{}: FRR started", c.router));
     Ok(())
 }
 
-/// The setup script of a router; `macs[i]` is the MAC address of `c.interfaces[i]`.
-pub fn setup_script(c: &ContainerSpec, macs: &[String]) -> String {
+/// The MAC address of each of the router's Docker network endpoints, in its interfaces' order.
+fn endpoint_macs(
+    info: &bollard::models::ContainerInspectResponse,
+    c: &ContainerSpec,
+) -> anyhow::Result<Vec<String>> {
+    let networks = info
+        .network_settings
+        .as_ref()
+        .and_then(|n| n.networks.as_ref());
+    c.interfaces
+        .iter()
+        .map(|i| {
+            networks
+                .and_then(|n| n.get(&i.network))
+                .and_then(|e| e.mac_address.clone())
+                .filter(|m| !m.is_empty())
+                .ok_or_else(|| {
+                    anyhow!("{}: Docker reports no MAC address on {}", c.name, i.network)
+                })
+        })
+        .collect()
+}
+
+/// Veth links: the links container (which also runs the MPLS/VRF probe, when that is still
+/// needed) and the routers' containers are created at once. The links are made as soon as
+/// every router's container runs, while FRR starts in them: zebra picks interfaces up as they
+/// come. The probe's output, if it ran, and whether the lab was made; when the probe finds
+/// the engine lacking, no link is made and the caller removes the lab.
+async fn create_with_veth(
+    docker: &Docker,
+    shells: &ShellPool,
+    spec: &LabSpec,
+    image: &str,
+    probe_needed: bool,
+    progress: &(dyn Fn(&str) + Sync),
+) -> (Option<anyhow::Result<String>>, anyhow::Result<()>) {
+    let links = links_container_name(&spec.lab);
+    let (pid_tx, mut pid_rx) = tokio::sync::mpsc::unbounded_channel::<(String, i64)>();
+    let routers = async move {
+        // As on Docker networks: each creation stops at its next phase after Ctrl-C.
+        let made = bounded(
+            spec.containers
+                .iter()
+                .map(|c| create_container(docker, shells, spec, c, Some(&pid_tx), progress)),
+        )
+        .await;
+        made.into_iter()
+            .collect::<anyhow::Result<Vec<()>>>()
+            .map(drop)
+    };
+    let probe_then_wire = async {
+        if let Err(e) = docker_links::create_links_container(docker, &spec.lab, image).await {
+            return (None, Err(e));
+        }
+        let probed = if probe_needed {
+            let argv = vec![
+                "sh".to_string(),
+                "-c".to_string(),
+                format!("{MPLS_PROBE}; ip link del mplsrepl-probe 2>/dev/null; true"),
+            ];
+            let ran = timed_exec(shells, &links, &argv).await;
+            Some(ran.map(|(_, out, _)| String::from_utf8_lossy(&out).into_owned()))
+        } else {
+            None
+        };
+        let lacking = match &probed {
+            Some(Ok(out)) => !mpls_verdict(out).is_empty(),
+            Some(Err(_)) => true,
+            None => false,
+        };
+        if lacking {
+            return (probed, Ok(()));
+        }
+        let mut pids = HashMap::new();
+        while pids.len() < spec.containers.len() {
+            match pid_rx.recv().await {
+                Some((name, pid)) => {
+                    pids.insert(name, pid);
+                }
+                None => {
+                    let why =
+                        anyhow!("the links were not made: a router's container did not start");
+                    return (probed, Err(why));
+                }
+            }
+        }
+        if let Err(e) = crate::interrupt::check() {
+            return (probed, Err(e));
+        }
+        let wired = docker_links::wire(shells, spec, &pids).await;
+        if wired.is_ok() {
+            progress(&format!("{} links made", spec.networks.len()));
+        }
+        (probed, wired)
+    };
+    let (routers, (probed, wired)) = tokio::join!(routers, probe_then_wire);
+    (probed, routers.and(wired))
+}
+
+/// The setup script of a router: its loopback up, the interfaces Docker networks gave it
+/// renamed (`macs[i]` is the MAC address of `c.interfaces[i]`; none with veth links, which
+/// are made with their names), FRR's files, and FRR started.
+pub fn setup_script(c: &ContainerSpec, macs: Option<&[String]>) -> String {
     let mut s = String::from("set -e\nip link set lo up\n");
-    s.push_str(
-        "link_with_mac() { for d in /sys/class/net/*; do if [ \"$(cat $d/address)\" = \"$1\" ]; then basename $d; fi; done; }\n",
-    );
-    // Docker names links in its own order: rename each by MAC, through temporary names so a
-    // wanted name never collides with one Docker gave.
-    for (n, mac) in macs.iter().enumerate() {
-        s.push_str(&format!(
-            "dev=$(link_with_mac {mac}); [ -n \"$dev\" ] || {{ echo 'no link with MAC {mac}' >&2; exit 1; }}\n\
-             ip link set dev \"$dev\" down; ip link set dev \"$dev\" name mrtmp{n}\n"
-        ));
-    }
-    for (n, i) in c.interfaces.iter().enumerate() {
-        // Docker's address and routes go: zebra owns every address, and there is no default route.
-        s.push_str(&format!(
-            "ip link set dev mrtmp{n} name {0}; ip addr flush dev {0}; ip link set dev {0} up\n",
-            i.name
-        ));
+    if let Some(macs) = macs {
+        s.push_str(&rename_script(c, macs));
     }
     s.push_str("ip route flush table main 2>/dev/null || true\n");
     s.push_str(&format!(
@@ -577,6 +661,29 @@ pub fn setup_script(c: &ContainerSpec, macs: &[String]) -> String {
         FRR_START_TIMEOUT.as_secs() * 2,
         daemons.join(" ")
     ));
+    s
+}
+
+/// Docker names links in its own order: rename each by MAC, through temporary names so a
+/// wanted name never collides with one Docker gave, and remove Docker's addresses (zebra owns
+/// every address).
+fn rename_script(c: &ContainerSpec, macs: &[String]) -> String {
+    let mut s = String::new();
+    s.push_str(
+        "link_with_mac() { for d in /sys/class/net/*; do if [ \"$(cat $d/address)\" = \"$1\" ]; then basename $d; fi; done; }\n",
+    );
+    for (n, mac) in macs.iter().enumerate() {
+        s.push_str(&format!(
+            "dev=$(link_with_mac {mac}); [ -n \"$dev\" ] || {{ echo 'no link with MAC {mac}' >&2; exit 1; }}\n\
+             ip link set dev \"$dev\" down; ip link set dev \"$dev\" name mrtmp{n}\n"
+        ));
+    }
+    for (n, i) in c.interfaces.iter().enumerate() {
+        s.push_str(&format!(
+            "ip link set dev mrtmp{n} name {0}; ip addr flush dev {0}; ip link set dev {0} up\n",
+            i.name
+        ));
+    }
     s
 }
 
@@ -620,6 +727,35 @@ fn tar_of(files: &[(&str, String)]) -> anyhow::Result<Vec<u8>> {
     Ok(builder.into_inner()?)
 }
 
+/// How a lab's creation ended: refused by the MPLS/VRF probe, or done (well or not).
+enum Created {
+    Refused(anyhow::Error),
+    Done(anyhow::Result<()>),
+}
+
+/// The probe's verdict, when it ran, as the error that stops the lab's creation; the verdict
+/// is kept in `known` so that one run probes once.
+fn refusal(
+    known: &mut Option<Vec<String>>,
+    engine: &str,
+    probed: Option<anyhow::Result<String>>,
+) -> Option<anyhow::Error> {
+    match probed {
+        Some(Ok(out)) => {
+            let problems = mpls_verdict(&out);
+            *known = Some(problems.clone());
+            (!problems.is_empty()).then(|| {
+                anyhow!(
+                    "preflight failed on {engine}:\n  - {}",
+                    problems.join("\n  - ")
+                )
+            })
+        }
+        Some(Err(e)) => Some(e.context("probing the engine for MPLS and VRF support")),
+        None => None,
+    }
+}
+
 impl Backend for DockerBackend {
     fn is_dry_run(&self) -> bool {
         false
@@ -657,60 +793,12 @@ impl Backend for DockerBackend {
 
     fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
         let started = Instant::now();
-        let probe = self.mpls_verdict.is_none().then(|| {
-            let image = spec
-                .containers
-                .first()
-                .map_or(crate::vm::IMAGE, |c| c.image.as_str());
-            run_probe(
-                self.docker.clone(),
-                image.to_string(),
-                Some(spec.lab.clone()),
-            )
-        });
-        let (networks, probed) = self.rt.block_on(async {
-            let probed = async {
-                match probe {
-                    Some(probe) => Some(probe.await),
-                    None => None,
-                }
-            };
-            tokio::join!(
-                create_networks(&self.docker, &spec.lab, &spec.networks),
-                probed
-            )
-        });
-        let refused = match probed {
-            Some(Ok(out)) => {
-                let problems = self.take_verdict(&out);
-                (!problems.is_empty()).then(|| {
-                    anyhow!(
-                        "preflight failed on {}:\n  - {}",
-                        self.describe(),
-                        problems.join("\n  - ")
-                    )
-                })
-            }
-            Some(Err(e)) => Some(e.context("probing the engine for MPLS and VRF support")),
-            None => None,
-        };
-        if let Some(refused) = refused {
-            // Nothing of the lab may stay behind a refusal: its networks go.
-            if let Err(e) = self.destroy_lab(&spec.lab) {
-                return Err(refused.context(format!(
-                    "removing the lab's networks failed too ({e:#}): `mplsrepl down {}` removes them",
-                    spec.lab
-                )));
-            }
-            return Err(refused);
-        }
-        networks?;
-        let docker = &self.docker;
-        progress(&format!(
-            "{} networks created in {:.1} s",
-            spec.networks.len(),
-            started.elapsed().as_secs_f64()
-        ));
+        let image = spec
+            .containers
+            .first()
+            .map_or(crate::vm::IMAGE, |c| c.image.as_str())
+            .to_string();
+        let probe_needed = self.mpls_verdict.is_none();
         // Progress is reported from the async tasks, which need a Sync callback.
         let (tx, rx) = std::sync::mpsc::channel::<String>();
         let say = move |msg: &str| {
@@ -718,23 +806,82 @@ impl Backend for DockerBackend {
         };
         let say = std::sync::Mutex::new(say);
         let say_sync = |msg: &str| (say.lock().expect("progress lock"))(msg);
-        crate::interrupt::check()?;
-        // Not try_join_all: after Ctrl-C each creation stops at its next phase, and the calls
-        // under way finish, so that removing the lab then finds everything it made.
-        let results =
-            self.rt.block_on(bounded(spec.containers.iter().map(|c| {
-                create_container(docker, &self.shells, &spec.lab, c, &say_sync)
-            })));
+        let engine = self.describe();
+        let (docker, shells) = (&self.docker, &self.shells);
+        let outcome = match spec.wiring {
+            Wiring::DockerNetworks => {
+                // The probe takes a container's life, and runs while the networks are made.
+                let probe = probe_needed
+                    .then(|| run_probe(docker.clone(), image.clone(), Some(spec.lab.clone())));
+                let (networks, probed) = self.rt.block_on(async {
+                    let probed = async {
+                        match probe {
+                            Some(probe) => Some(probe.await),
+                            None => None,
+                        }
+                    };
+                    tokio::join!(create_networks(docker, &spec.lab, &spec.networks), probed)
+                });
+                match refusal(&mut self.mpls_verdict, &engine, probed) {
+                    Some(refused) => Created::Refused(refused),
+                    None => {
+                        networks?;
+                        progress(&format!(
+                            "{} networks created in {:.1} s",
+                            spec.networks.len(),
+                            started.elapsed().as_secs_f64()
+                        ));
+                        crate::interrupt::check()?;
+                        // Not try_join_all: after Ctrl-C each creation stops at its next
+                        // phase, and the calls under way finish, so that removing the lab then
+                        // finds everything it made.
+                        let results =
+                            self.rt.block_on(bounded(spec.containers.iter().map(|c| {
+                                create_container(docker, shells, spec, c, None, &say_sync)
+                            })));
+                        Created::Done(results.into_iter().collect())
+                    }
+                }
+            }
+            Wiring::Veth => {
+                let (probed, made) = self.rt.block_on(create_with_veth(
+                    docker,
+                    shells,
+                    spec,
+                    &image,
+                    probe_needed,
+                    &say_sync,
+                ));
+                match refusal(&mut self.mpls_verdict, &engine, probed) {
+                    Some(refused) => Created::Refused(refused),
+                    None => Created::Done(made),
+                }
+            }
+        };
         for msg in rx.try_iter() {
             progress(&msg);
         }
-        results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
-        progress(&format!(
-            "{} containers up with FRR in {:.1} s",
-            spec.containers.len(),
-            started.elapsed().as_secs_f64()
-        ));
-        Ok(())
+        match outcome {
+            Created::Refused(refused) => {
+                // Nothing of the lab may stay behind a refusal.
+                if let Err(e) = self.destroy_lab(&spec.lab) {
+                    return Err(refused.context(format!(
+                        "removing what was made of the lab failed too ({e:#}): `mplsrepl down {}` removes it",
+                        spec.lab
+                    )));
+                }
+                Err(refused)
+            }
+            Created::Done(made) => {
+                made?;
+                progress(&format!(
+                    "{} containers up with FRR, links made, in {:.1} s",
+                    spec.containers.len(),
+                    started.elapsed().as_secs_f64()
+                ));
+                Ok(())
+            }
+        }
     }
 
     fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()> {
@@ -846,16 +993,25 @@ impl Backend for DockerBackend {
                 .filters(&filters)
                 .build();
             let containers = docker.list_containers(Some(opts)).await?;
-            let names: Vec<String> = containers
+            let name_of = |c: &bollard::models::ContainerSummary| {
+                c.names
+                    .as_ref()?
+                    .first()
+                    .map(|n| n.trim_start_matches('/').to_string())
+            };
+            let names: Vec<String> = containers.iter().filter_map(name_of).collect();
+            // Only a router's processes may be killed wholesale: the links container sees
+            // every process of the engine's host.
+            let routers: Vec<String> = containers
                 .iter()
-                .filter_map(|c| {
-                    c.names
-                        .as_ref()?
-                        .first()
-                        .map(|n| n.trim_start_matches('/').to_string())
+                .filter(|c| {
+                    c.labels
+                        .as_ref()
+                        .is_some_and(|l| l.contains_key(LABEL_ROUTER))
                 })
+                .filter_map(name_of)
                 .collect();
-            shells.forget(&names, Duration::from_secs(3)).await;
+            shells.forget(&routers, Duration::from_secs(3)).await;
             bounded(names.iter().map(|n| async move {
                 let rm = || {
                     RemoveContainerOptionsBuilder::new()
@@ -1197,7 +1353,7 @@ mod tests {
 
     #[test]
     fn setup_script_is_valid_shell_and_starts_zebra_first() {
-        let script = setup_script(&spec(), &["02:42:64:40:00:03".to_string()]);
+        let script = setup_script(&spec(), Some(&["02:42:64:40:00:03".to_string()]));
         let check = std::process::Command::new("sh")
             .args(["-n", "-c", &script])
             .output()
@@ -1219,6 +1375,14 @@ mod tests {
             !script.contains("watchfrr"),
             "daemons are started without watchfrr"
         );
+    }
+
+    #[test]
+    fn with_veth_links_the_setup_renames_nothing() {
+        let script = setup_script(&spec(), None);
+        assert!(!script.contains("mrtmp"), "{script}");
+        assert!(!script.contains("addr flush"), "{script}");
+        assert!(script.contains("for d in zebra staticd bgpd ospfd; do"));
     }
 
     #[test]

@@ -147,8 +147,11 @@ impl ShellPool {
         };
         let kill_all =
             futures_util::future::join_all(shells.into_iter().map(|mut shell| async move {
-                // kill(-1) spares the caller and the namespace's init; the shell ends when dropped.
-                let _ = shell.input.write_all(b"kill -9 -1\n").await;
+                // kill(-1) spares the caller and the namespace's init; the shell ends when
+                // dropped. Only where the namespace's init is the `tail` mplsrepl starts its
+                // containers with: never in a container that shares the host's processes.
+                let kill = b"[ \"$(cat /proc/1/comm)\" = tail ] && kill -9 -1\n";
+                let _ = shell.input.write_all(kill).await;
                 let _ = shell.input.flush().await;
             }));
         let _ = tokio::time::timeout(grace, kill_all).await;

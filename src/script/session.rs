@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Context};
 
 use crate::intent::diff::router_change;
 use crate::intent::{Daemon, Intent};
-use crate::runtime::{Backend, Configure, ExecOutput, LabSpec};
+use crate::runtime::{Backend, Configure, ExecOutput, LabSpec, Wiring};
 use crate::topology::Lab;
 use crate::ui::Reporter;
 
@@ -49,6 +49,8 @@ impl Profile {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub default_image: String,
+    /// How the lab's segments are wired (`--links`).
+    pub wiring: Wiring,
     pub profile: Profile,
     /// How long `expect`/`wait_until` retry before failing a check.
     pub check_timeout: Duration,
@@ -71,6 +73,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             default_image: crate::vm::IMAGE.to_string(),
+            wiring: Wiring::default(),
             profile: Profile::Article,
             check_timeout: Duration::from_secs(180),
             daemon_hints: BTreeMap::new(),
@@ -162,6 +165,7 @@ impl Session {
         Ok(LabSpec::from_lab(
             self.lab()?,
             &self.opts.default_image,
+            self.opts.wiring,
             |r| hints.get(r).cloned().unwrap_or_default(),
         ))
     }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use owo_colors::OwoColorize;
 
-use crate::runtime::{Configure, LabSpec};
+use crate::runtime::{Configure, LabSpec, Wiring};
 
 /// Where transcript text goes: a terminal, or a buffer that tests read back.
 #[derive(Clone)]
@@ -92,9 +92,26 @@ impl Reporter {
     }
 
     pub fn create_lab(&self, spec: &LabSpec) {
-        for n in &spec.networks {
+        let links = crate::runtime::links_container_name(&spec.lab);
+        if spec.wiring == Wiring::Veth && !spec.networks.is_empty() {
+            let image = spec
+                .containers
+                .first()
+                .map_or(crate::vm::IMAGE, |c| c.image.as_str());
             self.line(&format!(
-                "  network {} for {}",
+                "  container {} image {image} privileged, host PIDs: makes the links",
+                self.paint(&links, |t| t.green().to_string()),
+            ));
+        }
+        for (n, ends) in spec.segment_ends() {
+            let how = match spec.wiring {
+                Wiring::DockerNetworks => "Docker network".to_string(),
+                Wiring::Veth if ends.len() == 2 && !n.multi_access => "veth pair".to_string(),
+                Wiring::Veth => format!("bridge in {links}"),
+            };
+            self.line(&format!(
+                "  {} {} for {} ({how})",
+                if n.multi_access { "network" } else { "link" },
                 self.paint(&n.name, |t| t.green().to_string()),
                 n.subnet
             ));

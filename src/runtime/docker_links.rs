@@ -1,0 +1,182 @@
+//! Links as veth pairs ([`Wiring::Veth`]), made the way containerlab makes them: straight
+//! into the routers' network namespaces, with the names the topology gives, by one helper
+//! container per lab. Docker never sees a network, so the routers have no Docker address,
+//! route or interface to remove, and nothing needs renaming.
+//!
+//! The helper (`<lab>.links`) is privileged and shares the engine host's PID namespace: that
+//! is how it reaches a router's namespace (`/proc/PID/ns/net`) on a remote engine, where
+//! mplsrepl has no shell. Its own network namespace holds the bridges of segments with more
+//! than two ends. When a router's container goes, its ends of the links go with it; when the
+//! helper goes, the bridges do.
+
+use std::collections::HashMap;
+
+use anyhow::{anyhow, bail, Context};
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::CreateContainerOptionsBuilder;
+use bollard::Docker;
+
+use crate::runtime::action::{links_container_name, LabSpec};
+
+/// Label of the helper container, so that teardown can tell it from the routers.
+pub const LABEL_LINKS: &str = "mplsrepl.links";
+
+/// Create and start the lab's links container.
+pub async fn create_links_container(docker: &Docker, lab: &str, image: &str) -> anyhow::Result<()> {
+    let name = links_container_name(lab);
+    let body = ContainerCreateBody {
+        image: Some(image.to_string()),
+        hostname: Some("links".into()),
+        entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
+        cmd: Some(vec![]),
+        labels: Some(super::docker::labels(lab, &[(LABEL_LINKS, "1")])),
+        host_config: Some(HostConfig {
+            privileged: Some(true),
+            pid_mode: Some("host".into()),
+            network_mode: Some("none".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let opts = CreateContainerOptionsBuilder::new().name(&name).build();
+    docker
+        .create_container(Some(opts), body)
+        .await
+        .with_context(|| format!("creating the links container {name} from image {image}"))?;
+    crate::interrupt::check()?;
+    docker
+        .start_container(&name, None)
+        .await
+        .with_context(|| format!("starting the links container {name}"))?;
+    Ok(())
+}
+
+/// The shell script, run in the links container, that makes every link of the lab and sets
+/// both ends up. `pids` gives each router container's first process (host PID namespace).
+///
+/// A segment with two ends (a `link`) is one veth pair between the routers; any other
+/// segment (a `network`) is a bridge in the helper's namespace with one veth per router.
+/// Every failure names the segment and its ends.
+pub fn wiring_script(spec: &LabSpec, pids: &HashMap<String, i64>) -> anyhow::Result<String> {
+    // Namespaces are named by the container's position: router names need no quoting then.
+    let handle: HashMap<&str, String> = spec
+        .containers
+        .iter()
+        .enumerate()
+        .map(|(n, c)| (c.name.as_str(), format!("r{n}")))
+        .collect();
+    let mut s = String::from(
+        "fail() { echo \"$1\" >&2; exit 1; }\n\
+         mkdir -p /var/run/netns || fail 'cannot make /var/run/netns'\n",
+    );
+    for c in &spec.containers {
+        let pid = pids
+            .get(&c.name)
+            .ok_or_else(|| anyhow!("{}: no process id to reach its network namespace", c.name))?;
+        s.push_str(&format!(
+            "ln -sfn /proc/{pid}/ns/net /var/run/netns/{} || fail '{}: no network namespace at PID {pid}'\n",
+            handle[c.name.as_str()],
+            c.name
+        ));
+    }
+    for (n, (segment, ends)) in spec.segment_ends().into_iter().enumerate() {
+        let shown: Vec<String> = ends.iter().map(|(c, i)| format!("{c}:{i}")).collect();
+        let what = format!("{}: {}", segment.name, shown.join(" - "));
+        if ends.len() == 2 && !segment.multi_access {
+            let ((a, a_if), (b, b_if)) = (ends[0], ends[1]);
+            let (a, b) = (&handle[a], &handle[b]);
+            s.push_str(&format!(
+                "ip link add {a_if} netns {a} type veth peer name {b_if} netns {b} \
+                 && ip -n {a} link set {a_if} up && ip -n {b} link set {b_if} up \
+                 || fail 'link {what}: veth pair not made'\n"
+            ));
+            continue;
+        }
+        // Names in the helper's namespace: at most 15 bytes whatever the lab's.
+        let bridge = format!("b{n}");
+        s.push_str(&format!(
+            "ip link add {bridge} type bridge mcast_snooping 0 && ip link set {bridge} up \
+             || fail 'network {what}: bridge not made'\n"
+        ));
+        for (k, (c, iface)) in ends.iter().enumerate() {
+            let ns = &handle[c];
+            s.push_str(&format!(
+                "ip link add {bridge}p{k} type veth peer name {iface} netns {ns} \
+                 && ip link set {bridge}p{k} master {bridge} up && ip -n {ns} link set {iface} up \
+                 || fail 'network {}: {c}:{iface} not attached'\n",
+                segment.name
+            ));
+        }
+    }
+    Ok(s)
+}
+
+/// Make the lab's links through the links container's kept shell.
+pub async fn wire(
+    shells: &super::docker_shell::ShellPool,
+    spec: &LabSpec,
+    pids: &HashMap<String, i64>,
+) -> anyhow::Result<()> {
+    let script = wiring_script(spec, pids)?;
+    let name = links_container_name(&spec.lab);
+    let argv = vec!["sh".to_string(), "-c".to_string(), script];
+    let (code, out, err) = shells.run(&name, &argv).await?;
+    if code != 0 {
+        bail!(
+            "making the lab's links in {name} failed (exit {code}):\n{}{}",
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&err)
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::action::{LabSpec, Wiring};
+
+    fn spec(topology: &str) -> LabSpec {
+        let source = crate::diagnostic::Source::new("t.topo", topology.to_string());
+        let lab = crate::topology::load(&source).expect("valid topology");
+        LabSpec::from_lab(&lab, "img", Wiring::Veth, |_| Default::default())
+    }
+
+    #[test]
+    fn a_link_is_one_veth_pair_named_as_the_topology_says_and_a_network_a_bridge() {
+        let spec = spec(
+            "lab t\nrouter A p lo 1.1.1.1/32\nrouter B p lo 2.2.2.2/32\nrouter C p lo 3.3.3.3/32\n\
+             link ab 10.0.0.0/24 { A:eth3 .1, B:eth0 .2 }\n\
+             network lan 10.0.1.0/24 { A:eth4 .1, B:eth1 .2, C:eth0 .3 }\n",
+        );
+        let pids: HashMap<String, i64> = [
+            ("t-A".into(), 101),
+            ("t-B".into(), 102),
+            ("t-C".into(), 103),
+        ]
+        .into();
+        let script = wiring_script(&spec, &pids).unwrap();
+        assert!(script.contains("ln -sfn /proc/102/ns/net /var/run/netns/r1"));
+        assert!(script.contains("ip link add eth3 netns r0 type veth peer name eth0 netns r1"));
+        assert!(script.contains("ip link add b1 type bridge"));
+        assert!(script.contains("ip link add b1p2 type veth peer name eth0 netns r2"));
+        assert!(script.contains("ip -n r2 link set eth0 up"));
+        assert!(script.contains("fail 'link t-ab: t-A:eth3 - t-B:eth0: veth pair not made'"));
+        let checked = std::process::Command::new("sh")
+            .args(["-n", "-c", &script])
+            .status()
+            .unwrap();
+        assert!(checked.success(), "not valid shell:\n{script}");
+    }
+
+    #[test]
+    fn a_router_without_a_process_id_is_an_error_naming_it() {
+        let spec = spec(
+            "lab t\nrouter A p lo 1.1.1.1/32\nrouter B p lo 2.2.2.2/32\n\
+             link ab 10.0.0.0/24 { A:eth0 .1, B:eth0 .2 }\n",
+        );
+        let pids: HashMap<String, i64> = [("t-A".into(), 101)].into();
+        let e = wiring_script(&spec, &pids).unwrap_err();
+        assert!(format!("{e}").contains("t-B"), "{e}");
+    }
+}
