@@ -875,7 +875,7 @@ impl Backend for DockerBackend {
             Created::Done(made) => {
                 made?;
                 progress(&format!(
-                    "{} containers up with FRR, links made, in {:.1} s",
+                    "{} containers up with FRR in {:.1} s",
                     spec.containers.len(),
                     started.elapsed().as_secs_f64()
                 ));
