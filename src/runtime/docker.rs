@@ -923,10 +923,16 @@ impl Backend for DockerBackend {
         points: &[CapturePoint],
     ) -> anyhow::Result<Vec<CaptureHandle>> {
         let docker = &self.docker;
+        let clock = Instant::now();
         let started =
             self.rt.block_on(bounded(points.iter().map(|p| {
                 start_capture(docker.clone(), container_name(lab, &p.router), p)
             })));
+        tracing::debug!(
+            "{} captures listening in {} ms",
+            points.len(),
+            clock.elapsed().as_millis()
+        );
         let mut handles = Vec::new();
         let mut failed = None;
         for (point, result) in points.iter().zip(started) {
@@ -972,14 +978,21 @@ impl Backend for DockerBackend {
         // The packets that made the ping return have crossed the interface, but tcpdump may
         // not have been scheduled to write them out yet on a slow engine.
         std::thread::sleep(Duration::from_millis(200));
-        self.rt.block_on(futures_util::future::join_all(
+        let clock = Instant::now();
+        let stopped = self.rt.block_on(futures_util::future::join_all(
             handles.iter().zip(running).map(|(h, c)| async move {
                 let c = c.ok_or_else(|| anyhow!("{}: no running capture {}", h.router, h.token))?;
                 stop_capture(c)
                     .await
                     .with_context(|| format!("{}: capture on {}", h.router, h.interface))
             }),
-        ))
+        ));
+        tracing::debug!(
+            "{} captures stopped in {} ms (after 200 ms)",
+            handles.len(),
+            clock.elapsed().as_millis()
+        );
+        stopped
     }
 
     fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod capture_ref;
 pub mod checks;
+mod poll_round;
 pub mod session;
 pub mod stdlib;
 pub mod together;
