@@ -27,9 +27,9 @@ use crate::runtime::action::{
     container_name, links_container_name, Configure, ContainerSpec, LabSpec, NetworkSpec, Wiring,
 };
 use crate::runtime::backend::*;
+use crate::runtime::docker_capture::{self, RunningCapture};
 use crate::runtime::docker_links;
-use crate::runtime::docker_shell::{attached_exec, ShellPool};
-use crate::runtime::engine_lost::again_after_reset;
+use crate::runtime::docker_shell::ShellPool;
 
 /// A lab on the engine: its name and its containers with their Docker status.
 pub type LabListing = (String, Vec<(String, String)>);
@@ -452,6 +452,9 @@ async fn create_container(
         host_config: Some(HostConfig {
             privileged: Some(true),
             network_mode: Some(first.map_or("none".to_string(), |i| i.network.clone())),
+            // An init that reaps orphans: a capture's tcpdump and whatever a user starts in
+            // the background with `sh` would otherwise stay zombies under `tail`.
+            init: Some(true),
             ..Default::default()
         }),
         networking_config: networking,
@@ -922,12 +925,20 @@ impl Backend for DockerBackend {
         lab: &str,
         points: &[CapturePoint],
     ) -> anyhow::Result<Vec<CaptureHandle>> {
-        let docker = &self.docker;
+        let shells = &self.shells;
         let clock = Instant::now();
-        let started =
-            self.rt.block_on(bounded(points.iter().map(|p| {
-                start_capture(docker.clone(), container_name(lab, &p.router), p)
-            })));
+        let tokens: Vec<String> = points
+            .iter()
+            .map(|_| format!("{}-{}", std::process::id(), rand_token()))
+            .collect();
+        let started = self.rt.block_on(bounded(points.iter().zip(&tokens).map(
+            |(p, token)| async move {
+                let container = container_name(lab, &p.router);
+                docker_capture::start(shells, &container, &p.interface, &p.filter, token)
+                    .await
+                    .with_context(|| p.router.clone())
+            },
+        )));
         tracing::debug!(
             "{} captures listening in {} ms",
             points.len(),
@@ -935,10 +946,9 @@ impl Backend for DockerBackend {
         );
         let mut handles = Vec::new();
         let mut failed = None;
-        for (point, result) in points.iter().zip(started) {
+        for ((point, result), token) in points.iter().zip(started).zip(tokens) {
             match result {
                 Ok(capture) => {
-                    let token = format!("{}-{}", std::process::id(), rand_token());
                     self.captures.insert(token.clone(), capture);
                     handles.push(CaptureHandle {
                         router: point.router.clone(),
@@ -979,10 +989,11 @@ impl Backend for DockerBackend {
         // not have been scheduled to write them out yet on a slow engine.
         std::thread::sleep(Duration::from_millis(200));
         let clock = Instant::now();
+        let shells = &self.shells;
         let stopped = self.rt.block_on(futures_util::future::join_all(
             handles.iter().zip(running).map(|(h, c)| async move {
                 let c = c.ok_or_else(|| anyhow!("{}: no running capture {}", h.router, h.token))?;
-                stop_capture(c)
+                docker_capture::stop(shells, c)
                     .await
                     .with_context(|| format!("{}: capture on {}", h.router, h.interface))
             }),
@@ -1075,118 +1086,6 @@ impl Backend for DockerBackend {
             })
         })
     }
-}
-
-/// A capture's script: tcpdump writes the pcap to stdout until a line (or end of file, e.g.
-/// when mplsrepl dies) arrives on the exec's stdin, then gets SIGTERM (a background job
-/// ignores SIGINT) and flushes a complete file; if tcpdump fails on its own, the script ends with it at once. The reader runs in
-/// the background on a copy of stdin (fd 3: a background job's own stdin is /dev/null), with
-/// its output closed so it never holds the stream open. Immediate mode hands each packet over
-/// at once rather than at the kernel's buffer timeout, which loses the end of short captures.
-pub fn capture_script(interface: &str, filter: &str) -> String {
-    format!(
-        "exec 3<&0\n\
-         im=; tcpdump --help 2>&1 | grep -q immediate-mode && im=--immediate-mode\n\
-         tcpdump $im -i {interface} -U -n -w - {filter} </dev/null &\n\
-         pid=$!\n\
-         {{ read -r line <&3; kill -TERM $pid; }} </dev/null >/dev/null 2>&1 &\n\
-         wait $pid"
-    )
-}
-
-/// A capture in progress: the exec's stdin (a line stops it) and the task collecting its
-/// output (pcap bytes, tcpdump's messages).
-struct RunningCapture {
-    stop: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
-    task: CaptureTask,
-}
-
-type CaptureTask = tokio::task::JoinHandle<anyhow::Result<(Vec<u8>, Vec<u8>)>>;
-
-/// Start tcpdump at the point and wait until it listens: packets sent before would be missed.
-async fn start_capture(
-    docker: Docker,
-    container: String,
-    point: &CapturePoint,
-) -> anyhow::Result<RunningCapture> {
-    let script = capture_script(&point.interface, &point.filter);
-    // A capture whose exec failed to start has nothing running: safe to start again.
-    let (stop, task, ready_rx) = again_after_reset(|| async {
-        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        let (stop, task) = start_tcpdump(docker.clone(), &container, &script, ready_tx).await?;
-        anyhow::Ok((stop, task, ready_rx))
-    })
-    .await?;
-    if let Ok(Ok(())) = tokio::time::timeout(Duration::from_secs(15), ready_rx).await {
-        return Ok(RunningCapture { stop, task });
-    }
-    task.abort();
-    let said = tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .ok()
-        .and_then(|joined| joined.ok())
-        .and_then(|r| r.ok())
-        .map(|(_, log)| String::from_utf8_lossy(&log).trim().to_string())
-        .unwrap_or_else(|| "no answer within 15 s".to_string());
-    bail!(
-        "{}: tcpdump on {} did not start: {said}",
-        point.router,
-        point.interface
-    )
-}
-
-/// Stop a capture and collect its pcap.
-async fn stop_capture(capture: RunningCapture) -> anyhow::Result<Vec<u8>> {
-    use tokio::io::AsyncWriteExt;
-    let RunningCapture { mut stop, task } = capture;
-    // A line on stdin makes the script stop tcpdump cleanly (see capture_script).
-    let _ = stop.write_all(b"stop\n").await;
-    let _ = stop.flush().await;
-    match tokio::time::timeout(Duration::from_secs(20), task).await {
-        Ok(Ok(Ok((pcap, _log)))) => Ok(pcap),
-        Ok(Ok(Err(e))) => Err(e.context("reading the capture")),
-        Ok(Err(join)) => bail!("capture task failed: {join}"),
-        Err(_) => bail!("tcpdump did not stop within 20 s"),
-    }
-}
-
-/// Start the capture exec attached (stdin included) and a task that gathers its streams;
-/// `ready` fires when tcpdump says it is listening.
-async fn start_tcpdump(
-    docker: Docker,
-    container: &str,
-    script: &str,
-    ready: tokio::sync::oneshot::Sender<()>,
-) -> anyhow::Result<(
-    std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
-    CaptureTask,
-)> {
-    let cmd = vec!["sh".to_string(), "-c".to_string(), script.to_string()];
-    let (input, mut output) = attached_exec(&docker, container, cmd)
-        .await
-        .context("starting the capture")?;
-    let task = tokio::spawn(async move {
-        let (mut pcap, mut log) = (Vec::new(), Vec::new());
-        let mut ready = Some(ready);
-        while let Some(chunk) = output.next().await {
-            match chunk? {
-                bollard::container::LogOutput::StdOut { message } => {
-                    pcap.extend_from_slice(&message)
-                }
-                bollard::container::LogOutput::StdErr { message } => {
-                    log.extend_from_slice(&message);
-                    if String::from_utf8_lossy(&log).contains("listening on") {
-                        if let Some(ready) = ready.take() {
-                            let _ = ready.send(());
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        anyhow::Ok((pcap, log))
-    });
-    Ok((input, task))
 }
 
 /// An error the engine answered with (as opposed to a connection that failed).
@@ -1413,80 +1312,10 @@ mod tests {
         assert_eq!(String::from_utf8_lossy(&out.stdout), "failed: false\n");
     }
 
-    /// A stand-in for tcpdump on the host: says it listens, writes until SIGINT, then exits.
-    fn fake_tcpdump(dir: &std::path::Path, body: &str) -> String {
-        use std::os::unix::fs::PermissionsExt;
-        let bin = dir.join("tcpdump");
-        std::fs::write(
-            &bin,
-            format!("#!/bin/sh\n[ \"$1\" = --help ] && exit 0\n{body}\n"),
-        )
-        .unwrap();
-        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
-        format!(
-            "{}:{}",
-            dir.display(),
-            std::env::var("PATH").unwrap_or_default()
-        )
-    }
-
     fn tempdir(name: &str) -> std::path::PathBuf {
         let d = std::env::temp_dir().join(format!("mplsrepl-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
         d
-    }
-
-    #[test]
-    fn a_capture_stops_cleanly_when_a_line_arrives_on_stdin() {
-        use std::io::{BufRead, Write};
-        let dir = tempdir("cap-stop");
-        let path = fake_tcpdump(
-            &dir,
-            "trap 'echo flushed; exit 0' TERM\necho 'listening on eth0' >&2\nwhile :; do sleep 0.1; done",
-        );
-        let mut child = std::process::Command::new("sh")
-            .args(["-c", &capture_script("eth0", "icmp")])
-            .env("PATH", path)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut banner = String::new();
-        std::io::BufReader::new(child.stderr.take().unwrap())
-            .read_line(&mut banner)
-            .unwrap();
-        assert!(banner.contains("listening on"), "{banner}");
-        child.stdin.take().unwrap().write_all(b"stop\n").unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success());
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "flushed\n");
-        std::fs::remove_dir_all(dir).ok();
-    }
-
-    #[test]
-    fn a_capture_whose_tcpdump_fails_ends_without_being_stopped() {
-        let dir = tempdir("cap-fail");
-        let path = fake_tcpdump(
-            &dir,
-            "echo 'tcpdump: eth9: No such device exists' >&2; exit 1",
-        );
-        // stdin stays open (held, never written): the script must not wait for it.
-        let mut child = std::process::Command::new("sh")
-            .args(["-c", &capture_script("eth9", "icmp")])
-            .env("PATH", path)
-            .stdin(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let held = child.stdin.take();
-        let status = child.wait().unwrap();
-        let mut said = String::new();
-        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut said).unwrap();
-        drop(held);
-        assert_eq!(status.code(), Some(1));
-        assert!(said.contains("No such device"), "{said}");
-        std::fs::remove_dir_all(dir).ok();
     }
 
     #[test]

@@ -148,9 +148,10 @@ impl ShellPool {
         let kill_all =
             futures_util::future::join_all(shells.into_iter().map(|mut shell| async move {
                 // kill(-1) spares the caller and the namespace's init; the shell ends when
-                // dropped. Only where the namespace's init is the `tail` mplsrepl starts its
-                // containers with: never in a container that shares the host's processes.
-                let kill = b"[ \"$(cat /proc/1/comm)\" = tail ] && kill -9 -1\n";
+                // dropped. Only where the namespace's init is the one mplsrepl starts its
+                // routers with (Docker's init over `tail`): never in a container that shares
+                // the host's processes.
+                let kill = b"case $(cat /proc/1/comm) in docker-init|tail) kill -9 -1;; esac\n";
                 let _ = shell.input.write_all(kill).await;
                 let _ = shell.input.flush().await;
             }));
@@ -170,7 +171,7 @@ impl ShellPool {
 
 /// Start `cmd` in the container with stdin, stdout and stderr attached: what to write to
 /// it, and what it writes.
-pub async fn attached_exec(
+async fn attached_exec(
     docker: &Docker,
     container: &str,
     cmd: Vec<String>,
