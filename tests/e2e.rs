@@ -328,6 +328,15 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
         5,
         "lo: 2 addresses, eth0-2: 1 each:\n{links}"
     );
+    // The captures left nothing running in the routers they ran in, not even a zombie.
+    for router in ["PE1", "PR", "PE2"] {
+        let left = exec_in(
+            &host,
+            &format!("mpls_vpn-{router}"),
+            &["sh", "-c", "for s in /proc/[0-9]*/status; do grep -q '^State:.*Z' $s && echo zombie; grep -q '^Name:.*tcpdump' $s && echo tcpdump; done; true"],
+        );
+        assert_eq!(left.trim(), "", "{router} after the captures");
+    }
     let down = mplsrepl(&host, &["down", "mpls_vpn"]);
     assert!(down.status.success(), "{}", text(&down));
     assert_eq!(
