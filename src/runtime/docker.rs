@@ -546,6 +546,57 @@ fn endpoint_macs(
         .collect()
 }
 
+/// Docker networks: the probe (a container's life) runs while the networks are made, and the
+/// routers' containers are created on them once the probe found the engine fit. The probe's
+/// output, if it ran, and whether the lab was made.
+async fn create_on_networks(
+    docker: &Docker,
+    shells: &ShellPool,
+    spec: &LabSpec,
+    image: &str,
+    probe_needed: bool,
+    progress: &(dyn Fn(&str) + Sync),
+) -> (Option<anyhow::Result<String>>, anyhow::Result<()>) {
+    let started = Instant::now();
+    let probe = async {
+        if !probe_needed {
+            return None;
+        }
+        Some(run_probe(docker.clone(), image.to_string(), Some(spec.lab.clone())).await)
+    };
+    let (networks, probed) =
+        tokio::join!(create_networks(docker, &spec.lab, &spec.networks), probe);
+    if engine_lacking(&probed) {
+        return (probed, Ok(()));
+    }
+    if let Err(e) = networks.and_then(|()| crate::interrupt::check()) {
+        return (probed, Err(e));
+    }
+    progress(&format!(
+        "{} networks created in {:.1} s",
+        spec.networks.len(),
+        started.elapsed().as_secs_f64()
+    ));
+    // Not try_join_all: after Ctrl-C each creation stops at its next phase, and the calls
+    // under way finish, so that removing the lab then finds everything it made.
+    let made = bounded(
+        spec.containers
+            .iter()
+            .map(|c| create_container(docker, shells, spec, c, None, progress)),
+    )
+    .await;
+    (probed, made.into_iter().collect())
+}
+
+/// Whether the probe, if it ran, found the engine unfit for the lab (or could not tell).
+fn engine_lacking(probed: &Option<anyhow::Result<String>>) -> bool {
+    match probed {
+        Some(Ok(out)) => !mpls_verdict(out).is_empty(),
+        Some(Err(_)) => true,
+        None => false,
+    }
+}
+
 /// Veth links: the links container (which also runs the MPLS/VRF probe, when that is still
 /// needed) and the routers' containers are created at once. The links are made as soon as
 /// every router's container runs, while FRR starts in them: zebra picks interfaces up as they
@@ -588,12 +639,7 @@ async fn create_with_veth(
         } else {
             None
         };
-        let lacking = match &probed {
-            Some(Ok(out)) => !mpls_verdict(out).is_empty(),
-            Some(Err(_)) => true,
-            None => false,
-        };
-        if lacking {
+        if engine_lacking(&probed) {
             return (probed, Ok(()));
         }
         let mut pids = HashMap::new();
@@ -730,12 +776,6 @@ fn tar_of(files: &[(&str, String)]) -> anyhow::Result<Vec<u8>> {
     Ok(builder.into_inner()?)
 }
 
-/// How a lab's creation ended: refused by the MPLS/VRF probe, or done (well or not).
-enum Created {
-    Refused(anyhow::Error),
-    Done(anyhow::Result<()>),
-}
-
 /// The probe's verdict, when it ran, as the error that stops the lab's creation; the verdict
 /// is kept in `known` so that one run probes once.
 fn refusal(
@@ -811,80 +851,44 @@ impl Backend for DockerBackend {
         let say_sync = |msg: &str| (say.lock().expect("progress lock"))(msg);
         let engine = self.describe();
         let (docker, shells) = (&self.docker, &self.shells);
-        let outcome = match spec.wiring {
-            Wiring::DockerNetworks => {
-                // The probe takes a container's life, and runs while the networks are made.
-                let probe = probe_needed
-                    .then(|| run_probe(docker.clone(), image.clone(), Some(spec.lab.clone())));
-                let (networks, probed) = self.rt.block_on(async {
-                    let probed = async {
-                        match probe {
-                            Some(probe) => Some(probe.await),
-                            None => None,
-                        }
-                    };
-                    tokio::join!(create_networks(docker, &spec.lab, &spec.networks), probed)
-                });
-                match refusal(&mut self.mpls_verdict, &engine, probed) {
-                    Some(refused) => Created::Refused(refused),
-                    None => {
-                        networks?;
-                        progress(&format!(
-                            "{} networks created in {:.1} s",
-                            spec.networks.len(),
-                            started.elapsed().as_secs_f64()
-                        ));
-                        crate::interrupt::check()?;
-                        // Not try_join_all: after Ctrl-C each creation stops at its next
-                        // phase, and the calls under way finish, so that removing the lab then
-                        // finds everything it made.
-                        let results =
-                            self.rt.block_on(bounded(spec.containers.iter().map(|c| {
-                                create_container(docker, shells, spec, c, None, &say_sync)
-                            })));
-                        Created::Done(results.into_iter().collect())
-                    }
-                }
-            }
-            Wiring::Veth => {
-                let (probed, made) = self.rt.block_on(create_with_veth(
-                    docker,
-                    shells,
-                    spec,
-                    &image,
-                    probe_needed,
-                    &say_sync,
-                ));
-                match refusal(&mut self.mpls_verdict, &engine, probed) {
-                    Some(refused) => Created::Refused(refused),
-                    None => Created::Done(made),
-                }
-            }
+        let (probed, made) = match spec.wiring {
+            Wiring::DockerNetworks => self.rt.block_on(create_on_networks(
+                docker,
+                shells,
+                spec,
+                &image,
+                probe_needed,
+                &say_sync,
+            )),
+            Wiring::Veth => self.rt.block_on(create_with_veth(
+                docker,
+                shells,
+                spec,
+                &image,
+                probe_needed,
+                &say_sync,
+            )),
         };
         for msg in rx.try_iter() {
             progress(&msg);
         }
-        match outcome {
-            Created::Refused(refused) => {
-                // Nothing of the lab may stay behind a refusal.
-                if let Err(e) = self.destroy_lab(&spec.lab) {
-                    return Err(refused.context(format!(
-                        "removing what was made of the lab failed too ({e:#}): `mplsrepl down {}` removes it",
-                        spec.lab
-                    )));
-                }
-                Err(refused)
+        if let Some(refused) = refusal(&mut self.mpls_verdict, &engine, probed) {
+            // Nothing of the lab may stay behind a refusal.
+            if let Err(e) = self.destroy_lab(&spec.lab) {
+                return Err(refused.context(format!(
+                    "removing what was made of the lab failed too ({e:#}): `mplsrepl down {}` removes it",
+                    spec.lab
+                )));
             }
-            Created::Done(made) => {
-                made?;
-                progress(&format!(
-                    "{} containers up with FRR in {:.1} s",
-                    spec.containers.len(),
-                    started.elapsed().as_secs_f64()
-                ));
-                Ok(())
-            }
+            return Err(refused);
         }
+        made?;
+        progress(&format!(
+            "{} containers up with FRR in {:.1} s",
+            spec.containers.len(),
+            started.elapsed().as_secs_f64()
+        ));
+        Ok(())
     }
 
     fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()> {
