@@ -18,7 +18,7 @@ use mplsrepl::{cli, cli_export};
 ///   mplsrepl plan scripts/mpls_vpn.rhai     print every action, touch nothing
 ///   mplsrepl run scripts/mpls_vpn.rhai      build the lab on Docker and run its checks
 ///   mplsrepl status                         labs on the engine
-///   mplsrepl down mpls_vpn                  remove the lab's containers and networks
+///   mplsrepl down mpls_vpn                  remove the lab (its containers, by label)
 ///   mplsrepl vm up                          start the bundled MPLS-capable Docker VM
 #[derive(Parser)]
 #[command(name = "mplsrepl", version, about, long_about, verbatim_doc_comment)]
@@ -117,7 +117,7 @@ enum Command {
         #[command(flatten)]
         opts: ScriptArgs,
     },
-    /// Create a bare topology (.topo) on a real engine: networks, containers, FRR, addresses.
+    /// Create a bare topology (.topo) on a real engine: containers, links, FRR, addresses.
     ///
     /// Ctrl-C (or SIGTERM) stops at the next safe point (the Docker call under way finishes)
     /// and removes what was created. Exit code 130 (SIGTERM: 143); a second Ctrl-C leaves at
@@ -139,7 +139,7 @@ enum Command {
         #[command(flatten)]
         opts: ScriptArgs,
     },
-    /// Remove every container and network of a lab (by label; nothing else is touched).
+    /// Remove every container (and Docker network) of a lab, by label; nothing else is touched.
     Down {
         /// Lab name, or a .topo/.rhai file naming it.
         lab: String,

@@ -125,33 +125,37 @@ fn lab_objects(host: &str, lab: &str) -> (Vec<String>, Vec<String>) {
     })
 }
 
-/// Run a command in a container with a plain Docker exec; its stdout.
+/// Run a command in a container with a plain Docker exec; its stdout and stderr.
 fn exec_in(host: &str, container: &str, cmd: &[&str]) -> String {
     let d = docker(host);
-    block_on(async {
-        use bollard::exec::{CreateExecOptions, StartExecResults};
-        use futures_util::StreamExt;
-        let exec = d
-            .create_exec(
-                container,
-                CreateExecOptions {
-                    cmd: Some(cmd.to_vec()),
-                    attach_stdout: Some(true),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        let mut text = String::new();
-        if let StartExecResults::Attached { mut output, .. } =
-            d.start_exec(&exec.id, None).await.unwrap()
-        {
-            while let Some(chunk) = output.next().await {
-                text.push_str(&chunk.unwrap().to_string());
-            }
+    let cmd = cmd.iter().map(|w| w.to_string()).collect();
+    block_on(exec_text(&d, container, cmd))
+}
+
+async fn exec_text(d: &Docker, container: &str, cmd: Vec<String>) -> String {
+    use bollard::exec::{CreateExecOptions, StartExecResults};
+    use futures_util::StreamExt;
+    let exec = d
+        .create_exec(
+            container,
+            CreateExecOptions {
+                cmd: Some(cmd),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut text = String::new();
+    if let StartExecResults::Attached { mut output, .. } =
+        d.start_exec(&exec.id, None).await.unwrap()
+    {
+        while let Some(chunk) = output.next().await {
+            text.push_str(&chunk.unwrap().to_string());
         }
-        text
-    })
+    }
+    text
 }
 
 /// A running container and a network mplsrepl did not create: `down` must leave them alone.
@@ -333,7 +337,7 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
         let left = exec_in(
             &host,
             &format!("mpls_vpn-{router}"),
-            &["sh", "-c", "for s in /proc/[0-9]*/status; do grep -q '^State:.*Z' $s && echo zombie; grep -q '^Name:.*tcpdump' $s && echo tcpdump; done; true"],
+            &["sh", "-c", "for s in /proc/[0-9]*/status; do grep -qs '^State:.*Z' $s && echo zombie; grep -qs '^Name:.*tcpdump' $s && echo tcpdump; done; true"],
         );
         assert_eq!(left.trim(), "", "{router} after the captures");
     }
@@ -1138,8 +1142,6 @@ fn golden_configurations_are_valid_for_real_frr() {
     let d = docker(&host);
     let name = "mplsrepl-e2e-vtysh-check";
     let out = block_on(async {
-        use bollard::exec::{CreateExecOptions, StartExecResults};
-        use futures_util::StreamExt;
         let rm = RemoveContainerOptionsBuilder::new().force(true).build();
         let _ = d.remove_container(name, Some(rm.clone())).await;
         let body = ContainerCreateBody {
@@ -1169,30 +1171,12 @@ fn golden_configurations_are_valid_for_real_frr() {
             .map(|i| format!("vtysh --dryrun -f /tmp/{i}.conf >/tmp/{i}.out 2>&1 || {{ echo FAILED {i}; cat /tmp/{i}.out; }}"))
             .collect::<Vec<_>>()
             .join("; ");
-        let exec = d
-            .create_exec(
-                name,
-                CreateExecOptions {
-                    cmd: Some(vec![
-                        "sh".to_string(),
-                        "-c".to_string(),
-                        format!("{check}; echo DONE"),
-                    ]),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        let mut text = String::new();
-        if let StartExecResults::Attached { mut output, .. } =
-            d.start_exec(&exec.id, None).await.unwrap()
-        {
-            while let Some(chunk) = output.next().await {
-                text.push_str(&chunk.unwrap().to_string());
-            }
-        }
+        let argv = vec![
+            "sh".to_string(),
+            "-c".to_string(),
+            format!("{check}; echo DONE"),
+        ];
+        let text = exec_text(&d, name, argv).await;
         let _ = d.remove_container(name, Some(rm)).await;
         text
     });
