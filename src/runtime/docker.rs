@@ -29,7 +29,7 @@ use crate::runtime::action::{
 use crate::runtime::backend::*;
 use crate::runtime::docker_capture::{self, RunningCapture};
 use crate::runtime::docker_links;
-use crate::runtime::docker_shell::ShellPool;
+use crate::runtime::docker_shell::{shell_word, ShellPool};
 
 /// A lab on the engine: its name and its containers with their Docker status.
 pub type LabListing = (String, Vec<(String, String)>);
@@ -426,15 +426,23 @@ fn endpoint() -> EndpointSettings {
     EndpointSettings::default()
 }
 
+/// What a router's creation shares with the links container's work ([`Wiring::Veth`]).
+struct VethHooks {
+    /// Where each router's process id goes, for the links container to find its namespace.
+    pids: tokio::sync::mpsc::UnboundedSender<(String, i64)>,
+    /// The probe's verdict, `Some(false)` when the engine cannot run the lab: a router that
+    /// has not started FRR yet does not, since the lab is about to be removed.
+    fit: tokio::sync::watch::Receiver<Option<bool>>,
+}
+
 /// Create and start one router's container and set it up (interface names, FRR). On Docker
-/// networks it is created on them; with veth links its process id goes to `pids`, for the
-/// links container to find its network namespace.
+/// networks it is created on them; with veth links it reports to the links container's work.
 async fn create_container(
     docker: &Docker,
     shells: &ShellPool,
     spec: &LabSpec,
     c: &ContainerSpec,
-    pids: Option<&tokio::sync::mpsc::UnboundedSender<(String, i64)>>,
+    veth: Option<&VethHooks>,
     progress: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<()> {
     let on_networks = spec.wiring == Wiring::DockerNetworks;
@@ -492,14 +500,18 @@ async fn create_container(
         docker.inspect_container(&c.name, None),
     )
     .await?;
-    if let Some(pids) = pids {
+    if let Some(veth) = veth {
         let pid = info
             .state
             .as_ref()
             .and_then(|s| s.pid)
             .filter(|pid| *pid > 0)
             .ok_or_else(|| anyhow!("{}: Docker reports no process id after start", c.name))?;
-        let _ = pids.send((c.name.clone(), pid));
+        let _ = veth.pids.send((c.name.clone(), pid));
+        // Not waited for: the probe has usually answered long before a container starts.
+        if *veth.fit.borrow() == Some(false) {
+            bail!("{}: FRR not started: the engine cannot run the lab", c.name);
+        }
     }
     crate::interrupt::check()?;
     let macs = if on_networks {
@@ -611,13 +623,15 @@ async fn create_with_veth(
     progress: &(dyn Fn(&str) + Sync),
 ) -> (Option<anyhow::Result<String>>, anyhow::Result<()>) {
     let links = links_container_name(&spec.lab);
-    let (pid_tx, mut pid_rx) = tokio::sync::mpsc::unbounded_channel::<(String, i64)>();
+    let (pids, mut pid_rx) = tokio::sync::mpsc::unbounded_channel::<(String, i64)>();
+    let (fit_tx, fit) = tokio::sync::watch::channel(None);
+    let hooks = VethHooks { pids, fit };
     let routers = async move {
         // As on Docker networks: each creation stops at its next phase after Ctrl-C.
         let made = bounded(
             spec.containers
                 .iter()
-                .map(|c| create_container(docker, shells, spec, c, Some(&pid_tx), progress)),
+                .map(|c| create_container(docker, shells, spec, c, Some(&hooks), progress)),
         )
         .await;
         made.into_iter()
@@ -639,7 +653,9 @@ async fn create_with_veth(
         } else {
             None
         };
-        if engine_lacking(&probed) {
+        let lacking = engine_lacking(&probed);
+        let _ = fit_tx.send(Some(!lacking));
+        if lacking {
             return (probed, Ok(()));
         }
         let mut pids = HashMap::new();
@@ -753,10 +769,13 @@ fn daemons_file(c: &ContainerSpec) -> String {
 /// Kernel commands as one shell script: each argument single-quoted, and a failing command
 /// printed (`failed: CMD`) before the script stops.
 pub fn kernel_script(cmds: &[Vec<String>]) -> String {
-    let quote = |a: &String| format!("'{}'", a.replace('\'', "'\\''"));
     cmds.iter()
         .map(|argv| {
-            let line = argv.iter().map(quote).collect::<Vec<_>>().join(" ");
+            let line = argv
+                .iter()
+                .map(|a| shell_word(a))
+                .collect::<Vec<_>>()
+                .join(" ");
             let shown = argv.join(" ").replace('\'', "");
             format!("{line} || {{ echo 'failed: {shown}'; exit 1; }}")
         })
@@ -826,8 +845,8 @@ impl Backend for DockerBackend {
                 spec.lab, spec.lab
             ));
         }
-        // Unknown yet, the MPLS/VRF verdict comes from create_lab: the probe takes a
-        // container's life, and runs there while the lab's networks are created.
+        // Unknown yet, the MPLS/VRF verdict comes from create_lab, whose probe runs beside
+        // the lab's creation (in the links container, or while Docker networks are made).
         if let Some(known) = &self.mpls_verdict {
             problems.extend(known.iter().cloned());
         }
@@ -1040,6 +1059,7 @@ impl Backend for DockerBackend {
                 .filter_map(name_of)
                 .collect();
             shells.forget(&routers, Duration::from_secs(3)).await;
+            shells.drop_idle(&names);
             bounded(names.iter().map(|n| async move {
                 let rm = || {
                     RemoveContainerOptionsBuilder::new()

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 
-use super::docker_shell::ShellPool;
+use super::docker_shell::{shell_word, ShellPool};
 
 /// The longest a capture may run; stopping it later is an error that says so.
 pub const CAPTURE_LIMIT: Duration = Duration::from_secs(600);
@@ -25,6 +25,7 @@ pub struct RunningCapture {
 /// hands each packet over at once rather than at the kernel's buffer timeout, which loses
 /// the end of short captures. On failure, tcpdump's own words are the error.
 pub fn start_script(dir: &str, interface: &str, filter: &str) -> String {
+    let (interface, filter) = (shell_word(interface), shell_word(filter));
     format!(
         "d={dir}; mkdir -p $d || exit 1\n\
          im=; tcpdump --help 2>&1 | grep -q immediate-mode && im=--immediate-mode\n\
@@ -33,7 +34,7 @@ pub fn start_script(dir: &str, interface: &str, filter: &str) -> String {
          {GONE}\n\
          i=0; until grep -q 'listening on' $d/log 2>/dev/null; do\n\
          \x20 if gone; then cat $d/log >&2; rm -rf $d; exit 1; fi\n\
-         \x20 i=$((i+1)); [ $i -le 300 ] || {{ kill $pid; echo 'tcpdump did not start within 15 s' >&2; exit 1; }}\n\
+         \x20 i=$((i+1)); [ $i -le 300 ] || {{ kill $pid; rm -rf $d; echo 'tcpdump did not start within 15 s' >&2; exit 1; }}\n\
          \x20 sleep 0.05\n\
          done",
         limit = CAPTURE_LIMIT.as_secs(),
@@ -50,9 +51,9 @@ pub fn stop_script(dir: &str) -> String {
     format!(
         "d={dir}; pid=$(cat $d/pid) || exit 1\n\
          {GONE}\n\
-         if gone; then echo \"tcpdump had already ended (after {limit} s at most):\" >&2; cat $d/log >&2; rm -rf $d; exit 1; fi\n\
+         if gone; then echo \"tcpdump had already ended (it runs {limit} s at most):\" >&2; cat $d/log >&2; rm -rf $d; exit 1; fi\n\
          kill -TERM $pid\n\
-         i=0; until gone; do i=$((i+1)); [ $i -le 400 ] || {{ echo 'tcpdump did not stop within 20 s' >&2; exit 1; }}; sleep 0.05; done\n\
+         i=0; until gone; do i=$((i+1)); [ $i -le 400 ] || {{ kill -9 $pid; rm -rf $d; echo 'tcpdump did not stop within 20 s' >&2; exit 1; }}; sleep 0.05; done\n\
          od -An -v -tx1 $d/pcap; rc=$?; rm -rf $d; exit $rc",
         limit = CAPTURE_LIMIT.as_secs(),
     )

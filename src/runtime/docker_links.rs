@@ -5,8 +5,8 @@
 //!
 //! The helper (`<lab>.links`) is privileged and shares the engine host's PID namespace: that
 //! is how it reaches a router's namespace (`/proc/PID/ns/net`) on a remote engine, where
-//! mplsrepl has no shell. Its own network namespace holds the bridges of segments with more
-//! than two ends. When a router's container goes, its ends of the links go with it; when the
+//! mplsrepl has no shell. Its own network namespace holds the bridges of `network` segments
+//! (a LAN, however many ends). When a router's container goes, its ends of the links go with it; when the
 //! helper goes, the bridges do.
 
 use std::collections::HashMap;
@@ -17,6 +17,7 @@ use bollard::query_parameters::CreateContainerOptionsBuilder;
 use bollard::Docker;
 
 use crate::runtime::action::{links_container_name, LabSpec};
+use crate::runtime::docker_shell::shell_word;
 
 /// Label of the helper container, so that teardown can tell it from the routers.
 pub const LABEL_LINKS: &str = "mplsrepl.links";
@@ -58,7 +59,8 @@ pub async fn create_links_container(docker: &Docker, lab: &str, image: &str) -> 
 /// segment (a `network`) is a bridge in the helper's namespace with one veth per router.
 /// Every failure names the segment and its ends.
 pub fn wiring_script(spec: &LabSpec, pids: &HashMap<String, i64>) -> anyhow::Result<String> {
-    // Namespaces are named by the container's position: router names need no quoting then.
+    // Namespaces are named by the container's position (`rN`); every name that comes from the
+    // topology is quoted: this script runs as root beside every process of the engine's host.
     let handle: HashMap<&str, String> = spec
         .containers
         .iter()
@@ -73,10 +75,15 @@ pub fn wiring_script(spec: &LabSpec, pids: &HashMap<String, i64>) -> anyhow::Res
         let pid = pids
             .get(&c.name)
             .ok_or_else(|| anyhow!("{}: no process id to reach its network namespace", c.name))?;
-        s.push_str(&format!(
-            "ln -sfn /proc/{pid}/ns/net /var/run/netns/{} || fail '{}: no network namespace at PID {pid}'\n",
-            handle[c.name.as_str()],
+        // A PID the router no longer holds could be a host process in the host's namespace.
+        let lost = shell_word(&format!(
+            "{}: PID {pid} is not in a network namespace of its own",
             c.name
+        ));
+        s.push_str(&format!(
+            "[ -e /proc/{pid}/ns/net ] && [ \"$(readlink /proc/{pid}/ns/net)\" != \"$(readlink /proc/1/ns/net)\" ] || fail {lost}\n\
+             ln -sfn /proc/{pid}/ns/net /var/run/netns/{}\n",
+            handle[c.name.as_str()],
         ));
     }
     for (n, (segment, ends)) in spec.segment_ends().into_iter().enumerate() {
@@ -84,27 +91,33 @@ pub fn wiring_script(spec: &LabSpec, pids: &HashMap<String, i64>) -> anyhow::Res
         let what = format!("{}: {}", segment.name, shown.join(" - "));
         if ends.len() == 2 && !segment.multi_access {
             let ((a, a_if), (b, b_if)) = (ends[0], ends[1]);
-            let (a, b) = (&handle[a], &handle[b]);
+            let (a, b, a_if, b_if) = (&handle[a], &handle[b], shell_word(a_if), shell_word(b_if));
+            let failed = shell_word(&format!("link {what}: veth pair not made"));
             s.push_str(&format!(
                 "ip link add {a_if} netns {a} type veth peer name {b_if} netns {b} \
                  && ip -n {a} link set {a_if} up && ip -n {b} link set {b_if} up \
-                 || fail 'link {what}: veth pair not made'\n"
+                 || fail {failed}\n"
             ));
             continue;
         }
         // Names in the helper's namespace: at most 15 bytes whatever the lab's.
         let bridge = format!("b{n}");
+        let failed = shell_word(&format!("network {what}: bridge not made"));
         s.push_str(&format!(
             "ip link add {bridge} type bridge mcast_snooping 0 && ip link set {bridge} up \
-             || fail 'network {what}: bridge not made'\n"
+             || fail {failed}\n"
         ));
         for (k, (c, iface)) in ends.iter().enumerate() {
             let ns = &handle[c];
+            let failed = shell_word(&format!(
+                "network {}: {c}:{iface} not attached",
+                segment.name
+            ));
+            let iface = shell_word(iface);
             s.push_str(&format!(
                 "ip link add {bridge}p{k} type veth peer name {iface} netns {ns} \
                  && ip link set {bridge}p{k} master {bridge} up && ip -n {ns} link set {iface} up \
-                 || fail 'network {}: {c}:{iface} not attached'\n",
-                segment.name
+                 || fail {failed}\n"
             ));
         }
     }
@@ -157,16 +170,46 @@ mod tests {
         .into();
         let script = wiring_script(&spec, &pids).unwrap();
         assert!(script.contains("ln -sfn /proc/102/ns/net /var/run/netns/r1"));
-        assert!(script.contains("ip link add eth3 netns r0 type veth peer name eth0 netns r1"));
+        assert!(script.contains("ip link add 'eth3' netns r0 type veth peer name 'eth0' netns r1"));
         assert!(script.contains("ip link add b1 type bridge"));
-        assert!(script.contains("ip link add b1p2 type veth peer name eth0 netns r2"));
-        assert!(script.contains("ip -n r2 link set eth0 up"));
+        assert!(script.contains("ip link add b1p2 type veth peer name 'eth0' netns r2"));
+        assert!(script.contains("ip -n r2 link set 'eth0' up"));
         assert!(script.contains("fail 'link t-ab: t-A:eth3 - t-B:eth0: veth pair not made'"));
         let checked = std::process::Command::new("sh")
             .args(["-n", "-c", &script])
             .status()
             .unwrap();
         assert!(checked.success(), "not valid shell:\n{script}");
+    }
+
+    /// Interface names reach this root script from any topology file (an imported
+    /// containerlab file too): none may run as a command.
+    #[test]
+    fn interface_names_are_words_never_commands() {
+        let spec = spec(
+            "lab t\nrouter A p lo 1.1.1.1/32\nrouter B p lo 2.2.2.2/32\n\
+             link ab 10.0.0.0/24 { A:e$(id)' .1, B:x;id .2 }\n",
+        );
+        // A process that exists, so that the script gets past its namespace checks.
+        let me = i64::from(std::process::id());
+        let pids: HashMap<String, i64> = [("t-A".into(), me), ("t-B".into(), me)].into();
+        let script = wiring_script(&spec, &pids).unwrap();
+        assert!(
+            script.contains(r"ip link add 'e$(id)'\''' netns r0"),
+            "{script}"
+        );
+        assert!(script.contains("peer name 'x;id' netns r1"), "{script}");
+        // Run with `ip` and the other commands as stand-ins that print their words: nothing
+        // else may run.
+        let stand_ins = "id() { echo INJECTED; }; ip() { echo ip \"$@\"; }; \
+                         readlink() { echo \"$1\"; }; mkdir() { :; }; ln() { :; }";
+        let out = std::process::Command::new("sh")
+            .args(["-c", &format!("{stand_ins}\n{script}")])
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(!said.contains("INJECTED"), "{said}");
+        assert!(said.contains("ip link add e$(id)' netns r0"), "{said}");
     }
 
     #[test]

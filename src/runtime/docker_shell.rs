@@ -148,14 +148,23 @@ impl ShellPool {
         let kill_all =
             futures_util::future::join_all(shells.into_iter().map(|mut shell| async move {
                 // kill(-1) spares the caller and the namespace's init; the shell ends when
-                // dropped. Only where the namespace's init is the one mplsrepl starts its
-                // routers with (Docker's init over `tail`): never in a container that shares
-                // the host's processes.
-                let kill = b"case $(cat /proc/1/comm) in docker-init|tail) kill -9 -1;; esac\n";
+                // dropped. Only where the namespace's first process runs what mplsrepl starts
+                // its routers with (`tail -f /dev/null`, under Docker's init): never in a
+                // container that shares the host's processes.
+                let kill =
+                    b"case \"$(tr '\\000' ' ' </proc/1/cmdline)\" in *'tail -f /dev/null'*) kill -9 -1;; esac\n";
                 let _ = shell.input.write_all(kill).await;
                 let _ = shell.input.flush().await;
             }));
         let _ = tokio::time::timeout(grace, kill_all).await;
+    }
+
+    /// Forget the shells of containers that are going away, sending nothing.
+    pub fn drop_idle(&self, containers: &[String]) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        for c in containers {
+            idle.remove(c);
+        }
     }
 
     fn take(&self, container: &str) -> Option<Shell> {
@@ -327,14 +336,16 @@ impl Reply {
 /// after it), then the end marks on both streams, the stdout one with the exit code. The
 /// leading newline of an end mark is ours, not the command's.
 pub fn command_line(token: u64, argv: &[String]) -> String {
-    let quoted: Vec<String> = argv
-        .iter()
-        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
-        .collect();
+    let quoted: Vec<String> = argv.iter().map(|a| shell_word(a)).collect();
     format!(
         "printf '{START} {token}\\n'; printf '{START} {token}\\n' >&2; ( {} ) </dev/null; printf '\\n{END} {token} %d\\n' $?; printf '\\n{END} {token}\\n' >&2\n",
         quoted.join(" ")
     )
+}
+
+/// One shell word, whatever `text` holds.
+pub fn shell_word(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 /// Where the command's stdout ends and its exit code, once the whole mark has arrived.

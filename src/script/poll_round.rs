@@ -30,20 +30,18 @@ pub fn run(
     commands: &[Command],
     mut exec_all: impl FnMut(&[Command]) -> anyhow::Result<Outputs>,
 ) -> anyhow::Result<Outputs> {
-    let (runs, sources) = plan(commands);
+    let (runs, sources, combined) = plan(commands);
     let mut outputs: Vec<Option<anyhow::Result<ExecOutput>>> =
         exec_all(&runs)?.into_iter().map(Some).collect();
     // Combined runs, split into their shows; None where the split failed.
     let mut parts: BTreeMap<usize, Option<Vec<String>>> = BTreeMap::new();
-    for (run, (_, argv)) in runs.iter().enumerate() {
-        let shows = shows_of(argv);
-        if shows.len() > 1 {
-            let split = match &outputs[run] {
-                Some(Ok(out)) if out.success() => split_json(&out.stdout, shows.len()),
-                _ => None,
-            };
-            parts.insert(run, split);
-        }
+    for run in combined {
+        let count = shows_of(&runs[run].1).len();
+        let split = match &outputs[run] {
+            Some(Ok(out)) if out.success() => split_json(&out.stdout, count),
+            _ => None,
+        };
+        parts.insert(run, split);
     }
     // Shows whose combined run cannot be split go one by one.
     let mut again: Vec<Command> = Vec::new();
@@ -84,8 +82,8 @@ pub fn run(
     Ok(result)
 }
 
-/// The runs to make and where each command's output comes from.
-fn plan(commands: &[Command]) -> (Vec<Command>, Vec<Source>) {
+/// The runs to make, where each command's output comes from, and which runs combine shows.
+fn plan(commands: &[Command]) -> (Vec<Command>, Vec<Source>, Vec<usize>) {
     let mut distinct: Vec<&Command> = Vec::new();
     for c in commands {
         if !distinct.contains(&c) {
@@ -131,7 +129,7 @@ fn plan(commands: &[Command]) -> (Vec<Command>, Vec<Source>) {
             Source::Whole(runs.len() - 1)
         })
         .collect();
-    (runs, sources)
+    (runs, sources, combined.into_values().collect())
 }
 
 /// The shows of a `vtysh -c A [-c B ...]` argv; empty for any other command.
