@@ -187,12 +187,12 @@ mod tests {
     #[test]
     fn stopping_a_capture_that_already_ended_says_so() {
         let dir = tempdir("cap-ended");
-        let path = fake_tcpdump(&dir, "echo 'listening on eth0' >&2; sleep 0.3");
+        let path = fake_tcpdump(&dir, "echo 'listening on eth0' >&2; sleep 0.1");
         let work = dir.join("work").display().to_string();
         assert!(sh_with(&path, &start_script(&work, "eth0", "icmp"))
             .status
             .success());
-        std::thread::sleep(Duration::from_millis(800));
+        std::thread::sleep(Duration::from_millis(1500));
         let stopped = sh_with(&path, &stop_script(&work));
         assert_eq!(stopped.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&stopped.stderr).contains("had already ended"));
