@@ -23,8 +23,8 @@ pub struct LabSpec {
 /// How a lab's segments become layer-2 links between its containers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub enum Wiring {
-    /// A veth pair straight between the two routers of a link, and a bridge for a segment
-    /// with more ends, made by one helper container, as containerlab does. Docker sees no
+    /// A veth pair straight between the two routers of a `link`, and a bridge for a
+    /// `network`, made by one helper container, as containerlab does. Docker sees no
     /// network, so there is nothing of Docker's to rename or remove in the routers; the seed
     /// lab is created ~7 s sooner than with Docker networks on the lab VM (bench/README.md).
     #[default]
@@ -32,23 +32,6 @@ pub enum Wiring {
     /// One Docker bridge network per segment, as in the article: listed by `docker network
     /// ls`, and other containers can join them.
     DockerNetworks,
-}
-
-impl Wiring {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Wiring::Veth => "veth",
-            Wiring::DockerNetworks => "docker",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Wiring> {
-        match text {
-            "veth" => Some(Wiring::Veth),
-            "docker" => Some(Wiring::DockerNetworks),
-            _ => None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -148,6 +148,24 @@ impl DockerBackend {
         problems
     }
 
+    /// The probe's verdict, when it ran, as the error that stops the lab's creation.
+    fn refusal(&mut self, probed: Option<anyhow::Result<String>>) -> Option<anyhow::Error> {
+        match probed {
+            Some(Ok(out)) => {
+                let problems = self.take_verdict(&out);
+                (!problems.is_empty()).then(|| {
+                    anyhow!(
+                        "preflight failed on {}:\n  - {}",
+                        self.describe(),
+                        problems.join("\n  - ")
+                    )
+                })
+            }
+            Some(Err(e)) => Some(e.context("probing the engine for MPLS and VRF support")),
+            None => None,
+        }
+    }
+
     pub fn image_present(&self, image: &str) -> anyhow::Result<bool> {
         match self.rt.block_on(self.docker.inspect_image(image)) {
             Ok(_) => Ok(true),
@@ -199,7 +217,7 @@ impl DockerBackend {
         container: &str,
         argv: &[String],
     ) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
-        self.rt.block_on(timed_exec(&self.shells, container, argv))
+        self.rt.block_on(self.shells.run(container, argv))
     }
 }
 
@@ -236,23 +254,6 @@ pub(super) fn labels(lab: &str, extra: &[(&str, &str)]) -> HashMap<String, Strin
         l.insert(k.to_string(), v.to_string());
     }
     l
-}
-
-/// A short command through a kept shell (see docker_shell), timed like an exec.
-async fn timed_exec(
-    shells: &ShellPool,
-    container: &str,
-    argv: &[String],
-) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
-    let started = Instant::now();
-    let result = shells.run(container, argv).await;
-    tracing::debug!(
-        "shell {container} {:.60}: {:?} in {} ms",
-        argv.join(" ").replace('\n', " "),
-        result.as_ref().map(|r| r.0),
-        started.elapsed().as_millis()
-    );
-    result
 }
 
 /// A throwaway privileged container without network, running [`MPLS_PROBE`]; its output.
@@ -519,10 +520,10 @@ async fn create_container(
     } else {
         None
     };
-    let script = setup_script(c, macs.as_deref());
-    let argv = vec!["sh".to_string(), "-c".to_string(), script];
     // The router's first kept shell, which the checks that follow then find open.
-    let (code, out, err) = timed_exec(shells, &c.name, &argv).await?;
+    let (code, out, err) = shells
+        .run_script(&c.name, setup_script(c, macs.as_deref()))
+        .await?;
     if code != 0 {
         bail!(
             "{}: setting up the router failed (exit {code}):\n{}{}",
@@ -643,12 +644,8 @@ async fn create_with_veth(
             return (None, Err(e));
         }
         let probed = if probe_needed {
-            let argv = vec![
-                "sh".to_string(),
-                "-c".to_string(),
-                format!("{MPLS_PROBE}; ip link del mplsrepl-probe 2>/dev/null; true"),
-            ];
-            let ran = timed_exec(shells, &links, &argv).await;
+            let probe = format!("{MPLS_PROBE}; ip link del mplsrepl-probe 2>/dev/null; true");
+            let ran = shells.run_script(&links, probe).await;
             Some(ran.map(|(_, out, _)| String::from_utf8_lossy(&out).into_owned()))
         } else {
             None
@@ -795,29 +792,6 @@ fn tar_of(files: &[(&str, String)]) -> anyhow::Result<Vec<u8>> {
     Ok(builder.into_inner()?)
 }
 
-/// The probe's verdict, when it ran, as the error that stops the lab's creation; the verdict
-/// is kept in `known` so that one run probes once.
-fn refusal(
-    known: &mut Option<Vec<String>>,
-    engine: &str,
-    probed: Option<anyhow::Result<String>>,
-) -> Option<anyhow::Error> {
-    match probed {
-        Some(Ok(out)) => {
-            let problems = mpls_verdict(&out);
-            *known = Some(problems.clone());
-            (!problems.is_empty()).then(|| {
-                anyhow!(
-                    "preflight failed on {engine}:\n  - {}",
-                    problems.join("\n  - ")
-                )
-            })
-        }
-        Some(Err(e)) => Some(e.context("probing the engine for MPLS and VRF support")),
-        None => None,
-    }
-}
-
 impl Backend for DockerBackend {
     fn is_dry_run(&self) -> bool {
         false
@@ -868,7 +842,6 @@ impl Backend for DockerBackend {
         };
         let say = std::sync::Mutex::new(say);
         let say_sync = |msg: &str| (say.lock().expect("progress lock"))(msg);
-        let engine = self.describe();
         let (docker, shells) = (&self.docker, &self.shells);
         let (probed, made) = match spec.wiring {
             Wiring::DockerNetworks => self.rt.block_on(create_on_networks(
@@ -891,7 +864,7 @@ impl Backend for DockerBackend {
         for msg in rx.try_iter() {
             progress(&msg);
         }
-        if let Some(refused) = refusal(&mut self.mpls_verdict, &engine, probed) {
+        if let Some(refused) = self.refusal(probed) {
             // Nothing of the lab may stay behind a refusal.
             if let Err(e) = self.destroy_lab(&spec.lab) {
                 return Err(refused.context(format!(
@@ -937,8 +910,7 @@ impl Backend for DockerBackend {
         let shells = &self.shells;
         self.rt
             .block_on(bounded(commands.iter().map(|(router, argv)| async move {
-                let (exit_code, out, err) =
-                    timed_exec(shells, &container_name(lab, router), argv).await?;
+                let (exit_code, out, err) = shells.run(&container_name(lab, router), argv).await?;
                 anyhow::Ok(exec_output(exit_code, &out, &err))
             })))
     }
@@ -1153,8 +1125,7 @@ async fn configure_router(
             &change.vtysh,
             inline.then_some(&config),
         );
-        let argv = vec!["sh".to_string(), "-c".to_string(), script];
-        let (code, out, err) = timed_exec(shells, &container, &argv).await?;
+        let (code, out, err) = shells.run_script(&container, script).await?;
         let out = String::from_utf8_lossy(&out);
         let err = String::from_utf8_lossy(&err);
         match out.split_once(VTYSH_MARK) {
@@ -1176,12 +1147,9 @@ async fn configure_router(
         }
     }
     if !change.kernel_after.is_empty() {
-        let argv = vec![
-            "sh".to_string(),
-            "-c".to_string(),
-            kernel_script(&change.kernel_after),
-        ];
-        let (code, out, err) = timed_exec(shells, &container, &argv).await?;
+        let (code, out, err) = shells
+            .run_script(&container, kernel_script(&change.kernel_after))
+            .await?;
         if code != 0 {
             return Err(kernel_failure(
                 &step.router,

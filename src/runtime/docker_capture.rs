@@ -76,8 +76,8 @@ pub async fn start(
     token: &str,
 ) -> anyhow::Result<RunningCapture> {
     let dir = format!("/tmp/mplsrepl-capture-{token}");
-    let argv = sh(start_script(&dir, interface, filter));
-    let (code, _, err) = shells.run(container, &argv).await?;
+    let script = start_script(&dir, interface, filter);
+    let (code, _, err) = shells.run_script(container, script).await?;
     if code != 0 {
         bail!(
             "tcpdump on {interface} did not start: {}",
@@ -92,16 +92,12 @@ pub async fn start(
 
 /// Stop a capture; its pcap file's bytes.
 pub async fn stop(shells: &ShellPool, capture: RunningCapture) -> anyhow::Result<Vec<u8>> {
-    let argv = sh(stop_script(&capture.dir));
-    let (code, out, err) = shells.run(&capture.container, &argv).await?;
+    let script = stop_script(&capture.dir);
+    let (code, out, err) = shells.run_script(&capture.container, script).await?;
     if code != 0 {
         bail!("{}", String::from_utf8_lossy(&err).trim());
     }
     parse_hex(&String::from_utf8_lossy(&out)).context("reading the pcap file")
-}
-
-fn sh(script: String) -> Vec<String> {
-    vec!["sh".to_string(), "-c".to_string(), script]
 }
 
 #[cfg(test)]

@@ -132,8 +132,7 @@ pub async fn wire(
 ) -> anyhow::Result<()> {
     let script = wiring_script(spec, pids)?;
     let name = links_container_name(&spec.lab);
-    let argv = vec!["sh".to_string(), "-c".to_string(), script];
-    let (code, out, err) = shells.run(&name, &argv).await?;
+    let (code, out, err) = shells.run_script(&name, script).await?;
     if code != 0 {
         bail!(
             "making the lab's links in {name} failed (exit {code}):\n{}{}",

@@ -33,7 +33,7 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 const START: &str = "@@mplsrepl-start";
 const END: &str = "@@mplsrepl-end";
 
-pub type Output = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
+type Output = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
 
 struct Shell {
     input: Pin<Box<dyn AsyncWrite + Send>>,
@@ -58,8 +58,34 @@ impl ShellPool {
 
     /// Run `argv` in the container; exit code, stdout, stderr, as a plain exec would give.
     /// A kept shell found dead before it answered anything (its container was restarted,
-    /// say) is replaced once.
+    /// say) is replaced once. Each command's time is logged (`MPLSREPL_LOG=mplsrepl=debug`).
     pub async fn run(
+        &self,
+        container: &str,
+        argv: &[String],
+    ) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
+        let started = std::time::Instant::now();
+        let result = self.run_untimed(container, argv).await;
+        tracing::debug!(
+            "shell {container} {:.60}: {:?} in {} ms",
+            argv.join(" ").replace('\n', " "),
+            result.as_ref().map(|r| r.0),
+            started.elapsed().as_millis()
+        );
+        result
+    }
+
+    /// A shell script, run as `sh -c SCRIPT`.
+    pub async fn run_script(
+        &self,
+        container: &str,
+        script: String,
+    ) -> anyhow::Result<(i64, Vec<u8>, Vec<u8>)> {
+        let argv = ["sh".to_string(), "-c".to_string(), script];
+        self.run(container, &argv).await
+    }
+
+    async fn run_untimed(
         &self,
         container: &str,
         argv: &[String],
@@ -178,35 +204,6 @@ impl ShellPool {
     }
 }
 
-/// Start `cmd` in the container with stdin, stdout and stderr attached: what to write to
-/// it, and what it writes.
-async fn attached_exec(
-    docker: &Docker,
-    container: &str,
-    cmd: Vec<String>,
-) -> anyhow::Result<(Pin<Box<dyn AsyncWrite + Send>>, Output)> {
-    let created = docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                attach_stdin: Some(true),
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                cmd: Some(cmd),
-                ..Default::default()
-            },
-        )
-        .await
-        .with_context(|| format!("exec in {container}"))?;
-    match docker
-        .start_exec(&created.id, None::<StartExecOptions>)
-        .await?
-    {
-        StartExecResults::Attached { output, input } => Ok((input, output)),
-        StartExecResults::Detached => bail!("exec in {container} did not attach"),
-    }
-}
-
 /// Why a command did not give a result.
 enum Failure {
     /// The shell was gone before it answered anything: the command did not run.
@@ -225,8 +222,26 @@ impl Failure {
 
 impl Shell {
     async fn open(docker: &Docker, container: &str) -> anyhow::Result<Shell> {
-        let (input, output) = attached_exec(docker, container, vec!["sh".to_string()]).await?;
-        Ok(Shell { input, output })
+        let created = docker
+            .create_exec(
+                container,
+                CreateExecOptions {
+                    attach_stdin: Some(true),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    cmd: Some(vec!["sh".to_string()]),
+                    ..Default::default()
+                },
+            )
+            .await
+            .with_context(|| format!("exec in {container}"))?;
+        match docker
+            .start_exec(&created.id, None::<StartExecOptions>)
+            .await?
+        {
+            StartExecResults::Attached { output, input } => Ok(Shell { input, output }),
+            StartExecResults::Detached => bail!("exec in {container} did not attach"),
+        }
     }
 
     async fn run(
