@@ -7,9 +7,13 @@
 #   build.sh debootstrap        debootstrap bookworm (minbase)           -> $B/rootfs, .stage1
 #   build.sh install            chroot apt-get install kernel, frr, ...  -> .stage2 (= package list)
 #   build.sh image              configure the guest, copy kernel/initrd, mkfs.ext4 -d -> $B/base.raw
+#   build.sh frr-rootfs SUITE DIR   a lab image's root filesystem: debootstrap SUITE (minbase)
+#                               into DIR, chroot apt-get install $IMG_PACKAGES, vtysh.conf, the
+#                               FRR version in DIR/.frr-version, DIR/.stage2 (= suite + packages)
 #
 # Env (set by mplsrepl): VM_BUILD (build dir), VM_PACKAGES (chroot packages, kernel first),
-#   VM_DISK (8G), MPLSREPL_VM_MIRROR / MPLSREPL_VM_SEC_MIRROR (default: this host's apt mirrors).
+#   VM_DISK (8G), IMG_PACKAGES (a lab image's packages), MPLSREPL_VM_MIRROR /
+#   MPLSREPL_VM_SEC_MIRROR (default: this host's apt mirrors).
 # Derived from the labvm.sh feasibility recipe.
 set -euo pipefail
 B=${VM_BUILD:?VM_BUILD not set}
@@ -100,8 +104,6 @@ configure_guest() {
   echo '/dev/vda / ext4 defaults,noatime 0 1' > "$RF/etc/fstab"
   chroot "$RF" passwd -d root >/dev/null
   printf 'mpls_router\nmpls_iptunnel\nvrf\n' > "$RF/etc/modules-load.d/lab.conf"
-  # the rootfs is also the lab image (labfrr:latest): vtysh wants its config file
-  [ -e "$RF/etc/frr/vtysh.conf" ] || echo 'service integrated-vtysh-config' > "$RF/etc/frr/vtysh.conf"
   # static address for qemu user networking (slirp): guest 10.0.2.15/24, gw 10.0.2.2
   mkdir -p "$RF/usr/local/sbin"
   cat > "$RF/usr/local/sbin/lab-net" <<'EOS'
@@ -160,14 +162,49 @@ ExecStart=-/sbin/agetty --autologin root --noclear --keep-baud 115200 %I linux
 EOS
   ln -sf /lib/systemd/system/serial-getty@.service "$RF/etc/systemd/system/getty.target.wants/serial-getty@ttyS1.service"
   grep -q '^NAutoVTs=0' "$RF/etc/systemd/logind.conf" || echo 'NAutoVTs=0' >> "$RF/etc/systemd/logind.conf"
-  # frr runs in the lab containers, not in the VM's root netns; no timers that want the network
-  chroot "$RF" systemctl disable frr.service >/dev/null 2>&1 || true
+  # no timers that want the network
   chroot "$RF" systemctl mask getty@tty1.service getty-static.service apt-daily.timer apt-daily-upgrade.timer \
     dpkg-db-backup.timer e2scrub_all.timer fstrim.timer logrotate.timer e2scrub_reap.service \
     systemd-timesyncd.service >/dev/null 2>&1 || true
   rm -f "$RF/usr/sbin/policy-rc.d"
   rm -rf "$RF"/var/lib/apt/lists/* "$RF"/var/cache/apt/*.bin
 }
+
+# ---------------------------------------------------------------- lab images (labfrr:8, labfrr:10)
+# Each its own small root filesystem: the routers need FRR, iproute2 (ip, tc), tcpdump, ping
+# and ps, not the VM's kernel and dockerd. The packages go in after debootstrap: trixie's
+# systemd pre-depends make `debootstrap --include` of them fail.
+do_frr_rootfs() ( # subshell: the EXIT trap unmounts even on failure
+  local suite=${1:?suite} d=${2:?dir}
+  [ -n "${IMG_PACKAGES:-}" ] || die "IMG_PACKAGES not set"
+  mirror
+  rm -rf "$d"
+  mkdir -p "$d"
+  debootstrap --variant=minbase "$suite" "$d" "$MIRROR"
+  cat > "$d/etc/apt/sources.list" <<EOS
+deb $MIRROR $suite main
+deb $MIRROR $suite-updates main
+deb $SEC_MIRROR $suite-security main
+EOS
+  rm -f "$d/etc/apt/sources.list.d/debian.sources"
+  printf '#!/bin/sh\nexit 101\n' > "$d/usr/sbin/policy-rc.d"; chmod +x "$d/usr/sbin/policy-rc.d"
+  trap 'umount "$d/dev/pts" "$d/dev" "$d/sys" "$d/proc" 2>/dev/null' EXIT
+  mount -t proc proc "$d/proc"
+  mount -t sysfs sys "$d/sys"
+  mount --bind /dev "$d/dev"
+  mount --bind /dev/pts "$d/dev/pts"
+  chroot "$d" apt-get update
+  # shellcheck disable=SC2086 # IMG_PACKAGES is a word list
+  DEBIAN_FRONTEND=noninteractive chroot "$d" apt-get install -y --no-install-recommends \
+    -o Dpkg::Options::=--force-confold $IMG_PACKAGES
+  chroot "$d" dpkg-query -W -f='${Version}' frr > "$d/.frr-version"
+  chroot "$d" apt-get clean
+  rm -f "$d/usr/sbin/policy-rc.d"
+  echo 'service integrated-vtysh-config' > "$d/etc/frr/vtysh.conf"
+  rm -rf "$d"/var/lib/apt/lists/* "$d"/var/cache/apt/*.bin "$d"/var/log/*.log \
+    "$d"/usr/share/doc "$d"/usr/share/man "$d"/usr/share/info "$d"/usr/share/locale
+  echo "$suite $IMG_PACKAGES" > "$d/.stage2"
+)
 
 do_image() {
   configure_guest
@@ -187,5 +224,6 @@ case ${1:-} in
   debootstrap) do_debootstrap ;;
   install) do_install ;;
   image) do_image ;;
-  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+  frr-rootfs) shift; do_frr_rootfs "$@" ;;
+  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
 esac

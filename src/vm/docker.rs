@@ -52,6 +52,23 @@ impl Docker {
         read_response(&mut s).with_context(|| format!("GET {path} on tcp://{}", self.addr))
     }
 
+    /// `POST /images/NAME/tag?repo=..&tag=..`: another name for an image dockerd has.
+    pub(crate) fn tag(&self, name: &str, repo: &str, tag: &str) -> Result<()> {
+        let path = format!(
+            "/images/{}/tag?repo={}&tag={}",
+            encode(name),
+            encode(repo),
+            encode(tag)
+        );
+        let mut s = self.connect(Duration::from_secs(30))?;
+        s.write_all(self.head("POST", &path, "Content-Length: 0\r\n").as_bytes())?;
+        let r = read_response(&mut s).with_context(|| format!("POST {path}"))?;
+        if !(200..300).contains(&r.status) {
+            bail!("POST {path}: HTTP {} {}", r.status, r.text());
+        }
+        Ok(())
+    }
+
     /// `GET /_ping` answers `OK`.
     pub(crate) fn ping(&self) -> Result<()> {
         let r = self.get("/_ping", Duration::from_millis(1500))?;

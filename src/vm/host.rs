@@ -253,6 +253,21 @@ pub(crate) fn disk_usage(path: &Path) -> Option<u64> {
     fs::metadata(path).ok().map(|m| m.blocks() * 512)
 }
 
+/// Bytes used by a directory tree (`du -sb`), for reporting sizes.
+pub(crate) fn dir_size(path: &Path) -> Option<u64> {
+    let out = std::process::Command::new("du")
+        .arg("-sb")
+        .arg(path)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// The last `n` lines of a text file ("" if unreadable).
 pub(crate) fn tail_lines(path: &Path, n: usize) -> String {
     let text = match fs::read(path) {

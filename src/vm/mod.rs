@@ -22,6 +22,7 @@
 
 mod docker;
 mod host;
+pub mod images;
 mod qemu;
 mod serial;
 mod stages;
@@ -35,8 +36,8 @@ use anyhow::{bail, Context, Result};
 
 pub use serial::ShellOutput;
 
-/// The lab image: the VM's own rootfs (Debian 12 + frr 8.4 + iproute2 + ping + tcpdump + ethtool).
-pub const IMAGE: &str = "labfrr:latest";
+/// The default lab image: FRR 10 from Debian trixie (images.rs has them all).
+pub const IMAGE: &str = images::LATEST;
 /// Default host port forwarded to the guest's dockerd (tcp 2375).
 pub const DEFAULT_PORT: u16 = 23750;
 /// Default seconds to wait for dockerd after starting qemu.
@@ -193,7 +194,7 @@ fn absolute(p: PathBuf) -> PathBuf {
 }
 
 /// Build the VM (host packages, debootstrap, chroot installs, disk image) and warm it (boot,
-/// import [`IMAGE`], power off, keep the overlay as `warm.qcow2`). Cached: returns quickly when
+/// import the lab images, power off, keep the overlay as `warm.qcow2`). Cached: returns quickly when
 /// nothing changed. The root-only parts need root and, for missing host tools, apt-get.
 pub fn build(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<()> {
     cfg.check()?;
@@ -202,7 +203,7 @@ pub fn build(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<()> {
     stages::build(cfg, &log)
 }
 
-/// Make sure the VM is built, booted and serving dockerd with [`IMAGE`] present; returns the
+/// Make sure the VM is built, booted and serving dockerd with the lab images present; returns the
 /// `DOCKER_HOST` value (`tcp://127.0.0.1:PORT`). Idempotent: a running VM returns at once.
 pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
     cfg.check()?;
@@ -225,7 +226,7 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
                 secs(waited)
             ));
         }
-        stages::ensure_image(cfg, &log)?;
+        stages::ensure_images(cfg, &log)?;
         return Ok(cfg.docker_host());
     }
     stages::build(cfg, &log)?;
@@ -244,7 +245,7 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
         cfg.docker_host(),
         secs(waited)
     ));
-    stages::ensure_image(cfg, &log)?;
+    stages::ensure_images(cfg, &log)?;
     log.line(&format!(
         "lab VM up in {}: DOCKER_HOST={}",
         secs(t.elapsed()),
@@ -300,9 +301,8 @@ pub struct VmStatus {
     /// dockerd `Version` and `KernelVersion` when it answers.
     pub docker_version: Option<String>,
     pub kernel_version: Option<String>,
-    /// Image id of [`IMAGE`] when dockerd has it.
-    pub image_id: Option<String>,
-    pub image_size: Option<u64>,
+    /// Each lab image the VM should serve, and what dockerd has of it.
+    pub images: Vec<ImageStatus>,
     /// Disk blocks used by build/base.raw and build/warm.qcow2, when they exist.
     pub base_bytes: Option<u64>,
     pub warm_bytes: Option<u64>,
@@ -316,8 +316,19 @@ impl VmStatus {
         self.docker_version.is_some()
     }
     pub fn image_present(&self) -> bool {
-        self.image_id.is_some()
+        self.images.iter().all(|i| i.id.is_some())
     }
+}
+
+/// A lab image as dockerd has it.
+#[derive(Debug, Clone)]
+pub struct ImageStatus {
+    pub name: &'static str,
+    /// Image id when dockerd has it.
+    pub id: Option<String>,
+    pub size: Option<u64>,
+    /// The `mplsrepl.frr` label: the FRR version in it.
+    pub frr: Option<String>,
 }
 
 impl fmt::Display for VmStatus {
@@ -337,19 +348,21 @@ impl fmt::Display for VmStatus {
                 _ => writeln!(f, "  dockerd: not answering (yet)")?,
             }
             if self.docker_version.is_some() {
-                match &self.image_id {
-                    Some(id) => writeln!(
-                        f,
-                        "  image {IMAGE}: present ({}{})",
-                        id.strip_prefix("sha256:")
-                            .unwrap_or(id)
-                            .get(..12)
-                            .unwrap_or(id),
-                        self.image_size
-                            .map(|s| format!(", {}", mb(s)))
-                            .unwrap_or_default()
-                    )?,
-                    None => writeln!(f, "  image {IMAGE}: missing")?,
+                for img in &self.images {
+                    match &img.id {
+                        Some(id) => writeln!(
+                            f,
+                            "  image {}: FRR {}, {}{}",
+                            img.name,
+                            img.frr.as_deref().unwrap_or("?"),
+                            id.strip_prefix("sha256:")
+                                .unwrap_or(id)
+                                .get(..12)
+                                .unwrap_or(id),
+                            img.size.map(|s| format!(", {}", mb(s))).unwrap_or_default()
+                        )?,
+                        None => writeln!(f, "  image {}: missing", img.name)?,
+                    }
                 }
             }
         }
@@ -385,8 +398,7 @@ pub fn status(cfg: &VmConfig) -> Result<VmStatus> {
         stale,
         docker_version: None,
         kernel_version: None,
-        image_id: None,
-        image_size: None,
+        images: Vec::new(),
         base_bytes: host::disk_usage(&cfg.build_dir().join("base.raw")),
         warm_bytes: host::disk_usage(&cfg.build_dir().join("warm.qcow2")),
     };
@@ -395,9 +407,23 @@ pub fn status(cfg: &VmConfig) -> Result<VmStatus> {
         if let Ok(v) = docker.version() {
             st.docker_version = Some(v["Version"].as_str().unwrap_or("?").to_string());
             st.kernel_version = v["KernelVersion"].as_str().map(str::to_string);
-            if let Ok(Some(img)) = docker.image_inspect(IMAGE) {
-                st.image_id = img["Id"].as_str().map(str::to_string);
-                st.image_size = img["Size"].as_u64();
+            let names = images::IMAGES
+                .iter()
+                .map(|i| i.name)
+                .chain([images::LATEST]);
+            for name in names {
+                let img = docker.image_inspect(name).ok().flatten();
+                let img = img.as_ref();
+                st.images.push(ImageStatus {
+                    name,
+                    id: img.and_then(|i| i["Id"].as_str().map(str::to_string)),
+                    size: img.and_then(|i| i["Size"].as_u64()),
+                    frr: img.and_then(|i| {
+                        i["Config"]["Labels"][images::FRR_LABEL]
+                            .as_str()
+                            .map(str::to_string)
+                    }),
+                });
             }
         }
     }

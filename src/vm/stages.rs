@@ -1,44 +1,22 @@
-//! The build: what is cached, the root-only phases of vm/build.sh, the warm step, the image.
+//! The build: what is cached, the root-only phases of vm/build.sh, the warm step.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
 
 use super::host;
-use super::{mb, qemu, secs, serial, Progress, VmConfig, IMAGE};
+use super::images::{LabImage, IMAGES};
+use super::{mb, qemu, secs, serial, Progress, VmConfig};
 
 /// The heavy, root-only part of the build (host packages, debootstrap, chroot, mkfs).
 pub(crate) const BUILD_SH: &str = include_str!("../../vm/build.sh");
 
-/// Packages installed in the chroot after debootstrap (the kernel package comes first).
-const PACKAGES: &[&str] = &["frr", "docker.io", "curl", "ethtool"];
-
-/// Left out of the image tar: kernel, docker/containerd binaries and state, docs, apt cache.
-const TAR_EXCLUDES: &[&str] = &[
-    "./.stage1",
-    "./.stage2",
-    "./usr/lib/modules",
-    "./boot",
-    "./var/lib/docker",
-    "./var/lib/containerd",
-    "./usr/bin/docker",
-    "./usr/sbin/dockerd",
-    "./usr/bin/containerd",
-    "./usr/bin/containerd-shim",
-    "./usr/bin/containerd-shim-runc-v1",
-    "./usr/bin/containerd-shim-runc-v2",
-    "./usr/bin/ctr",
-    "./usr/share/doc",
-    "./usr/share/man",
-    "./usr/share/locale",
-    "./var/cache/apt",
-];
-
-/// Label on the imported image: which base build it came from.
-const BUILD_LABEL: &str = "mplsrepl.build";
+/// Packages installed in the VM's chroot after debootstrap (the kernel package comes first).
+/// FRR is not among them: the routers run the lab images (images.rs), not the VM's system.
+const PACKAGES: &[&str] = &["docker.io", "curl", "ethtool"];
 
 fn packages(cfg: &VmConfig) -> String {
     std::iter::once(cfg.kernel.as_str())
@@ -88,13 +66,19 @@ pub(crate) struct Plan {
     pub debootstrap: bool,
     pub install: bool,
     pub image: bool,
+    /// Lab images whose root filesystem must be (re)built.
+    pub lab_images: Vec<LabImage>,
     pub warm: bool,
     pub reasons: Vec<String>,
 }
 
 impl Plan {
     fn root_work(&self) -> bool {
-        !self.missing.is_empty() || self.debootstrap || self.install || self.image
+        !self.missing.is_empty()
+            || self.debootstrap
+            || self.install
+            || self.image
+            || !self.lab_images.is_empty()
     }
     fn nothing(&self) -> bool {
         !self.root_work() && !self.warm
@@ -137,20 +121,33 @@ pub(crate) fn plan(cfg: &VmConfig, have: &dyn Fn(&str) -> bool) -> Plan {
             base.exists() && mtime(&rf.join(".stage2")) > mtime(&base),
             "rootfs newer than base.raw",
         );
+    for img in IMAGES {
+        if let Some(reason) = img.stale(cfg) {
+            p.reasons.push(reason);
+            p.lab_images.push(img);
+        }
+    }
+    let mut why = |cond: bool, r: &str| {
+        if cond {
+            p.reasons.push(r.to_string());
+        }
+        cond
+    };
     p.warm = p.image
+        | !p.lab_images.is_empty()
         | why(!p.image && !b.join("warm.qcow2").exists(), "no warm.qcow2")
         | why(
             !p.image
                 && b.join("warm.qcow2").exists()
-                && read_trim(&b.join("warm.id")) != read_trim(&b.join("base.id")),
-            "warm.qcow2 is from another base.raw",
+                && read_trim(&b.join("warm.id")) != Some(warm_key(cfg)),
+            "warm.qcow2 is from another base.raw or other images",
         );
     let mut need = vec![
         ("qemu-system-x86_64", "qemu-system-x86"),
         ("qemu-img", "qemu-utils"),
         ("tar", "tar"),
     ];
-    if p.debootstrap {
+    if p.debootstrap || !p.lab_images.is_empty() {
         need.push(("debootstrap", "debootstrap"));
     }
     if p.image {
@@ -281,6 +278,9 @@ pub(crate) fn build(cfg: &VmConfig, log: &Progress) -> Result<()> {
             },
         )?;
     }
+    for img in &p.lab_images {
+        img.build(cfg, log)?;
+    }
     if p.warm {
         warm(cfg, log)?;
     }
@@ -288,8 +288,18 @@ pub(crate) fn build(cfg: &VmConfig, log: &Progress) -> Result<()> {
     Ok(())
 }
 
+/// What warm.qcow2 holds: the base.raw it grew on and the build of each lab image in it.
+fn warm_key(cfg: &VmConfig) -> String {
+    let mut key = read_trim(&cfg.build_dir().join("base.id")).unwrap_or_default();
+    for img in IMAGES {
+        key.push(' ');
+        key.push_str(&img.build_id(cfg).unwrap_or_default());
+    }
+    key
+}
+
 /// Run one phase of build.sh with its output in `logfile`; failures quote the log's tail.
-fn run_script(cfg: &VmConfig, args: &[&str], logfile: &Path) -> Result<()> {
+pub(crate) fn run_script(cfg: &VmConfig, args: &[&str], logfile: &Path) -> Result<()> {
     let out = fs::File::create(logfile)
         .with_context(|| format!("cannot create {}", logfile.display()))?;
     let status = Command::new("bash")
@@ -298,6 +308,7 @@ fn run_script(cfg: &VmConfig, args: &[&str], logfile: &Path) -> Result<()> {
         .env("VM_BUILD", cfg.build_dir())
         .env("VM_PACKAGES", packages(cfg))
         .env("VM_DISK", &cfg.disk)
+        .env("IMG_PACKAGES", super::images::packages())
         .stdin(Stdio::null())
         .stdout(out.try_clone()?)
         .stderr(out)
@@ -314,7 +325,7 @@ fn run_script(cfg: &VmConfig, args: &[&str], logfile: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Boot base.raw, import the image, fstrim, power off, keep the overlay as warm.qcow2.
+/// Boot base.raw, import the lab images, fstrim, power off, keep the overlay as warm.qcow2.
 fn warm(cfg: &VmConfig, log: &Progress) -> Result<()> {
     let b = cfg.build_dir();
     let (warm, warm_id) = (b.join("warm.qcow2"), b.join("warm.id"));
@@ -326,7 +337,7 @@ fn warm(cfg: &VmConfig, log: &Progress) -> Result<()> {
     let steps = || -> Result<()> {
         let waited = qemu::wait_ready(cfg, pid, t)?;
         log.line(&format!("boot base.raw… dockerd ready in {}", secs(waited)));
-        import_image(cfg, log)?;
+        ensure_images(cfg, log)?;
         log.phase("fstrim + clean poweroff", || {
             serial::run(
                 &cfg.serial_sock(),
@@ -345,7 +356,7 @@ fn warm(cfg: &VmConfig, log: &Progress) -> Result<()> {
                 warm.display()
             )
         })?;
-        fs::copy(b.join("base.id"), &warm_id)?;
+        fs::write(&warm_id, format!("{}\n", warm_key(cfg)))?;
         Ok(())
     };
     if let Err(e) = steps() {
@@ -368,94 +379,12 @@ fn warm(cfg: &VmConfig, log: &Progress) -> Result<()> {
     Ok(())
 }
 
-/// Import the image unless dockerd has it from this very build (label `mplsrepl.build`).
-pub(crate) fn ensure_image(cfg: &VmConfig, log: &Progress) -> Result<()> {
-    let want = read_trim(&cfg.build_dir().join("base.id"));
-    if let Some(img) = cfg.docker().image_inspect(IMAGE)? {
-        let have = img["Config"]["Labels"][BUILD_LABEL].as_str();
-        match &want {
-            Some(w) if have != Some(w.as_str()) => log.line(&format!(
-                "{IMAGE} in the VM is from another build ({}); re-importing",
-                have.unwrap_or("unlabelled")
-            )),
-            _ => return Ok(()),
-        }
+/// Import each lab image unless dockerd has that very build of it.
+pub(crate) fn ensure_images(cfg: &VmConfig, log: &Progress) -> Result<()> {
+    for img in IMAGES {
+        img.ensure(cfg, log)?;
     }
-    import_image(cfg, log)
-}
-
-/// The VM's rootfs (minus kernel, docker, docs) as `labfrr:latest`, streamed by `tar` into
-/// `POST /images/create?fromSrc=-` over TCP.
-fn import_image(cfg: &VmConfig, log: &Progress) -> Result<()> {
-    let rf: PathBuf = cfg.build_dir().join("rootfs");
-    if !rf.join(".stage2").exists() {
-        bail!(
-            "{} is missing or incomplete: run `mplsrepl vm build`",
-            rf.display()
-        );
-    }
-    let mut changes = vec![r#"CMD ["sleep","infinity"]"#.to_string()];
-    if let Some(id) = read_trim(&cfg.build_dir().join("base.id")) {
-        changes.push(format!("LABEL {BUILD_LABEL}={id}"));
-    }
-    let (repo, tag) = IMAGE.split_once(':').unwrap_or((IMAGE, "latest"));
-    log.phase_note(&format!("import {IMAGE} (tar of build/rootfs)"), || {
-        let mut tar = Command::new("tar");
-        tar.arg("-C").arg(&rf);
-        for e in TAR_EXCLUDES {
-            tar.arg(format!("--exclude={e}"));
-        }
-        let mut child = tar
-            .args(["-cf", "-", "."])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("cannot run tar")?;
-        let mut stderr = child.stderr.take().expect("piped");
-        let errs = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
-            s
-        });
-        let mut stdout = child.stdout.take().expect("piped");
-        let res = cfg.docker().import(repo, tag, &changes, &mut stdout);
-        drop(stdout);
-        if res.is_err() {
-            let _ = child.kill();
-        }
-        let st = child.wait()?;
-        let errs = errs.join().unwrap_or_default();
-        let root_hint = if host::is_root() {
-            ""
-        } else {
-            " (the rootfs is root-owned: run as root)"
-        };
-        let (sent, id) = match res {
-            Ok(r) if st.success() => r,
-            Ok(_) => bail!(
-                "tar of {} failed ({st}){root_hint}: {}",
-                rf.display(),
-                errs.trim()
-            ),
-            Err(e) if !errs.trim().is_empty() => {
-                return Err(e.context(format!("tar: {}{root_hint}", errs.trim())))
-            }
-            Err(e) => return Err(e),
-        };
-        if cfg.docker().image_inspect(IMAGE)?.is_none() {
-            bail!("dockerd accepted the import ({id}) but has no {IMAGE} afterwards");
-        }
-        let short = id.strip_prefix("sha256:").unwrap_or(&id);
-        Ok((
-            (),
-            format!(
-                "{} streamed, {}",
-                mb(sent),
-                short.get(..12).unwrap_or(short)
-            ),
-        ))
-    })
+    Ok(())
 }
 
 #[cfg(test)]
@@ -469,7 +398,7 @@ mod tests {
         let s = guest_section(BUILD_SH);
         assert!(s.starts_with("\nconfigure_guest() {\n"), "{s}");
         assert!(s.ends_with("\n}\n"));
-        assert!(s.contains("vtysh.conf"));
+        assert!(s.contains("lab-net"));
         assert!(!s.contains("do_image"), "section stops at the function end");
     }
 
@@ -507,7 +436,14 @@ mod tests {
         }
         fs::write(b.join("base.cfg"), guest_hash(&cfg)).unwrap();
         fs::write(b.join("base.id"), "abc-1\n").unwrap();
-        fs::write(b.join("warm.id"), "abc-1\n").unwrap();
+        let p = plan(&cfg, &all);
+        assert_eq!(p.lab_images, IMAGES, "no lab image built yet");
+        for img in IMAGES {
+            fs::create_dir_all(img.rootfs(&cfg)).unwrap();
+            fs::write(img.rootfs(&cfg).join(".stage2"), img.key()).unwrap();
+            fs::write(img.dir(&cfg).join("image.id"), "i-1\n").unwrap();
+        }
+        fs::write(b.join("warm.id"), warm_key(&cfg) + "\n").unwrap();
         let p = plan(&cfg, &all);
         assert!(p.nothing(), "{p:?}");
 
@@ -515,6 +451,13 @@ mod tests {
         fs::write(b.join("warm.id"), "abc-0\n").unwrap();
         let p = plan(&cfg, &all);
         assert!(!p.root_work() && p.warm, "{p:?}");
+
+        // a lab image rebuilt: warm again, the VM's own disk stays
+        fs::write(b.join("warm.id"), warm_key(&cfg) + "\n").unwrap();
+        fs::write(IMAGES[1].dir(&cfg).join("image.id"), "i-2\n").unwrap();
+        let p = plan(&cfg, &all);
+        assert!(!p.image && p.lab_images.is_empty() && p.warm, "{p:?}");
+        fs::write(b.join("warm.id"), warm_key(&cfg) + "\n").unwrap();
 
         // the recipe's empty .stage2 (older package list) -> install, image, warm
         fs::write(b.join("rootfs/.stage2"), "").unwrap();
