@@ -162,12 +162,18 @@ pub fn dry_run(path: &Path, opts: &Options) -> Result<(DaemonHints, Vec<String>)
     let (report, buf) = Reporter::buffer(true);
     let engine = plan_session(path, opts, report)?;
     let sess = engine.session.borrow();
-    let hints = sess
-        .desired
-        .routers
-        .iter()
-        .map(|(name, r)| (name.clone(), r.needed_daemons()))
-        .collect();
+    let hints = match &sess.lab {
+        Some(lab) => lab
+            .routers
+            .iter()
+            .map(|r| {
+                let daemons =
+                    crate::frr::daemons::needed(r.role, sess.desired.routers.get(&r.name));
+                (r.name.clone(), daemons)
+            })
+            .collect(),
+        None => BTreeMap::new(),
+    };
     let text = String::from_utf8_lossy(&buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
     Ok((hints, split_steps(&text)))
 }

@@ -46,13 +46,13 @@ impl Backend for Interruptible {
         Ok(())
     }
 
-    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()> {
+    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<ExecOutput> {
         self.interrupt.check()?;
         self.interrupt.set_lab(lab);
         self.inner.configure(lab, step)
     }
 
-    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
+    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<ExecOutput>> {
         if let Err(e) = self.interrupt.check() {
             return refuse_all(steps.len(), &e);
         }

@@ -1,14 +1,16 @@
 //! mplsrepl: script, drive and test an MPLS L3VPN lab of FRRouting containers.
 //!
 //! Data flows one way: text -> AST -> lab model -> intent diff -> actions -> backend.
-//! `topology` owns the DSL, `intent` the desired state and its FRR rendering, `script` the Rhai
-//! API, `runtime` the actions and their backends, `check` the observations, `vm` the lab VM.
+//! `topology` owns the DSL, `intent` the desired state and its FRR rendering, `frr` FRR as a
+//! node kind (daemons, start, applying a change, versions), `script` the Rhai API, `runtime`
+//! the actions and their backends, `check` the observations, `vm` the lab VM.
 
 pub mod check;
 pub mod clab;
 pub mod cli;
 pub mod cli_export;
 pub mod diagnostic;
+pub mod frr;
 pub mod graph;
 pub mod intent;
 pub mod interrupt;

@@ -266,11 +266,17 @@ struct ScriptArgs {
     /// Directory for pcap files of captures.
     #[arg(long, default_value = "captures")]
     capture_dir: PathBuf,
+    /// FRR line the routers run (8 or 10), for an image whose name does not say it. The
+    /// images mplsrepl builds do (labfrr:8, labfrr:10 = labfrr:latest), as do tags like
+    /// frrouting/frr:v8.4.1; otherwise FRR 10. Each router checks it as FRR starts.
+    #[arg(long, value_name = "MAJOR", value_parser = clap::builder::PossibleValuesParser::new(["8", "10"]))]
+    frr: Option<String>,
 }
 
 #[derive(Subcommand)]
 enum VmAction {
-    /// Build the VM disk and the FRR image (cached; seconds when nothing changed).
+    /// Build the VM disk and the FRR images labfrr:10 (= labfrr:latest, Debian trixie) and
+    /// labfrr:8 (Debian bookworm) (cached; seconds when nothing changed).
     Build,
     /// Boot the VM (building it first if needed) and print the DOCKER_HOST to use.
     Up,
@@ -282,7 +288,28 @@ enum VmAction {
     Sh { command: String },
 }
 
+/// `mplsrepl status | head -3`: once the reader has gone, the next `println!` panics with
+/// `failed printing to stdout: Broken pipe`. The command ends there quietly instead, with the
+/// exit status a shell gives a process killed by SIGPIPE (128 + 13). SIGPIPE itself stays
+/// ignored, so a closed Docker connection is still an error that the code handles.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     // Diagnostics for developers and benchmarks, e.g. MPLSREPL_LOG=mplsrepl=debug times
     // every Docker exec; silent unless asked for.
@@ -417,6 +444,10 @@ fn to_options(engine: &cli::EngineChoice, args: &ScriptArgs) -> mplsrepl::script
         check_timeout: std::time::Duration::from_secs(args.check_timeout),
         capture_dir: args.capture_dir.clone(),
         lab_name: args.lab_name.clone(),
+        frr: args
+            .frr
+            .as_deref()
+            .and_then(mplsrepl::frr::FrrVersion::parse),
         ..Default::default()
     }
 }

@@ -256,6 +256,12 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
     );
     let all = text(&out);
     assert!(out.status.success(), "the seed lab failed:\n{all}");
+    assert!(
+        all.contains(
+            "image labfrr:latest privileged, FRR 10, daemons mgmtd zebra staticd bgpd ospfd ldpd"
+        ),
+        "the default image is FRR 10: {all}"
+    );
     // Every Expect line of the spec, as the run reports it.
     for expected in [
         "ok PR: `show ip ospf neighbor json` contains {\"neighbors\":{\"1.1.1.1\":[{\"converged\":\"Full\"}]}}",
@@ -312,6 +318,26 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
         containers.iter().any(|c| c == "/mpls_vpn.links"),
         "{containers:?}"
     );
+    // A run refused because the lab exists must leave it alone, even with --down.
+    let refused = mplsrepl(
+        &host,
+        &[
+            "run",
+            "scripts/mpls_vpn.rhai",
+            "--profile",
+            "fast",
+            "--down",
+        ],
+    );
+    let said = text(&refused);
+    assert!(!refused.status.success(), "{said}");
+    assert!(said.contains("lab mpls_vpn already exists"), "{said}");
+    assert!(said.contains("was not created by this run"), "{said}");
+    assert_eq!(
+        lab_objects(&host, "mpls_vpn").0,
+        containers,
+        "a refused run removed the existing lab:\n{said}"
+    );
     // The links carry the topology's names and only the lab's addresses.
     let links = exec_in(&host, "mpls_vpn-PE1", &["ip", "-br", "-4", "addr"]);
     for expected in [
@@ -358,6 +384,42 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
         "down must be idempotent: {}",
         text(&again)
     );
+}
+
+/// The seed lab on Debian 12's FRR 8.4 (labfrr:8), as on the default FRR 10: every check.
+#[test]
+fn seed_lab_passes_on_frr_8_too() {
+    if !enabled("seed_lab_passes_on_frr_8_too") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_seed8";
+    let out = mplsrepl(
+        &host,
+        &[
+            "run",
+            "scripts/mpls_vpn.rhai",
+            "--image",
+            "labfrr:8",
+            "--profile",
+            "fast",
+            "--check-timeout",
+            "240",
+            "--lab-name",
+            lab,
+            "--capture-dir",
+            &tempdir("captures8"),
+            "--down",
+        ],
+    );
+    let all = text(&out);
+    assert!(out.status.success(), "the seed lab failed on FRR 8:\n{all}");
+    assert!(
+        all.contains("FRR 8, daemons zebra staticd bgpd ospfd ldpd"),
+        "{all}"
+    );
+    assert!(all.contains("ok 29 checks passed"), "{all}");
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
 fn tempdir(name: &str) -> String {
@@ -409,7 +471,10 @@ fn frr_rejecting_a_line_names_the_router_the_line_and_frrs_message() {
     );
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
-    assert!(all.contains("A: FRR rejected the configuration"), "{all}");
+    assert!(
+        all.contains("A: FRR did not take the configuration"),
+        "{all}"
+    );
     assert!(
         all.contains("bogus command here"),
         "the rejected line is shown: {all}"
@@ -422,6 +487,71 @@ fn frr_rejecting_a_line_names_the_router_the_line_and_frrs_message() {
         all.contains("script.rhai:4:"),
         "the error points into the script: {all}"
     );
+    assert!(
+        all.contains("A: the change FRR did not take is dropped from the desired state"),
+        "{all}"
+    );
+}
+
+/// `vtysh -f` says nothing of a daemon it cannot reach: a killed daemon must still fail the
+/// next step at once, with FRR's words where it has any (FRR 10's `mgmtd is not running`),
+/// and by name otherwise (bgpd on FRR 8), not at a later check's timeout.
+#[test]
+fn a_killed_frr_daemon_fails_the_next_step_at_once_naming_it() {
+    if !enabled("a_killed_frr_daemon_fails_the_next_step_at_once_naming_it") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let cases = [
+        (
+            "labfrr:10",
+            "mgmtd",
+            "router(\"A\").frr(\"ip route 10.99.0.0/24 Null0\");",
+            "mgmtd is not running",
+        ),
+        (
+            "labfrr:8",
+            "bgpd",
+            "router(\"A\").bgp(65001).router_id(\"10.9.9.1\");",
+            "bgpd is not running",
+        ),
+    ];
+    for (image, daemon, change, expected) in cases {
+        let lab = format!("e2e_kill_{daemon}");
+        let body = format!(
+            "router(\"A\").bgp(65001);\n\
+             step(\"FRR runs\");\n\
+             sh(\"A\", \"kill $(cat /var/run/frr/{daemon}.pid); sleep 1\");\n\
+             {change}\n\
+             step(\"after the kill\");\n\
+             print(\"NOT REACHED\");"
+        );
+        let started = Instant::now();
+        let out = run_tiny(
+            &host,
+            &lab,
+            &body,
+            &["--image", image, "--check-timeout", "120"],
+        );
+        let took = started.elapsed().as_secs_f64();
+        let all = text(&out);
+        assert!(!out.status.success(), "{image}: {all}");
+        assert!(all.contains(expected), "{image}: {all}");
+        assert!(
+            all.contains("A: FRR did not take the configuration"),
+            "{image}: {all}"
+        );
+        assert!(
+            all.contains("script.rhai:7:"),
+            "{image}: the step's line: {all}"
+        );
+        assert!(
+            !all.lines().any(|l| l.trim() == "NOT REACHED"),
+            "{image}: {all}"
+        );
+        // The lab's creation and the first step take most of it; no check timed out.
+        assert!(took < 110.0, "{image}: {took:.1} s:\n{all}");
+    }
 }
 
 #[test]
@@ -1116,8 +1246,8 @@ fn run_without_docker_host_uses_the_lab_vm() {
     assert!(all.contains("ok A: ping 10.9.0.2 succeeds"), "{all}");
 }
 
-/// Every golden frr.conf (the seed lab and the general lab) is accepted by the real FRR of the
-/// lab image: `vtysh --dryrun` parses each file with FRR's own grammar.
+/// Every golden frr.conf (the seed lab and the general lab) is accepted by the real FRR of
+/// both lab images: `vtysh --dryrun` parses each file with FRR's own grammar.
 #[test]
 fn golden_configurations_are_valid_for_real_frr() {
     if !enabled("golden_configurations_are_valid_for_real_frr") {
@@ -1139,13 +1269,20 @@ fn golden_configurations_are_valid_for_real_frr() {
         tar.append_path_with_name(f, format!("{i}.conf")).unwrap();
     }
     let tar = tar.into_inner().unwrap();
-    let d = docker(&host);
+    for image in ["labfrr:10", "labfrr:8"] {
+        dryrun_all(&host, image, &files, &tar);
+    }
+}
+
+fn dryrun_all(host: &str, image: &str, files: &[std::path::PathBuf], tar: &[u8]) {
+    let tar = tar.to_vec();
+    let d = docker(host);
     let name = "mplsrepl-e2e-vtysh-check";
     let out = block_on(async {
         let rm = RemoveContainerOptionsBuilder::new().force(true).build();
         let _ = d.remove_container(name, Some(rm.clone())).await;
         let body = ContainerCreateBody {
-            image: Some(mplsrepl::vm::IMAGE.into()),
+            image: Some(image.into()),
             entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
             ..Default::default()
         };
@@ -1187,5 +1324,5 @@ fn golden_configurations_are_valid_for_real_frr() {
         .filter_map(|i| i.trim().parse::<usize>().ok())
         .map(|i| files[i].display().to_string())
         .collect();
-    assert!(failed.is_empty(), "FRR rejects {failed:?}:\n{out}");
+    assert!(failed.is_empty(), "{image}: FRR rejects {failed:?}:\n{out}");
 }

@@ -101,8 +101,9 @@ fn a_saved_lab_starts_with_its_saved_configuration() {
 }
 
 #[test]
-fn daemons_follow_the_saved_configuration() {
-    // The general lab's CEs speak BGP and OSPF, which their role (ce) does not start.
+fn daemons_follow_the_saved_daemons_files() {
+    // The general lab's CEs speak BGP and OSPF, which their role (ce) does not start: their
+    // saved daemons files say so.
     let dir = TempDir::new("save-general");
     save_script("tests/labs/general.rhai", &dir.0);
     let plan = plan_saved(&dir.0);
@@ -113,11 +114,22 @@ fn daemons_follow_the_saved_configuration() {
             .to_string()
     };
     assert!(
-        line("CEA1").ends_with("daemons zebra staticd bgpd"),
+        line("CEA1").ends_with("daemons mgmtd zebra staticd bgpd"),
         "{plan}"
     );
     assert!(
-        line("CEB1").ends_with("daemons zebra staticd ospfd"),
+        line("CEB1").ends_with("daemons mgmtd zebra staticd ospfd"),
+        "{plan}"
+    );
+    let file = std::fs::read_to_string(dir.0.join("CEA1/daemons")).unwrap();
+    assert!(file.contains("bgpd=yes\nospfd=no\n"), "{file}");
+    // Without its daemons file, a router runs its role's daemons.
+    std::fs::remove_file(dir.0.join("CEA1/daemons")).unwrap();
+    let plan = plan_saved(&dir.0);
+    assert!(
+        plan.lines()
+            .any(|l| l.contains("container general-CEA1 ")
+                && l.ends_with("daemons mgmtd zebra staticd")),
         "{plan}"
     );
 }

@@ -7,26 +7,7 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 use serde::Serialize;
 
-/// FRR daemons beyond zebra and staticd, which always run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Daemon {
-    Bgpd,
-    Ospfd,
-    Ldpd,
-}
-
-impl Daemon {
-    pub const ALL: [Daemon; 3] = [Daemon::Bgpd, Daemon::Ospfd, Daemon::Ldpd];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Daemon::Bgpd => "bgpd",
-            Daemon::Ospfd => "ospfd",
-            Daemon::Ldpd => "ldpd",
-        }
-    }
-}
+pub use crate::frr::Daemon;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RouterIntent {
@@ -56,21 +37,6 @@ impl RouterIntent {
             name: name.to_string(),
             ..Default::default()
         }
-    }
-
-    /// The daemons this configuration needs (beyond zebra/staticd).
-    pub fn needed_daemons(&self) -> BTreeSet<Daemon> {
-        let mut d = BTreeSet::new();
-        if !self.ospf.is_empty() {
-            d.insert(Daemon::Ospfd);
-        }
-        if self.ldp.is_some() {
-            d.insert(Daemon::Ldpd);
-        }
-        if self.bgp.is_some() || self.vrfs.values().any(|v| v.bgp.is_some()) {
-            d.insert(Daemon::Bgpd);
-        }
-        d
     }
 }
 

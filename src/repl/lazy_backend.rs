@@ -55,11 +55,11 @@ impl Backend for LazyBackend {
         self.get()?.create_lab(spec, progress)
     }
 
-    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()> {
+    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<ExecOutput> {
         self.get()?.configure(lab, step)
     }
 
-    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
+    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<ExecOutput>> {
         match self.get() {
             Ok(backend) => backend.configure_all(lab, steps),
             Err(e) => refuse_all(steps.len(), &e),

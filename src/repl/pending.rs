@@ -39,6 +39,7 @@ pub fn show(sess: &Session, only: Option<&str>, color: bool) {
         any = true;
         report.configure(&Configure {
             router: name,
+            apply: Default::default(),
             change,
         });
     }

@@ -59,7 +59,8 @@ pub fn render(sess: &Session, auto_apply: bool, color: bool) -> String {
         let name = format!("{:<width$}", format!("{}{star}", r.name));
         let name = if color { name.bold().to_string() } else { name };
         let lo = r.loopback.map(|l| l.to_string()).unwrap_or("-".into());
-        let daemons: Vec<&str> = intent.needed_daemons().iter().map(|d| d.as_str()).collect();
+        let needed = crate::frr::daemons::needed(r.role, Some(&intent));
+        let daemons: Vec<&str> = needed.iter().map(|d| d.as_str()).collect();
         let daemons = if daemons.is_empty() {
             "-".to_string()
         } else {

@@ -6,9 +6,10 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 use serde::Serialize;
 
+use crate::frr::apply::ApplyScript;
+use crate::frr::{Daemon, FrrVersion};
 use crate::intent::diff::RouterChange;
-use crate::intent::Daemon;
-use crate::topology::{Lab, Role, SegmentKind};
+use crate::topology::{Lab, Role, Router, SegmentKind};
 
 /// Everything needed to create a lab's networks and containers, in one batch so a backend can
 /// create them concurrently.
@@ -55,7 +56,11 @@ pub struct ContainerSpec {
     pub image: String,
     /// In the order the names are wanted (eth0 first); the backend makes the kernel agree.
     pub interfaces: Vec<InterfaceSpec>,
+    /// The FRR it was planned for, and the daemons it runs beyond the ones every router runs.
+    pub frr: FrrVersion,
     pub daemons: BTreeSet<Daemon>,
+    /// What the backend runs once the router's interfaces exist: FRR's start (frr::start).
+    pub start_script: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,16 +70,6 @@ pub struct InterfaceSpec {
     pub network: String,
     /// The lab address (configured by zebra, not by Docker).
     pub address: Ipv4Addr,
-}
-
-/// Daemons a role runs by default, as in the article; a script can ask for more.
-pub fn role_daemons(role: Role) -> BTreeSet<Daemon> {
-    match role {
-        Role::P => [Daemon::Ospfd, Daemon::Ldpd].into(),
-        Role::Pe => [Daemon::Bgpd, Daemon::Ospfd, Daemon::Ldpd].into(),
-        Role::Rr => [Daemon::Bgpd, Daemon::Ospfd].into(),
-        Role::Ce => BTreeSet::new(),
-    }
 }
 
 pub fn container_name(lab: &str, router: &str) -> String {
@@ -108,13 +103,15 @@ impl LabSpec {
             .collect()
     }
 
-    /// Runtime objects for a lab. `extra_daemons(router)` adds what the script will need beyond
-    /// the role's defaults, so FRR never has to be restarted mid-run.
+    /// Runtime objects for a lab. `daemons(router)` are the FRR daemons it will need
+    /// (frr::daemons::needed), so FRR never has to be restarted mid-run; `frr(image)` the FRR
+    /// version a router of that image is planned for.
     pub fn from_lab(
         lab: &Lab,
         default_image: &str,
         wiring: Wiring,
-        extra_daemons: impl Fn(&str) -> BTreeSet<Daemon>,
+        daemons: impl Fn(&Router) -> BTreeSet<Daemon>,
+        frr: impl Fn(&str) -> FrrVersion,
     ) -> LabSpec {
         let network_name = |segment: &str| format!("{}-{segment}", lab.name);
         let networks = lab
@@ -131,13 +128,19 @@ impl LabSpec {
             .routers
             .iter()
             .map(|r| {
-                let mut daemons = role_daemons(r.role);
-                daemons.extend(extra_daemons(&r.name));
+                let daemons = daemons(r);
+                let image = r.image.clone().unwrap_or_else(|| default_image.to_string());
+                let frr = frr(&image);
+                let start_script = crate::frr::start::script(&crate::frr::start::Node {
+                    router: &r.name,
+                    version: frr,
+                    daemons: &daemons,
+                });
                 ContainerSpec {
                     name: container_name(&lab.name, &r.name),
                     router: r.name.clone(),
                     role: r.role,
-                    image: r.image.clone().unwrap_or_else(|| default_image.to_string()),
+                    image,
                     interfaces: r
                         .interfaces
                         .iter()
@@ -147,7 +150,9 @@ impl LabSpec {
                             address: i.address.addr(),
                         })
                         .collect(),
+                    frr,
                     daemons,
+                    start_script,
                 }
             })
             .collect();
@@ -160,9 +165,11 @@ impl LabSpec {
     }
 }
 
-/// One router's configuration change, as sent to a backend.
+/// One router's configuration change, as sent to a backend: the change (what the plan
+/// shows) and the script that applies it (frr::apply), which is all the backend runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Configure {
     pub router: String,
     pub change: RouterChange,
+    pub apply: ApplyScript,
 }

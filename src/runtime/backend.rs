@@ -61,11 +61,15 @@ pub trait Backend {
     /// Verify the engine can run an MPLS lab; each problem is returned with its fix.
     fn preflight(&mut self, spec: &LabSpec) -> anyhow::Result<Vec<String>>;
     fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()>;
-    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()>;
+    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<ExecOutput>;
     /// Several routers' changes of one step. The routers do not depend on each other, so a
     /// backend may apply them concurrently; one result per change, in order. This default goes
-    /// one by one and stops at the first failure (the rest are reported as not applied).
-    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
+    /// one by one and stops at the first that could not run (the rest are reported as not
+    /// applied).
+    /// Run the script that applies one router's change (uploading its file first, if it has
+    /// one) and return what it printed: whether FRR took the change is for frr::apply to read.
+    /// `Err` only when the script could not run.
+    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<ExecOutput>> {
         let mut results = Vec::with_capacity(steps.len());
         let mut failed = false;
         for step in steps {

@@ -29,19 +29,18 @@ use crate::runtime::action::{
 use crate::runtime::backend::*;
 use crate::runtime::docker_capture::{self, RunningCapture};
 use crate::runtime::docker_links;
-use crate::runtime::docker_shell::{shell_word, ShellPool};
+use crate::runtime::docker_shell::ShellPool;
 
 /// A lab on the engine: its name and its containers with their Docker status.
 pub type LabListing = (String, Vec<(String, String)>);
 
 pub const LABEL_LAB: &str = "mplsrepl.lab";
 pub const LABEL_ROUTER: &str = "mplsrepl.router";
-/// How long the set-up script waits for zebra's socket, then again for every daemon's vty:
-/// twice this must stay under the kept shell's command timeout, so that the script's own
-/// message (with FRR's start log) is what a user sees.
-const FRR_START_TIMEOUT: Duration = Duration::from_secs(120);
+// A router's start script (frr::start) waits at most twice this: its own message must come
+// before the kept shell gives up on it.
 const _: () = assert!(
-    2 * FRR_START_TIMEOUT.as_secs() < crate::runtime::docker_shell::COMMAND_TIMEOUT.as_secs()
+    2 * crate::frr::start::START_TIMEOUT.as_secs()
+        < crate::runtime::docker_shell::COMMAND_TIMEOUT.as_secs()
 );
 /// Calls of one batch (networks, containers, a step's routers, checks) in flight at once. A
 /// slow engine answers a few dozen concurrent requests no faster than a dozen, and a large lab
@@ -683,46 +682,15 @@ async fn create_with_veth(
 
 /// The setup script of a router: its loopback up, the interfaces Docker networks gave it
 /// renamed (`macs[i]` is the MAC address of `c.interfaces[i]`; none with veth links, which
-/// are made with their names), FRR's files, and FRR started.
+/// are made with their names), the routes Docker added removed, then the node's own start
+/// script ([`ContainerSpec::start_script`]).
 pub fn setup_script(c: &ContainerSpec, macs: Option<&[String]>) -> String {
     let mut s = String::from("set -e\nip link set lo up\n");
     if let Some(macs) = macs {
         s.push_str(&rename_script(c, macs));
     }
     s.push_str("ip route flush table main 2>/dev/null || true\n");
-    s.push_str(&format!(
-        "cat > /etc/frr/daemons <<'EOF'\n{}EOF\n",
-        daemons_file(c)
-    ));
-    s.push_str("echo 'service integrated-vtysh-config' > /etc/frr/vtysh.conf\n");
-    s.push_str(&format!(
-        "printf 'frr defaults traditional\\nhostname {}\\nno ipv6 forwarding\\n!\\n' > /etc/frr/frr.conf\n",
-        c.router
-    ));
-    s.push_str("mkdir -p /var/log/frr /var/run/frr; chown -R frr:frr /etc/frr /var/log/frr /var/run/frr 2>/dev/null || true\n");
-    // The daemons are started directly, the way frrinit.sh and the official images'
-    // docker-start would (same binaries, same options), but without watchfrr: on a loaded
-    // engine a daemon slow to open its vty is taken by watchfrr for a dead one and started a
-    // second time, and the lab is left with a daemon vtysh cannot reach. zebra goes first and
-    // must be listening before the others connect to it.
-    let mut daemons = vec!["zebra", "staticd"];
-    daemons.extend(c.daemons.iter().map(|d| d.as_str()));
-    s.push_str(&format!(
-        "for d in {}; do\n\
-         \x20 opts='-A 127.0.0.1'; [ $d = zebra ] && opts=\"$opts -s 90000000\"\n\
-         \x20 /usr/lib/frr/$d -d -F traditional $opts >>/var/log/frr/start.log 2>&1 || {{ echo \"$d did not start:\" >&2; tail -n 5 /var/log/frr/start.log >&2; exit 1; }}\n\
-         \x20 if [ $d = zebra ]; then for i in $(seq 1 {}); do [ -S /var/run/frr/zserv.api ] && break; sleep 0.2; done; fi\n\
-         done\n",
-        daemons.join(" "),
-        FRR_START_TIMEOUT.as_secs() * 5,
-    ));
-    s.push_str(&format!(
-        "for i in $(seq 1 {}); do up=1; for d in {}; do [ -S /var/run/frr/$d.vty ] || up=0; done; \
-         [ $up = 1 ] && break; sleep 0.5; done\n\
-         [ $up = 1 ] || {{ echo 'FRR did not start; start log:' >&2; tail -n 20 /var/log/frr/start.log >&2; exit 1; }}\n",
-        FRR_START_TIMEOUT.as_secs() * 2,
-        daemons.join(" ")
-    ));
+    s.push_str(&c.start_script);
     s
 }
 
@@ -747,37 +715,6 @@ fn rename_script(c: &ContainerSpec, macs: &[String]) -> String {
         ));
     }
     s
-}
-
-fn daemons_file(c: &ContainerSpec) -> String {
-    let mut daemons = String::from("zebra=yes\nstaticd=yes\n");
-    for d in crate::intent::Daemon::ALL {
-        let on = if c.daemons.contains(&d) { "yes" } else { "no" };
-        daemons.push_str(&format!("{}={on}\n", d.as_str()));
-    }
-    daemons.push_str(
-        "vtysh_enable=yes\nzebra_options=\"  -A 127.0.0.1 -s 90000000\"\nstaticd_options=\"-A 127.0.0.1\"\n\
-         bgpd_options=\"   -A 127.0.0.1\"\nospfd_options=\"  -A 127.0.0.1\"\nldpd_options=\"   -A 127.0.0.1\"\n\
-",
-    );
-    daemons
-}
-
-/// Kernel commands as one shell script: each argument single-quoted, and a failing command
-/// printed (`failed: CMD`) before the script stops.
-pub fn kernel_script(cmds: &[Vec<String>]) -> String {
-    cmds.iter()
-        .map(|argv| {
-            let line = argv
-                .iter()
-                .map(|a| shell_word(a))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let shown = argv.join(" ").replace('\'', "");
-            format!("{line} || {{ echo 'failed: {shown}'; exit 1; }}")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn tar_of(files: &[(&str, String)]) -> anyhow::Result<Vec<u8>> {
@@ -883,12 +820,12 @@ impl Backend for DockerBackend {
         Ok(())
     }
 
-    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()> {
+    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<ExecOutput> {
         self.rt
             .block_on(configure_router(&self.docker, &self.shells, lab, step))
     }
 
-    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
+    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<ExecOutput>> {
         let (docker, shells) = (&self.docker, &self.shells);
         self.rt.block_on(bounded(
             steps
@@ -1096,69 +1033,25 @@ fn rand_token() -> u128 {
         .unwrap_or(0)
 }
 
-/// Marks where the kernel commands end and vtysh's own output starts in a configure script.
-const VTYSH_MARK: &str = "@@mplsrepl-vtysh@@";
-/// Above this, the configuration goes by upload: one exec argument is limited to 128 KiB.
-const INLINE_CONFIG_MAX: usize = 64 * 1024;
-
-/// Apply one router's change: kernel commands, then FRR's lines with `vtysh -f`, as one
-/// command of a kept shell (an exec costs more than the commands on a slow engine); kernel
-/// commands that must follow FRR (e.g. deleting a VRF device FRR let go) get a second
-/// command, only if FRR accepted.
+/// Run the script that applies one router's change, through its kept shell (an exec costs
+/// more than the commands on a slow engine), after uploading its file if it has one.
 async fn configure_router(
     docker: &Docker,
     shells: &ShellPool,
     lab: &str,
     step: &Configure,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ExecOutput> {
     let container = container_name(lab, &step.router);
-    let change = &step.change;
-    if !change.vtysh.is_empty() || !change.kernel_before.is_empty() {
-        let mut config = change.vtysh.join("\n");
-        config.push('\n');
-        let inline = config.len() <= INLINE_CONFIG_MAX;
-        if !inline && !change.vtysh.is_empty() {
-            upload(docker, &container, "mplsrepl-apply.conf", config.clone()).await?;
-        }
-        let script = configure_script(
-            &change.kernel_before,
-            &change.vtysh,
-            inline.then_some(&config),
-        );
-        let (code, out, err) = shells.run_script(&container, script).await?;
-        let out = String::from_utf8_lossy(&out);
-        let err = String::from_utf8_lossy(&err);
-        match out.split_once(VTYSH_MARK) {
-            None if code != 0 => return Err(kernel_failure(&step.router, &out, &err)),
-            None => {}
-            Some((_, frr_said)) => {
-                let complaint = format!("{frr_said}{err}");
-                let rejected = complaint
-                    .lines()
-                    .any(|l| l.contains("% ") || l.to_lowercase().contains("error"));
-                if code != 0 || rejected {
-                    bail!(
-                        "{}: FRR rejected the configuration:\n{}",
-                        step.router,
-                        frr_complaint(&complaint, &change.vtysh)
-                    );
-                }
-            }
-        }
+    if let Some((dir, name, text)) = &step.apply.upload {
+        upload(docker, &container, dir, name, text.clone()).await?;
     }
-    if !change.kernel_after.is_empty() {
-        let (code, out, err) = shells
-            .run_script(&container, kernel_script(&change.kernel_after))
-            .await?;
-        if code != 0 {
-            return Err(kernel_failure(
-                &step.router,
-                &String::from_utf8_lossy(&out),
-                &String::from_utf8_lossy(&err),
-            ));
-        }
+    if step.apply.script.is_empty() {
+        return Ok(ExecOutput::default());
     }
-    Ok(())
+    let (code, out, err) = shells
+        .run_script(&container, step.apply.script.clone())
+        .await?;
+    Ok(exec_output(code, &out, &err))
 }
 
 fn exec_output(exit_code: i64, out: &[u8], err: &[u8]) -> ExecOutput {
@@ -1169,71 +1062,21 @@ fn exec_output(exit_code: i64, out: &[u8], err: &[u8]) -> ExecOutput {
     }
 }
 
-/// A kernel command that failed: kernel_script printed `failed: CMD` last on stdout.
-fn kernel_failure(router: &str, out: &str, err: &str) -> anyhow::Error {
-    let cmd = out
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .trim_start_matches("failed: ");
-    anyhow!("{router}: `{cmd}` failed: {}", err.trim())
-}
-
-/// The script of [`configure_router`]: kernel commands (stopping at the first failure, which
-/// is printed), then, if there are FRR lines, the mark and `vtysh -f` with its output on
-/// stdout and its exit code as the script's. `config` is the file's text when it goes inline
-/// (otherwise it was uploaded to the same path).
-pub fn configure_script(
-    kernel: &[Vec<String>],
-    vtysh: &[String],
-    config: Option<&String>,
-) -> String {
-    let mut s = kernel_script(kernel);
-    if vtysh.is_empty() {
-        return s;
-    }
-    if !s.is_empty() {
-        s.push('\n');
-    }
-    let path = "/tmp/mplsrepl-apply.conf";
-    if let Some(config) = config {
-        // A quoted delimiter: the lines go in verbatim. One no line can equal.
-        let mut eof = String::from("MPLSREPL_EOF");
-        while config.lines().any(|l| l == eof) {
-            eof.push('_');
-        }
-        s.push_str(&format!("cat > {path} <<'{eof}'\n{config}{eof}\n"));
-    }
-    s.push_str(&format!("echo {VTYSH_MARK}\nexec vtysh -f {path} 2>&1"));
-    s
-}
-
-async fn upload(docker: &Docker, container: &str, name: &str, text: String) -> anyhow::Result<()> {
+async fn upload(
+    docker: &Docker,
+    container: &str,
+    dir: &str,
+    name: &str,
+    text: String,
+) -> anyhow::Result<()> {
     let tar = tar_of(&[(name, text)])?;
     let opts = bollard::query_parameters::UploadToContainerOptionsBuilder::new()
-        .path("/tmp")
+        .path(dir)
         .build();
     docker
         .upload_to_container(container, Some(opts), bollard::body_full(tar.into()))
         .await
         .with_context(|| format!("uploading {name} to {container}"))
-}
-
-/// FRR says `line N: % Unknown command[...]: TEXT`; show the line we sent beside its message.
-fn frr_complaint(output: &str, lines: &[String]) -> String {
-    let mut out = Vec::new();
-    for l in output.lines().filter(|l| !l.trim().is_empty()) {
-        let sent = l
-            .strip_prefix("line ")
-            .and_then(|rest| rest.split(':').next())
-            .and_then(|n| n.trim().parse::<usize>().ok())
-            .and_then(|n| lines.get(n.saturating_sub(1)));
-        match sent {
-            Some(s) => out.push(format!("  {}\n    -> {}", s.trim(), l.trim())),
-            None => out.push(format!("  {}", l.trim())),
-        }
-    }
-    out.join("\n")
 }
 
 #[cfg(test)]
@@ -1251,12 +1094,14 @@ mod tests {
                 network: "lab-net1".into(),
                 address: "10.1.1.2".parse().unwrap(),
             }],
-            daemons: [crate::intent::Daemon::Ospfd, crate::intent::Daemon::Bgpd].into(),
+            frr: crate::frr::FrrVersion::DEFAULT,
+            daemons: Default::default(),
+            start_script: "echo the node starts\n".into(),
         }
     }
 
     #[test]
-    fn setup_script_is_valid_shell_and_starts_zebra_first() {
+    fn setup_script_is_valid_shell_and_renames_before_the_node_starts() {
         let script = setup_script(&spec(), Some(&["02:42:64:40:00:03".to_string()]));
         let check = std::process::Command::new("sh")
             .args(["-n", "-c", &script])
@@ -1267,18 +1112,9 @@ mod tests {
             "{}\n{script}",
             String::from_utf8_lossy(&check.stderr)
         );
-        assert!(
-            script.contains("for d in zebra staticd bgpd ospfd; do"),
-            "{script}"
-        );
-        assert!(
-            script.contains("ip link set dev mrtmp0 name eth0"),
-            "{script}"
-        );
-        assert!(
-            !script.contains("watchfrr"),
-            "daemons are started without watchfrr"
-        );
+        let rename = script.find("ip link set dev mrtmp0 name eth0").unwrap();
+        let start = script.find("echo the node starts").unwrap();
+        assert!(rename < start, "{script}");
     }
 
     #[test]
@@ -1286,65 +1122,7 @@ mod tests {
         let script = setup_script(&spec(), None);
         assert!(!script.contains("mrtmp"), "{script}");
         assert!(!script.contains("addr flush"), "{script}");
-        assert!(script.contains("for d in zebra staticd bgpd ospfd; do"));
-    }
-
-    #[test]
-    fn kernel_commands_run_as_one_script_that_stops_at_the_first_failure() {
-        let cmds = vec![
-            vec!["sh".to_string(), "-c".to_string(), "exit 0".to_string()],
-            vec!["false".to_string()],
-            vec!["echo".to_string(), "it's not reached".to_string()],
-        ];
-        let out = std::process::Command::new("sh")
-            .args(["-c", &kernel_script(&cmds)])
-            .output()
-            .unwrap();
-        assert!(!out.status.success());
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "failed: false\n");
-    }
-
-    fn tempdir(name: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("mplsrepl-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
-    #[test]
-    fn configure_script_sends_frr_lines_verbatim_after_the_kernel_commands() {
-        let dir = tempdir("configure");
-        let vtysh = dir.join("vtysh");
-        std::fs::write(&vtysh, "#!/bin/sh\ncat \"$2\"\n").unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&vtysh, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let lines: Vec<String> = ["router ospf", "MPLSREPL_EOF", " description it's $HOME `x`"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let config = format!("{}\n", lines.join("\n"));
-        let script = configure_script(
-            &[vec!["echo".into(), "kernel".into()]],
-            &lines,
-            Some(&config),
-        )
-        .replace(
-            "/tmp/mplsrepl-apply.conf",
-            &dir.join("apply.conf").display().to_string(),
-        );
-        let out = std::process::Command::new("sh")
-            .args(["-c", &script])
-            .env(
-                "PATH",
-                format!("{}:{}", dir.display(), std::env::var("PATH").unwrap()),
-            )
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            format!("kernel\n{VTYSH_MARK}\n{config}")
-        );
-        std::fs::remove_dir_all(dir).ok();
+        assert!(script.ends_with("echo the node starts\n"));
     }
 
     #[test]

@@ -151,7 +151,13 @@ mod tests {
     fn spec(topology: &str) -> LabSpec {
         let source = crate::diagnostic::Source::new("t.topo", topology.to_string());
         let lab = crate::topology::load(&source).expect("valid topology");
-        LabSpec::from_lab(&lab, "img", Wiring::Veth, |_| Default::default())
+        LabSpec::from_lab(
+            &lab,
+            "img",
+            Wiring::Veth,
+            |_| Default::default(),
+            |_| Default::default(),
+        )
     }
 
     #[test]

@@ -143,11 +143,11 @@ impl Backend for EngineWatch {
         self.lost.note(self.inner.create_lab(spec, progress))
     }
 
-    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<()> {
+    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<ExecOutput> {
         self.lost.note(self.inner.configure(lab, step))
     }
 
-    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<()>> {
+    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<ExecOutput>> {
         self.inner
             .configure_all(lab, steps)
             .into_iter()

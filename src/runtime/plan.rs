@@ -23,8 +23,8 @@ impl Backend for PlanBackend {
         Ok(())
     }
 
-    fn configure(&mut self, _lab: &str, _step: &Configure) -> anyhow::Result<()> {
-        Ok(())
+    fn configure(&mut self, _lab: &str, _step: &Configure) -> anyhow::Result<ExecOutput> {
+        Ok(ExecOutput::default())
     }
 
     fn exec(&mut self, _lab: &str, _router: &str, _argv: &[String]) -> anyhow::Result<ExecOutput> {

@@ -39,6 +39,7 @@ pub fn capture(
         Ok(out.stdout)
     };
     let running = run(&["vtysh", "-c", "show running-config"])?;
+    let daemons = run(&["cat", crate::frr::daemons::DAEMONS_FILE])?;
     let links = run(&["ip", "-j", "-d", "link", "show"])?;
     // `grep . FILES` prints `path:value` for each file, in busybox and GNU alike; a missing
     // MPLS module leaves the glob unexpanded, hence `|| true`.
@@ -53,6 +54,7 @@ pub fn capture(
         router: router.name.clone(),
         frr_conf: running_config(&running),
         kernel_sh: kernel_script(&router.name, &commands),
+        daemons,
     })
 }
 

@@ -27,6 +27,8 @@ use crate::topology::Lab;
 pub const TOPOLOGY_FILE: &str = "lab.topo";
 pub const FRR_FILE: &str = "frr.conf";
 pub const KERNEL_FILE: &str = "kernel.sh";
+/// FRR's own name for it, as in `/etc/frr/daemons`.
+pub const DAEMONS_FILE: &str = "daemons";
 
 /// The two files of one router.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +36,8 @@ pub struct RouterFiles {
     pub router: String,
     pub frr_conf: String,
     pub kernel_sh: String,
+    /// FRR's `daemons` file: which daemons the router runs.
+    pub daemons: String,
 }
 
 /// Each router's files from its intent: `frr.conf` as `mplsrepl render` prints it, and the
@@ -48,10 +52,17 @@ pub fn from_intent(lab: &Lab, intent: &Intent) -> Vec<RouterFiles> {
                 .cloned()
                 .unwrap_or_else(|| RouterIntent::new(&r.name));
             let commands = kernel_changes(&RouterIntent::new(&r.name), &ri).before;
+            let frr = r
+                .image
+                .as_deref()
+                .and_then(crate::frr::FrrVersion::from_image_name)
+                .unwrap_or_default();
+            let needed = crate::frr::daemons::needed(r.role, Some(&ri));
             RouterFiles {
                 router: r.name.clone(),
                 frr_conf: frr_conf(&ri),
                 kernel_sh: kernel_script(&r.name, &commands),
+                daemons: crate::frr::daemons::daemons_file(frr, &needed),
             }
         })
         .collect()
@@ -100,6 +111,7 @@ pub fn write_dir(
     for r in routers {
         put(dir.join(&r.router).join(FRR_FILE), &r.frr_conf)?;
         put(dir.join(&r.router).join(KERNEL_FILE), &r.kernel_sh)?;
+        put(dir.join(&r.router).join(DAEMONS_FILE), &r.daemons)?;
     }
     Ok(written)
 }
@@ -120,6 +132,7 @@ fn readme(dir: &Path, lab: &Lab, origin: &str) -> String {
          \x20 lab.topo              the topology: routers, links, addresses\n\
          \x20 ROUTER/frr.conf       the router's whole FRR configuration\n\
          \x20 ROUTER/kernel.sh      what FRR does not own: sysctls, VRF devices and their interfaces\n\
+         \x20 ROUTER/daemons       FRR's daemons file: the daemons the router runs\n\
          \n\
          Routers: {routers}.\n\
          \n\
@@ -128,8 +141,8 @@ fn readme(dir: &Path, lab: &Lab, origin: &str) -> String {
          \n\
          {commands}\
          \n\
-         The FRR daemons each router runs are its role's, plus those its frr.conf needs\n\
-         (`router bgp`: bgpd, `router ospf`: ospfd, `mpls ldp`: ldpd). The files may be edited:\n\
+         The FRR daemons each router runs are those its daemons file turns on (without the\n\
+         file, its role's). The files may be edited:\n\
          kernel.sh takes one plain command per line (no pipes, quotes or variables).\n",
         name = lab.name,
         routers = routers.join(", "),

@@ -10,10 +10,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use super::{FRR_FILE, KERNEL_FILE, TOPOLOGY_FILE};
+use super::{DAEMONS_FILE, FRR_FILE, KERNEL_FILE, TOPOLOGY_FILE};
 use crate::intent::diff::RouterChange;
 use crate::intent::Daemon;
-use crate::runtime::action::Configure;
 use crate::script::Session;
 use crate::topology::Lab;
 
@@ -32,6 +31,8 @@ pub struct SavedRouter {
     pub kernel: Vec<Vec<String>>,
     /// `frr.conf` without what only makes sense at FRR's start (`frr defaults`, `end`, ...).
     pub vtysh: Vec<String>,
+    /// The daemons its `daemons` file turns on; None without one (its role's are run).
+    pub daemons: Option<BTreeSet<Daemon>>,
 }
 
 /// `true` when `path` looks like a saved lab (a directory holding `lab.topo`).
@@ -65,10 +66,14 @@ pub fn load(dir: &Path) -> anyhow::Result<SavedLab> {
         };
         let (kernel_path, kernel_text) = read(KERNEL_FILE)?;
         let (_, frr_text) = read(FRR_FILE)?;
+        let daemons = std::fs::read_to_string(dir.join(&r.name).join(DAEMONS_FILE))
+            .ok()
+            .map(|text| crate::frr::daemons::parse_daemons_file(&text));
         routers.push(SavedRouter {
             name: r.name.clone(),
             kernel: kernel_commands(&kernel_path, &kernel_text)?,
             vtysh: config_lines(&frr_text),
+            daemons,
         });
     }
     Ok(SavedLab {
@@ -119,51 +124,34 @@ pub fn config_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Daemons a configuration needs beyond zebra and staticd.
-pub fn daemons(vtysh: &[String]) -> BTreeSet<Daemon> {
-    let mut out = BTreeSet::new();
-    for line in vtysh {
-        if line.starts_with("router bgp") {
-            out.insert(Daemon::Bgpd);
-        } else if line.starts_with("router ospf") {
-            out.insert(Daemon::Ospfd);
-        } else if line.starts_with("mpls ldp") {
-            out.insert(Daemon::Ldpd);
-        }
-    }
-    out
-}
-
 /// Create the saved lab with the session's backend and send each router its saved files.
 pub fn start(session: &mut Session, saved: &SavedLab) -> anyhow::Result<()> {
     session.base_dir = saved.dir.clone();
     session.opts.daemon_hints = saved
         .routers
         .iter()
-        .map(|r| (r.name.clone(), daemons(&r.vtysh)))
+        .filter_map(|r| Some((r.name.clone(), r.daemons.clone()?)))
         .collect::<BTreeMap<_, _>>();
     session.load_topology(TOPOLOGY_FILE)?;
     session.step("networks and containers")?;
     session.up()?;
     session.step(&format!("configuration saved in {}", saved.dir.display()))?;
     let lab = session.lab_name()?;
-    for r in &saved.routers {
-        let step = Configure {
-            router: r.name.clone(),
-            change: RouterChange {
+    let changes = saved
+        .routers
+        .iter()
+        .map(|r| {
+            let change = RouterChange {
                 kernel_before: r.kernel.clone(),
                 vtysh: r.vtysh.clone(),
                 kernel_after: Vec::new(),
-            },
-        };
-        if step.change.is_empty() {
-            continue;
-        }
-        session.report.configure(&step);
-        session
-            .backend
-            .configure(&lab, &step)
-            .with_context(|| format!("configuring {} from {}", r.name, saved.dir.display()))?;
+            };
+            (r.name.clone(), change)
+        })
+        .filter(|(_, c)| !c.is_empty())
+        .collect();
+    if let (_, Some(e)) = session.send(&lab, changes) {
+        return Err(e.context(format!("configuring the lab from {}", saved.dir.display())));
     }
     session.end_step();
     Ok(())
@@ -205,6 +193,5 @@ mod tests {
                 "exit"
             ]
         );
-        assert_eq!(daemons(&lines), [Daemon::Bgpd].into());
     }
 }

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 
+use crate::frr::{Daemon, FrrVersion};
 use crate::intent::diff::router_change;
-use crate::intent::{Daemon, Intent};
+use crate::intent::Intent;
 use crate::runtime::{Backend, Configure, ExecOutput, LabSpec, Wiring};
 use crate::topology::Lab;
 use crate::ui::Reporter;
@@ -57,6 +58,9 @@ pub struct Options {
     /// Daemons each router will need, learnt from a dry run of the same script, so that they
     /// are enabled before FRR starts.
     pub daemon_hints: BTreeMap<String, BTreeSet<Daemon>>,
+    /// The FRR version routers are planned for (`--frr`); otherwise each router's image says
+    /// it (frr::version), and FRR 10 where it does not.
+    pub frr: Option<FrrVersion>,
     /// Where captures are saved as pcap files.
     pub capture_dir: PathBuf,
     /// Override of the lab name from the topology (two labs side by side).
@@ -77,6 +81,7 @@ impl Default for Options {
             profile: Profile::Article,
             check_timeout: Duration::from_secs(180),
             daemon_hints: BTreeMap::new(),
+            frr: None,
             capture_dir: PathBuf::from("captures"),
             lab_name: None,
             interactive: false,
@@ -91,6 +96,10 @@ pub struct Session {
     pub desired: Intent,
     pub deployed: Intent,
     pub lab_up: bool,
+    /// This session asked the backend to create the lab (even if creation then failed): only
+    /// then may it remove the lab. A lab of the same name that was already there, which the
+    /// preflight refused to build over, is someone else's.
+    pub created_lab: bool,
     pub backend: Box<dyn Backend>,
     pub report: Reporter,
     pub opts: Options,
@@ -104,6 +113,9 @@ pub struct Session {
     pub skipping: bool,
     /// Named snapshots of the live lab (what-if, `:snapshot`).
     pub snapshots: BTreeMap<String, crate::check::snapshot::Snapshot>,
+    /// The daemons each router runs, in start order, once the lab is up: the apply script asks
+    /// each of them whether it still runs.
+    pub node_daemons: BTreeMap<String, Vec<&'static str>>,
     /// When the current step started (for the per-step time a real run prints).
     step_started: Option<std::time::Instant>,
     /// Checks queued by `together(|| ...)`, polled when the block ends; `None` outside one.
@@ -117,6 +129,7 @@ impl Session {
             desired: Intent::default(),
             deployed: Intent::default(),
             lab_up: false,
+            created_lab: false,
             backend,
             report,
             opts,
@@ -128,6 +141,7 @@ impl Session {
             batch: None,
             snapshots: BTreeMap::new(),
             skipping: false,
+            node_daemons: BTreeMap::new(),
         }
     }
 
@@ -162,11 +176,21 @@ impl Session {
 
     pub fn lab_spec(&self) -> anyhow::Result<LabSpec> {
         let hints = &self.opts.daemon_hints;
+        let frr = self.opts.frr;
         Ok(LabSpec::from_lab(
             self.lab()?,
             &self.opts.default_image,
             self.opts.wiring,
-            |r| hints.get(r).cloned().unwrap_or_default(),
+            |r| {
+                hints
+                    .get(&r.name)
+                    .cloned()
+                    .unwrap_or_else(|| crate::frr::daemons::needed(r.role, None))
+            },
+            |image| {
+                frr.or_else(|| FrrVersion::from_image_name(image))
+                    .unwrap_or_default()
+            },
         ))
     }
 
@@ -185,6 +209,15 @@ impl Session {
             );
         }
         self.report.create_lab(&spec);
+        self.created_lab = true;
+        self.node_daemons = spec
+            .containers
+            .iter()
+            .map(|c| {
+                let order = crate::frr::daemons::start_order(c.frr, &c.daemons);
+                (c.router.clone(), order)
+            })
+            .collect();
         let report = &self.report;
         self.backend
             .create_lab(&spec, &|msg| report.info(msg))
@@ -243,37 +276,113 @@ impl Session {
         if record {
             self.history.push(self.deployed.clone());
         }
-        let mut steps = Vec::new();
+        let mut changes = Vec::new();
         for name in order {
             let old = self.deployed.router_mut(&name).clone();
             let new = self.desired.router_mut(&name).clone();
             let change = router_change(&old, &new);
-            if change.is_empty() {
-                continue;
+            if !change.is_empty() {
+                changes.push((name, change));
             }
-            let step = Configure {
-                router: name.clone(),
-                change,
-            };
-            self.report.configure(&step);
-            steps.push(step);
         }
         // Each router records what it really got, so a failure on one leaves the others'
         // deployed state true to the lab; the first failure (in lab order) is the error.
-        let results = self.backend.configure_all(&lab, &steps);
-        let mut first_error = None;
-        for (step, result) in steps.iter().zip(results) {
-            match result {
-                Ok(()) => {
-                    let new = self.desired.router_mut(&step.router).clone();
-                    self.deployed.routers.insert(step.router.clone(), new);
+        let (taken, first_error) = self.send(&lab, changes);
+        for (router, went_in) in taken {
+            if went_in {
+                let new = self.desired.router_mut(&router).clone();
+                self.deployed.routers.insert(router, new);
+            } else {
+                self.reject(&router);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Send each router its change through the apply script (frr::apply) and read FRR's reply;
+    /// then the kernel commands that must follow FRR (deleting a VRF device FRR let go), where
+    /// FRR took its part. Each router with whether its change went in whole, and the first
+    /// failure.
+    pub fn send(
+        &mut self,
+        lab: &str,
+        changes: Vec<(String, crate::intent::diff::RouterChange)>,
+    ) -> (Vec<(String, bool)>, Option<anyhow::Error>) {
+        let steps: Vec<Configure> = changes
+            .into_iter()
+            .map(|(router, change)| {
+                let daemons = self.node_daemons.get(&router).cloned().unwrap_or_default();
+                Configure {
+                    apply: crate::frr::apply::script(&change, &daemons),
+                    router,
+                    change,
                 }
-                Err(e) => {
+            })
+            .collect();
+        for step in &steps {
+            self.report.configure(step);
+        }
+        let dry = self.backend.is_dry_run();
+        let judge = |router: &str,
+                     change: &crate::intent::diff::RouterChange,
+                     ran: anyhow::Result<ExecOutput>| {
+            ran.and_then(|out| {
+                if dry {
+                    return Ok(());
+                }
+                crate::frr::apply::read_reply(
+                    router,
+                    change,
+                    out.exit_code,
+                    &out.stdout,
+                    &out.stderr,
+                )
+                .map_err(anyhow::Error::from)
+            })
+        };
+        let mut first_error = None;
+        let mut went_in = Vec::new();
+        let ran = self.backend.configure_all(lab, &steps);
+        for (step, ran) in steps.iter().zip(ran) {
+            let ok = judge(&step.router, &step.change, ran);
+            went_in.push(ok.is_ok());
+            if let Err(e) = ok {
+                first_error.get_or_insert(e);
+            }
+        }
+        let after: Vec<(usize, &Configure)> = steps
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| went_in[*i] && !s.change.kernel_after.is_empty())
+            .collect();
+        if !after.is_empty() {
+            let commands: Vec<(String, Vec<String>)> = after
+                .iter()
+                .map(|(_, s)| {
+                    let script = crate::frr::apply::kernel_script(&s.change.kernel_after);
+                    (s.router.clone(), vec!["sh".into(), "-c".into(), script])
+                })
+                .collect();
+            let no_frr = crate::intent::diff::RouterChange::default();
+            for ((i, step), ran) in after.iter().zip(self.backend.exec_all(lab, &commands)) {
+                if let Err(e) = judge(&step.router, &no_frr, ran) {
+                    went_in[*i] = false;
                     first_error.get_or_insert(e);
                 }
             }
         }
-        first_error.map_or(Ok(()), Err)
+        let routers = steps.into_iter().map(|s| s.router).zip(went_in).collect();
+        (routers, first_error)
+    }
+
+    /// A router's change did not go in: it is dropped from the desired state, so that the next
+    /// step (or a `try` that goes on) does not send it again, and the user is told.
+    fn reject(&mut self, router: &str) {
+        let deployed = self.deployed.router_mut(router).clone();
+        self.desired.routers.insert(router.to_string(), deployed);
+        self.report.warn(&format!(
+            "{router}: the change FRR did not take is dropped from the desired state"
+        ));
     }
 
     /// Start a new step of the script: apply what the previous one configured, print a header.
@@ -362,8 +471,15 @@ impl Session {
     }
 
     /// Tear the lab down (every object labelled with its name) and forget what was deployed.
+    /// A lab this session did not create is left as it is, and said so.
     pub fn down(&mut self) -> anyhow::Result<()> {
         let lab = self.lab_name()?;
+        if !self.created_lab && !self.backend.is_dry_run() {
+            self.report.warn(&format!(
+                "lab {lab} was not created by this run, so it is left as it is: `mplsrepl down {lab}` removes it"
+            ));
+            return Ok(());
+        }
         let report = self.backend.destroy_lab(&lab)?;
         self.report.info(&format!(
             "removed {} containers and {} networks of lab {lab}",
@@ -371,6 +487,7 @@ impl Session {
             report.networks.len()
         ));
         self.lab_up = false;
+        self.created_lab = false;
         for r in self.deployed.routers.values_mut() {
             *r = crate::intent::RouterIntent::new(&r.name);
         }

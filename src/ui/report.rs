@@ -117,14 +117,12 @@ impl Reporter {
             ));
         }
         for c in &spec.containers {
-            let daemons: Vec<&str> = std::iter::once("zebra")
-                .chain(std::iter::once("staticd"))
-                .chain(c.daemons.iter().map(|d| d.as_str()))
-                .collect();
+            let daemons = crate::frr::daemons::start_order(c.frr, &c.daemons);
             self.line(&format!(
-                "  container {} image {} privileged, daemons {}",
+                "  container {} image {} privileged, FRR {}, daemons {}",
                 self.paint(&c.name, |t| t.green().to_string()),
                 c.image,
+                c.frr.major,
                 daemons.join(" ")
             ));
             for i in &c.interfaces {

@@ -1,0 +1,21 @@
+//! FRR as a node kind, as containerlab's `nodes/` has one per router OS: everything that turns
+//! a container into an FRR router, and nothing about containers.
+//!
+//! - [`version`]: which FRR a router runs, known before any router exists (from the image's
+//!   name or label, or `--frr`), confirmed by each router as it starts;
+//! - [`daemons`]: the daemons a router needs, from one function fed by the intent, and FRR's
+//!   `daemons` file;
+//! - [`start`]: the files FRR reads at start and the start sequence for each version (mgmtd
+//!   before zebra and staticd from FRR 9 on);
+//! - [`apply`]: the script that applies one router's change, and the reading of FRR's reply,
+//!   so that a line FRR did not take fails the step that sent it.
+//!
+//! The runtime backends run the scripts these build; they never see FRR syntax.
+
+pub mod apply;
+pub mod daemons;
+pub mod start;
+pub mod version;
+
+pub use daemons::Daemon;
+pub use version::FrrVersion;
