@@ -30,8 +30,11 @@ fn plan_session(
 ) -> Result<ScriptEngine, ScriptError> {
     let session = Session::new(Box::new(PlanBackend), report, opts.clone());
     let mut engine = ScriptEngine::new(session);
-    engine.run_file(path)?;
-    Ok(engine)
+    match engine.run_file(path) {
+        // A plan of a script that calls exit() is what it did until then.
+        Ok(()) | Err(ScriptError::Exit(_)) => Ok(engine),
+        Err(e) => Err(e),
+    }
 }
 
 fn is_topology(path: &Path) -> bool {
@@ -199,6 +202,7 @@ fn script_failure(e: &ScriptError, color: bool) -> ExitCode {
     match e {
         ScriptError::At(_) => ExitCode::from(2),
         ScriptError::Other(_) => ExitCode::from(1),
+        ScriptError::Exit(code) => ExitCode::from(*code),
     }
 }
 
@@ -317,6 +321,14 @@ pub fn run(
     }
     let elapsed = started.elapsed().as_secs_f64();
     let code = match &outcome {
+        Err(ScriptError::Exit(code)) => {
+            sess.report.line("");
+            sess.report.info(&format!(
+                "the script called exit({code}) after {} passed checks, {elapsed:.1} s",
+                sess.checks_passed
+            ));
+            ExitCode::from(*code)
+        }
         Ok(()) => {
             sess.report.line("");
             sess.report.pass(&format!(
@@ -434,8 +446,11 @@ pub fn status(engine: &EngineChoice) -> anyhow::Result<ExitCode> {
     }
     for (lab, containers) in labs {
         println!("lab {lab}:");
-        for (name, state) in containers {
-            println!("  {name:<24} {state}");
+        for (name, state, node) in containers {
+            match node {
+                Some(node) => println!("  {name:<24} {node:<8} {state}"),
+                None => println!("  {name:<24} {:<8} {state}", ""),
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

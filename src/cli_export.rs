@@ -41,6 +41,7 @@ fn describe(path: &Path, opts: &Options) -> anyhow::Result<Described> {
         let code = match e {
             ScriptError::At(_) => 2,
             ScriptError::Other(_) => 1,
+            ScriptError::Exit(code) => code,
         };
         return Ok(Described::Failed(ExitCode::from(code)));
     }

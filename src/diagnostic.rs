@@ -33,10 +33,17 @@ pub struct Source {
 }
 
 impl Source {
+    /// A UTF-8 byte-order mark (which some editors on Windows write) is dropped: it is not
+    /// part of the text, and would otherwise be its first, unexpected, character.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => Arc::from(rest),
+            None => text,
+        };
         Source {
             name: name.into(),
-            text: text.into(),
+            text,
         }
     }
 

@@ -70,7 +70,12 @@ fn evaluate(body: &str) -> (Result<(), String>, String) {
     let topo = seed_topology().display().to_string();
     let text = format!("topology({topo:?}); {body}\napply();\n");
     let (result, transcript) = plan_text(&root().join("scripts"), "example.rhai", &text);
-    (result.map(drop).map_err(|e| e.to_string()), transcript)
+    // An example may end with exit(0): the script ends there, as a success.
+    let result = match result {
+        Ok(_) | Err(mplsrepl::script::ScriptError::Exit(0)) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    };
+    (result, transcript)
 }
 
 /// The first line of `wanted` that is missing from `transcript`, in order; lines are trimmed.

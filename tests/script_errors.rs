@@ -54,8 +54,7 @@ fn bad_route_target_is_explained() {
     ));
     assert_eq!(e.line_col().0, 3);
     assert!(
-        e.message
-            .contains("invalid RD/RT `10-100` (expected ASN:NN or A.B.C.D:NN, e.g. 10:100)"),
+        e.message.contains("invalid RT `10-100`: no `:`"),
         "{}",
         e.message
     );
@@ -135,4 +134,95 @@ fn an_endless_topology_file_is_refused_not_read_forever() {
         "{}",
         e.message
     );
+}
+
+#[test]
+fn exit_ends_the_script_with_its_status_after_applying_what_it_configured() {
+    let dir = root().join("scripts");
+    let text =
+        format!("{SEED}router(\"PR\").addresses();\nexit(3);\nrouter(\"PE1\").addresses();\n");
+    let exit_of = |text: &str| match plan_text(&dir, "test.rhai", text) {
+        (Err(ScriptError::Exit(code)), transcript) => (code, transcript),
+        (Err(e), _) => panic!("expected exit, got {e}"),
+        (Ok(_), _) => panic!("expected exit for:\n{text}"),
+    };
+    let (code, transcript) = exit_of(&text);
+    assert_eq!(code, 3);
+    assert!(transcript.contains("PR# configure"), "{transcript}");
+    assert!(!transcript.contains("PE1# configure"), "{transcript}");
+    assert_eq!(exit_of(&format!("{SEED}exit();\n")).0, 0);
+    assert_eq!(exit_of(&format!("{SEED}exit(300);\n")).0, 1);
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_script() {
+    let dir = root().join("scripts");
+    let (result, _) = plan_text(&dir, "test.rhai", &format!("\u{feff}{SEED}"));
+    assert!(result.is_ok());
+    let e = error_of(&format!("\u{feff}{SEED}let r = router(\"PE9\");\n"));
+    assert_eq!(e.line_col(), (2, 9));
+}
+
+/// What FRR or the kernel would refuse is refused at plan time, on the call, with FRR's range.
+#[test]
+fn values_frr_would_refuse_are_refused_at_plan_time_with_a_help_line() {
+    let cases: [(&str, &str, &str); 10] = [
+        (
+            "router(\"PR\").interface(\"eth0\").ospf_cost(999999999);",
+            "OSPF cost 999999999 is out of range",
+            "FRR takes 1-65535",
+        ),
+        (
+            "router(\"PR\").interface(\"eth0\").ospf_hello(0);",
+            "OSPF hello interval (s) 0 is out of range",
+            "FRR takes 1-65535",
+        ),
+        (
+            "router(\"PR\").interface(\"eth0\").ospf_dead(0);",
+            "OSPF dead interval (s) 0 is out of range",
+            "FRR takes 1-65535",
+        ),
+        (
+            "router(\"PE1\").bgp(0);",
+            "AS number 0 is out of range",
+            "FRR takes 1-4294967295",
+        ),
+        (
+            "router(\"PE1\").vrf(\"CUSTA\", 10).rt(\"70000:70000\");",
+            "invalid RT `70000:70000`: with a 4-byte AS number",
+            "write ASN:NN",
+        ),
+        (
+            "router(\"PE1\").vrf(\"CUSTA\", 0);",
+            "VRF table 0 is out of range",
+            "FRR takes 1-",
+        ),
+        (
+            "router(\"PE1\").vrf(\"CUSTA\", 254);",
+            "VRF table 254 is one of the kernel's own tables",
+            "pick another",
+        ),
+        (
+            "router(\"PE1\").vrf(\"eth0\", 10);",
+            "VRF name `eth0` is already an interface of the router",
+            "no interface has",
+        ),
+        (
+            "router(\"PE1\").vrf(\"default\", 10);",
+            "`default` is FRR's name for the table outside every VRF",
+            "after its customer",
+        ),
+        (
+            "router(\"PE1\").vrf(\"CUSTA\", 10).bind(\"lo\");",
+            "lo cannot be bound to a VRF",
+            "bind the interface towards the customer",
+        ),
+    ];
+    for (call, message, help) in cases {
+        let e = error_of(&format!("{SEED}{call}\n"));
+        assert_eq!(e.line_col().0, 2, "{call}");
+        assert!(e.message.contains(message), "{call}: {}", e.message);
+        let got = e.help.clone().unwrap_or_default();
+        assert!(got.contains(help), "{call}: help {got:?}");
+    }
 }

@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     engine.session.borrow_mut().base_dir = dir.clone();
     let source = Source::new("fuzz.rhai", text.as_str());
     match engine.run_source(&source) {
-        Ok(()) => {}
+        Ok(()) | Err(ScriptError::Exit(_)) => {}
         Err(ScriptError::At(e)) => {
             assert_eq!(e.malformed(), None);
             assert!(e.to_string().starts_with("fuzz.rhai:"));

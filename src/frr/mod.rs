@@ -14,6 +14,7 @@
 
 pub mod apply;
 pub mod daemons;
+pub mod limits;
 pub mod start;
 pub mod version;
 

@@ -233,7 +233,7 @@ impl Repl {
                     let (line, col) = at.line_col();
                     format!(" at {}:{line}:{col}", at.source.name)
                 }
-                ScriptError::Other(_) => String::new(),
+                ScriptError::Other(_) | ScriptError::Exit(_) => String::new(),
             };
             self.warn(&format!(
                 "interrupted{place}: the lab keeps what was applied before"

@@ -59,6 +59,8 @@ pub struct ContainerSpec {
     /// The FRR it was planned for, and the daemons it runs beyond the ones every router runs.
     pub frr: FrrVersion,
     pub daemons: BTreeSet<Daemon>,
+    /// What it runs, for people (`status`): `FRR 10`.
+    pub node: String,
     /// What the backend runs once the router's interfaces exist: FRR's start (frr::start).
     pub start_script: String,
 }
@@ -151,6 +153,7 @@ impl LabSpec {
                         })
                         .collect(),
                     frr,
+                    node: format!("FRR {}", frr.major),
                     daemons,
                     start_script,
                 }

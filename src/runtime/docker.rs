@@ -31,11 +31,14 @@ use crate::runtime::docker_capture::{self, RunningCapture};
 use crate::runtime::docker_links;
 use crate::runtime::docker_shell::ShellPool;
 
-/// A lab on the engine: its name and its containers with their Docker status.
-pub type LabListing = (String, Vec<(String, String)>);
+/// A lab on the engine: its name and its containers, each with its Docker status and, for a
+/// router, what it runs ([`LABEL_NODE`]).
+pub type LabListing = (String, Vec<(String, String, Option<String>)>);
 
 pub const LABEL_LAB: &str = "mplsrepl.lab";
 pub const LABEL_ROUTER: &str = "mplsrepl.router";
+/// What a router runs, as the node kind describes it ([`ContainerSpec::node`]).
+pub const LABEL_NODE: &str = "mplsrepl.node";
 // A router's start script (frr::start) waits at most twice this: its own message must come
 // before the kept shell gives up on it.
 const _: () = assert!(
@@ -190,7 +193,7 @@ impl DockerBackend {
             .filters(&filters)
             .build();
         let list = self.rt.block_on(self.docker.list_containers(Some(opts)))?;
-        let mut labs: std::collections::BTreeMap<String, Vec<(String, String)>> =
+        let mut labs: std::collections::BTreeMap<String, Vec<(String, String, Option<String>)>> =
             Default::default();
         for c in list {
             let lab = c
@@ -204,9 +207,12 @@ impl DockerBackend {
                 .as_ref()
                 .and_then(|n| n.first())
                 .map(|n| n.trim_start_matches('/').to_string());
-            labs.entry(lab)
-                .or_default()
-                .push((name.unwrap_or_default(), c.status.unwrap_or_default()));
+            let node = c.labels.as_ref().and_then(|l| l.get(LABEL_NODE)).cloned();
+            labs.entry(lab).or_default().push((
+                name.unwrap_or_default(),
+                c.status.unwrap_or_default(),
+                node,
+            ));
         }
         Ok(labs.into_iter().collect())
     }
@@ -456,7 +462,10 @@ async fn create_container(
         // Keep the container alive without starting FRR: its daemons file is written first.
         entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
         cmd: Some(vec![]),
-        labels: Some(labels(&spec.lab, &[(LABEL_ROUTER, &c.router)])),
+        labels: Some(labels(
+            &spec.lab,
+            &[(LABEL_ROUTER, &c.router), (LABEL_NODE, &c.node)],
+        )),
         host_config: Some(HostConfig {
             privileged: Some(true),
             network_mode: Some(first.map_or("none".to_string(), |i| i.network.clone())),
@@ -1095,6 +1104,7 @@ mod tests {
                 address: "10.1.1.2".parse().unwrap(),
             }],
             frr: crate::frr::FrrVersion::DEFAULT,
+            node: "FRR 10".into(),
             daemons: Default::default(),
             start_script: "echo the node starts\n".into(),
         }

@@ -13,6 +13,7 @@ use ipnet::Ipv4Net;
 use rhai::{Array, Dynamic, Engine, EvalAltResult};
 
 use super::session::Session;
+use crate::frr::limits::{self, Knob};
 use crate::intent::{BgpNeighbor, OspfInterface, RouterIntent, StaticRoute, Vrf, VrfBgp};
 
 pub type Shared = Rc<RefCell<Session>>;
@@ -82,6 +83,11 @@ pub fn parse_prefix(text: &str) -> RhaiResult<Ipv4Net> {
     })
 }
 
+/// A value FRR would refuse, as a script error with FRR's range in its help line.
+fn limit(knob: Knob, value: i64) -> RhaiResult<u32> {
+    limits::check(knob, value).map_err(|r| err(r.to_string()))
+}
+
 fn to_u32(value: i64, what: &str) -> RhaiResult<u32> {
     u32::try_from(value).map_err(|_| err(format!("{what} out of range: {value}")))
 }
@@ -99,28 +105,15 @@ fn route_targets(value: Dynamic) -> RhaiResult<Vec<String>> {
             let s = v
                 .into_string()
                 .map_err(|t| err(format!("route target must be a string, not {t}")))?;
-            validate_community(&s)?;
+            validate_community(&s, "RT")?;
             Ok(s)
         })
         .collect()
 }
 
 /// RD/RT syntax: `ASN:NN` or `IP:NN`.
-fn validate_community(text: &str) -> RhaiResult<()> {
-    let ok = match text.rsplit_once(':') {
-        Some((left, right)) => {
-            right.parse::<u32>().is_ok()
-                && (left.parse::<u32>().is_ok() || left.parse::<Ipv4Addr>().is_ok())
-        }
-        None => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(err(format!(
-            "invalid RD/RT `{text}` (expected ASN:NN or A.B.C.D:NN, e.g. 10:100)"
-        )))
-    }
+fn validate_community(text: &str, what: &str) -> RhaiResult<()> {
+    limits::check_community(text, what).map_err(|r| err(r.to_string()))
 }
 
 /// Run `edit` on a router's desired intent.
@@ -612,7 +605,7 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "bgp",
         move |r: &mut RouterRef, asn: i64| -> RhaiResult<BgpRef> {
-            let asn = to_u32(asn, "ASN")?;
+            let asn = limit(Knob::Asn, asn)?;
             edit(&s, &r.name, |ri| match &ri.bgp {
                 Some(b) if b.asn != asn => Err(err(format!(
                     "router {} already runs BGP AS {}",
@@ -663,16 +656,20 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "vrf",
         move |r: &mut RouterRef, name: &str, table: i64| -> RhaiResult<VrfRef> {
-            let table = to_u32(table, "VRF table")?;
-            if name.is_empty()
-                || name.len() > 15
-                || name.contains(char::is_whitespace)
-                || name.contains('/')
-            {
-                return Err(err(format!(
-                    "invalid VRF name `{name}` (a Linux device name: 1-15 chars, no spaces or /)"
-                )));
-            }
+            let table = limit(Knob::VrfTable, table)?;
+            let interfaces: Vec<String> = {
+                let sess = s.borrow();
+                let router = sess.lab().map_err(|e| err(e.to_string()))?.router(&r.name);
+                std::iter::once("lo".to_string())
+                    .chain(
+                        router
+                            .into_iter()
+                            .flat_map(|r| r.interfaces.iter().map(|i| i.name.clone())),
+                    )
+                    .collect()
+            };
+            let names: Vec<&str> = interfaces.iter().map(String::as_str).collect();
+            limits::check_vrf_name(name, &names).map_err(|r| err(r.to_string()))?;
             edit(&s, &r.name, |ri| {
                 if let Some((other, _)) = ri
                     .vrfs
@@ -741,7 +738,7 @@ fn register_interface(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "ospf_hello",
         move |i: &mut IfaceRef, secs: i64| -> RhaiResult<IfaceRef> {
-            let secs = to_u32(secs, "hello interval")?;
+            let secs = limit(Knob::OspfHello, secs)?;
             edit_iface(&s, i, |o| o.hello_interval = Some(secs))?;
             Ok(i.clone())
         },
@@ -750,7 +747,7 @@ fn register_interface(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "ospf_dead",
         move |i: &mut IfaceRef, secs: i64| -> RhaiResult<IfaceRef> {
-            let secs = to_u32(secs, "dead interval")?;
+            let secs = limit(Knob::OspfDead, secs)?;
             edit_iface(&s, i, |o| o.dead_interval = Some(secs))?;
             Ok(i.clone())
         },
@@ -759,7 +756,7 @@ fn register_interface(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "ospf_cost",
         move |i: &mut IfaceRef, cost: i64| -> RhaiResult<IfaceRef> {
-            let cost = to_u32(cost, "OSPF cost")?;
+            let cost = limit(Knob::OspfCost, cost)?;
             edit_iface(&s, i, |o| o.cost = Some(cost))?;
             Ok(i.clone())
         },
@@ -907,8 +904,8 @@ fn register_ldp(engine: &mut Engine, shared: &Shared) {
         "hello",
         move |l: &mut LdpRef, interval: i64, holdtime: i64| -> RhaiResult<LdpRef> {
             let (i, h) = (
-                to_u32(interval, "hello interval")?,
-                to_u32(holdtime, "holdtime")?,
+                limit(Knob::LdpHelloInterval, interval)?,
+                limit(Knob::LdpHelloHoldtime, holdtime)?,
             );
             edit_ldp(&s, l, &mut |ldp| {
                 ldp.hello_interval = Some(i);
@@ -1035,6 +1032,7 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
         "bind",
         move |v: &mut VrfRef, iface: &str| -> RhaiResult<VrfRef> {
             check_iface(&s, &v.router, iface)?;
+            limits::check_vrf_member(iface).map_err(|r| err(r.to_string()))?;
             edit(&s, &v.router, |ri| {
                 if let Some((other, _)) = ri
                     .vrfs
@@ -1064,7 +1062,7 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "bgp",
         move |v: &mut VrfRef, asn: i64| -> RhaiResult<VrfRef> {
-            let asn = to_u32(asn, "ASN")?;
+            let asn = limit(Knob::Asn, asn)?;
             edit_vrf(&s, v, |vrf| {
                 vrf.bgp.get_or_insert_with(Default::default).asn = asn;
                 Ok(())
@@ -1076,7 +1074,7 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "rd",
         move |v: &mut VrfRef, rd: &str| -> RhaiResult<VrfRef> {
-            validate_community(rd)?;
+            validate_community(rd, "RD")?;
             edit_vrf_bgp(&s, v, |b| {
                 b.rd = Some(rd.to_string());
                 Ok(())

@@ -36,6 +36,8 @@ pub struct ScriptEngine {
 pub enum ScriptError {
     At(Box<SourceError>),
     Other(anyhow::Error),
+    /// The script called `exit(N)`: it ends there, with N as the command's exit status.
+    Exit(u8),
 }
 
 impl std::fmt::Display for ScriptError {
@@ -43,6 +45,7 @@ impl std::fmt::Display for ScriptError {
         match self {
             ScriptError::At(e) => write!(f, "{e}"),
             ScriptError::Other(e) => write!(f, "{e:#}"),
+            ScriptError::Exit(code) => write!(f, "the script called exit({code})"),
         }
     }
 }
@@ -54,7 +57,49 @@ impl ScriptError {
         match self {
             ScriptError::At(e) => e.render(color),
             ScriptError::Other(e) => crate::diagnostic::printable(&format!("error: {e:#}")),
+            ScriptError::Exit(code) => format!("the script called exit({code})"),
         }
+    }
+}
+
+/// What the script's `exit(N)` throws. Rhai's own `exit` ends a script as a success whatever
+/// N is; this one travels as a termination, which no `try` catches, to [`exit_request`].
+#[derive(Debug, Clone, Copy)]
+struct ExitRequest(u8);
+
+/// `exit()` is 0, `exit(3)` 3; a number outside 0-255, or anything else, is 1.
+fn exit_status(value: &rhai::Dynamic) -> u8 {
+    if value.is_unit() {
+        return 0;
+    }
+    value
+        .as_int()
+        .ok()
+        .and_then(|n| u8::try_from(n).ok())
+        .unwrap_or(1)
+}
+
+fn register_exit(engine: &mut Engine) {
+    let exit = |value: rhai::Dynamic| -> Result<(), Box<EvalAltResult>> {
+        let request = rhai::Dynamic::from(ExitRequest(exit_status(&value)));
+        Err(Box::new(EvalAltResult::ErrorTerminated(
+            request,
+            Position::NONE,
+        )))
+    };
+    engine.register_fn("exit", exit);
+    engine.register_fn("exit", move || exit(rhai::Dynamic::UNIT));
+}
+
+/// The status of an `exit(N)` that ended the script, wherever it was called from.
+fn exit_request(e: &EvalAltResult) -> Option<u8> {
+    match e {
+        EvalAltResult::ErrorTerminated(token, _) => {
+            token.clone().try_cast::<ExitRequest>().map(|r| r.0)
+        }
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+        | EvalAltResult::ErrorInModule(_, inner, _) => exit_request(inner),
+        _ => None,
     }
 }
 
@@ -74,6 +119,7 @@ impl ScriptEngine {
         whatif::register(&mut engine, &session);
         trace_fn::register(&mut engine, &session);
         together::register(&mut engine, &session);
+        register_exit(&mut engine);
         let s = session.clone();
         engine.on_print(move |text| s.borrow().report.info(text));
         engine.on_debug(|text, _, pos| eprintln!("debug {pos}: {text}"));
@@ -95,13 +141,21 @@ impl ScriptEngine {
 
     pub fn run_source(&mut self, source: &Source) -> Result<(), ScriptError> {
         let ast = self.compile(source)?;
-        self.engine
-            .run_ast(&ast)
-            .map_err(|e| ScriptError::At(Box::new(runtime_error(source, &e))))?;
+        let exited = match self.engine.run_ast(&ast) {
+            Ok(()) => None,
+            // `exit(N)` ends the script as its end would, with N as the exit status.
+            Err(e) => match exit_request(&e) {
+                Some(code) => Some(code),
+                None => return Err(ScriptError::At(Box::new(runtime_error(source, &e)))),
+            },
+        };
         let mut sess = self.session.borrow_mut();
         sess.apply().map_err(ScriptError::Other)?;
         sess.end_step();
-        Ok(())
+        match exited {
+            Some(code) => Err(ScriptError::Exit(code)),
+            None => Ok(()),
+        }
     }
 
     pub fn compile(&self, source: &Source) -> Result<AST, ScriptError> {
@@ -125,7 +179,13 @@ pub fn runtime_error(source: &Source, e: &EvalAltResult) -> SourceError {
     let message = error_message(e);
     // A long message is printed once above the source; under the span its first line is enough.
     let label = message.lines().next().unwrap_or_default().to_string();
-    SourceError::new(source, span, message).with_label(label)
+    // What to do about it goes in a help line of its own (frr::limits says FRR's range so).
+    match message.split_once("\nhelp: ") {
+        Some((message, help)) => SourceError::new(source, span, message)
+            .with_label(label)
+            .with_help(help),
+        None => SourceError::new(source, span, message).with_label(label),
+    }
 }
 
 /// The innermost error's text, with the function calls that led there.
