@@ -10,6 +10,16 @@ pub struct ConfigNode {
     pub children: Vec<ConfigNode>,
     /// The command that leaves this context (`exit`, `exit-address-family`); `None` for a leaf.
     pub exit: Option<&'static str>,
+    /// The BGP neighbor the line is about, as the renderer knows it: the diff needs it, since
+    /// removing a neighbor's `remote-as` line deletes the neighbor with all its lines.
+    pub neighbor: Option<Neighbor>,
+}
+
+/// A line's BGP neighbor, and whether the line is the one that defines it (`remote-as`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Neighbor {
+    pub peer: String,
+    pub defines: bool,
 }
 
 impl ConfigNode {
@@ -18,7 +28,17 @@ impl ConfigNode {
             line: line.into(),
             children: Vec::new(),
             exit: None,
+            neighbor: None,
         }
+    }
+
+    /// A line about BGP neighbor `peer`; `defines` for the one that creates it.
+    pub fn about_neighbor(mut self, peer: impl ToString, defines: bool) -> Self {
+        self.neighbor = Some(Neighbor {
+            peer: peer.to_string(),
+            defines,
+        });
+        self
     }
 
     pub fn context(line: impl Into<String>, children: Vec<ConfigNode>) -> Self {
@@ -32,6 +52,7 @@ impl ConfigNode {
             line,
             children,
             exit: Some(exit),
+            neighbor: None,
         }
     }
 
@@ -44,6 +65,16 @@ impl ConfigNode {
     pub fn is_persistent_context(&self, depth: usize) -> bool {
         (depth == 0 && self.line.starts_with("interface "))
             || self.line.starts_with("address-family")
+    }
+
+    /// The neighbor this line is about, if any.
+    pub fn peer(&self) -> Option<&str> {
+        self.neighbor.as_ref().map(|n| n.peer.as_str())
+    }
+
+    /// Whether this line defines a BGP neighbor (its `remote-as`).
+    pub fn defines_neighbor(&self) -> bool {
+        self.neighbor.as_ref().is_some_and(|n| n.defines)
     }
 
     /// The command that removes this line (`no X`, or `X` for a line that is itself a `no`).

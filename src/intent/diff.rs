@@ -52,14 +52,14 @@ fn diff_level(
     for o in old.iter().rev() {
         if new
             .iter()
-            .any(|n| n.line == o.line && !is_reset(&n.line, &resets))
+            .any(|n| n.line == o.line && !is_reset(n, &resets))
         {
             continue;
         }
-        if let Some(ip) = neighbor_of(&o.line) {
+        if let Some(ip) = o.peer() {
             // Removing `neighbor X remote-as` deletes the neighbor with all its lines; negating
             // those lines afterwards would fail with "Specify remote-as or peer-group commands first".
-            if resets.contains(ip) && !o.line.contains(" remote-as ") {
+            if resets.contains(ip) && !o.defines_neighbor() {
                 continue;
             }
         }
@@ -77,7 +77,7 @@ fn diff_level(
     }
     for n in new {
         match old.iter().find(|o| o.line == n.line) {
-            Some(_) if is_reset(&n.line, &resets) => out.push(n.clone()),
+            Some(_) if is_reset(n, &resets) => out.push(n.clone()),
             Some(o) if n.is_context() => {
                 let children = diff_level(&o.children, &n.children, depth + 1, &resets);
                 if !children.is_empty() {
@@ -97,17 +97,13 @@ fn diff_level(
 /// Neighbors whose `remote-as` line disappears at this level: they are deleted and recreated.
 fn reset_neighbors(old: &[ConfigNode], new: &[ConfigNode]) -> BTreeSet<String> {
     old.iter()
-        .filter(|o| o.line.contains(" remote-as ") && !new.iter().any(|n| n.line == o.line))
-        .filter_map(|o| neighbor_of(&o.line).map(str::to_string))
+        .filter(|o| o.defines_neighbor() && !new.iter().any(|n| n.line == o.line))
+        .filter_map(|o| o.peer().map(str::to_string))
         .collect()
 }
 
-fn is_reset(line: &str, resets: &BTreeSet<String>) -> bool {
-    neighbor_of(line).is_some_and(|ip| resets.contains(ip))
-}
-
-fn neighbor_of(line: &str) -> Option<&str> {
-    line.strip_prefix("neighbor ")?.split_whitespace().next()
+fn is_reset(node: &ConfigNode, resets: &BTreeSet<String>) -> bool {
+    node.peer().is_some_and(|ip| resets.contains(ip))
 }
 
 #[cfg(test)]
@@ -148,11 +144,14 @@ mod tests {
             vec![ConfigNode::context(
                 "router bgp 65000",
                 vec![
-                    ConfigNode::leaf(format!("neighbor 1.1.1.1 remote-as {asn}")),
-                    ConfigNode::leaf("neighbor 1.1.1.1 update-source lo"),
+                    ConfigNode::leaf(format!("neighbor 1.1.1.1 remote-as {asn}"))
+                        .about_neighbor("1.1.1.1", true),
+                    ConfigNode::leaf("neighbor 1.1.1.1 update-source lo")
+                        .about_neighbor("1.1.1.1", false),
                     ConfigNode::context(
                         "address-family ipv4 vpn",
-                        vec![ConfigNode::leaf("neighbor 1.1.1.1 activate")],
+                        vec![ConfigNode::leaf("neighbor 1.1.1.1 activate")
+                            .about_neighbor("1.1.1.1", false)],
                     ),
                 ],
             )]

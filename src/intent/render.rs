@@ -123,14 +123,15 @@ fn neighbor_lines(
 ) -> Vec<ConfigNode> {
     let mut lines = Vec::new();
     for (ip, n) in neighbors {
-        lines.push(ConfigNode::leaf(format!(
-            "neighbor {ip} remote-as {}",
-            n.remote_as
-        )));
+        lines.push(
+            ConfigNode::leaf(format!("neighbor {ip} remote-as {}", n.remote_as))
+                .about_neighbor(ip, true),
+        );
         if let Some(src) = &n.update_source {
-            lines.push(ConfigNode::leaf(format!(
-                "neighbor {ip} update-source {src}"
-            )));
+            lines.push(
+                ConfigNode::leaf(format!("neighbor {ip} update-source {src}"))
+                    .about_neighbor(ip, false),
+            );
         }
     }
     lines
@@ -144,14 +145,17 @@ fn activations(
 ) -> Vec<ConfigNode> {
     let mut lines = Vec::new();
     for (ip, n) in neighbors.iter().filter(|(_, n)| in_family(n)) {
-        lines.push(ConfigNode::leaf(format!("neighbor {ip} activate")));
+        lines.push(ConfigNode::leaf(format!("neighbor {ip} activate")).about_neighbor(ip, false));
         if n.route_reflector_client {
-            lines.push(ConfigNode::leaf(format!(
-                "neighbor {ip} route-reflector-client"
-            )));
+            lines.push(
+                ConfigNode::leaf(format!("neighbor {ip} route-reflector-client"))
+                    .about_neighbor(ip, false),
+            );
         }
         if n.next_hop_self {
-            lines.push(ConfigNode::leaf(format!("neighbor {ip} next-hop-self")));
+            lines.push(
+                ConfigNode::leaf(format!("neighbor {ip} next-hop-self")).about_neighbor(ip, false),
+            );
         }
     }
     lines
