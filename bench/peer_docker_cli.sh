@@ -44,7 +44,7 @@ for i in $(seq 1 "$RUNS"); do
             tool=${v%%:*}
             "$MPLSREPL" down mpls_vpn >/dev/null 2>&1
             t0=$(date +%s.%N)
-            "$MPLSREPL" run scripts/mpls_vpn.rhai --profile "$p" --links "${v#*:}" --down --color never >"$OUT/$tool-$p-$i.log" 2>&1
+            "$MPLSREPL" run scripts/mpls_vpn.rhai --image "${IMAGE:-labfrr:latest}" --profile "$p" --links "${v#*:}" --down --color never >"$OUT/$tool-$p-$i.log" 2>&1
             echo "wall $(wall "$t0") rc $?" >>"$OUT/$tool-$p-$i.log"
             tail -3 "$OUT/$tool-$p-$i.log" | grep -E 'passed|FAIL' | sed "s/^ */  round $i $tool $p: /"
         done

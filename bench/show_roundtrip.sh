@@ -18,7 +18,7 @@ export DOCKER_HOST
 if [ -z "${NO_BUILD:-}" ]; then cargo build --release -q || exit 1; fi
 mkdir -p "$OUT"
 "$MPLSREPL" down mpls_vpn >/dev/null 2>&1
-"$MPLSREPL" run bench/show_roundtrip.rhai --profile fast --color never >"$OUT/mplsrepl.log" 2>&1
+"$MPLSREPL" run bench/show_roundtrip.rhai --image "${IMAGE:-labfrr:latest}" --profile fast --color never >"$OUT/mplsrepl.log" 2>&1
 rc=$?
 grep -E 'calls, median|MiB|FAIL|×' "$OUT/mplsrepl.log" | sed 's/^ *//'
 if [ $rc = 0 ]; then

@@ -1326,3 +1326,106 @@ fn dryrun_all(host: &str, image: &str, files: &[std::path::PathBuf], tar: &[u8])
         .collect();
     assert!(failed.is_empty(), "{image}: FRR rejects {failed:?}:\n{out}");
 }
+
+/// The round trip of every router's rendering of the seed and general labs, on both FRR lines:
+/// loaded with `vtysh -f` into a router running every daemon, FRR's `show running-config`
+/// must read back as the intent says (frr::readback and its table of known differences), so
+/// that the read-back after each step cannot fail a lab FRR took whole.
+#[test]
+fn every_rendering_reads_back_from_both_frr_lines() {
+    if !enabled("every_rendering_reads_back_from_both_frr_lines") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let mut routers = Vec::new();
+    for script in ["scripts/mpls_vpn.rhai", "tests/labs/general.rhai"] {
+        let (engine, _) =
+            common::plan_script(&root().join(script), mplsrepl::script::Options::default());
+        let engine = engine.unwrap_or_else(|e| panic!("{script}: {e}"));
+        let sess = engine.session.borrow();
+        for (name, intent) in &sess.desired.routers {
+            routers.push((format!("{script}:{name}"), intent.clone()));
+        }
+    }
+    assert!(routers.len() >= 16, "{}", routers.len());
+    let d = docker(&host);
+    for (image, version) in [
+        ("labfrr:10", mplsrepl::frr::FrrVersion::new(10, 0)),
+        ("labfrr:8", mplsrepl::frr::FrrVersion::new(8, 0)),
+    ] {
+        let all = mplsrepl::frr::Daemon::ALL.into();
+        // A router of its own for each: what zebra put in the kernel (a loopback address)
+        // outlives FRR, and would make the next router's configuration mean something else.
+        let checks = routers.iter().enumerate().map(|(i, (router, intent))| {
+            let d = d.clone();
+            let start = mplsrepl::frr::start::script(&mplsrepl::frr::start::Node {
+                router: "R",
+                version,
+                daemons: &all,
+            });
+            async move {
+                let name = format!("mplsrepl-e2e-readback-{i}");
+                let rm = RemoveContainerOptionsBuilder::new().force(true).build();
+                let _ = d.remove_container(&name, Some(rm.clone())).await;
+                let body = ContainerCreateBody {
+                    image: Some(image.into()),
+                    entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
+                    host_config: Some(bollard::models::HostConfig {
+                        privileged: Some(true),
+                        network_mode: Some("none".into()),
+                        init: Some(true),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                d.create_container(
+                    Some(CreateContainerOptionsBuilder::new().name(&name).build()),
+                    body,
+                )
+                .await
+                .unwrap();
+                d.start_container(&name, None).await.unwrap();
+                let conf = mplsrepl::intent::render::frr_conf(intent);
+                let script = format!(
+                    "{start}\ncat > /tmp/r.conf <<'MPLSREPL_EOF'\n{conf}MPLSREPL_EOF\n\
+                     vtysh -f /tmp/r.conf >/tmp/r.out 2>&1 || {{ echo APPLY FAILED; cat /tmp/r.out; }}\n\
+                     echo @@RUNNING@@; vtysh -c 'show running-config'"
+                );
+                let out = exec_text(&d, &name, vec!["sh".into(), "-c".into(), script]).await;
+                let _ = d.remove_container(&name, Some(rm)).await;
+                let Some((before, running)) = out.split_once("@@RUNNING@@") else {
+                    return Some(format!("{router}: no running config:\n{out}"));
+                };
+                let mut failed = Vec::new();
+                if before.contains("APPLY FAILED") {
+                    failed.push(format!("{router}: vtysh -f failed:\n{before}"));
+                }
+                let expected = mplsrepl::frr::readback::Expected {
+                    before: vec![],
+                    after: mplsrepl::intent::render::router_config(intent),
+                    raw: intent.raw_config.clone(),
+                };
+                if let Err(m) = mplsrepl::frr::readback::check(router, &expected, running, version)
+                {
+                    failed.push(format!("{m}\n--- running:\n{running}"));
+                }
+                (!failed.is_empty()).then(|| failed.join("\n"))
+            }
+        });
+        let failures: Vec<String> = block_on(async {
+            use futures_util::StreamExt;
+            futures_util::stream::iter(checks)
+                .buffer_unordered(8)
+                .filter_map(|f| async move { f })
+                .collect()
+                .await
+        });
+        assert!(
+            failures.is_empty(),
+            "{image}: {} of {} routers do not read back:\n{}",
+            failures.len(),
+            routers.len(),
+            failures.join("\n")
+        );
+    }
+}

@@ -85,7 +85,7 @@ fn diff_add_a_vrf() {
         change,
         "$ ip link add CUSTC type vrf table 30\n\
          $ ip link set CUSTC up\n\
-         router bgp 65000 vrf CUSTC\n address-family ipv4 unicast\n  redistribute connected\n  label vpn export auto\n  rd vpn export 3:100\n  rt vpn both 30:100\n  export vpn\n  import vpn\n exit-address-family\nexit\n"
+         router bgp 65000 vrf CUSTC\n bgp router-id 1.1.1.1\n address-family ipv4 unicast\n  redistribute connected\n  label vpn export auto\n  rd vpn export 3:100\n  rt vpn both 30:100\n  export vpn\n  import vpn\n exit-address-family\nexit\n"
     );
 }
 

@@ -11,8 +11,9 @@
 # PEER_PARALLEL=1 starts the seven containers concurrently instead (a tuned variant).
 # Prints "peer: ..." timing lines; removes everything it created (containers peer-*, networks
 # peer-net1..6) before and after. Exit 1 when a check does not hold within PEER_TIMEOUT s.
-# FRR is started the way mplsrepl starts it (src/runtime/docker.rs setup_script): each daemon
-# directly (`/usr/lib/frr/DAEMON -d -F traditional -A 127.0.0.1`), zebra first, no watchfrr. The
+# FRR is started the way mplsrepl starts it (src/frr/start.rs): each daemon
+# directly (`/usr/lib/frr/DAEMON -d -F traditional -A 127.0.0.1`), mgmtd (FRR >= 9) then zebra
+# first, no watchfrr. The
 # article runs `frrinit.sh restart`, whose watchfrr, on this loaded software-emulated VM, takes a
 # daemon slow to open its vty for a dead one (ldpd was left dead in our first runs), so both sides
 # use the same start.
@@ -77,7 +78,7 @@ declare -A DAEMONS=( [PR]="ospfd ldpd" [PE1]="bgpd ospfd ldpd" [PE2]="bgpd ospfd
 
 daemons_file() {
     local r=$1 d on
-    echo "zebra=yes"; echo "staticd=yes"
+    echo "mgmtd=yes"; echo "zebra=yes"; echo "staticd=yes"
     for d in bgpd ospfd ospf6d ripd ripngd isisd pimd ldpd nhrpd eigrpd babeld sharpd pbrd bfdd fabricd vrrpd pathd; do
         on=no; [[ " ${DAEMONS[$r]} " == *" $d "* ]] && on=yes; echo "$d=$on"
     done
@@ -102,8 +103,10 @@ start_router() {
     # daemons file, then FRR (the article: edit /etc/frr/daemons, frrinit.sh restart; see above)
     daemons_file "$r" | docker exec -i "$P-$r" sh -c 'cat > /etc/frr/daemons' || return 1
     docker exec "$P-$r" sh -c "echo 'service integrated-vtysh-config' > /etc/frr/vtysh.conf; printf 'frr defaults traditional\nhostname $r\nno ipv6 forwarding\n!\n' > /etc/frr/frr.conf; mkdir -p /var/log/frr /var/run/frr; chown -R frr:frr /etc/frr /var/log/frr /var/run/frr
-      for d in zebra staticd ${DAEMONS[$r]}; do opts='-A 127.0.0.1'; [ \$d = zebra ] && opts=\"\$opts -s 90000000\"
+      m=; [ -x /usr/lib/frr/mgmtd ] && m=mgmtd
+      for d in \$m zebra staticd ${DAEMONS[$r]}; do opts='-A 127.0.0.1'; [ \$d = zebra ] && opts=\"\$opts -s 90000000\"
         /usr/lib/frr/\$d -d -F traditional \$opts >>/var/log/frr/start.log 2>&1 || exit 1
+        if [ \$d = mgmtd ]; then for i in \$(seq 1 1500); do [ -S /var/run/frr/mgmtd_be.sock ] && break; sleep 0.2; done; fi
         if [ \$d = zebra ]; then for i in \$(seq 1 1500); do [ -S /var/run/frr/zserv.api ] && break; sleep 0.2; done; fi
       done" || return 1
 }

@@ -4,7 +4,7 @@
 # router, until every daemon's vty socket exists. Nothing else: no networks, no interface
 # renaming, no configuration. Prints "floor: 7 containers up with FRR in X s"; removes the
 # containers (floor-*) before and after. FRR is started as mplsrepl starts it (daemons
-# directly, zebra first, no watchfrr).
+# directly, mgmtd (FRR >= 9) then zebra first, no watchfrr).
 #
 # FLOOR_NETWORKS=1: the lab's 6 networks are created first (concurrently) and each container
 # is created on its networks (first one at create, the others connected before start), as any
@@ -37,6 +37,7 @@ start_container() {
 one() {
     local r=$1 d on script
     script="cat > /etc/frr/daemons <<'X'
+mgmtd=yes
 zebra=yes
 staticd=yes
 "
@@ -54,8 +55,10 @@ X
 echo "service integrated-vtysh-config" > /etc/frr/vtysh.conf
 printf "frr defaults traditional\n!\n" > /etc/frr/frr.conf
 mkdir -p /var/log/frr /var/run/frr; chown -R frr:frr /etc/frr /var/log/frr /var/run/frr
-for d in zebra staticd '"${DAEMONS[$r]}"'; do opts="-A 127.0.0.1"; [ $d = zebra ] && opts="$opts -s 90000000"
+m=; [ -x /usr/lib/frr/mgmtd ] && m=mgmtd
+for d in $m zebra staticd '"${DAEMONS[$r]}"'; do opts="-A 127.0.0.1"; [ $d = zebra ] && opts="$opts -s 90000000"
   /usr/lib/frr/$d -d -F traditional $opts >>/var/log/frr/start.log 2>&1 || exit 1
+  if [ $d = mgmtd ]; then for i in $(seq 1 1500); do [ -S /var/run/frr/mgmtd_be.sock ] && break; sleep 0.2; done; fi
   if [ $d = zebra ]; then for i in $(seq 1 1500); do [ -S /var/run/frr/zserv.api ] && break; sleep 0.2; done; fi
 done
 for i in $(seq 600); do up=1; for d in zebra staticd '"${DAEMONS[$r]}"'; do [ -S /var/run/frr/$d.vty ] || up=0; done; [ $up = 1 ] && exit 0; sleep 0.5; done; exit 1'

@@ -15,6 +15,7 @@
 pub mod apply;
 pub mod daemons;
 pub mod limits;
+pub mod readback;
 pub mod start;
 pub mod version;
 

@@ -12,9 +12,15 @@ pub fn router_config(r: &RouterIntent) -> Vec<ConfigNode> {
     if let Some(bgp) = &r.bgp {
         nodes.push(bgp_default(bgp));
     }
+    let router_id = r.bgp.as_ref().and_then(|b| b.router_id).or_else(|| {
+        r.addresses
+            .get("lo")
+            .and_then(|a| a.iter().next())
+            .map(|n| n.addr())
+    });
     for (name, vrf) in &r.vrfs {
         if let Some(vb) = &vrf.bgp {
-            nodes.push(bgp_vrf(name, vb));
+            nodes.push(bgp_vrf(name, vb, router_id));
         }
     }
     for (vrf, ospf) in &r.ospf {
@@ -32,10 +38,7 @@ pub fn router_config(r: &RouterIntent) -> Vec<ConfigNode> {
 
 /// `frr.conf` for the router: header plus the configuration, as FRR would save it.
 pub fn frr_conf(r: &RouterIntent) -> String {
-    let mut out = String::from("frr defaults traditional\n");
-    out.push_str(&format!("hostname {}\n", r.name));
-    out.push_str("no ipv6 forwarding\n");
-    out.push_str("!\n");
+    let mut out = crate::frr::start::frr_conf_header(&r.name);
     for line in to_vtysh_lines(&router_config(r)) {
         out.push_str(&line);
         out.push('\n');
@@ -161,8 +164,15 @@ fn activations(
     lines
 }
 
-fn bgp_vrf(name: &str, vb: &VrfBgp) -> ConfigNode {
+/// A VRF's BGP instance. Its router id is the router's own: left to FRR, it follows the first
+/// address zebra reports in the VRF, and FRR 10.3 re-derives the VRF's automatic route
+/// distinguisher and export target when it changes, over the configured ones (seen when the
+/// VRF, its interface's address and this instance are configured in one step).
+fn bgp_vrf(name: &str, vb: &VrfBgp, router_id: Option<Ipv4Addr>) -> ConfigNode {
     let mut children = Vec::new();
+    if let Some(id) = router_id {
+        children.push(ConfigNode::leaf(format!("bgp router-id {id}")));
+    }
     if !vb.neighbors.is_empty() {
         // PE-CE eBGP: without a policy FRR would accept the session but send and take nothing.
         children.push(ConfigNode::leaf("no bgp ebgp-requires-policy"));

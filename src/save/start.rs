@@ -146,9 +146,9 @@ pub fn start(session: &mut Session, saved: &SavedLab) -> anyhow::Result<()> {
                 vtysh: r.vtysh.clone(),
                 kernel_after: Vec::new(),
             };
-            (r.name.clone(), change)
+            (r.name.clone(), change, None)
         })
-        .filter(|(_, c)| !c.is_empty())
+        .filter(|(_, c, _)| !c.is_empty())
         .collect();
     if let (_, Some(e)) = session.send(&lab, changes) {
         return Err(e.context(format!("configuring the lab from {}", saved.dir.display())));

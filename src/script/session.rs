@@ -116,6 +116,8 @@ pub struct Session {
     /// The daemons each router runs, in start order, once the lab is up: the apply script asks
     /// each of them whether it still runs.
     pub node_daemons: BTreeMap<String, Vec<&'static str>>,
+    /// The FRR each router was planned for (and checked at its start).
+    pub node_frr: BTreeMap<String, FrrVersion>,
     /// When the current step started (for the per-step time a real run prints).
     step_started: Option<std::time::Instant>,
     /// Checks queued by `together(|| ...)`, polled when the block ends; `None` outside one.
@@ -142,6 +144,7 @@ impl Session {
             snapshots: BTreeMap::new(),
             skipping: false,
             node_daemons: BTreeMap::new(),
+            node_frr: BTreeMap::new(),
         }
     }
 
@@ -218,6 +221,11 @@ impl Session {
                 (c.router.clone(), order)
             })
             .collect();
+        self.node_frr = spec
+            .containers
+            .iter()
+            .map(|c| (c.router.clone(), c.frr))
+            .collect();
         let report = &self.report;
         self.backend
             .create_lab(&spec, &|msg| report.info(msg))
@@ -282,7 +290,12 @@ impl Session {
             let new = self.desired.router_mut(&name).clone();
             let change = router_change(&old, &new);
             if !change.is_empty() {
-                changes.push((name, change));
+                let expected = crate::frr::readback::Expected {
+                    before: crate::intent::render::router_config(&old),
+                    after: crate::intent::render::router_config(&new),
+                    raw: new.raw_config.clone(),
+                };
+                changes.push((name, change, Some(expected)));
             }
         }
         // Each router records what it really got, so a failure on one leaves the others'
@@ -300,17 +313,23 @@ impl Session {
     }
 
     /// Send each router its change through the apply script (frr::apply) and read FRR's reply;
-    /// then the kernel commands that must follow FRR (deleting a VRF device FRR let go), where
-    /// FRR took its part. Each router with whether its change went in whole, and the first
-    /// failure.
+    /// read the configuration back where the intent says what it must be (frr::readback); then
+    /// the kernel commands that must follow FRR (deleting a VRF device FRR let go), where FRR
+    /// took its part. Each router with whether its change went in whole, and the first failure.
     pub fn send(
         &mut self,
         lab: &str,
-        changes: Vec<(String, crate::intent::diff::RouterChange)>,
+        changes: Vec<(
+            String,
+            crate::intent::diff::RouterChange,
+            Option<crate::frr::readback::Expected>,
+        )>,
     ) -> (Vec<(String, bool)>, Option<anyhow::Error>) {
+        let expectations: Vec<Option<crate::frr::readback::Expected>> =
+            changes.iter().map(|(_, _, e)| e.clone()).collect();
         let steps: Vec<Configure> = changes
             .into_iter()
-            .map(|(router, change)| {
+            .map(|(router, change, _)| {
                 let daemons = self.node_daemons.get(&router).cloned().unwrap_or_default();
                 Configure {
                     apply: crate::frr::apply::script(&change, &daemons),
@@ -350,6 +369,9 @@ impl Session {
                 first_error.get_or_insert(e);
             }
         }
+        if !dry {
+            self.read_back(lab, &steps, &expectations, &mut went_in, &mut first_error);
+        }
         let after: Vec<(usize, &Configure)> = steps
             .iter()
             .enumerate()
@@ -373,6 +395,56 @@ impl Session {
         }
         let routers = steps.into_iter().map(|s| s.router).zip(went_in).collect();
         (routers, first_error)
+    }
+
+    /// FRR's running configuration of each router whose change FRR took, against what the
+    /// intent says it must now be.
+    fn read_back(
+        &mut self,
+        lab: &str,
+        steps: &[Configure],
+        expectations: &[Option<crate::frr::readback::Expected>],
+        went_in: &mut [bool],
+        first_error: &mut Option<anyhow::Error>,
+    ) {
+        let checked: Vec<usize> = (0..steps.len())
+            .filter(|&i| {
+                went_in[i] && expectations[i].is_some() && !steps[i].change.vtysh.is_empty()
+            })
+            .collect();
+        if checked.is_empty() {
+            return;
+        }
+        let argv = vec![
+            "vtysh".to_string(),
+            "-c".to_string(),
+            crate::frr::readback::COMMAND.to_string(),
+        ];
+        let commands: Vec<(String, Vec<String>)> = checked
+            .iter()
+            .map(|&i| (steps[i].router.clone(), argv.clone()))
+            .collect();
+        let ran = self.backend.exec_all(lab, &commands);
+        for (&i, ran) in checked.iter().zip(ran) {
+            let router = &steps[i].router;
+            let version = self.node_frr.get(router).copied().unwrap_or_default();
+            let expected = expectations[i].as_ref().expect("filtered above");
+            let verdict = ran.and_then(|out| {
+                if !out.success() {
+                    anyhow::bail!(
+                        "{router}: reading the configuration back failed (vtysh exit {}): {}",
+                        out.exit_code,
+                        out.stderr.trim()
+                    );
+                }
+                crate::frr::readback::check(router, expected, &out.stdout, version)
+                    .map_err(anyhow::Error::from)
+            });
+            if let Err(e) = verdict {
+                went_in[i] = false;
+                first_error.get_or_insert(e);
+            }
+        }
     }
 
     /// A router's change did not go in: it is dropped from the desired state, so that the next
