@@ -41,12 +41,30 @@ fn is_topology(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "topo")
 }
 
+/// A script is a `.rhai` file: anything else would be read as Rhai and fail with a syntax
+/// error about text that was never meant to be a script.
+fn require_script(path: &Path, command: &str, also: &str) -> anyhow::Result<()> {
+    if path.extension().is_some_and(|e| e == "rhai") {
+        return Ok(());
+    }
+    let what = if is_topology(path) {
+        "is a topology, not a script".to_string()
+    } else {
+        "is not a script (.rhai)".to_string()
+    };
+    bail!(
+        "{}: {what}\nhelp: `mplsrepl {command}` takes a script (.rhai){also}",
+        path.display()
+    )
+}
+
 /// `plan FILE`: the transcript of a script, or of bringing up a bare topology.
 pub fn plan(path: &Path, opts: &Options, color: bool) -> anyhow::Result<ExitCode> {
     let report = Reporter::stdout(color, true);
     if is_topology(path) {
         return plan_topology(path, opts, report);
     }
+    require_script(path, "plan", ", a topology (.topo) or a saved lab's directory")?;
     let hints = match daemon_hints(path, opts) {
         Ok(h) => h,
         Err(e) => return Ok(script_failure(&e, color)),
@@ -208,6 +226,7 @@ fn script_failure(e: &ScriptError, color: bool) -> ExitCode {
 
 /// `render SCRIPT [ROUTER]`: frr.conf of routers after the script's intent.
 pub fn render(path: &Path, router: Option<&str>, opts: &Options) -> anyhow::Result<ExitCode> {
+    require_script(path, "render", "; `mplsrepl up` brings up a bare topology")?;
     let (report, _) = Reporter::buffer(false);
     let engine = match plan_session(path, opts, report) {
         Ok(e) => e,
@@ -281,6 +300,11 @@ pub fn run(
     verbose: bool,
     down_after: bool,
 ) -> anyhow::Result<ExitCode> {
+    require_script(
+        path,
+        "run",
+        " or a saved lab's directory; `mplsrepl up` brings up a bare topology",
+    )?;
     let (hints, step_plans) = match dry_run(path, opts) {
         Ok(h) => h,
         Err(e) => return Ok(script_failure(&e, color)),

@@ -170,23 +170,45 @@ impl Diagnostic for SourceError {
 #[derive(Debug, Clone)]
 pub struct SourceErrors(pub Vec<SourceError>);
 
+/// Errors shown of one file: past these, a count. 3000 overlapping links are one mistake made
+/// 3000 times, and its first errors say what it is.
+pub const ERRORS_SHOWN: usize = 20;
+
 impl SourceErrors {
     pub fn render(&self, color: bool) -> String {
-        self.0
+        let mut out: Vec<String> = self
+            .0
             .iter()
+            .take(ERRORS_SHOWN)
             .map(|e| e.render(color))
-            .collect::<Vec<_>>()
-            .join("\n")
+            .collect();
+        out.extend(self.more());
+        out.join("\n")
+    }
+
+    /// `... and N more errors`, when some are not shown.
+    fn more(&self) -> Option<String> {
+        let rest = self.0.len().saturating_sub(ERRORS_SHOWN);
+        (rest > 0).then(|| {
+            format!(
+                "... and {rest} more error{} ({} in all)",
+                if rest == 1 { "" } else { "s" },
+                self.0.len()
+            )
+        })
     }
 }
 
 impl fmt::Display for SourceErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
+        for (i, e) in self.0.iter().take(ERRORS_SHOWN).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
             write!(f, "{e}")?;
+        }
+        if let Some(more) = self.more() {
+            write!(f, "\n{more}")?;
         }
         Ok(())
     }
@@ -197,6 +219,27 @@ impl std::error::Error for SourceErrors {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flood_of_errors_is_cut_to_the_first_ones_and_a_count() {
+        let source = Source::new("lab.topo", "x\n");
+        let errors = SourceErrors(
+            (0..3000)
+                .map(|i| SourceError::new(&source, 0..1, format!("e{i}")))
+                .collect(),
+        );
+        let shown = errors.render(false);
+        assert!(shown.contains("e19") && !shown.contains("e20"), "{shown}");
+        assert!(
+            shown.ends_with("... and 2980 more errors (3000 in all)"),
+            "{shown}"
+        );
+        assert!(errors
+            .to_string()
+            .ends_with("... and 2980 more errors (3000 in all)"));
+        let few = SourceErrors(vec![SourceError::new(&source, 0..1, "only")]);
+        assert!(!few.render(false).contains("more"));
+    }
 
     #[test]
     fn router_output_quoted_in_an_error_cannot_drive_the_terminal() {

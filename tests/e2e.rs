@@ -560,8 +560,12 @@ fn a_check_that_times_out_shows_what_was_last_observed() {
         return;
     }
     let (_guard, host) = lab_vm();
+    // Inside `together`, the failing check is the one located, not the block.
     let body = "router(\"A\").addresses().ospf().network(\"10.9.0.0/24\", 0);\n\
-                expect(\"A\", \"show ip ospf neighbor json\", #{ neighbors: #{ \"10.9.9.9\": [#{ converged: \"Full\" }] } }, 3);";
+                together(|| {\n\
+                \x20   expect_ping(\"A\", \"10.9.0.1\");\n\
+                \x20   expect(\"A\", \"show ip ospf neighbor json\", #{ neighbors: #{ \"10.9.9.9\": [#{ converged: \"Full\" }] } }, 3);\n\
+                });";
     let out = run_tiny(&host, "e2e_timeout", body, &[]);
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
@@ -573,10 +577,13 @@ fn a_check_that_times_out_shows_what_was_last_observed() {
         all.contains("neighbors.10.9.9.9"),
         "the mismatch path is shown: {all}"
     );
-    assert!(all.contains("last output:"), "{all}");
     assert!(
-        all.contains("script.rhai:4:1"),
-        "the failing check is located: {all}"
+        all.contains("last output, where the check looks (all of it with -v):"),
+        "{all}"
+    );
+    assert!(
+        all.contains("script.rhai:6:5"),
+        "the failing check inside together is located: {all}"
     );
 }
 

@@ -72,6 +72,35 @@ pub fn json_subset_diff(actual: &Value, expected: &Value, ordered: bool) -> Vec<
     out
 }
 
+/// `actual` cut down to where `expected` looks: of each object only the keys `expected` names
+/// (each array element against the keys its elements name), whole values below that. What a
+/// failed check shows of a long output: the part its expectation is about.
+pub fn project(actual: &Value, expected: &Value) -> Value {
+    match (actual, expected) {
+        (Value::Object(a), Value::Object(e)) => Value::Object(
+            e.iter()
+                .filter_map(|(k, ev)| a.get(k).map(|av| (k.clone(), project(av, ev))))
+                .collect(),
+        ),
+        (Value::Array(a), Value::Array(e)) => {
+            let mut keys = serde_json::Map::new();
+            for ev in e {
+                if let Value::Object(m) = ev {
+                    for (k, v) in m {
+                        keys.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
+            if keys.is_empty() {
+                return actual.clone();
+            }
+            let shape = Value::Object(keys);
+            Value::Array(a.iter().map(|av| project(av, &shape)).collect())
+        }
+        _ => actual.clone(),
+    }
+}
+
 /// Same verdict as `json_subset_diff(..).is_empty()` without building the report, for retry
 /// loops that poll a router many times before a mismatch is worth describing.
 pub fn json_subset_matches(actual: &Value, expected: &Value, ordered: bool) -> bool {
@@ -354,6 +383,25 @@ fn join_index(path: &str, i: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_output_is_cut_to_where_the_expectation_looks() {
+        let actual = serde_json::json!({
+            "routerId": "9.9.9.9",
+            "neighbors": {
+                "1.1.1.1": [{"converged": "Init", "priority": 1, "deadTimeMsecs": 3000}],
+                "2.2.2.2": [{"converged": "Full", "priority": 1}]
+            }
+        });
+        let expected = serde_json::json!({"neighbors": {"1.1.1.1": [{"converged": "Full"}]}});
+        assert_eq!(
+            project(&actual, &expected),
+            serde_json::json!({"neighbors": {"1.1.1.1": [{"converged": "Init"}]}})
+        );
+        // Nothing where it looks: the key is simply absent.
+        let expected = serde_json::json!({"peers": {"2.2.2.2": {"state": "Established"}}});
+        assert_eq!(project(&actual, &expected), serde_json::json!({}));
+    }
     use serde_json::json;
 
     /// Diff, while checking that the fast boolean path agrees with the report.

@@ -167,10 +167,19 @@ fn planned_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiRes
     settle(s)
 }
 
+/// Where a check was asked for, when that is the script itself: a stdlib module's positions
+/// are in its own text, which the script's error cannot show.
+type At = Option<rhai::Position>;
+
+fn at(ctx: &NativeCallContext) -> At {
+    ctx.call_source().is_none().then(|| ctx.call_position())
+}
+
 /// Ping until a reply comes back or the check timeout passes (routes may still be converging).
-fn expect_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
+fn expect_ping(s: &Shared, at: At, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
     ping_check(
         s,
+        at,
         from,
         dst,
         src,
@@ -180,9 +189,10 @@ fn expect_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResu
 }
 
 /// One attempt: any reply is a failure (isolation checks must not wait for a route to vanish).
-fn expect_no_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
+fn expect_no_ping(s: &Shared, at: At, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
     ping_check(
         s,
+        at,
         from,
         dst,
         src,
@@ -193,6 +203,7 @@ fn expect_no_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiR
 
 fn ping_check(
     s: &Shared,
+    at: At,
     from: &str,
     dst: &str,
     src: Option<&str>,
@@ -214,6 +225,8 @@ fn ping_check(
             argv: ping_argv(dst, src, 3),
             timeout,
             verdict,
+            at,
+            verbose: s.borrow().report.verbose,
         },
     )
 }
@@ -238,21 +251,33 @@ fn register_observations(engine: &mut Engine, shared: &Shared) {
         },
     );
     let s = shared.clone();
-    engine.register_fn("expect_ping", move |from: &str, dst: &str| {
-        expect_ping(&s, from, dst, None)
-    });
+    engine.register_fn(
+        "expect_ping",
+        move |ctx: NativeCallContext, from: &str, dst: &str| {
+            expect_ping(&s, at(&ctx), from, dst, None)
+        },
+    );
     let s = shared.clone();
-    engine.register_fn("expect_ping", move |from: &str, dst: &str, src: &str| {
-        expect_ping(&s, from, dst, Some(src))
-    });
+    engine.register_fn(
+        "expect_ping",
+        move |ctx: NativeCallContext, from: &str, dst: &str, src: &str| {
+            expect_ping(&s, at(&ctx), from, dst, Some(src))
+        },
+    );
     let s = shared.clone();
-    engine.register_fn("expect_no_ping", move |from: &str, dst: &str| {
-        expect_no_ping(&s, from, dst, None)
-    });
+    engine.register_fn(
+        "expect_no_ping",
+        move |ctx: NativeCallContext, from: &str, dst: &str| {
+            expect_no_ping(&s, at(&ctx), from, dst, None)
+        },
+    );
     let s = shared.clone();
-    engine.register_fn("expect_no_ping", move |from: &str, dst: &str, src: &str| {
-        expect_no_ping(&s, from, dst, Some(src))
-    });
+    engine.register_fn(
+        "expect_no_ping",
+        move |ctx: NativeCallContext, from: &str, dst: &str, src: &str| {
+            expect_no_ping(&s, at(&ctx), from, dst, Some(src))
+        },
+    );
     // Raw command output inside a router (`sh -c`).
     let s = shared.clone();
     engine.register_fn("sh", move |router: &str, cmd: &str| -> RhaiResult<String> {
@@ -280,17 +305,23 @@ fn register_observations(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn(
         "expect",
-        move |router: &str, cmd: &str, subset: Dynamic| -> RhaiResult<()> {
+        move |ctx: NativeCallContext, router: &str, cmd: &str, subset: Dynamic| -> RhaiResult<()> {
             let timeout = s.borrow().opts.check_timeout;
-            expect_json(&s, router, cmd, subset, timeout)
+            expect_json(&s, at(&ctx), router, cmd, subset, timeout)
         },
     );
     let s = shared.clone();
     engine.register_fn(
         "expect",
-        move |router: &str, cmd: &str, subset: Dynamic, secs: i64| -> RhaiResult<()> {
+        move |ctx: NativeCallContext,
+              router: &str,
+              cmd: &str,
+              subset: Dynamic,
+              secs: i64|
+              -> RhaiResult<()> {
             expect_json(
                 &s,
+                at(&ctx),
                 router,
                 cmd,
                 subset,
@@ -319,6 +350,7 @@ fn show_json(s: &Shared, router: &str, cmd: &str) -> RhaiResult<serde_json::Valu
 /// Retry `show` until its JSON contains `subset` (FRR topotests' json_cmp semantics).
 fn expect_json(
     s: &Shared,
+    at: At,
     router: &str,
     cmd: &str,
     subset: Dynamic,
@@ -343,6 +375,8 @@ fn expect_json(
                 cmd: cmd.into(),
                 expected,
             },
+            at,
+            verbose: s.borrow().report.verbose,
         },
     )
 }

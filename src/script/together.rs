@@ -28,6 +28,11 @@ pub struct PendingCheck {
     pub argv: Vec<String>,
     pub timeout: Duration,
     pub verdict: Verdict,
+    /// Where the script asked for it, when that is in the script itself (not in a stdlib
+    /// module): a failure inside `together` points there, not at `together`.
+    pub at: Option<rhai::Position>,
+    /// `-v`: a failure shows the whole output.
+    pub verbose: bool,
 }
 
 /// How a command's output is judged.
@@ -73,12 +78,21 @@ impl PendingCheck {
                     return Attempt::Holds(format!(" ({:.1} s)", elapsed.as_secs_f64()));
                 }
                 let lines: Vec<String> = mismatches.iter().map(|m| format!("  {m}")).collect();
+                // The part of the output the expectation is about; all of it with `-v`.
+                let (shown, which) = if self.verbose {
+                    (actual.clone(), "last output")
+                } else {
+                    (
+                        crate::check::json_subset::project(&actual, expected),
+                        "last output, where the check looks (all of it with -v)",
+                    )
+                };
                 Attempt::NotYet(format!(
-                    "check failed on {router}: `{cmd}` after {:.0} s:\n{}\nlast output:\n{}",
+                    "check failed on {router}: `{cmd}` after {:.0} s:\n{}\n{which}:\n{}",
                     self.timeout.as_secs_f64(),
                     lines.join("\n"),
                     truncate(
-                        &serde_json::to_string_pretty(&actual).unwrap_or_default(),
+                        &serde_json::to_string_pretty(&shown).unwrap_or_default(),
                         1500
                     )
                 ))
@@ -148,17 +162,20 @@ pub fn poll(s: &Shared, checks: Vec<PendingCheck>) -> RhaiResult<()> {
                     sess.report.pass(&format!("{}{detail}", check.what));
                 }
                 Attempt::Failed(e) => {
-                    give_up.get_or_insert((check.what.clone(), e));
+                    give_up.get_or_insert((check.what.clone(), e, check.at));
                 }
                 Attempt::NotYet(e) if elapsed > check.timeout => {
-                    give_up.get_or_insert((check.what.clone(), e));
+                    give_up.get_or_insert((check.what.clone(), e, check.at));
                 }
                 Attempt::NotYet(_) => still.push(check),
             }
         }
-        if let Some((what, e)) = give_up {
+        if let Some((what, e, at)) = give_up {
             s.borrow().report.fail(&what);
-            return Err(err(e));
+            return Err(match at {
+                Some(pos) => Box::new(rhai::EvalAltResult::ErrorRuntime(e.into(), pos)),
+                None => err(e),
+            });
         }
         waiting = still;
         if !waiting.is_empty() {
@@ -258,6 +275,8 @@ mod tests {
             argv: vec![],
             timeout: Duration::from_secs(5),
             verdict,
+            at: None,
+            verbose: false,
         }
     }
 
