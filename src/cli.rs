@@ -64,7 +64,11 @@ pub fn plan(path: &Path, opts: &Options, color: bool) -> anyhow::Result<ExitCode
     if is_topology(path) {
         return plan_topology(path, opts, report);
     }
-    require_script(path, "plan", ", a topology (.topo) or a saved lab's directory")?;
+    require_script(
+        path,
+        "plan",
+        ", a topology (.topo) or a saved lab's directory",
+    )?;
     let hints = match daemon_hints(path, opts) {
         Ok(h) => h,
         Err(e) => return Ok(script_failure(&e, color)),

@@ -238,6 +238,17 @@ enum Command {
         /// The containerlab topology file.
         file: PathBuf,
     },
+    /// Print a completion script for a shell.
+    ///
+    /// Examples:
+    ///   mplsrepl completions bash > /etc/bash_completion.d/mplsrepl
+    ///   mplsrepl completions zsh > "${fpath[1]}/_mplsrepl"
+    ///   mplsrepl completions fish > ~/.config/fish/completions/mplsrepl.fish
+    #[command(verbatim_doc_comment)]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -301,7 +312,9 @@ fn quiet_on_closed_stdout() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or_default();
-        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+        // println! says `failed printing to stdout: Broken pipe`, other writers their own
+        // words around the same error.
+        if message.contains("Broken pipe") || message.contains("BrokenPipe") {
             std::process::exit(141);
         }
         default(info);
@@ -410,6 +423,11 @@ fn main() -> ExitCode {
             cli_export::export_clab(&file, &to_options(&engine, &opts))
         }
         Some(Command::ImportClab { file }) => cli_export::import_clab(&file, &engine.image),
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "mplsrepl", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

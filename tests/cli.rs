@@ -23,8 +23,14 @@ fn a_file_of_the_wrong_kind_is_named_before_anything_reads_it_as_rhai() {
             &["render", "scripts/mpls_vpn.topo"][..],
             "scripts/mpls_vpn.topo: is a topology, not a script",
         ),
-        (&["plan", "README.md"][..], "README.md: is not a script (.rhai)"),
-        (&["run", "README.md"][..], "README.md: is not a script (.rhai)"),
+        (
+            &["plan", "README.md"][..],
+            "README.md: is not a script (.rhai)",
+        ),
+        (
+            &["run", "README.md"][..],
+            "README.md: is not a script (.rhai)",
+        ),
     ] {
         let out = mplsrepl(args);
         let err = String::from_utf8_lossy(&out.stderr);
@@ -57,4 +63,16 @@ fn a_closed_stdout_ends_the_command_quietly() {
         "{:?}",
         out.status
     );
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = mplsrepl(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        for sub in ["tutorial", "export-clab", "completions"] {
+            assert!(text.contains(sub), "{shell} lacks {sub}");
+        }
+    }
 }

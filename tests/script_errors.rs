@@ -226,3 +226,44 @@ fn values_frr_would_refuse_are_refused_at_plan_time_with_a_help_line() {
         assert!(got.contains(help), "{call}: help {got:?}");
     }
 }
+
+#[test]
+fn a_second_topology_and_a_bad_lab_name_are_refused() {
+    let e = error_of(&format!("{SEED}topology(\"../tests/labs/tiny.topo\");\n"));
+    assert_eq!(e.line_col().0, 2);
+    assert!(
+        e.message
+            .contains("a topology is already loaded (lab mpls_vpn)"),
+        "{}",
+        e.message
+    );
+    let dir = root().join("scripts");
+    // The same file again changes nothing.
+    let (again, _) = plan_text(&dir, "test.rhai", &format!("{SEED}{SEED}"));
+    assert!(again.is_ok());
+    for bad in ["a b", ""] {
+        let (report, _) = mplsrepl::ui::Reporter::buffer(false);
+        let opts = mplsrepl::script::Options {
+            lab_name: Some(bad.to_string()),
+            ..Default::default()
+        };
+        let session = mplsrepl::script::Session::new(
+            Box::new(mplsrepl::runtime::plan::PlanBackend),
+            report,
+            opts,
+        );
+        let mut engine = mplsrepl::script::ScriptEngine::new(session);
+        engine.session.borrow_mut().base_dir = dir.clone();
+        let source = mplsrepl::diagnostic::Source::new("test.rhai", SEED);
+        let Err(ScriptError::At(e)) = engine.run_source(&source) else {
+            panic!("--lab-name {bad:?} was taken");
+        };
+        assert!(
+            e.message
+                .contains(&format!("invalid lab name `{bad}` (--lab-name)")),
+            "{}",
+            e.message
+        );
+        assert!(e.help.is_some(), "{bad:?}");
+    }
+}

@@ -106,6 +106,8 @@ pub struct Session {
     pub step_number: usize,
     /// Directory of the running script, for relative paths in `topology(...)`.
     pub base_dir: PathBuf,
+    /// The topology file loaded, if any.
+    pub topology_file: Option<PathBuf>,
     pub checks_passed: usize,
     /// Deployed intents before each apply, newest last (for undo).
     pub history: Vec<Intent>,
@@ -137,6 +139,7 @@ impl Session {
             opts,
             step_number: 0,
             base_dir: PathBuf::from("."),
+            topology_file: None,
             checks_passed: 0,
             history: Vec::new(),
             step_started: None,
@@ -165,8 +168,24 @@ impl Session {
 
     pub fn load_topology(&mut self, path: &str) -> anyhow::Result<()> {
         let full = self.base_dir.join(path);
+        if let Some(lab) = &self.lab {
+            // The same file again changes nothing; another would switch labs under the script.
+            let same = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+            if same(&full).is_some() && same(&full) == self.topology_file.as_deref().and_then(same)
+            {
+                return Ok(());
+            }
+            bail!(
+                "a topology is already loaded (lab {}): a script drives one lab\n\
+                 help: call topology(...) once, at the top",
+                lab.name
+            );
+        }
         let mut lab = crate::topology::load_file(&full)?;
         if let Some(name) = &self.opts.lab_name {
+            if let Some((problem, help)) = crate::topology::validate::lab_name_problem(name) {
+                bail!("invalid lab name `{name}` (--lab-name): {problem}\nhelp: {help}");
+            }
             lab.name = name.clone();
         }
         for r in &lab.routers {
@@ -174,6 +193,7 @@ impl Session {
             self.deployed.router_mut(&r.name);
         }
         self.lab = Some(lab);
+        self.topology_file = Some(full);
         Ok(())
     }
 

@@ -724,6 +724,12 @@ fn kind_noun(kind: SegmentKind) -> &'static str {
     }
 }
 
+/// Why a lab name given elsewhere than in a `lab` line (`--lab-name`) cannot be used, with a
+/// hint: the same rule as the `lab` line's.
+pub fn lab_name_problem(name: &str) -> Option<(String, String)> {
+    name_problem(NameKind::Lab, name)
+}
+
 /// Why `name` cannot be used for `kind`, with a hint, if it cannot.
 ///
 /// Docker names containers `<lab>-<router>` and networks `<lab>-<segment>` and accepts only
