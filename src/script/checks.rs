@@ -217,6 +217,8 @@ fn ping_check(
         return Ok(());
     }
     let timeout = s.borrow().opts.check_timeout;
+    // Read before the call: a borrow in its arguments would last through it.
+    let verbose = s.borrow().report.verbose;
     together::submit(
         s,
         PendingCheck {
@@ -226,7 +228,7 @@ fn ping_check(
             timeout,
             verdict,
             at,
-            verbose: s.borrow().report.verbose,
+            verbose,
         },
     )
 }
@@ -364,6 +366,8 @@ fn expect_json(
     if s.borrow().dry_run() {
         return Ok(());
     }
+    // Read before the call: a borrow in its arguments would last through it.
+    let verbose = s.borrow().report.verbose;
     together::submit(
         s,
         PendingCheck {
@@ -376,7 +380,7 @@ fn expect_json(
                 expected,
             },
             at,
-            verbose: s.borrow().report.verbose,
+            verbose,
         },
     )
 }
