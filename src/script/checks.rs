@@ -171,8 +171,9 @@ fn planned_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiRes
 /// are in its own text, which the script's error cannot show.
 type At = Option<rhai::Position>;
 
-fn at(ctx: &NativeCallContext) -> At {
-    ctx.call_source().is_none().then(|| ctx.call_position())
+fn at(s: &Shared, ctx: &NativeCallContext) -> At {
+    let script = s.borrow().script_source.clone();
+    (ctx.call_source() == script.as_deref()).then(|| ctx.call_position())
 }
 
 /// Ping until a reply comes back or the check timeout passes (routes may still be converging).
@@ -256,28 +257,28 @@ fn register_observations(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "expect_ping",
         move |ctx: NativeCallContext, from: &str, dst: &str| {
-            expect_ping(&s, at(&ctx), from, dst, None)
+            expect_ping(&s, at(&s, &ctx), from, dst, None)
         },
     );
     let s = shared.clone();
     engine.register_fn(
         "expect_ping",
         move |ctx: NativeCallContext, from: &str, dst: &str, src: &str| {
-            expect_ping(&s, at(&ctx), from, dst, Some(src))
+            expect_ping(&s, at(&s, &ctx), from, dst, Some(src))
         },
     );
     let s = shared.clone();
     engine.register_fn(
         "expect_no_ping",
         move |ctx: NativeCallContext, from: &str, dst: &str| {
-            expect_no_ping(&s, at(&ctx), from, dst, None)
+            expect_no_ping(&s, at(&s, &ctx), from, dst, None)
         },
     );
     let s = shared.clone();
     engine.register_fn(
         "expect_no_ping",
         move |ctx: NativeCallContext, from: &str, dst: &str, src: &str| {
-            expect_no_ping(&s, at(&ctx), from, dst, Some(src))
+            expect_no_ping(&s, at(&s, &ctx), from, dst, Some(src))
         },
     );
     // Raw command output inside a router (`sh -c`).
@@ -309,7 +310,7 @@ fn register_observations(engine: &mut Engine, shared: &Shared) {
         "expect",
         move |ctx: NativeCallContext, router: &str, cmd: &str, subset: Dynamic| -> RhaiResult<()> {
             let timeout = s.borrow().opts.check_timeout;
-            expect_json(&s, at(&ctx), router, cmd, subset, timeout)
+            expect_json(&s, at(&s, &ctx), router, cmd, subset, timeout)
         },
     );
     let s = shared.clone();
@@ -323,7 +324,7 @@ fn register_observations(engine: &mut Engine, shared: &Shared) {
               -> RhaiResult<()> {
             expect_json(
                 &s,
-                at(&ctx),
+                at(&s, &ctx),
                 router,
                 cmd,
                 subset,

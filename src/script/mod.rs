@@ -141,6 +141,7 @@ impl ScriptEngine {
 
     pub fn run_source(&mut self, source: &Source) -> Result<(), ScriptError> {
         let ast = self.compile(source)?;
+        self.session.borrow_mut().script_source = Some(source.name.clone());
         let exited = match self.engine.run_ast(&ast) {
             Ok(()) => None,
             // `exit(N)` ends the script as its end would, with N as the exit status.

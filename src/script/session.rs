@@ -108,6 +108,8 @@ pub struct Session {
     pub base_dir: PathBuf,
     /// The topology file loaded, if any.
     pub topology_file: Option<PathBuf>,
+    /// The name the running script's positions are in (a stdlib module's are in its own).
+    pub script_source: Option<String>,
     pub checks_passed: usize,
     /// Deployed intents before each apply, newest last (for undo).
     pub history: Vec<Intent>,
@@ -140,6 +142,7 @@ impl Session {
             step_number: 0,
             base_dir: PathBuf::from("."),
             topology_file: None,
+            script_source: None,
             checks_passed: 0,
             history: Vec::new(),
             step_started: None,
