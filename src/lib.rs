@@ -20,6 +20,7 @@ pub mod run_guard;
 pub mod runtime;
 pub mod save;
 pub mod script;
+pub mod shell_word;
 pub mod topology;
 pub mod ui;
 pub mod vm;

@@ -8,6 +8,7 @@
 //! `%` lines are not enough: the script also asks each daemon's pid whether it is alive.
 
 use crate::intent::diff::RouterChange;
+use crate::shell_word::shell_word;
 
 use super::start::RUN_DIR;
 
@@ -87,11 +88,6 @@ pub fn kernel_script(cmds: &[Vec<String>]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// One single-quoted shell word.
-fn shell_word(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// Why a change did not go in.

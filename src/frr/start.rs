@@ -151,26 +151,23 @@ mod tests {
         std::fs::write(&zebra, "#!/bin/sh\necho 'zebra version 8.4.4'\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&zebra, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let check = version_check(FrrVersion::new(10, 0))
-            .replace("/usr/lib/frr/zebra", &zebra.to_string_lossy());
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("{check}echo fine"))
-            .output()
-            .unwrap();
+        let checked = |planned: FrrVersion| {
+            let check =
+                version_check(planned).replace("/usr/lib/frr/zebra", &zebra.to_string_lossy());
+            std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("{check}echo fine"))
+                .output()
+                .unwrap()
+        };
+        let out = checked(FrrVersion::new(10, 0));
         assert!(!out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             err.contains("runs FRR 8, but the lab was planned for FRR 10"),
             "{err}"
         );
-        let check = version_check(FrrVersion::new(8, 4))
-            .replace("/usr/lib/frr/zebra", &zebra.to_string_lossy());
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("{check}echo fine"))
-            .output()
-            .unwrap();
+        let out = checked(FrrVersion::new(8, 4));
         assert_eq!(String::from_utf8_lossy(&out.stdout), "fine\n");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -13,6 +13,7 @@
 //! command sent again, even one that changes the router (a configuration). Any other failure
 //! is reported, never retried.
 
+pub use crate::shell_word::shell_word;
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -356,11 +357,6 @@ pub fn command_line(token: u64, argv: &[String]) -> String {
         "printf '{START} {token}\\n'; printf '{START} {token}\\n' >&2; ( {} ) </dev/null; printf '\\n{END} {token} %d\\n' $?; printf '\\n{END} {token}\\n' >&2\n",
         quoted.join(" ")
     )
-}
-
-/// One shell word, whatever `text` holds.
-pub fn shell_word(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 /// Where the command's stdout ends and its exit code, once the whole mark has arrived.
