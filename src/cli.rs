@@ -263,7 +263,7 @@ pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<DockerBacke
     if let Some(host) = &engine.docker_host {
         return DockerBackend::connect(host).with_context(|| {
             Unreachable(format!(
-                "cannot reach the Docker engine at {host} (from --docker-host/DOCKER_HOST)"
+                "cannot reach the Docker engine at {host} (--docker-host or DOCKER_HOST)"
             ))
         });
     }
@@ -446,7 +446,7 @@ pub fn connect_existing(engine: &EngineChoice) -> anyhow::Result<DockerBackend> 
     if let Some(host) = &engine.docker_host {
         return DockerBackend::connect(host).with_context(|| {
             Unreachable(format!(
-                "cannot reach the Docker engine at {host} (DOCKER_HOST)"
+                "cannot reach the Docker engine at {host} (--docker-host or DOCKER_HOST)"
             ))
         });
     }

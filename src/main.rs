@@ -21,14 +21,22 @@ use mplsrepl::{cli, cli_export};
 ///   mplsrepl down mpls_vpn                  remove the lab (its containers, by label)
 ///   mplsrepl vm up                          start the bundled MPLS-capable Docker VM
 #[derive(Parser)]
-#[command(name = "mplsrepl", version, about, long_about, verbatim_doc_comment)]
+#[command(
+    name = "mplsrepl",
+    version,
+    about,
+    long_about,
+    verbatim_doc_comment,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
     #[command(flatten)]
-    engine: EngineArgs,
-    #[command(flatten)]
     repl: ReplArgs,
+    /// Colors: auto (terminal only), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 /// Options of the interactive REPL (no subcommand).
@@ -40,25 +48,39 @@ struct ReplArgs {
     /// History file of the REPL (default: mplsrepl/history in the user's data directory).
     #[arg(long, value_name = "FILE")]
     history: Option<PathBuf>,
+    #[command(flatten)]
+    lab: LabArgs,
+    #[command(flatten)]
+    image: ImageArg,
 }
 
+/// The Docker engine, for the commands that talk to one.
 #[derive(clap::Args, Clone)]
-struct EngineArgs {
+struct EngineArg {
     /// Docker engine to use (unix:///var/run/docker.sock, tcp://127.0.0.1:23750).
     /// Without it, DOCKER_HOST, then the local socket, then the lab VM.
-    #[arg(long, global = true, env = "DOCKER_HOST")]
+    #[arg(long, env = "DOCKER_HOST", value_name = "URL")]
     docker_host: Option<String>,
-    /// Container image for routers that name none in the topology.
-    #[arg(long, global = true, default_value = mplsrepl::vm::IMAGE)]
-    image: String,
-    /// Colors: auto (terminal only), always, never.
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
-    color: ColorChoice,
+}
+
+/// How a lab that a command creates is made.
+#[derive(clap::Args, Clone)]
+struct LabArgs {
+    #[command(flatten)]
+    engine: EngineArg,
     /// How links are wired: `veth` pairs (and a bridge for a `network` segment) made by one
     /// helper container, as containerlab does; or one Docker bridge `network` per segment,
     /// as in the article (visible to `docker network ls`, other containers can join).
-    #[arg(long, global = true, value_enum, env = "MPLSREPL_LINKS", default_value_t = LinksChoice::Veth)]
+    #[arg(long, value_enum, env = "MPLSREPL_LINKS", default_value_t = LinksChoice::Veth)]
     links: LinksChoice,
+}
+
+/// The image of routers that name none in the topology.
+#[derive(clap::Args, Clone)]
+struct ImageArg {
+    /// Container image for routers that name none in the topology.
+    #[arg(long, default_value = mplsrepl::vm::IMAGE)]
+    image: String,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -91,6 +113,10 @@ enum Command {
         script: PathBuf,
         #[command(flatten)]
         opts: ScriptArgs,
+        #[command(flatten)]
+        checks: CheckArgs,
+        #[command(flatten)]
+        lab: LabArgs,
         /// Remove the lab when the script ends (pass or fail).
         #[arg(long)]
         down: bool,
@@ -111,6 +137,7 @@ enum Command {
     },
     /// Render a router's complete FRR configuration (frr.conf) after a script's intent.
     Render {
+        /// The script (.rhai) whose final intent to render.
         script: PathBuf,
         /// Router name; all routers when omitted.
         router: Option<String>,
@@ -123,31 +150,49 @@ enum Command {
     /// and removes what was created. Exit code 130 (SIGTERM: 143); a second Ctrl-C leaves at
     /// once.
     Up {
+        /// The topology (.topo).
         topology: PathBuf,
         #[command(flatten)]
         opts: ScriptArgs,
+        #[command(flatten)]
+        lab: LabArgs,
     },
     /// Run a tutorial: prose between steps, pauses, and checkpoints that say what is wrong.
     ///
     /// NAME is a script in scripts/tutorials/ (e.g. `seed`, the eight-step walkthrough) or a
     /// path to one. Ctrl-C stops it as it stops `run`.
     Tutorial {
+        /// A tutorial of scripts/tutorials/ by name (`seed`), or a path to a .rhai file.
         name: String,
         /// Do not pause between steps (unattended, as in CI).
         #[arg(long)]
         yes: bool,
         #[command(flatten)]
         opts: ScriptArgs,
+        #[command(flatten)]
+        checks: CheckArgs,
+        #[command(flatten)]
+        lab: LabArgs,
     },
     /// Remove every container (and Docker network) of a lab, by label; nothing else is touched.
     Down {
         /// Lab name, or a .topo/.rhai file naming it.
         lab: String,
+        #[command(flatten)]
+        engine: EngineArg,
     },
     /// List labs on the Docker engine, with their containers.
-    Status,
+    Status {
+        #[command(flatten)]
+        engine: EngineArg,
+    },
     /// Check that the Docker engine can run an MPLS lab, and say how to fix what is missing.
-    Doctor,
+    Doctor {
+        #[command(flatten)]
+        engine: EngineArg,
+        #[command(flatten)]
+        image: ImageArg,
+    },
     /// The bundled lab VM: an MPLS-capable dockerd in qemu (Debian kernel, docker.io, FRR).
     Vm {
         #[command(subcommand)]
@@ -202,6 +247,9 @@ enum Command {
         live: bool,
         #[command(flatten)]
         opts: ScriptArgs,
+        /// With --live: the engine the lab runs on.
+        #[command(flatten)]
+        engine: EngineArg,
     },
     /// Print a containerlab topology (.clab.yml) of a lab
     ///
@@ -220,7 +268,10 @@ enum Command {
         /// A topology (.topo) or a script (.rhai) that loads one.
         file: PathBuf,
         #[command(flatten)]
-        opts: ScriptArgs,
+        image: ImageArg,
+        /// Lab name instead of the topology's (containerlab's `name:`).
+        #[arg(long)]
+        lab_name: Option<String>,
     },
     /// Print a topology (.topo) from a containerlab topology (.clab.yml): nodes and links
     ///
@@ -237,6 +288,9 @@ enum Command {
     ImportClab {
         /// The containerlab topology file.
         file: PathBuf,
+        /// The image that nodes of this image get no `image` line for in the topology.
+        #[command(flatten)]
+        image: ImageArg,
     },
     /// Print a completion script for a shell.
     ///
@@ -263,6 +317,7 @@ enum GraphFormat {
     Ascii,
 }
 
+/// What a script is evaluated with: the same for planning it and for running it.
 #[derive(clap::Args, Clone)]
 struct ScriptArgs {
     /// Timer profile: `article` (FRR defaults, as in the article) or `fast` (seconds to converge).
@@ -271,17 +326,24 @@ struct ScriptArgs {
     /// Lab name instead of the topology's (to run two copies side by side).
     #[arg(long)]
     lab_name: Option<String>,
-    /// Seconds a check may retry before it fails.
-    #[arg(long, default_value_t = 180)]
-    check_timeout: u64,
-    /// Directory for pcap files of captures.
-    #[arg(long, default_value = "captures")]
-    capture_dir: PathBuf,
+    #[command(flatten)]
+    image: ImageArg,
     /// FRR line the routers run (8 or 10), for an image whose name does not say it. The
     /// images mplsrepl builds do (labfrr:8, labfrr:10 = labfrr:latest), as do tags like
     /// frrouting/frr:v8.4.1; otherwise FRR 10. Each router checks it as FRR starts.
     #[arg(long, value_name = "MAJOR", value_parser = clap::builder::PossibleValuesParser::new(["8", "10"]))]
     frr: Option<String>,
+}
+
+/// How the checks of a script run.
+#[derive(clap::Args, Clone)]
+struct CheckArgs {
+    /// Seconds a check may retry before it fails.
+    #[arg(long, default_value_t = 180, value_name = "SECONDS")]
+    check_timeout: u64,
+    /// Directory for pcap files of captures.
+    #[arg(long, default_value = "captures", value_name = "DIR")]
+    capture_dir: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -296,7 +358,10 @@ enum VmAction {
     /// Is the VM running, and what does its dockerd say.
     Status,
     /// Run a shell command as root inside the VM.
-    Sh { command: String },
+    Sh {
+        /// A shell command line, e.g. 'docker ps'.
+        command: String,
+    },
 }
 
 /// `mplsrepl status | head -3`: once the reader has gone, the next `println!` panics with
@@ -331,74 +396,101 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
-    let color = match cli.engine.color {
+    let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
     };
-    let engine = cli::EngineChoice {
-        docker_host: cli.engine.docker_host.clone(),
-        image: cli.engine.image.clone(),
-        wiring: match cli.engine.links {
-            LinksChoice::Veth => mplsrepl::runtime::Wiring::Veth,
-            LinksChoice::DockerNetworks => mplsrepl::runtime::Wiring::DockerNetworks,
-        },
+    // The engine the failure hint names, when the command has one.
+    let mut engine_used: Option<String> = None;
+    let mut engine_of = |lab: Option<&LabArgs>, engine: Option<&EngineArg>, image: &str| {
+        let docker_host = lab
+            .map(|l| &l.engine)
+            .or(engine)
+            .and_then(|e| e.docker_host.clone());
+        engine_used = docker_host.clone();
+        cli::EngineChoice {
+            docker_host,
+            image: image.to_string(),
+            wiring: match lab.map(|l| l.links) {
+                Some(LinksChoice::DockerNetworks) => mplsrepl::runtime::Wiring::DockerNetworks,
+                _ => mplsrepl::runtime::Wiring::Veth,
+            },
+        }
     };
     let result = match cli.command {
-        None => cli::repl(&engine, color, cli.repl.plan, cli.repl.history.clone()),
+        None => {
+            let engine = engine_of(Some(&cli.repl.lab), None, &cli.repl.image.image);
+            cli::repl(&engine, color, cli.repl.plan, cli.repl.history.clone())
+        }
         Some(Command::Run {
             script,
             opts,
-            down,
-            verbose,
-            ..
-        }) if script.is_dir() => cli_export::run_saved(
-            &engine,
-            &script,
-            &to_options(&engine, &opts),
-            color,
-            verbose,
-            down,
-        ),
-        Some(Command::Run {
-            script,
-            opts,
+            checks,
+            lab,
             down,
             verbose,
             step,
-        }) => cli::run(
-            &engine,
-            &script,
-            &mplsrepl::script::Options {
+        }) => {
+            let engine = engine_of(Some(&lab), None, &opts.image.image);
+            let options = mplsrepl::script::Options {
                 step_mode: step,
-                ..to_options(&engine, &opts)
-            },
-            color,
-            verbose || step,
-            down,
-        ),
-        Some(Command::Plan { file, opts }) if file.is_dir() => {
-            cli_export::plan_saved(&file, &to_options(&engine, &opts), color)
+                ..to_options(&engine, &opts, Some(&checks))
+            };
+            if script.is_dir() {
+                cli_export::run_saved(&engine, &script, &options, color, verbose, down)
+            } else {
+                cli::run(&engine, &script, &options, color, verbose || step, down)
+            }
         }
-        Some(Command::Plan { file, opts }) => cli::plan(&file, &to_options(&engine, &opts), color),
+        Some(Command::Plan { file, opts }) => {
+            let options = to_options(&engine_of(None, None, &opts.image.image), &opts, None);
+            if file.is_dir() {
+                cli_export::plan_saved(&file, &options, color)
+            } else {
+                cli::plan(&file, &options, color)
+            }
+        }
         Some(Command::Render {
             script,
             router,
             opts,
-        }) => cli::render(&script, router.as_deref(), &to_options(&engine, &opts)),
-        Some(Command::Up { topology, opts }) => {
-            cli::up(&engine, &topology, &to_options(&engine, &opts), color)
+        }) => {
+            let options = to_options(&engine_of(None, None, &opts.image.image), &opts, None);
+            cli::render(&script, router.as_deref(), &options)
         }
-        Some(Command::Tutorial { name, yes, opts }) => {
-            let opts = mplsrepl::script::Options {
+        Some(Command::Up {
+            topology,
+            opts,
+            lab,
+        }) => {
+            let engine = engine_of(Some(&lab), None, &opts.image.image);
+            cli::up(&engine, &topology, &to_options(&engine, &opts, None), color)
+        }
+        Some(Command::Tutorial {
+            name,
+            yes,
+            opts,
+            checks,
+            lab,
+        }) => {
+            let engine = engine_of(Some(&lab), None, &opts.image.image);
+            let options = mplsrepl::script::Options {
                 interactive: !yes && std::io::IsTerminal::is_terminal(&std::io::stdin()),
-                ..to_options(&engine, &opts)
+                ..to_options(&engine, &opts, Some(&checks))
             };
-            cli::tutorial(&engine, &name, &opts, color)
+            cli::tutorial(&engine, &name, &options, color)
         }
-        Some(Command::Down { lab }) => cli::down(&engine, &lab_name_of(&lab)),
-        Some(Command::Status) => cli::status(&engine),
-        Some(Command::Doctor) => cli::doctor(&engine, color),
+        Some(Command::Down { lab, engine }) => {
+            let engine = engine_of(None, Some(&engine), mplsrepl::vm::IMAGE);
+            cli::down(&engine, &lab_name_of(&lab))
+        }
+        Some(Command::Status { engine }) => {
+            cli::status(&engine_of(None, Some(&engine), mplsrepl::vm::IMAGE))
+        }
+        Some(Command::Doctor { engine, image }) => {
+            cli::doctor(&engine_of(None, Some(&engine), &image.image), color)
+        }
         Some(Command::Vm { action }) => vm(action),
         Some(Command::Graph { file, format, out }) => {
             let format = match format {
@@ -407,22 +499,37 @@ fn main() -> ExitCode {
                 GraphFormat::Mermaid => mplsrepl::graph::Format::Mermaid,
                 GraphFormat::Ascii => mplsrepl::graph::Format::Ascii,
             };
-            let opts = mplsrepl::script::Options {
-                default_image: engine.image.clone(),
-                ..Default::default()
-            };
-            cli_export::graph(&file, format, out.as_deref(), &opts)
+            cli_export::graph(&file, format, out.as_deref(), &Default::default())
         }
         Some(Command::Save {
             dir,
             file,
             live,
             opts,
-        }) => cli_export::save(&engine, &dir, &file, &to_options(&engine, &opts), live),
-        Some(Command::ExportClab { file, opts }) => {
-            cli_export::export_clab(&file, &to_options(&engine, &opts))
+            engine,
+        }) => {
+            let engine = engine_of(None, Some(&engine), &opts.image.image);
+            cli_export::save(
+                &engine,
+                &dir,
+                &file,
+                &to_options(&engine, &opts, None),
+                live,
+            )
         }
-        Some(Command::ImportClab { file }) => cli_export::import_clab(&file, &engine.image),
+        Some(Command::ExportClab {
+            file,
+            image,
+            lab_name,
+        }) => {
+            let options = mplsrepl::script::Options {
+                default_image: image.image,
+                lab_name,
+                ..Default::default()
+            };
+            cli_export::export_clab(&file, &options)
+        }
+        Some(Command::ImportClab { file, image }) => cli_export::import_clab(&file, &image.image),
         Some(Command::Completions { shell }) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "mplsrepl", &mut std::io::stdout());
@@ -436,9 +543,14 @@ fn main() -> ExitCode {
                 "{}",
                 mplsrepl::diagnostic::printable(&format!("error: {e:#}"))
             );
-            if mplsrepl::runtime::is_engine_lost(&e) {
-                let host = engine
-                    .docker_host
+            if e.downcast_ref::<mplsrepl::runtime::engine_lost::Unreachable>()
+                .is_some()
+            {
+                eprintln!(
+                    "help: `mplsrepl vm up` starts the lab VM's engine; `mplsrepl doctor` checks one"
+                );
+            } else if mplsrepl::runtime::is_engine_lost(&e) {
+                let host = engine_used
                     .as_deref()
                     .unwrap_or("the local socket or the lab VM");
                 eprintln!("{}", mplsrepl::runtime::engine_lost_hint(host, None));
@@ -448,7 +560,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn to_options(engine: &cli::EngineChoice, args: &ScriptArgs) -> mplsrepl::script::Options {
+fn to_options(
+    engine: &cli::EngineChoice,
+    args: &ScriptArgs,
+    checks: Option<&CheckArgs>,
+) -> mplsrepl::script::Options {
+    let defaults = mplsrepl::script::Options::default();
     mplsrepl::script::Options {
         default_image: engine.image.clone(),
         wiring: engine.wiring,
@@ -459,14 +576,16 @@ fn to_options(engine: &cli::EngineChoice, args: &ScriptArgs) -> mplsrepl::script
             );
             std::process::exit(2)
         }),
-        check_timeout: std::time::Duration::from_secs(args.check_timeout),
-        capture_dir: args.capture_dir.clone(),
+        check_timeout: checks.map_or(defaults.check_timeout, |c| {
+            std::time::Duration::from_secs(c.check_timeout)
+        }),
+        capture_dir: checks.map_or(defaults.capture_dir.clone(), |c| c.capture_dir.clone()),
         lab_name: args.lab_name.clone(),
         frr: args
             .frr
             .as_deref()
             .and_then(mplsrepl::frr::FrrVersion::parse),
-        ..Default::default()
+        ..defaults
     }
 }
 

@@ -76,3 +76,117 @@ fn completions_are_printed_for_each_shell() {
         }
     }
 }
+
+/// The options a subcommand's `--help` lists, by their long names.
+fn options_of(subcommand: &[&str]) -> Vec<String> {
+    let mut args = subcommand.to_vec();
+    args.push("--help");
+    let out = mplsrepl(&args);
+    assert!(out.status.success(), "{args:?}");
+    let help = String::from_utf8_lossy(&out.stdout).to_string();
+    let arguments = help
+        .split("Arguments:")
+        .nth(1)
+        .map(|rest| rest.split("Options:").next().unwrap_or_default())
+        .unwrap_or_default();
+    for line in arguments
+        .lines()
+        .filter(|l| l.trim_start().starts_with('<'))
+    {
+        let described = line
+            .trim()
+            .split_once("  ")
+            .is_some_and(|(_, d)| !d.trim().is_empty());
+        let next_described = !described && help.contains(&format!("{}\n          ", line.trim()));
+        assert!(
+            described || next_described,
+            "{args:?}: the argument `{}` is not described:\n{help}",
+            line.trim()
+        );
+    }
+    help.split_whitespace()
+        .filter(|w| w.starts_with("--"))
+        .map(|w| w.trim_end_matches([',', '.']).to_string())
+        .collect()
+}
+
+#[test]
+fn each_subcommands_help_lists_only_the_options_it_uses() {
+    let engine_side = [
+        "--docker-host",
+        "--links",
+        "--check-timeout",
+        "--capture-dir",
+    ];
+    for (subcommand, has, lacks) in [
+        (
+            &["run"][..],
+            &[
+                "--docker-host",
+                "--links",
+                "--check-timeout",
+                "--image",
+                "--down",
+            ][..],
+            &[][..],
+        ),
+        (
+            &["plan"],
+            &["--profile", "--image", "--frr"],
+            &engine_side[..],
+        ),
+        (&["render"], &["--profile", "--frr"], &engine_side),
+        (
+            &["graph"],
+            &["--format", "--out"],
+            &["--docker-host", "--links", "--image", "--profile", "--frr"],
+        ),
+        (
+            &["status"],
+            &["--docker-host"],
+            &["--image", "--links", "--profile"],
+        ),
+        (
+            &["down"],
+            &["--docker-host"],
+            &["--image", "--links", "--profile"],
+        ),
+        (
+            &["up"],
+            &["--docker-host", "--links", "--image"],
+            &["--check-timeout", "--down"],
+        ),
+        (
+            &["export-clab"],
+            &["--image", "--lab-name"],
+            &["--docker-host", "--profile"],
+        ),
+        (&["vm", "up"], &[], &["--docker-host", "--image", "--links"]),
+        (
+            &["completions"],
+            &[],
+            &["--docker-host", "--image", "--links"],
+        ),
+    ] {
+        let options = options_of(subcommand);
+        for want in has {
+            assert!(
+                options.iter().any(|o| o == want),
+                "{subcommand:?} lacks {want}: {options:?}"
+            );
+        }
+        for unwanted in lacks {
+            assert!(
+                !options.iter().any(|o| o == unwanted),
+                "{subcommand:?} offers {unwanted}, which it does not use: {options:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_repls_options_cannot_be_mixed_with_a_subcommand() {
+    let out = mplsrepl(&["--plan", "status"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
+}

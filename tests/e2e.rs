@@ -619,6 +619,25 @@ fn an_unreachable_engine_is_named_with_docker_host() {
         !all.contains("mid-run"),
         "an engine that never answered did not stop mid-run: {all}"
     );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors.len(), 1, "one line says what failed: {stderr}");
+    assert!(errors[0].contains("connection refused"), "{stderr}");
+    assert!(
+        !errors[0].contains("client error"),
+        "the transport's own chain is not repeated: {stderr}"
+    );
+    assert!(stderr.contains("help: `mplsrepl vm up`"), "{stderr}");
+    for command in [&["status"][..], &["down", "somelab"]] {
+        let out = mplsrepl("tcp://127.0.0.1:1", command);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{command:?}");
+        assert!(
+            stderr.starts_with("error: cannot reach the Docker engine at tcp://127.0.0.1:1"),
+            "{command:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 2, "{command:?}: {stderr}");
+    }
 }
 
 /// The official FRR images' entrypoint is `/usr/lib/frr/docker-start` (watchfrr in the

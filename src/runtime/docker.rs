@@ -106,7 +106,7 @@ impl DockerBackend {
                 let version = docker.version().await?;
                 anyhow::Ok((docker, version.api_version.unwrap_or_default()))
             })
-            .with_context(|| format!("Docker engine at {host} (DOCKER_HOST) is unreachable"))?;
+            .map_err(|e| anyhow!("{}", crate::runtime::engine_lost::why_unreachable(&e)))?;
         let docker_for_shells = docker.clone();
         Ok(DockerBackend {
             docker,

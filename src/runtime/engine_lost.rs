@@ -22,6 +22,30 @@ impl std::fmt::Display for Unreachable {
     }
 }
 
+/// Why a connection to an engine failed, in a few words: the transport's own chain repeats
+/// itself (`client error (Connect): client error (Connect): tcp connect error: ...`), and what
+/// the user needs is its last link.
+pub fn why_unreachable(e: &anyhow::Error) -> String {
+    if let Some(io) = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>()) {
+        use std::io::ErrorKind as K;
+        let words = match io.kind() {
+            K::ConnectionRefused => "connection refused (nothing listens there)",
+            K::NotFound => "no such socket",
+            K::PermissionDenied => "permission denied (is the user in the docker group?)",
+            K::TimedOut => "the connection timed out",
+            K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof => {
+                "the connection was closed before the engine answered"
+            }
+            _ => return io.to_string(),
+        };
+        return words.to_string();
+    }
+    e.chain()
+        .last()
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| e.to_string())
+}
+
 /// A failure of the connection to the engine rather than an answer from it, after the engine
 /// had answered (a failure to connect is marked [`Unreachable`]).
 pub fn is_engine_lost(e: &anyhow::Error) -> bool {
@@ -240,6 +264,21 @@ mod tests {
         let reset: anyhow::Result<()> =
             Err(std::io::Error::from(std::io::ErrorKind::ConnectionReset).into());
         assert!(is_engine_lost(&reset.context("reading").unwrap_err()));
+    }
+
+    #[test]
+    fn why_an_engine_is_unreachable_is_its_last_words() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "os error 111");
+        let e = anyhow::Error::new(io).context("client error (Connect)");
+        assert_eq!(
+            why_unreachable(&e),
+            "connection refused (nothing listens there)"
+        );
+        let timeout = anyhow::anyhow!("no answer from tcp://h:1 within 10 s");
+        assert_eq!(
+            why_unreachable(&timeout.context("outer")),
+            "no answer from tcp://h:1 within 10 s"
+        );
     }
 
     #[test]
