@@ -59,10 +59,18 @@ fn lan_lab_in_every_format() {
 
 #[test]
 fn nothing_overlaps_in_the_svg_layouts() {
+    // A ring of four P routers with a chord: two of its links go out and back beside the
+    // column, over the same stretch.
+    let ring = "lab ring\nrouter P1 p\nrouter P2 p\nrouter P3 p\nrouter P4 p\n\
+                link a 10.1.1.0/30 { P1 .1, P2 .2 }\nlink b 10.1.2.0/30 { P2 .1, P3 .2 }\n\
+                link c 10.1.3.0/30 { P3 .1, P4 .2 }\nlink d 10.1.4.0/30 { P4 .1, P1 .2 }\n\
+                link e 10.1.5.0/30 { P1 .1, P3 .2 }\n";
+    let ring = mplsrepl::topology::load(&Source::new("ring.topo", ring)).unwrap();
     let labs = [
         scripted("scripts/mpls_vpn.rhai"),
         scripted("tests/labs/general.rhai"),
         (lan(), Intent::default()),
+        (ring, Intent::default()),
     ];
     for (lab, intent) in &labs {
         let d = Diagram::new(lab, Some(intent));

@@ -640,6 +640,18 @@ fn image_on_its_own_line_after_a_router_is_ambiguous() {
 }
 
 #[test]
+fn a_second_image_on_a_router_line_is_not_taken_for_the_labs_default() {
+    let e = assert_error(
+        "lab t\nrouter A p image \"x\" image \"y\"\n",
+        "a second `image` on the line of router `A`, which has one already",
+        2,
+        22,
+        "image \"y\"",
+    );
+    assert!(help(&e).contains("a line of its own"), "{}", help(&e));
+}
+
+#[test]
 fn syntax_errors_read_in_the_users_terms() {
     assert_error(
         &with_base("link a 10.1.1.0 { PE1 .2, PE2 .3 }\n"),

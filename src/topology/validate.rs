@@ -21,6 +21,7 @@ pub fn lower(source: &Source, file: &ast::File) -> Result<model::Lab, SourceErro
         errors: Vec::new(),
     };
     let name = cx.lab_name(file);
+    cx.image_twice_on_a_router_line(file);
     let default_image = cx.default_image(file);
     let routers = cx.routers(file);
     let mut segments = cx.segments(file, &routers);
@@ -116,6 +117,29 @@ impl<'s> Lowering<'s> {
         }
         self.check_name(NameKind::Lab, &first.name);
         Some(first.name.text.clone())
+    }
+
+    /// Layout is free-form, so `router A p image "x" image "y"` reads as router A with image
+    /// `x`, then the lab's default image `y`: a second image on the router's line is taken
+    /// for a slip rather than a lab default.
+    fn image_twice_on_a_router_line(&mut self, file: &ast::File) {
+        for pair in file.statements.windows(2) {
+            let (Statement::Router(r), Statement::Image(image)) = (&pair[0], &pair[1]) else {
+                continue;
+            };
+            if r.image.is_none() || self.line(&image.span) != self.line(&r.span) {
+                continue;
+            }
+            let message = format!(
+                "a second `image` on the line of router `{}`, which has one already",
+                r.name.text
+            );
+            let e = self.error(&image.span, message).with_help(
+                "a router takes one `image \"...\"` at the end of its line; the lab's default \
+                 `image` goes on a line of its own, right after `lab`",
+            );
+            self.push(e);
+        }
     }
 
     fn default_image(&mut self, file: &ast::File) -> Option<String> {

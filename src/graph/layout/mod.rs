@@ -136,8 +136,40 @@ impl Layout {
                 }
             }
         }
+        for (i, a) in self.edges.iter().enumerate() {
+            for (j, b) in self.edges.iter().enumerate().skip(i + 1) {
+                if let Some(at) = shared_line(a, b) {
+                    let (na, nb) = (&d.edges[i].segment, &d.edges[j].segment);
+                    found.push(format!("lines of {na} and {nb} run on one line at {at}"));
+                }
+            }
+        }
         found
     }
+}
+
+/// Where two polylines run along the same straight line for a stretch, if they do: two links
+/// drawn there read as one.
+fn shared_line(a: &[Point], b: &[Point]) -> Option<String> {
+    const EPS: f64 = 0.5;
+    let overlap = |a0: f64, a1: f64, b0: f64, b1: f64| {
+        a0.max(a1).min(b0.max(b1)) - a0.min(a1).max(b0.min(b1)) > EPS
+    };
+    for sa in a.windows(2) {
+        for sb in b.windows(2) {
+            let ((ax0, ay0), (ax1, ay1)) = (sa[0], sa[1]);
+            let ((bx0, by0), (bx1, by1)) = (sb[0], sb[1]);
+            let vertical = (ax0 - ax1).abs() < EPS && (bx0 - bx1).abs() < EPS;
+            if vertical && (ax0 - bx0).abs() < EPS && overlap(ay0, ay1, by0, by1) {
+                return Some(format!("x={ax0:.1}"));
+            }
+            let horizontal = (ay0 - ay1).abs() < EPS && (by0 - by1).abs() < EPS;
+            if horizontal && (ay0 - by0).abs() < EPS && overlap(ax0, ax1, bx0, bx1) {
+                return Some(format!("y={ay0:.1}"));
+            }
+        }
+    }
+    None
 }
 
 pub fn text_width(text: &str) -> f64 {
@@ -203,20 +235,28 @@ pub fn layout(d: &Diagram) -> Layout {
         .collect();
 
     let stub = |a: &Attach| stub_width(column[a.vertex], a.side, &attach, &column, &label_lines);
+    let ends: Vec<[Point; 2]> = attach
+        .iter()
+        .map(|pair| {
+            [
+                port_point(&pair[0], rects[pair[0].vertex]),
+                port_point(&pair[1], rects[pair[1].vertex]),
+            ]
+        })
+        .collect();
+    let track = loop_tracks(&attach, &ends, &column, &long);
     let mut labels = Vec::new();
     let mut routes = Vec::new();
     for (ei, pair) in attach.iter().enumerate() {
-        let p = [
-            port_point(&pair[0], rects[pair[0].vertex]),
-            port_point(&pair[1], rects[pair[1].vertex]),
-        ];
+        let p = ends[ei];
         for (k, a) in pair.iter().enumerate() {
             if let Some((name, addr)) = label_lines(ei, k) {
                 labels.extend(port_labels(a.side, p[k], name, addr));
             }
         }
         let lane = long.iter().position(|&l| l == ei);
-        routes.push(route(pair, p, [stub(&pair[0]), stub(&pair[1])], lane));
+        let stubs = [stub(&pair[0]), stub(&pair[1])];
+        routes.push(route(pair, p, stubs, lane, track[ei]));
     }
     // Segment names go last, sliding along their line until they fit among what is placed.
     for (e, route) in d.edges.iter().zip(&routes) {
@@ -275,9 +315,61 @@ fn box_sizes(d: &Diagram, g: &Graph<'_>, attach: &[[Attach; 2]]) -> Vec<(f64, f6
         .collect()
 }
 
+/// Lines out and back on the right of one column (between routers of the column that are not
+/// neighbours) each get a track, further right the longer they are, so that two of them never
+/// share a vertical line and the longer goes round the shorter.
+fn loop_tracks(
+    attach: &[[Attach; 2]],
+    ends: &[[Point; 2]],
+    column: &[i32],
+    long: &[usize],
+) -> Vec<usize> {
+    let span = |ei: usize| {
+        let (a, b) = (ends[ei][0].1, ends[ei][1].1);
+        (a.min(b), a.max(b))
+    };
+    let mut loops: Vec<usize> = (0..attach.len())
+        .filter(|ei| {
+            !long.contains(ei)
+                && attach[*ei][0].side == Side::Right
+                && attach[*ei][1].side == Side::Right
+        })
+        .collect();
+    loops.sort_by(|&a, &b| {
+        let (la, lb) = (span(a).1 - span(a).0, span(b).1 - span(b).0);
+        la.total_cmp(&lb).then(a.cmp(&b))
+    });
+    let mut track = vec![0; attach.len()];
+    let mut taken: Vec<(i32, usize, (f64, f64))> = Vec::new();
+    for ei in loops {
+        let col = column[attach[ei][0].vertex];
+        let (lo, hi) = span(ei);
+        // Outside every shorter line whose stretch it meets.
+        let free = taken
+            .iter()
+            .filter(|&&(c, _, (l, h))| c == col && l <= hi && lo <= h)
+            .map(|&(_, t, _)| t + 1)
+            .max()
+            .unwrap_or(0);
+        taken.push((col, free, (lo, hi)));
+        track[ei] = free;
+    }
+    track
+}
+
+/// Room between two tracks of lines out and back on the right of a column.
+const TRACK_GAP: f64 = 12.0;
+
 /// The polyline of an edge between its two ports `p`, with the stub lengths of both ends;
-/// `lane` is set for a line that jumps over a column.
-fn route(pair: &[Attach; 2], p: [Point; 2], stubs: [f64; 2], lane: Option<usize>) -> Vec<Point> {
+/// `lane` is set for a line that jumps over a column, `track` for one out and back on the
+/// right of its column.
+fn route(
+    pair: &[Attach; 2],
+    p: [Point; 2],
+    stubs: [f64; 2],
+    lane: Option<usize>,
+    track: usize,
+) -> Vec<Point> {
     match (pair[0].side, pair[1].side, lane) {
         (Side::Top | Side::Bottom, _, _) => vec![p[0], p[1]],
         (_, _, Some(lane)) => {
@@ -288,7 +380,7 @@ fn route(pair: &[Attach; 2], p: [Point; 2], stubs: [f64; 2], lane: Option<usize>
         }
         (Side::Right, Side::Right, None) => {
             // Two routers of one column that are not neighbours: out and back on the right.
-            let x = p[0].0.max(p[1].0) + stubs[0] + 12.0;
+            let x = p[0].0.max(p[1].0) + stubs[0].max(stubs[1]) + 12.0 + track as f64 * TRACK_GAP;
             vec![p[0], (x, p[0].1), (x, p[1].1), p[1]]
         }
         _ => {
