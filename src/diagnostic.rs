@@ -58,6 +58,20 @@ impl Source {
     }
 }
 
+/// An empty span past the last word of the text (`found end of file`) underlines nothing, on
+/// a line of its own: it goes on the text's last character instead, where the reader stopped.
+fn at_end_of_text(text: &str, span: Range<usize>) -> Range<usize> {
+    let content_end = text.trim_end().len();
+    if !span.is_empty() || span.start < content_end || content_end == 0 {
+        return span;
+    }
+    let last = text[..content_end]
+        .char_indices()
+        .next_back()
+        .map_or(0, |(i, _)| i);
+    last..content_end
+}
+
 /// One error about a span of a source file.
 #[derive(Debug, Clone)]
 pub struct SourceError {
@@ -72,6 +86,7 @@ pub struct SourceError {
 
 impl SourceError {
     pub fn new(source: &Source, span: Range<usize>, message: impl Into<String>) -> Self {
+        let span = at_end_of_text(&source.text, span);
         SourceError {
             source: source.clone(),
             code: Arc::new(NamedSource::new(&source.name, source.text.clone())),
