@@ -677,9 +677,9 @@ fn syntax_errors_read_in_the_users_terms() {
     assert_error(
         "lab t\nrouter X\n",
         "expected a role (p, pe, ce or rr), found end of file",
-        3,
-        1,
-        "",
+        2,
+        8,
+        "X",
     );
 }
 

@@ -501,7 +501,8 @@ mod tests {
     fn truncated_input_reports_end_of_file() {
         let (message, spanned) = syntax("lab x\nlink l 10.0.0.0/24 { A .2,");
         assert_eq!(message, "expected a router name or `}`, found end of file");
-        assert_eq!(spanned, "");
+        // Where the text stops: its last character, underlined.
+        assert_eq!(spanned, ",");
     }
 
     #[test]
