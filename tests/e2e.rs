@@ -463,14 +463,49 @@ fn frr_rejecting_a_line_names_the_router_the_line_and_frrs_message() {
         return;
     }
     let (_guard, host) = lab_vm();
-    let out = run_tiny(
-        &host,
-        "e2e_reject",
-        "router(\"A\").frr(\"bogus command here\");\napply();",
-        &[],
-    );
+    // First a change FRR takes in part (the route, not the bogus line) inside `try`: the part
+    // it took is taken back, the script goes on, and the next change goes in alone. Then the
+    // same rejection uncaught, which ends the run at its line.
+    let body = r#"
+try {
+    router("A").static_route("192.0.2.0/24", "10.9.0.2").frr("bogus command here");
+    apply();
+    print("NOT REACHED");
+} catch (e) {
+    print(`caught: ${e}`);
+}
+let running = vtysh("A", "show running-config");
+if running.contains("192.0.2.0/24") { print("ROUTE STILL THERE"); }
+router("A").static_route("198.51.100.0/24", "10.9.0.2");
+apply();
+if vtysh("A", "show running-config").contains("198.51.100.0/24") { print("WENT ON"); }
+router("A").frr("bogus command here");
+apply();"#;
+    let out = run_tiny(&host, "e2e_reject", body.trim_start(), &[]);
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
+    assert!(!all.contains("NOT REACHED"), "{all}");
+    assert!(
+        all.contains("caught: "),
+        "the rejection reaches `catch`: {all}"
+    );
+    assert!(
+        all.contains("A: rolled back: FRR's configuration is again what it was before the change"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("ROUTE STILL THERE"),
+        "the part of the change FRR took is taken back: {all}"
+    );
+    assert!(
+        all.contains("WENT ON"),
+        "the next change goes in, without the rejected one: {all}"
+    );
+    assert_eq!(
+        all.matches("A: FRR did not take the configuration").count(),
+        3,
+        "each rejection is reported once (and `catch` printed the first): {all}"
+    );
     assert!(
         all.contains("A: FRR did not take the configuration"),
         "{all}"
@@ -484,7 +519,7 @@ fn frr_rejecting_a_line_names_the_router_the_line_and_frrs_message() {
         "FRR's own message is shown: {all}"
     );
     assert!(
-        all.contains("script.rhai:4:"),
+        all.contains("script.rhai:16:"),
         "the error points into the script: {all}"
     );
     assert!(

@@ -44,24 +44,57 @@ pub fn script(change: &RouterChange, daemons: &[&str]) -> ApplyScript {
     if !s.is_empty() {
         s.push('\n');
     }
-    let mut config = change.vtysh.join("\n");
-    config.push('\n');
-    let path = format!("{CONFIG_DIR}/{CONFIG_NAME}");
-    let upload = if config.len() <= INLINE_CONFIG_MAX {
-        // A quoted delimiter: the lines go in verbatim. One no line can equal.
-        let mut eof = String::from("MPLSREPL_EOF");
-        while config.lines().any(|l| l == eof) {
-            eof.push('_');
-        }
-        s.push_str(&format!("cat > {path} <<'{eof}'\n{config}{eof}\n"));
-        None
-    } else {
-        Some((CONFIG_DIR.to_string(), CONFIG_NAME.to_string(), config))
-    };
+    let (path, upload) = place_config(&change.vtysh, &mut s);
     s.push_str(&format!("echo {VTYSH_MARK}\nvtysh -f {path} 2>&1; rc=$?\n"));
     s.push_str(&alive_check(daemons));
     s.push_str("exit $rc");
     ApplyScript { upload, script: s }
+}
+
+/// The script that takes back what FRR took of a rejected change, given the change's inverse.
+/// Every command runs whatever the one before it did: the lines FRR never took fail again, a
+/// device never made cannot be deleted. What FRR then has, read back, is the verdict.
+pub fn rollback_script(inverse: &RouterChange) -> ApplyScript {
+    let lenient = |cmds: &[Vec<String>]| -> String {
+        cmds.iter()
+            .map(|argv| {
+                let line: Vec<String> = argv.iter().map(|a| shell_word(a)).collect();
+                format!("{} >/dev/null 2>&1 || true\n", line.join(" "))
+            })
+            .collect()
+    };
+    let mut s = lenient(&inverse.kernel_before);
+    let mut upload = None;
+    if !inverse.vtysh.is_empty() {
+        let (path, up) = place_config(&inverse.vtysh, &mut s);
+        upload = up;
+        s.push_str(&format!("vtysh -f {path} >/dev/null 2>&1 || true\n"));
+    }
+    s.push_str(&lenient(&inverse.kernel_after));
+    s.push_str("exit 0");
+    ApplyScript { upload, script: s }
+}
+
+/// FRR's lines into the router's config file: inline in `script` when small, else as a file
+/// to upload. The path the file will have.
+fn place_config(
+    lines: &[String],
+    script: &mut String,
+) -> (String, Option<(String, String, String)>) {
+    let mut config = lines.join("\n");
+    config.push('\n');
+    let path = format!("{CONFIG_DIR}/{CONFIG_NAME}");
+    if config.len() > INLINE_CONFIG_MAX {
+        let upload = (CONFIG_DIR.to_string(), CONFIG_NAME.to_string(), config);
+        return (path, Some(upload));
+    }
+    // A quoted delimiter: the lines go in verbatim. One no line can equal.
+    let mut eof = String::from("MPLSREPL_EOF");
+    while config.lines().any(|l| l == eof) {
+        eof.push('_');
+    }
+    script.push_str(&format!("cat > {path} <<'{eof}'\n{config}{eof}\n"));
+    (path, None)
 }
 
 /// One line per daemon of `daemons` whose pid file names no live process.
@@ -214,6 +247,20 @@ mod tests {
         vtysh_body: &str,
         pids: &[(&str, &str)],
     ) -> (i64, String, String) {
+        run_text(
+            &script(change, &["zebra", "bgpd"]).script,
+            "exit 0",
+            vtysh_body,
+            pids,
+        )
+    }
+
+    fn run_text(
+        script_text: &str,
+        ip_body: &str,
+        vtysh_body: &str,
+        pids: &[(&str, &str)],
+    ) -> (i64, String, String) {
         let dir = std::env::temp_dir().join(format!(
             "mplsrepl-apply-{}-{}",
             std::process::id(),
@@ -224,7 +271,7 @@ mod tests {
         std::fs::create_dir_all(&bin).unwrap();
         std::fs::create_dir_all(&run).unwrap();
         use std::os::unix::fs::PermissionsExt;
-        for (name, body) in [("ip", "exit 0"), ("vtysh", vtysh_body)] {
+        for (name, body) in [("ip", ip_body), ("vtysh", vtysh_body)] {
             let p = bin.join(name);
             std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -232,8 +279,7 @@ mod tests {
         for (d, pid) in pids {
             std::fs::write(run.join(format!("{d}.pid")), pid).unwrap();
         }
-        let s = script(change, &["zebra", "bgpd"])
-            .script
+        let s = script_text
             .replace(
                 &format!("{CONFIG_DIR}/{CONFIG_NAME}"),
                 &dir.join(CONFIG_NAME).to_string_lossy(),
@@ -348,6 +394,38 @@ mod tests {
         assert_eq!(
             e,
             "PE1: `ip link add x` failed: RTNETLINK answers: File exists"
+        );
+    }
+
+    /// Every command of a rollback runs though the one before it failed, and the script says
+    /// nothing: the read-back that follows is the verdict.
+    #[test]
+    fn a_rollback_runs_every_command_whatever_fails() {
+        let inverse = RouterChange {
+            kernel_before: vec![vec!["ip".into(), "link".into(), "del".into(), "x".into()]],
+            vtysh: vec![
+                "no ip route 192.0.2.0/24 10.9.0.2".into(),
+                "no bogus".into(),
+            ],
+            kernel_after: vec![vec!["ip".into(), "link".into(), "del".into(), "y".into()]],
+        };
+        let log = std::env::temp_dir().join(format!("mplsrepl-rollback-{}", rand_suffix()));
+        let log = log.display();
+        let (code, stdout, _) = run_text(
+            &rollback_script(&inverse).script,
+            &format!("echo \"ip $*\" >> {log}; echo 'Cannot find device' >&2; exit 1"),
+            &format!(
+                "echo \"vtysh $*\" >> {log}; cat \"$2\" >> {log}; echo '% Unknown command'; exit 2"
+            ),
+            &[],
+        );
+        let ran = std::fs::read_to_string(log.to_string()).unwrap();
+        std::fs::remove_file(log.to_string()).unwrap();
+        assert_eq!((code, stdout.as_str()), (0, ""));
+        assert!(ran.starts_with("ip link del x\nvtysh -f "), "{ran}");
+        assert!(
+            ran.ends_with("no ip route 192.0.2.0/24 10.9.0.2\nno bogus\nip link del y\n"),
+            "{ran}"
         );
     }
 

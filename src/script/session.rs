@@ -324,6 +324,14 @@ impl Session {
         // Each router records what it really got, so a failure on one leaves the others'
         // deployed state true to the lab; the first failure (in lab order) is the error.
         let (taken, first_error) = self.send(&lab, changes);
+        let rejected: Vec<String> = taken
+            .iter()
+            .filter(|(_, went_in)| !went_in)
+            .map(|(router, _)| router.clone())
+            .collect();
+        if !rejected.is_empty() && !self.backend.is_dry_run() {
+            self.roll_back(&lab, &rejected);
+        }
         for (router, went_in) in taken {
             if went_in {
                 let new = self.desired.router_mut(&router).clone();
@@ -438,21 +446,44 @@ impl Session {
         if checked.is_empty() {
             return;
         }
+        let routers: Vec<&str> = checked.iter().map(|&i| steps[i].router.as_str()).collect();
+        let wanted: Vec<&crate::frr::readback::Expected> = checked
+            .iter()
+            .map(|&i| expectations[i].as_ref().expect("filtered above"))
+            .collect();
+        let verdicts = self.compare_running(lab, &routers, &wanted);
+        for (&i, verdict) in checked.iter().zip(verdicts) {
+            if let Err(e) = verdict {
+                went_in[i] = false;
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+
+    /// Each router's running configuration (frr::readback) against what it must be.
+    fn compare_running(
+        &mut self,
+        lab: &str,
+        routers: &[&str],
+        expected: &[&crate::frr::readback::Expected],
+    ) -> Vec<anyhow::Result<()>> {
         let argv = vec![
             "vtysh".to_string(),
             "-c".to_string(),
             crate::frr::readback::COMMAND.to_string(),
         ];
-        let commands: Vec<(String, Vec<String>)> = checked
+        let commands: Vec<(String, Vec<String>)> = routers
             .iter()
-            .map(|&i| (steps[i].router.clone(), argv.clone()))
+            .map(|r| (r.to_string(), argv.clone()))
             .collect();
         let ran = self.backend.exec_all(lab, &commands);
-        for (&i, ran) in checked.iter().zip(ran) {
-            let router = &steps[i].router;
-            let version = self.node_frr.get(router).copied().unwrap_or_default();
-            let expected = expectations[i].as_ref().expect("filtered above");
-            let verdict = ran.and_then(|out| {
+        routers
+            .iter()
+            .zip(expected)
+            .zip(ran)
+            .map(|((router, expected), ran)| {
+                let version = self.node_frr.get(*router).copied().unwrap_or_default();
+                let out = ran?;
                 if !out.success() {
                     anyhow::bail!(
                         "{router}: reading the configuration back failed (vtysh exit {}): {}",
@@ -462,10 +493,51 @@ impl Session {
                 }
                 crate::frr::readback::check(router, expected, &out.stdout, version)
                     .map_err(anyhow::Error::from)
+            })
+            .collect()
+    }
+
+    /// Take back on each router what FRR took of its rejected change (`vtysh -f` goes on after
+    /// a line it rejects, so part of a change is usually in): the change's inverse, sent
+    /// whatever FRR says of each line, then FRR's configuration read back against the one
+    /// before the change, and the user told which it is.
+    fn roll_back(&mut self, lab: &str, routers: &[String]) {
+        use crate::intent::render::router_config;
+        let mut steps = Vec::new();
+        let mut expected = Vec::new();
+        for router in routers {
+            let tried = self.desired.router_mut(router).clone();
+            let before = self.deployed.router_mut(router).clone();
+            let inverse = router_change(&tried, &before);
+            expected.push(crate::frr::readback::Expected {
+                before: router_config(&tried),
+                after: router_config(&before),
+                raw: tried
+                    .raw_config
+                    .iter()
+                    .chain(&before.raw_config)
+                    .cloned()
+                    .collect(),
             });
-            if let Err(e) = verdict {
-                went_in[i] = false;
-                first_error.get_or_insert(e);
+            steps.push(Configure {
+                apply: crate::frr::apply::rollback_script(&inverse),
+                router: router.clone(),
+                change: inverse,
+            });
+        }
+        let ran = self.backend.configure_all(lab, &steps);
+        let names: Vec<&str> = routers.iter().map(String::as_str).collect();
+        let wanted: Vec<&crate::frr::readback::Expected> = expected.iter().collect();
+        let verdicts = self.compare_running(lab, &names, &wanted);
+        for ((router, ran), verdict) in routers.iter().zip(ran).zip(verdicts) {
+            match ran.and(verdict) {
+                Ok(()) => self.report.warn(&format!(
+                    "{router}: rolled back: FRR's configuration is again what it was before the change"
+                )),
+                Err(e) => self.report.warn(&format!(
+                    "{router}: the rollback did not restore FRR's configuration: {e:#}\n  \
+                     `mplsrepl save --live DIR SCRIPT` shows what the router has"
+                )),
             }
         }
     }
