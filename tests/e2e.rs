@@ -422,6 +422,48 @@ fn seed_lab_passes_on_frr_8_too() {
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
+/// Two customers with one address plan (scripts/overlap.rhai): each reaches its own other
+/// site at the same address, the two carry different VPN labels towards it, and neither's
+/// packets leave the far PE towards the other's CE.
+#[test]
+fn two_customers_with_one_address_plan_stay_apart() {
+    if !enabled("two_customers_with_one_address_plan_stay_apart") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_overlap";
+    let out = mplsrepl(
+        &host,
+        &[
+            "run",
+            "scripts/overlap.rhai",
+            "--profile",
+            "fast",
+            "--check-timeout",
+            "240",
+            "--lab-name",
+            lab,
+            "--capture-dir",
+            &tempdir("captures-overlap"),
+            "--down",
+        ],
+    );
+    let all = text(&out);
+    assert!(out.status.success(), "the overlap lab failed:\n{all}");
+    let line = all
+        .lines()
+        .find(|l| l.contains("VPN label towards 192.168.2.1: customer A "))
+        .unwrap_or_else(|| panic!("the labels are printed:\n{all}"));
+    let labels: Vec<u32> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let (a, b) = (labels[labels.len() - 2], labels[labels.len() - 1]);
+    assert!(a >= 16 && b >= 16 && a != b, "two VPN labels: {line}");
+    assert!(!all.contains("FAIL"), "{all}");
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+}
+
 fn tempdir(name: &str) -> String {
     let dir = std::env::temp_dir().join(format!("mplsrepl-e2e-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -190,3 +190,30 @@ fn fast_profile_adds_point_to_point_ospf_and_ldp_timers() {
         &frr_conf(&sess.desired.routers["PR"]),
     );
 }
+
+/// Two customers with one address plan: each PE gets both VRFs (their devices before the
+/// addresses that repeat), each VRF its own copy of the same static route.
+#[test]
+fn overlap_plan_transcript() {
+    let (engine, transcript) =
+        plan_script(&root().join("scripts/overlap.rhai"), Options::default());
+    let engine = engine.unwrap_or_else(|e| panic!("{e}"));
+    let sess = engine.session.borrow();
+    let pe1 = frr_conf(&sess.desired.routers["PE1"]);
+    assert!(
+        pe1.contains("ip route 192.168.1.0/24 172.16.1.2 vrf CUSTA\n"),
+        "{pe1}"
+    );
+    assert!(
+        pe1.contains("ip route 192.168.1.0/24 172.16.1.2 vrf CUSTB\n"),
+        "{pe1}"
+    );
+    let vrf_first = transcript
+        .find("PE1$ ip link set eth2 master CUSTB")
+        .expect("enslaved");
+    let address = transcript
+        .find(" ip address 172.16.1.254/24")
+        .expect("address");
+    assert!(vrf_first < address, "{transcript}");
+    assert_golden("overlap.plan", &transcript);
+}

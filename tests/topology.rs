@@ -602,9 +602,13 @@ fn overlapping_subnets() {
         8,
         "10.1.0.0/16",
     );
-    assert_eq!(
-        help(&e),
-        "each link or network is its own broadcast domain: give it a subnet of its own"
+    assert!(
+        help(&e).starts_with(
+            "each link or network is its own broadcast domain: give it a subnet of its own; \
+             customers that reuse each other's addresses go in VRFs"
+        ),
+        "{}",
+        help(&e)
     );
 }
 
@@ -662,7 +666,7 @@ fn syntax_errors_read_in_the_users_terms() {
     );
     assert_error(
         &with_base("link a 10.1.1.0/24 { PE1 .2 PE2 .3 }\n"),
-        "expected `,` or `}`, found `PE2`",
+        "expected `vrf NAME`, `,` or `}`, found `PE2`",
         5,
         29,
         "PE2",

@@ -40,6 +40,7 @@ pub fn export(lab: &Lab, default_image: &str) -> anyhow::Result<String> {
         }
     }
     let _ = writeln!(out, "name: {}", yaml_str(&lab.name));
+    let tables = crate::topology::domain::topology_vrf_tables(lab);
     out.push_str("topology:\n  nodes:\n");
     for r in &lab.routers {
         let image = r.image.as_deref().unwrap_or(default_image);
@@ -49,6 +50,18 @@ pub fn export(lab: &Lab, default_image: &str) -> anyhow::Result<String> {
         out.push_str("      network-mode: none\n");
         let _ = writeln!(out, "      labels:\n        role: {}", r.role.as_str());
         let mut exec = Vec::new();
+        // A customer's addresses may repeat another's: they go in the VRF device first.
+        for (vrf, table) in &tables {
+            if r.interfaces.iter().any(|i| i.vrf.as_ref() == Some(vrf)) {
+                exec.push(format!("ip link add {vrf} type vrf table {table}"));
+                exec.push(format!("ip link set {vrf} up"));
+            }
+        }
+        for i in &r.interfaces {
+            if let Some(vrf) = &i.vrf {
+                exec.push(format!("ip link set {} master {vrf}", i.name));
+            }
+        }
         if let Some(lo) = r.loopback {
             exec.push(format!("ip addr add {lo} dev lo"));
         }

@@ -94,6 +94,7 @@ pub fn import(yaml: &str, default_image: &str) -> anyhow::Result<Imported> {
                 name: e.interface.clone(),
                 segment: s.name.clone(),
                 address: Ipv4Net::new(e.address, s.subnet.prefix_len()).expect("valid length"),
+                vrf: None,
             });
         }
     }
@@ -324,6 +325,7 @@ fn segments(nodes: &[Node], links: &[Link], notes: &mut Notes) -> Vec<Segment> {
                 router: r.clone(),
                 interface: i.clone(),
                 address: addr,
+                vrf: None,
             });
         }
         if !guessed.is_empty() && !notes.segments.contains_key(&name) {

@@ -151,7 +151,8 @@ impl Diagram {
                         port: Some(Port {
                             interface: e.interface.clone(),
                             address: e.address,
-                            vrf: vrf_of(&e.router, &e.interface),
+                            // The script's binding, else the topology's `vrf NAME`.
+                            vrf: vrf_of(&e.router, &e.interface).or_else(|| e.vrf.clone()),
                         }),
                     })
                 })

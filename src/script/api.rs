@@ -216,6 +216,57 @@ fn edit_iface<T>(
     })
 }
 
+/// Binding an interface into another VRF than the one the topology puts it in would move its
+/// segment and CE, whose addresses the topology checked in that VRF only.
+fn check_topology_vrf(s: &Shared, router: &str, iface: &str, vrf: &str) -> RhaiResult<()> {
+    let sess = s.borrow();
+    let lab = sess.lab().map_err(err)?;
+    let Some(i) = lab.router(router).and_then(|r| r.interface(iface)) else {
+        return Ok(());
+    };
+    match &i.vrf {
+        Some(topology) if topology != vrf => Err(err(format!(
+            "the topology puts {iface} of {router} in VRF {topology} (link `{}`), not {vrf}",
+            i.segment
+        ))),
+        Some(_) => Ok(()),
+        // Its segment and the CE behind it move into the VRF with it: their addresses must
+        // not clash with the VRF's others.
+        None => {
+            let mut bound: Vec<(&str, &str, &str)> = sess
+                .desired
+                .routers
+                .iter()
+                .flat_map(|(r, ri)| {
+                    ri.vrfs.iter().flat_map(move |(v, vrf)| {
+                        vrf.members
+                            .iter()
+                            .map(move |m| (r.as_str(), m.as_str(), v.as_str()))
+                    })
+                })
+                .filter(|(r, m, _)| !(*r == router && *m == iface))
+                .collect();
+            bound.push((router, iface, vrf));
+            clash(lab, &bound, router, iface, vrf)
+        }
+    }
+}
+
+fn clash(
+    lab: &crate::topology::Lab,
+    bound: &[(&str, &str, &str)],
+    router: &str,
+    iface: &str,
+    vrf: &str,
+) -> RhaiResult<()> {
+    match crate::topology::domain::clash_after(lab, bound) {
+        Some(clash) => Err(err(format!(
+            "binding {iface} of {router} to VRF {vrf} would make a clash: {clash}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn check_iface(s: &Shared, router: &str, iface: &str) -> RhaiResult<()> {
     s.borrow().require_interface(router, iface).map_err(err)
 }
@@ -394,23 +445,50 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
                 .unwrap_or_default())
         },
     );
-    // Every address the topology gives this router, configured through zebra (`interface X / ip address`).
+    // Every address the topology gives this router, configured through zebra (`interface X / ip address`);
+    // an interface the topology puts in a customer VRF goes in it first, as its address may
+    // repeat another customer's.
     let s = shared.clone();
     engine.register_fn(
         "addresses",
         move |r: &mut RouterRef| -> RhaiResult<RouterRef> {
             // A handle outlives a `topology(...)` that loads a lab without its router.
             s.borrow().require_router(&r.name).map_err(err)?;
-            let router = s
-                .borrow()
-                .lab()
-                .map_err(err)?
-                .router(&r.name)
-                .cloned()
-                .ok_or_else(|| err(format!("unknown router `{}`", r.name)))?;
+            let (router, tables) = {
+                let sess = s.borrow();
+                let lab = sess.lab().map_err(err)?;
+                let router = lab
+                    .router(&r.name)
+                    .cloned()
+                    .ok_or_else(|| err(format!("unknown router `{}`", r.name)))?;
+                (router, crate::topology::domain::topology_vrf_tables(lab))
+            };
             edit(&s, &r.name, |ri| {
                 if let Some(lo) = router.loopback {
                     ri.addresses.entry("lo".into()).or_default().insert(lo);
+                }
+                for i in &router.interfaces {
+                    let Some(vrf) = &i.vrf else { continue };
+                    if !ri.vrfs.contains_key(vrf) {
+                        let table = tables
+                            .iter()
+                            .find(|(v, _)| v == vrf)
+                            .map_or(10, |(_, t)| *t);
+                        if let Some((other, _)) = ri.vrfs.iter().find(|(_, v)| v.table == table) {
+                            return Err(err(format!(
+                                "the topology puts {} in VRF {vrf}, whose table {table} VRF \
+                                 {other} has on {}: give {vrf} a table first with \
+                                 .vrf(\"{vrf}\", TABLE)",
+                                i.name, ri.name
+                            )));
+                        }
+                        ri.vrfs.entry(vrf.clone()).or_default().table = table;
+                    }
+                    ri.vrfs
+                        .get_mut(vrf)
+                        .expect("made above")
+                        .members
+                        .insert(i.name.clone());
                 }
                 for i in &router.interfaces {
                     ri.addresses
@@ -1033,6 +1111,7 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
         move |v: &mut VrfRef, iface: &str| -> RhaiResult<VrfRef> {
             check_iface(&s, &v.router, iface)?;
             limits::check_vrf_member(iface).map_err(|r| err(r.to_string()))?;
+            check_topology_vrf(&s, &v.router, iface, &v.vrf)?;
             edit(&s, &v.router, |ri| {
                 if let Some((other, _)) = ri
                     .vrfs

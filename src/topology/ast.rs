@@ -93,13 +93,15 @@ pub struct SegmentDecl {
     pub span: Span,
 }
 
-/// `ROUTER[:IFACE] ADDRESS`
+/// `ROUTER[:IFACE] ADDRESS [vrf NAME]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct End {
     pub router: Word,
     /// `None` when the interface is left to automatic naming.
     pub interface: Option<Word>,
     pub address: Address,
+    /// `vrf NAME` after the address: the customer VRF this (PE) end is in.
+    pub vrf: Option<Word>,
     /// `ROUTER[:IFACE]`, what an error about the interface points at.
     pub reference: Span,
     pub span: Span,

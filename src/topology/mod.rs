@@ -1,6 +1,7 @@
 //! The topology DSL: `grammar/topology.pest` -> AST (with spans) -> validated [`model::Lab`].
 
 pub mod ast;
+pub mod domain;
 pub mod model;
 pub mod parse;
 pub mod validate;

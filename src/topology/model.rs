@@ -75,6 +75,9 @@ pub struct Interface {
     pub segment: String,
     /// Interface address with the segment's prefix length.
     pub address: Ipv4Net,
+    /// The customer VRF the topology puts this interface in (`vrf NAME` on a PE's end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vrf: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +103,9 @@ pub struct Endpoint {
     pub router: String,
     pub interface: String,
     pub address: Ipv4Addr,
+    /// `vrf NAME` on this end in the topology.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vrf: Option<String>,
 }
 
 impl Lab {

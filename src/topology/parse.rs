@@ -139,10 +139,15 @@ fn endpoint(pair: Pair<'_, Rule>) -> Built<ast::End> {
     let reference_span = span_of(&reference);
     let (router, interface) = end_ref(reference)?;
     let address = address(children.next_pair()?)?;
+    let vrf = match children.optional(Rule::end_vrf) {
+        Some(pair) => Some(word(Children::new(pair).required(Rule::vrf_name)?)),
+        None => None,
+    };
     Ok(ast::End {
         router,
         interface,
         address,
+        vrf,
         reference: reference_span,
         span,
     })
@@ -276,6 +281,7 @@ fn is_token(rule: Rule) -> bool {
             | Rule::kw_link
             | Rule::kw_network
             | Rule::kw_lo
+            | Rule::kw_vrf
             | Rule::comma
             | Rule::open_brace
             | Rule::close_brace
@@ -349,6 +355,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::kw_link
         | Rule::kw_network => STATEMENT,
         Rule::router_image => "`image`",
+        Rule::end_vrf | Rule::kw_vrf => "`vrf NAME`",
+        Rule::vrf_name => "a VRF name",
         Rule::loopback | Rule::kw_lo => "`lo` and a loopback prefix",
         Rule::lab_name => "a lab name",
         Rule::router_name => "a router name",
@@ -462,7 +470,7 @@ mod tests {
     #[test]
     fn missing_comma_names_the_punctuation() {
         let (message, spanned) = syntax("lab x\nlink l 10.0.0.0/24 { A .2 B .3 }");
-        assert_eq!(message, "expected `,` or `}`, found `B`");
+        assert_eq!(message, "expected `vrf NAME`, `,` or `}`, found `B`");
         assert_eq!(spanned, "B");
     }
 

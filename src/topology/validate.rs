@@ -11,6 +11,7 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 
 use super::ast::{self, AddressKind, Span, Statement};
+use super::domain::{self, Conflict, Domain, Domains, EndInput};
 use super::model::{self, Role, SegmentKind};
 use crate::diagnostic::{Source, SourceError, SourceErrors};
 
@@ -26,7 +27,9 @@ pub fn lower(source: &Source, file: &ast::File) -> Result<model::Lab, SourceErro
     let routers = cx.routers(file);
     let mut segments = cx.segments(file, &routers);
     cx.name_interfaces(&routers, &mut segments);
-    cx.check_unique_addresses(&routers, &segments);
+    let domains = cx.domains(&routers, &segments);
+    cx.check_overlaps(&segments, &domains);
+    cx.check_unique_addresses(&routers, &segments, &domains);
     cx.finish(name, default_image, &routers, &segments)
 }
 
@@ -348,7 +351,7 @@ impl<'s> Lowering<'s> {
         for decl in file.statements.iter().filter_map(as_segment) {
             self.check_name(NameKind::Segment(decl.kind), &decl.name);
             self.check_segment_unique(decl, &drafts);
-            let subnet = self.subnet(decl, &drafts);
+            let subnet = self.subnet(decl);
             self.check_end_count(decl);
             let ends = self.ends(decl, subnet, routers);
             drafts.push(SegmentDraft { decl, subnet, ends });
@@ -372,7 +375,7 @@ impl<'s> Lowering<'s> {
         );
     }
 
-    fn subnet(&mut self, decl: &ast::SegmentDecl, earlier: &[SegmentDraft<'_>]) -> Option<Ipv4Net> {
+    fn subnet(&mut self, decl: &ast::SegmentDecl) -> Option<Ipv4Net> {
         let net = self.prefix(&decl.subnet)?;
         if net.trunc() != net {
             let message = format!("subnet has host bits set: did you mean {}?", net.trunc());
@@ -380,21 +383,117 @@ impl<'s> Lowering<'s> {
             self.push(e.with_help("a segment's subnet is written with its network address"));
             return None;
         }
-        let overlapping = earlier
+        Some(net)
+    }
+
+    /// The routing domain of every segment and router (topology::domain), with what makes
+    /// them impossible reported.
+    fn domains(&mut self, routers: &Routers<'_>, segments: &[SegmentDraft<'_>]) -> Domains {
+        let is_ce: Vec<bool> = routers
+            .drafts
             .iter()
-            .find_map(|d| d.subnet.filter(|s| overlaps(*s, net)).map(|s| (d, s)));
-        if let Some((other, other_net)) = overlapping {
+            .map(|d| d.role == Some(Role::Ce))
+            .collect();
+        let inputs: Vec<Vec<EndInput<'_>>> = segments
+            .iter()
+            .map(|s| {
+                s.ends
+                    .iter()
+                    .filter_map(|e| {
+                        Some(EndInput {
+                            router: e.router?,
+                            vrf: e.end.vrf.as_ref().map(|v| v.text.as_str()),
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let domains = domain::assign(&is_ce, &inputs);
+        for conflict in &domains.conflicts {
+            match conflict {
+                Conflict::SegmentInTwo {
+                    segment,
+                    first,
+                    second,
+                } => {
+                    let s = &segments[*segment];
+                    let known: Vec<&EndDraft<'_>> =
+                        s.ends.iter().filter(|e| e.router.is_some()).collect();
+                    let (a, b) = (known[*first].end, known[*second].end);
+                    let (Some(va), Some(vb)) = (&a.vrf, &b.vrf) else {
+                        continue;
+                    };
+                    let message = format!(
+                        "`{}` would join VRF {} (at `{}`) and VRF {}",
+                        s.decl.name.text, va.text, a.router.text, vb.text
+                    );
+                    let e = self
+                        .error(&vb.span, message)
+                        .with_help("a segment is in one VRF: customers meet only through the VPN");
+                    self.push(e);
+                }
+                Conflict::CeInTwo {
+                    router,
+                    first,
+                    segment,
+                } => {
+                    let s = &segments[*segment];
+                    let name = &routers.drafts[*router].decl.name.text;
+                    let Some(end) = s.ends.iter().find(|e| e.router == Some(*router)) else {
+                        continue;
+                    };
+                    let here = &domains.segments[*segment];
+                    let message = format!(
+                        "CE `{name}` is in {first}, and `{}` would put it in {here} too",
+                        s.decl.name.text
+                    );
+                    let e = self.error(&end.end.reference, message).with_help(format!(
+                        "a CE's addresses are in one table: put every PE end towards `{name}` \
+                         in the same VRF (`vrf NAME` after the PE's address)"
+                    ));
+                    self.push(e);
+                }
+            }
+        }
+        domains
+    }
+
+    /// Subnets may repeat in different domains (two customers' plans), never inside one.
+    fn check_overlaps(&mut self, segments: &[SegmentDraft<'_>], domains: &Domains) {
+        for (i, s) in segments.iter().enumerate() {
+            let Some(net) = s.subnet else { continue };
+            let here = &domains.segments[i];
+            let overlapping = segments[..i].iter().enumerate().find_map(|(j, d)| {
+                d.subnet
+                    .filter(|o| domains.segments[j] == *here && overlaps(*o, net))
+                    .map(|o| (d, o))
+            });
+            let Some((other, other_net)) = overlapping else {
+                continue;
+            };
+            let within = match here {
+                Domain::Provider => String::new(),
+                vrf => format!(", both in {vrf}"),
+            };
             let message = format!(
-                "subnet {net} overlaps {other_net} of `{}` on line {}",
+                "subnet {net} overlaps {other_net} of `{}` on line {}{within}",
                 other.decl.name.text,
                 self.line(&other.decl.span)
             );
-            let e = self.error(&decl.subnet.span, message);
-            self.push(e.with_help(
-                "each link or network is its own broadcast domain: give it a subnet of its own",
-            ));
+            let help = match here {
+                Domain::Provider => {
+                    "each link or network is its own broadcast domain: give it a \
+                                     subnet of its own; customers that reuse each other's \
+                                     addresses go in VRFs (`vrf NAME` after the PE's address)"
+                }
+                Domain::Vrf(_) => {
+                    "each link or network is its own broadcast domain: give it a \
+                                   subnet of its own within its VRF"
+                }
+            };
+            let e = self.error(&s.decl.subnet.span, message).with_help(help);
+            self.push(e);
         }
-        Some(net)
     }
 
     fn check_end_count(&mut self, decl: &ast::SegmentDecl) {
@@ -440,6 +539,9 @@ impl<'s> Lowering<'s> {
             if let Some(iface) = &end.interface {
                 self.check_interface_name(iface);
             }
+            if let Some(vrf) = &end.vrf {
+                self.check_end_vrf(end, vrf, router.map(|i| &routers.drafts[i]));
+            }
             let address = self.end_address(decl, end, subnet);
             drafts.push(EndDraft {
                 end,
@@ -449,6 +551,32 @@ impl<'s> Lowering<'s> {
             });
         }
         drafts
+    }
+
+    /// `vrf NAME` belongs on a PE's customer side, and names a device FRR and Linux accept.
+    fn check_end_vrf(&mut self, end: &ast::End, vrf: &ast::Word, router: Option<&RouterDraft<'_>>) {
+        if let Err(refused) = crate::frr::limits::check_vrf_name(&vrf.text, &[]) {
+            let e = self
+                .error(&vrf.span, refused.message)
+                .with_help(refused.help);
+            self.push(e);
+            return;
+        }
+        let Some(role) = router.and_then(|r| r.role) else {
+            return;
+        };
+        if role != Role::Pe {
+            let message = format!(
+                "`vrf` on the end of `{}`, a {} router: only a PE has customer VRFs",
+                end.router.text,
+                role.as_str()
+            );
+            let e = self.error(&vrf.span, message).with_help(
+                "put `vrf NAME` after the PE's address on the link to the customer; the CE \
+                 joins that VRF through it",
+            );
+            self.push(e);
+        }
     }
 
     fn end_router(&mut self, end: &ast::End, routers: &Routers<'_>) -> Option<usize> {
@@ -592,33 +720,42 @@ impl<'s> Lowering<'s> {
     // Addresses across the lab
 
     /// Each address once in the whole lab, loopbacks included; the later use is the error.
-    fn check_unique_addresses(&mut self, routers: &Routers<'_>, segments: &[SegmentDraft<'_>]) {
-        let mut uses: Vec<(Ipv4Addr, &Span, String)> = Vec::new();
-        for draft in &routers.drafts {
+    fn check_unique_addresses(
+        &mut self,
+        routers: &Routers<'_>,
+        segments: &[SegmentDraft<'_>],
+        domains: &Domains,
+    ) {
+        let mut uses: Vec<((&Domain, Ipv4Addr), &Span, String)> = Vec::new();
+        for (i, draft) in routers.drafts.iter().enumerate() {
             if let (Some(lo), Some(written)) = (draft.loopback, &draft.decl.loopback) {
                 uses.push((
-                    lo.addr(),
+                    (&domains.routers[i], lo.addr()),
                     &written.address.span,
                     format!("the loopback of `{}`", draft.decl.name.text),
                 ));
             }
         }
-        for end in segments.iter().flat_map(|s| &s.ends) {
-            if let Some(address) = end.address {
-                uses.push((address, &end.end.address.span, end_owner(end)));
+        for (i, s) in segments.iter().enumerate() {
+            for end in &s.ends {
+                if let Some(address) = end.address {
+                    let key = (&domains.segments[i], address);
+                    uses.push((key, &end.end.address.span, end_owner(end)));
+                }
             }
         }
         uses.sort_by_key(|(_, span, _)| span.start);
-        let mut first_use: HashMap<Ipv4Addr, (String, &Span)> = HashMap::new();
-        for (address, span, owner) in uses {
-            if let Some((first_owner, first_span)) = first_use.get(&address) {
+        let mut first_use: HashMap<(&Domain, Ipv4Addr), (String, &Span)> = HashMap::new();
+        for (key, span, owner) in uses {
+            let address = key.1;
+            if let Some((first_owner, first_span)) = first_use.get(&key) {
                 let message = format!(
                     "address {address} is already used by {first_owner} on line {}",
                     self.line(first_span)
                 );
                 self.push(self.error(span, message));
             } else {
-                first_use.insert(address, (owner, span));
+                first_use.insert(key, (owner, span));
             }
         }
     }
@@ -682,11 +819,13 @@ fn build(
                 name: interface.clone(),
                 segment: segment.decl.name.text.clone(),
                 address: Ipv4Net::new(address, subnet.prefix_len()).ok()?,
+                vrf: end.end.vrf.as_ref().map(|v| v.text.clone()),
             });
             endpoints.push(model::Endpoint {
                 router: owner.name.clone(),
                 interface,
                 address,
+                vrf: end.end.vrf.as_ref().map(|v| v.text.clone()),
             });
         }
         lab_segments.push(model::Segment {

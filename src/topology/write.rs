@@ -76,7 +76,10 @@ pub fn write(lab: &Lab, notes: &Notes) -> String {
                 } else {
                     e.address.to_string()
                 };
-                format!("{}:{} {addr}", e.router, e.interface)
+                match &e.vrf {
+                    Some(vrf) => format!("{}:{} {addr} vrf {vrf}", e.router, e.interface),
+                    None => format!("{}:{} {addr}", e.router, e.interface),
+                }
             })
             .collect();
         let _ = writeln!(
@@ -103,7 +106,11 @@ mod tests {
     #[test]
     fn written_labs_load_back_unchanged() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for file in ["scripts/mpls_vpn.topo", "tests/labs/general.topo"] {
+        for file in [
+            "scripts/mpls_vpn.topo",
+            "scripts/overlap.topo",
+            "tests/labs/general.topo",
+        ] {
             let lab = super::super::load_file(&root.join(file)).unwrap();
             assert_eq!(reload(&write(&lab, &Notes::default())), lab, "{file}");
         }

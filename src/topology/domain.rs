@@ -1,0 +1,334 @@
+//! Routing domains: which addresses share a routing table and so must differ.
+//!
+//! The provider's table is one domain. Each customer VRF is another, and it reaches past the PE:
+//! a segment with a PE end in VRF `V` belongs to `V`, and so does every CE on it, with its
+//! loopback and the segments behind it (a CE has no VRFs of its own). Two customers may then
+//! use the same subnets and addresses, as real L3VPN customers do; inside one domain a clash is
+//! still an error.
+
+/// The table each VRF named in the topology gets unless a script gives it another: 10, 20, ...
+/// in order of first appearance, as the seed lab numbers CUSTA and CUSTB. One table per VRF
+/// across the lab, so that every PE agrees.
+pub fn topology_vrf_tables(lab: &super::Lab) -> Vec<(String, u32)> {
+    let mut tables: Vec<(String, u32)> = Vec::new();
+    for vrf in lab
+        .segments
+        .iter()
+        .flat_map(|s| &s.endpoints)
+        .filter_map(|e| e.vrf.as_ref())
+    {
+        if !tables.iter().any(|(v, _)| v == vrf) {
+            let table = 10 * (tables.len() as u32 + 1);
+            tables.push((vrf.clone(), table));
+        }
+    }
+    tables
+}
+
+/// A domain: the provider's table, or a customer VRF by name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Domain {
+    Provider,
+    Vrf(String),
+}
+
+impl Domain {
+    pub fn of(vrf: Option<&str>) -> Domain {
+        vrf.map_or(Domain::Provider, |v| Domain::Vrf(v.to_string()))
+    }
+
+    pub fn vrf(&self) -> Option<&str> {
+        match self {
+            Domain::Provider => None,
+            Domain::Vrf(v) => Some(v),
+        }
+    }
+}
+
+impl std::fmt::Display for Domain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Domain::Provider => f.write_str("the provider's table"),
+            Domain::Vrf(v) => write!(f, "VRF {v}"),
+        }
+    }
+}
+
+/// One end of a segment, as far as domains go.
+#[derive(Debug, Clone)]
+pub struct EndInput<'a> {
+    /// Index of the router.
+    pub router: usize,
+    /// The VRF this end is put in (`vrf NAME` in the topology, or a script's `bind`).
+    pub vrf: Option<&'a str>,
+}
+
+/// Why the domains of a lab cannot be worked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// One segment has ends in two different VRFs: (segment, end index of the first, of the
+    /// second).
+    SegmentInTwo {
+        segment: usize,
+        first: usize,
+        second: usize,
+    },
+    /// A CE is reached from two domains: (router, its domain so far, the segment that would
+    /// put it in another).
+    CeInTwo {
+        router: usize,
+        first: Domain,
+        segment: usize,
+    },
+}
+
+/// The domain of every segment and of every router's own addresses (its loopback).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domains {
+    pub segments: Vec<Domain>,
+    pub routers: Vec<Domain>,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Work out the domains. `is_ce[r]` tells which routers are customer edges; `segments` lists
+/// each segment's ends.
+pub fn assign(is_ce: &[bool], segments: &[Vec<EndInput<'_>>]) -> Domains {
+    let mut conflicts = Vec::new();
+    // A segment's own say: the VRF of an end, or the provider's table when a provider router
+    // (P, PE, RR) has an end there outside any VRF; a segment of CEs only waits for its CEs.
+    let mut seg: Vec<Option<Domain>> = segments
+        .iter()
+        .enumerate()
+        .map(|(si, ends)| {
+            let mut vrf_end: Option<(usize, &str)> = None;
+            for (ei, e) in ends.iter().enumerate() {
+                if let Some(v) = e.vrf {
+                    match vrf_end {
+                        Some((first, w)) if w != v => conflicts.push(Conflict::SegmentInTwo {
+                            segment: si,
+                            first,
+                            second: ei,
+                        }),
+                        Some(_) => {}
+                        None => vrf_end = Some((ei, v)),
+                    }
+                }
+            }
+            if let Some((_, v)) = vrf_end {
+                return Some(Domain::Vrf(v.to_string()));
+            }
+            ends.iter()
+                .any(|e| !is_ce[e.router])
+                .then_some(Domain::Provider)
+        })
+        .collect();
+    let mut ce: Vec<Option<Domain>> = vec![None; is_ce.len()];
+    // Segments in file order hand their domain to their CEs, CEs to their CE-only segments,
+    // until nothing changes: a lab's CE islands are small, so this ends after a few rounds.
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (si, ends) in segments.iter().enumerate() {
+            if seg[si].is_none() {
+                if let Some(d) = ends.iter().find_map(|e| ce[e.router].clone()) {
+                    seg[si] = Some(d);
+                    changed = true;
+                }
+            }
+            let Some(d) = seg[si].clone() else { continue };
+            for e in ends.iter().filter(|e| is_ce[e.router]) {
+                match &ce[e.router] {
+                    None => {
+                        ce[e.router] = Some(d.clone());
+                        changed = true;
+                    }
+                    Some(first) if *first != d => {
+                        let c = Conflict::CeInTwo {
+                            router: e.router,
+                            first: first.clone(),
+                            segment: si,
+                        };
+                        if !conflicts.contains(&c) {
+                            conflicts.push(c);
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    Domains {
+        // CEs joined to no provider router at all stay in the provider's table.
+        segments: seg
+            .into_iter()
+            .map(|d| d.unwrap_or(Domain::Provider))
+            .collect(),
+        routers: ce
+            .into_iter()
+            .map(|d| d.unwrap_or(Domain::Provider))
+            .collect(),
+        conflicts,
+    }
+}
+
+/// The domains of a lab's model, with `bound` (router, interface, VRF) as if each end had
+/// `vrf NAME` in the topology: what a script's `bind` makes of the lab.
+pub fn of_lab(lab: &super::Lab, bound: &[(&str, &str, &str)]) -> Domains {
+    let is_ce: Vec<bool> = lab
+        .routers
+        .iter()
+        .map(|r| r.role == super::Role::Ce)
+        .collect();
+    let index = |name: &str| lab.routers.iter().position(|r| r.name == name);
+    let inputs: Vec<Vec<EndInput<'_>>> = lab
+        .segments
+        .iter()
+        .map(|s| {
+            s.endpoints
+                .iter()
+                .filter_map(|e| {
+                    let vrf = bound
+                        .iter()
+                        .find(|(r, i, _)| *r == e.router && *i == e.interface)
+                        .map(|(_, _, v)| *v)
+                        .or(e.vrf.as_deref());
+                    Some(EndInput {
+                        router: index(&e.router)?,
+                        vrf,
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    assign(&is_ce, &inputs)
+}
+
+/// What clashes inside one domain once `bound` is applied, in words: an overlapping subnet or
+/// a repeated address, or a segment in two VRFs. A CE between two PEs is in two domains for
+/// as long as a script has bound one of its PEs' ends only, so that is no clash.
+pub fn clash_after(lab: &super::Lab, bound: &[(&str, &str, &str)]) -> Option<String> {
+    let d = of_lab(lab, bound);
+    for c in &d.conflicts {
+        if let Conflict::SegmentInTwo { segment, .. } = c {
+            return Some(format!(
+                "`{}` would be in two VRFs",
+                lab.segments[*segment].name
+            ));
+        }
+    }
+    for (i, s) in lab.segments.iter().enumerate() {
+        for (j, o) in lab.segments[..i].iter().enumerate() {
+            let overlap =
+                s.subnet.contains(&o.subnet.network()) || o.subnet.contains(&s.subnet.network());
+            if d.segments[i] == d.segments[j] && overlap {
+                return Some(format!(
+                    "subnet {} of `{}` overlaps {} of `{}` in {}",
+                    s.subnet, s.name, o.subnet, o.name, d.segments[i]
+                ));
+            }
+        }
+    }
+    let mut seen: std::collections::HashMap<(&Domain, std::net::Ipv4Addr), String> =
+        std::collections::HashMap::new();
+    let loopbacks = lab.routers.iter().enumerate().filter_map(|(i, r)| {
+        r.loopback.map(|lo| {
+            (
+                (&d.routers[i], lo.addr()),
+                format!("the loopback of `{}`", r.name),
+            )
+        })
+    });
+    let seg_domains = &d.segments;
+    let ends = lab
+        .segments
+        .iter()
+        .zip(seg_domains)
+        .flat_map(|(s, domain)| {
+            s.endpoints.iter().map(move |e| {
+                (
+                    (domain, e.address),
+                    format!("`{}:{}`", e.router, e.interface),
+                )
+            })
+        });
+    for (key, owner) in loopbacks.chain(ends) {
+        if let Some(first) = seen.get(&key) {
+            return Some(format!(
+                "address {} of {owner} is already {first}'s in {}",
+                key.1, key.0
+            ));
+        }
+        seen.insert(key, owner);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn end(router: usize, vrf: Option<&str>) -> EndInput<'_> {
+        EndInput { router, vrf }
+    }
+
+    /// Routers: 0 PE1, 1 PE2, 2 CE1, 3 CE2, 4 CE3 (behind CE1).
+    const CE: [bool; 5] = [false, false, true, true, true];
+
+    #[test]
+    fn a_ce_and_what_is_behind_it_take_the_vrf_of_the_pe_end() {
+        let d = assign(
+            &CE,
+            &[
+                vec![end(0, None), end(1, None)],
+                vec![end(0, Some("A")), end(2, None)],
+                vec![end(1, Some("B")), end(3, None)],
+                vec![end(2, None), end(4, None)],
+            ],
+        );
+        let a = Domain::Vrf("A".into());
+        let b = Domain::Vrf("B".into());
+        assert_eq!(
+            d.segments,
+            [Domain::Provider, a.clone(), b.clone(), a.clone()]
+        );
+        assert_eq!(
+            d.routers,
+            [Domain::Provider, Domain::Provider, a.clone(), b, a]
+        );
+        assert!(d.conflicts.is_empty());
+    }
+
+    #[test]
+    fn without_vrf_ends_everything_is_the_providers() {
+        let d = assign(&CE, &[vec![end(0, None), end(2, None)]]);
+        assert_eq!(d.segments, [Domain::Provider]);
+        assert!(d.routers.iter().all(|r| *r == Domain::Provider));
+    }
+
+    #[test]
+    fn a_segment_in_two_vrfs_and_a_ce_in_two_domains_are_conflicts() {
+        let d = assign(
+            &CE,
+            &[
+                vec![end(0, Some("A")), end(1, Some("B"))],
+                vec![end(0, Some("A")), end(2, None)],
+                vec![end(1, None), end(2, None)],
+            ],
+        );
+        assert_eq!(
+            d.conflicts,
+            [
+                Conflict::SegmentInTwo {
+                    segment: 0,
+                    first: 0,
+                    second: 1
+                },
+                Conflict::CeInTwo {
+                    router: 2,
+                    first: Domain::Vrf("A".into()),
+                    segment: 2
+                }
+            ]
+        );
+    }
+}
