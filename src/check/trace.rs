@@ -103,8 +103,9 @@ pub fn trace(
                 .get("interfaceName")
                 .and_then(Value::as_str)
                 .map(str::to_string);
+            let out_iface = h.interface.clone();
             hops.push(h);
-            router = next_router(lab, &router, next_ip)?;
+            router = next_router(lab, &router, out_iface.as_deref(), next_ip)?;
         } else {
             let top = stack[0];
             let json = obs.show(&router, &format!("show mpls table {top} json"))?;
@@ -161,7 +162,8 @@ pub fn trace(
                     &stack,
                 ));
             }
-            router = next_router(lab, &router, next_ip)?;
+            let out_iface = nh.get("interface").and_then(Value::as_str);
+            router = next_router(lab, &router, out_iface, next_ip)?;
         }
         vrf = ingress_vrf(lab, intent, &router, &hops);
     }
@@ -208,11 +210,26 @@ fn owns(lab: &Lab, router: &str, addr: Ipv4Addr) -> bool {
     })
 }
 
-/// The router on the far side of `from`'s link that owns `next_ip`.
-fn next_router(lab: &Lab, from: &str, next_ip: Ipv4Addr) -> anyhow::Result<String> {
+/// The router on the far side of `from`'s link that owns `next_ip`: on the segment of the
+/// interface the packet leaves by, where FRR says which, since two customers' routers may
+/// have the same address.
+fn next_router(
+    lab: &Lab,
+    from: &str,
+    out_iface: Option<&str>,
+    next_ip: Ipv4Addr,
+) -> anyhow::Result<String> {
+    let segment = out_iface
+        .and_then(|i| lab.router(from)?.interface(i))
+        .map(|i| i.segment.as_str());
     lab.routers
         .iter()
-        .find(|r| r.name != from && r.interfaces.iter().any(|i| i.address.addr() == next_ip))
+        .find(|r| {
+            r.name != from
+                && r.interfaces
+                    .iter()
+                    .any(|i| i.address.addr() == next_ip && segment.is_none_or(|s| s == i.segment))
+        })
         .map(|r| r.name.clone())
         .ok_or_else(|| {
             anyhow::anyhow!("{from}: next hop {next_ip} belongs to no router of the lab")
@@ -254,6 +271,47 @@ mod tests {
 
     fn route(ip: &str, iface: &str, labels: &[u32]) -> Value {
         json!({"x": [{"selected": true, "nexthops": [{"fib": true, "ip": ip, "interfaceName": iface, "labels": labels}]}]})
+    }
+
+    /// Customer B's CE4 has customer A's CE2's addresses: the trace follows PE2's interface
+    /// towards CE4, not the first router with the next hop's address.
+    #[test]
+    fn on_the_overlap_lab_the_trace_ends_at_the_customers_own_ce() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/overlap.topo"))
+                .unwrap();
+        let lab = crate::topology::load(&crate::diagnostic::Source::new("o.topo", text)).unwrap();
+        let mut intent = Intent::default();
+        for pe in ["PE1", "PE2"] {
+            let vrf = intent
+                .router_mut(pe)
+                .vrfs
+                .entry("CUSTB".into())
+                .or_default();
+            vrf.members.insert("eth2".into());
+        }
+        let k = |r: &str, c: &str| (r.to_string(), c.to_string());
+        let canned = Canned(
+            [
+                (k("CE3", "show ip route 192.168.2.1 json"), route("172.16.1.254", "eth0", &[])),
+                (k("PE1", "show ip route vrf CUSTB 192.168.2.1 json"), route("10.1.1.254", "eth0", &[17, 145])),
+                (k("PR", "show mpls table 17 json"), json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2", "interface": "eth1"}]})),
+                (k("PE2", "show mpls table 145 json"), json!({"inLabel": 145, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTB"}]})),
+                (k("PE2", "show ip route vrf CUSTB 192.168.2.1 json"), route("172.16.2.2", "eth2", &[])),
+            ]
+            .into(),
+        );
+        let hops = trace(
+            &lab,
+            &intent,
+            &mut { canned },
+            "CE3",
+            "192.168.2.1".parse().unwrap(),
+        )
+        .unwrap();
+        let last = hops.last().unwrap().to_string();
+        assert_eq!(last, "CE4    deliver to 192.168.2.1 (own address)");
+        assert_eq!(hops[0].router, "CE3");
     }
 
     #[test]
