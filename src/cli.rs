@@ -249,7 +249,7 @@ pub fn render(path: &Path, router: Option<&str>, opts: &Options) -> anyhow::Resu
             .cloned()
             .unwrap_or_default();
         println!("! ---- {} ----", r.name);
-        print!("{}", crate::intent::render::frr_conf(&intent));
+        print!("{}", crate::frr::render::frr_conf(&intent));
     }
     if let Some(want) = router {
         sess.require_router(want)?;

@@ -1488,7 +1488,7 @@ fn every_rendering_reads_back_from_both_frr_lines() {
                 .await
                 .unwrap();
                 d.start_container(&name, None).await.unwrap();
-                let conf = mplsrepl::intent::render::frr_conf(intent);
+                let conf = mplsrepl::frr::render::frr_conf(intent);
                 let script = format!(
                     "{start}\ncat > /tmp/r.conf <<'MPLSREPL_EOF'\n{conf}MPLSREPL_EOF\n\
                      vtysh -f /tmp/r.conf >/tmp/r.out 2>&1 || {{ echo APPLY FAILED; cat /tmp/r.out; }}\n\
@@ -1505,7 +1505,7 @@ fn every_rendering_reads_back_from_both_frr_lines() {
                 }
                 let expected = mplsrepl::frr::readback::Expected {
                     before: vec![],
-                    after: mplsrepl::intent::render::router_config(intent),
+                    after: mplsrepl::frr::render::router_config(intent),
                     raw: intent.raw_config.clone(),
                 };
                 if let Err(m) = mplsrepl::frr::readback::check(router, &expected, running, version)

@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use mplsrepl::intent::render::frr_conf;
+use mplsrepl::frr::render::frr_conf;
 use mplsrepl::runtime::plan::PlanBackend;
 use mplsrepl::save::{self, start};
 use mplsrepl::script::{Options, Session};

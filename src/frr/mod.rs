@@ -7,8 +7,12 @@
 //!   `daemons` file;
 //! - [`start`]: the files FRR reads at start and the start sequence for each version (mgmtd
 //!   before zebra and staticd from FRR 9 on);
+//! - [`render`]: a router's intent as FRR's configuration tree (frr.conf), which the intent's
+//!   typed diff compares;
 //! - [`apply`]: the script that applies one router's change, and the reading of FRR's reply,
-//!   so that a line FRR did not take fails the step that sent it.
+//!   so that a line FRR did not take fails the step that sent it;
+//! - [`readback`]: the running configuration read back after a change, against what was sent;
+//! - [`limits`]: the ranges FRR accepts for each knob the API sets, checked at plan time.
 //!
 //! The runtime backends run the scripts these build; they never see FRR syntax.
 
@@ -16,6 +20,7 @@ pub mod apply;
 pub mod daemons;
 pub mod limits;
 pub mod readback;
+pub mod render;
 pub mod start;
 pub mod version;
 

@@ -8,7 +8,6 @@
 pub mod config_tree;
 pub mod diff;
 pub mod kernel;
-pub mod render;
 pub mod router;
 
 use std::collections::BTreeMap;

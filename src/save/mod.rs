@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::frr::render::frr_conf;
 use crate::intent::kernel::kernel_changes;
-use crate::intent::render::frr_conf;
 use crate::intent::{Intent, RouterIntent};
 use crate::topology::write::{write, Notes};
 use crate::topology::Lab;

@@ -314,8 +314,8 @@ impl Session {
             let change = router_change(&old, &new);
             if !change.is_empty() {
                 let expected = crate::frr::readback::Expected {
-                    before: crate::intent::render::router_config(&old),
-                    after: crate::intent::render::router_config(&new),
+                    before: crate::frr::render::router_config(&old),
+                    after: crate::frr::render::router_config(&new),
                     raw: new.raw_config.clone(),
                 };
                 changes.push((name, change, Some(expected)));
@@ -502,7 +502,7 @@ impl Session {
     /// whatever FRR says of each line, then FRR's configuration read back against the one
     /// before the change, and the user told which it is.
     fn roll_back(&mut self, lab: &str, routers: &[String]) {
-        use crate::intent::render::router_config;
+        use crate::frr::render::router_config;
         let mut steps = Vec::new();
         let mut expected = Vec::new();
         for router in routers {

@@ -2,8 +2,8 @@
 
 use std::net::Ipv4Addr;
 
-use super::config_tree::{to_vtysh_lines, ConfigNode};
-use super::router::*;
+use crate::intent::config_tree::{to_vtysh_lines, ConfigNode};
+use crate::intent::router::*;
 
 /// The whole FRR configuration of a router, as nodes.
 pub fn router_config(r: &RouterIntent) -> Vec<ConfigNode> {
