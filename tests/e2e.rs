@@ -394,23 +394,11 @@ fn seed_lab_passes_on_frr_8_too() {
     }
     let (_guard, host) = lab_vm();
     let lab = "e2e_seed8";
-    let out = mplsrepl(
+    let out = run_down(
         &host,
-        &[
-            "run",
-            "scripts/mpls_vpn.rhai",
-            "--image",
-            "labfrr:8",
-            "--profile",
-            "fast",
-            "--check-timeout",
-            "240",
-            "--lab-name",
-            lab,
-            "--capture-dir",
-            &tempdir("captures8"),
-            "--down",
-        ],
+        "scripts/mpls_vpn.rhai",
+        lab,
+        &["--image", "labfrr:8"],
     );
     let all = text(&out);
     assert!(out.status.success(), "the seed lab failed on FRR 8:\n{all}");
@@ -432,22 +420,7 @@ fn two_customers_with_one_address_plan_stay_apart() {
     }
     let (_guard, host) = lab_vm();
     let lab = "e2e_overlap";
-    let out = mplsrepl(
-        &host,
-        &[
-            "run",
-            "scripts/overlap.rhai",
-            "--profile",
-            "fast",
-            "--check-timeout",
-            "240",
-            "--lab-name",
-            lab,
-            "--capture-dir",
-            &tempdir("captures-overlap"),
-            "--down",
-        ],
-    );
+    let out = run_down(&host, "scripts/overlap.rhai", lab, &[]);
     let all = text(&out);
     assert!(out.status.success(), "the overlap lab failed:\n{all}");
     let line = all
@@ -462,6 +435,27 @@ fn two_customers_with_one_address_plan_stay_apart() {
     assert!(a >= 16 && b >= 16 && a != b, "two VPN labels: {line}");
     assert!(!all.contains("FAIL"), "{all}");
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+}
+
+/// `mplsrepl run SCRIPT` on the fast profile under its own lab name, captures in a fresh
+/// directory, the lab removed at the end.
+fn run_down(host: &str, script: &str, lab: &str, extra: &[&str]) -> Output {
+    let captures = tempdir(&format!("captures-{lab}"));
+    let mut args = vec![
+        "run",
+        script,
+        "--profile",
+        "fast",
+        "--check-timeout",
+        "240",
+        "--lab-name",
+        lab,
+        "--capture-dir",
+        &captures,
+        "--down",
+    ];
+    args.extend_from_slice(extra);
+    mplsrepl(host, &args)
 }
 
 fn tempdir(name: &str) -> String {
