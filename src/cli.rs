@@ -311,7 +311,10 @@ pub fn run(
     )?;
     let (hints, step_plans) = match dry_run(path, opts) {
         Ok(h) => h,
-        Err(e) => return Ok(script_failure(&e, color)),
+        Err(e) => {
+            write_reports(&opts.reports, "", path, 0.0, &[], Some(e.to_string()))?;
+            return Ok(script_failure(&e, color));
+        }
     };
     let opts = Options {
         daemon_hints: hints,
@@ -344,16 +347,29 @@ pub fn run(
         }
     }
     let mut sess = script.session.borrow_mut();
+    let elapsed = started.elapsed().as_secs_f64();
+    let error = match &outcome {
+        Ok(()) | Err(ScriptError::Exit(0)) => None,
+        Err(e) => Some(e.to_string()),
+    };
+    let lab = sess.lab_name().unwrap_or_default();
+    write_reports(
+        &sess.opts.reports,
+        &lab,
+        path,
+        elapsed,
+        &sess.check_results,
+        error,
+    )?;
     if guard.interrupted() {
         return Ok(guard.finish_interrupted(&mut sess, &outcome, down_after));
     }
-    let elapsed = started.elapsed().as_secs_f64();
     let code = match &outcome {
         Err(ScriptError::Exit(code)) => {
             sess.report.line("");
             sess.report.info(&format!(
                 "the script called exit({code}) after {} passed checks, {elapsed:.1} s",
-                sess.checks_passed
+                sess.checks_passed()
             ));
             ExitCode::from(*code)
         }
@@ -361,7 +377,7 @@ pub fn run(
             sess.report.line("");
             sess.report.pass(&format!(
                 "{} checks passed in {elapsed:.1} s",
-                sess.checks_passed
+                sess.checks_passed()
             ));
             ExitCode::SUCCESS
         }
@@ -369,7 +385,7 @@ pub fn run(
             eprintln!("{}", e.render(color));
             sess.report.fail(&format!(
                 "after {} passed checks, {elapsed:.1} s",
-                sess.checks_passed
+                sess.checks_passed()
             ));
             ExitCode::from(1)
         }
@@ -394,6 +410,29 @@ pub fn run(
         }
     }
     Ok(code)
+}
+
+/// `run --report FILE`: the checks' outcomes, JUnit XML for a `.xml` file, JSON otherwise.
+fn write_reports(
+    files: &[std::path::PathBuf],
+    lab: &str,
+    script: &Path,
+    seconds: f64,
+    checks: &[crate::check::results::CheckResult],
+    error: Option<String>,
+) -> anyhow::Result<()> {
+    let name = script.display().to_string();
+    let report = crate::check::results::RunReport::new(lab, &name, seconds, checks, error);
+    for file in files {
+        let text = if file.extension().is_some_and(|e| e == "xml") {
+            report.junit()
+        } else {
+            report.json()
+        };
+        std::fs::write(file, text)
+            .with_context(|| format!("writing the report {}", file.display()))?;
+    }
+    Ok(())
 }
 
 /// `tutorial NAME`: a script from scripts/tutorials (by name) or a path, run like `run`.

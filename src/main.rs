@@ -108,6 +108,11 @@ enum Command {
     /// A lab still being created, or any lab with `--down`, is then removed; otherwise it is
     /// left as it is (`mplsrepl down LAB` removes it). Exit code 130 (SIGTERM: 143); a second
     /// Ctrl-C leaves at once.
+    ///
+    /// Exit codes: 0 every check passed; 1 a check failed, FRR did not take a change or the
+    /// engine failed; 2 the script or topology is wrong (nothing was done); N the script
+    /// called exit(N); 130/143 interrupted. `--report FILE.xml` tells a CI system which check
+    /// failed, in which step.
     Run {
         /// A script (.rhai), or a lab directory written by `mplsrepl save`.
         script: PathBuf,
@@ -127,6 +132,10 @@ enum Command {
         /// into the REPL with the lab as it is.
         #[arg(long)]
         step: bool,
+        /// Write the checks' outcomes to FILE for a CI system: JUnit XML (a test case per
+        /// check, a suite per step) for FILE.xml, JSON for FILE.json. May be given twice.
+        #[arg(long, value_name = "FILE", value_parser = report_file)]
+        report: Vec<PathBuf>,
     },
     /// Print what a script (or a bare .topo) would do, step by step, without touching Docker.
     Plan {
@@ -431,10 +440,12 @@ fn main() -> ExitCode {
             down,
             verbose,
             step,
+            report,
         }) => {
             let engine = engine_of(Some(&lab), None, &opts.image.image);
             let options = mplsrepl::script::Options {
                 step_mode: step,
+                reports: report,
                 ..to_options(&engine, &opts, Some(&checks))
             };
             if script.is_dir() {
@@ -586,6 +597,17 @@ fn to_options(
             .as_deref()
             .and_then(mplsrepl::frr::FrrVersion::parse),
         ..defaults
+    }
+}
+
+/// A report's format comes from its file name.
+fn report_file(arg: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(arg);
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("xml" | "json") => Ok(path),
+        _ => Err(format!(
+            "`{arg}`: a report is FILE.xml (JUnit) or FILE.json"
+        )),
     }
 }
 

@@ -190,3 +190,37 @@ fn the_repls_options_cannot_be_mixed_with_a_subcommand() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
 }
+
+/// A script refused at plan time still leaves a report that names why: a CI page then shows
+/// the failure rather than a missing file.
+#[test]
+fn a_report_is_written_when_the_script_is_refused_before_it_runs() {
+    let dir = std::env::temp_dir().join(format!("mplsrepl-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (xml, json) = (dir.join("r.xml"), dir.join("r.json"));
+    let out = mplsrepl(&[
+        "run",
+        "tests/bad_inputs/bgp_asn_zero.rhai",
+        "--report",
+        xml.to_str().unwrap(),
+        "--report",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let xml = std::fs::read_to_string(&xml).unwrap();
+    assert!(xml.contains("<error message=\"tests/bad_inputs/bgp_asn_zero.rhai:3:15: AS number 0 is out of range\">"), "{xml}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(json["passed"], 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let out = mplsrepl(&["run", "scripts/mpls_vpn.rhai", "--report", "r.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a report is FILE.xml (JUnit) or FILE.json")
+    );
+}

@@ -241,6 +241,7 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
     mplsrepl(&host, &["down", "mpls_vpn"]);
     let foreign = Foreign::create(&host);
     let captures = tempdir("captures");
+    let junit = format!("{}/checks.xml", tempdir("report"));
     let out = mplsrepl(
         &host,
         &[
@@ -252,10 +253,23 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
             "240",
             "--capture-dir",
             &captures,
+            "--report",
+            &junit,
         ],
     );
     let all = text(&out);
     assert!(out.status.success(), "the seed lab failed:\n{all}");
+    // The CI report has a test case per check, grouped by step, none failed.
+    let xml = std::fs::read_to_string(&junit).expect("the report is written");
+    assert!(
+        xml.contains("<testsuites name=\"mplsrepl scripts/mpls_vpn.rhai\" tests=\"29\" failures=\"0\" errors=\"0\""),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<testcase ").count(), 29, "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"step 2: 4. OSPF area 0 in the core\""),
+        "{xml}"
+    );
     assert!(
         all.contains(
             "image labfrr:latest privileged, FRR 10, daemons mgmtd zebra staticd bgpd ospfd ldpd"
@@ -637,9 +651,19 @@ fn a_check_that_times_out_shows_what_was_last_observed() {
                 \x20   expect_ping(\"A\", \"10.9.0.1\");\n\
                 \x20   expect(\"A\", \"show ip ospf neighbor json\", #{ neighbors: #{ \"10.9.9.9\": [#{ converged: \"Full\" }] } }, 3);\n\
                 });";
-    let out = run_tiny(&host, "e2e_timeout", body, &[]);
+    let junit = format!("{}/checks.xml", tempdir("report-timeout"));
+    let out = run_tiny(&host, "e2e_timeout", body, &["--report", &junit]);
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
+    // The CI report names the failed check in its step, with the failure text.
+    let xml = std::fs::read_to_string(&junit).expect("the report is written");
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+    assert!(
+        xml.contains(
+            "<failure message=\"check failed on A: `show ip ospf neighbor json` after 3 s"
+        ),
+        "{xml}"
+    );
     assert!(
         all.contains("check failed on A: `show ip ospf neighbor json` after 3 s"),
         "{all}"

@@ -119,7 +119,7 @@ fn checks_in_a_plan_are_printed_not_evaluated() {
         "{transcript}"
     );
     assert_eq!(
-        engine.session.borrow().checks_passed,
+        engine.session.borrow().checks_passed(),
         0,
         "a plan passes no check"
     );

@@ -2,5 +2,6 @@
 
 pub mod capture;
 pub mod json_subset;
+pub mod results;
 pub mod snapshot;
 pub mod trace;

@@ -227,28 +227,25 @@ fn expect_labels(s: &Shared, c: &CaptureRef, src: &str, dst: &str, depth: i64) -
         .map(|p| p.to_string())
         .collect();
     if requests.is_empty() || !wrong.is_empty() {
-        s.borrow().report.fail(&what);
         let seen = if requests.is_empty() {
             "no echo request was captured".to_string()
         } else {
             format!("these differ:\n  {}", wrong.join("\n  "))
         };
-        return Err(err(format!(
+        let why = format!(
             "check failed on {}: {what}; {seen} (pcap: {})",
             c.router, c.file
-        )));
+        );
+        s.borrow_mut().check_failed(&what, &why, 0.0);
+        return Err(err(why));
     }
-    let mut sess = s.borrow_mut();
-    sess.checks_passed += 1;
     let stack = requests[0]
         .labels
         .iter()
         .map(|l| l.label.to_string())
         .collect::<Vec<_>>()
         .join("/");
-    sess.report.pass(&format!(
-        "{what} ({} packets, labels [{stack}])",
-        requests.len()
-    ));
+    let line = format!("{what} ({} packets, labels [{stack}])", requests.len());
+    s.borrow_mut().check_passed(&what, &line, 0.0);
     Ok(())
 }

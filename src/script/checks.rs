@@ -456,19 +456,19 @@ fn wait_until(
     let start = Instant::now();
     loop {
         let done: Dynamic = f.call_within_context(ctx, ())?;
+        let seconds = start.elapsed().as_secs_f64();
         if done.as_bool().unwrap_or(false) {
-            let mut sess = s.borrow_mut();
-            sess.checks_passed += 1;
-            sess.report
-                .pass(&format!("{what} ({:.1} s)", start.elapsed().as_secs_f64()));
+            let line = format!("{what} ({seconds:.1} s)");
+            s.borrow_mut().check_passed(what, &line, seconds);
             return Ok(());
         }
         if start.elapsed() > timeout {
-            s.borrow().report.fail(what);
-            return Err(err(format!(
+            let why = format!(
                 "check failed: {what} not reached within {:.0} s",
                 timeout.as_secs_f64()
-            )));
+            );
+            s.borrow_mut().check_failed(what, &why, seconds);
+            return Err(err(why));
         }
         crate::interrupt::sleep(Duration::from_millis(1000)).map_err(err)?;
     }

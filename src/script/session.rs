@@ -71,6 +71,8 @@ pub struct Options {
     pub step_mode: bool,
     /// The plan transcript of each step (from a dry run), shown by `--step` before running it.
     pub step_plans: Vec<String>,
+    /// `run --report FILE`: where the checks' outcomes go, as JUnit XML (`.xml`) or JSON.
+    pub reports: Vec<PathBuf>,
 }
 
 impl Default for Options {
@@ -87,6 +89,7 @@ impl Default for Options {
             interactive: false,
             step_mode: false,
             step_plans: Vec::new(),
+            reports: Vec::new(),
         }
     }
 }
@@ -104,13 +107,15 @@ pub struct Session {
     pub report: Reporter,
     pub opts: Options,
     pub step_number: usize,
+    pub step_title: String,
     /// Directory of the running script, for relative paths in `topology(...)`.
     pub base_dir: PathBuf,
     /// The topology file loaded, if any.
     pub topology_file: Option<PathBuf>,
     /// The name the running script's positions are in (a stdlib module's are in its own).
     pub script_source: Option<String>,
-    pub checks_passed: usize,
+    /// Every check that came to a verdict, in order (for `run --report`).
+    pub check_results: Vec<crate::check::results::CheckResult>,
     /// Deployed intents before each apply, newest last (for undo).
     pub history: Vec<Intent>,
     /// The user skipped the current step (`run --step`): its edits are dropped at the next step.
@@ -140,10 +145,11 @@ impl Session {
             report,
             opts,
             step_number: 0,
+            step_title: String::new(),
             base_dir: PathBuf::from("."),
             topology_file: None,
             script_source: None,
-            checks_passed: 0,
+            check_results: Vec::new(),
             history: Vec::new(),
             step_started: None,
             batch: None,
@@ -552,6 +558,35 @@ impl Session {
         ));
     }
 
+    /// A check held: printed as `line`, kept for the report.
+    pub fn check_passed(&mut self, what: &str, line: &str, seconds: f64) {
+        self.report.pass(line);
+        self.record_check(what, seconds, None);
+    }
+
+    /// A check gave up: printed, kept for the report with `why`.
+    pub fn check_failed(&mut self, what: &str, why: &str, seconds: f64) {
+        self.report.fail(what);
+        self.record_check(what, seconds, Some(why.to_string()));
+    }
+
+    fn record_check(&mut self, what: &str, seconds: f64, failure: Option<String>) {
+        self.check_results.push(crate::check::results::CheckResult {
+            step: self.step_number,
+            step_title: self.step_title.clone(),
+            name: what.to_string(),
+            seconds,
+            failure,
+        });
+    }
+
+    pub fn checks_passed(&self) -> usize {
+        self.check_results
+            .iter()
+            .filter(|c| c.failure.is_none())
+            .count()
+    }
+
     /// Start a new step of the script: apply what the previous one configured, print a header.
     pub fn step(&mut self, title: &str) -> anyhow::Result<()> {
         if self.skipping {
@@ -563,6 +598,7 @@ impl Session {
         self.end_step();
         self.step_started = Some(std::time::Instant::now());
         self.step_number += 1;
+        self.step_title = title.to_string();
         self.report.step(self.step_number, title);
         if self.opts.step_mode && !self.backend.is_dry_run() {
             self.ask_before_step()?;

@@ -157,9 +157,9 @@ pub fn poll(s: &Shared, checks: Vec<PendingCheck>) -> RhaiResult<()> {
             };
             match verdict {
                 Attempt::Holds(detail) => {
-                    let mut sess = s.borrow_mut();
-                    sess.checks_passed += 1;
-                    sess.report.pass(&format!("{}{detail}", check.what));
+                    let line = format!("{}{detail}", check.what);
+                    let seconds = elapsed.as_secs_f64();
+                    s.borrow_mut().check_passed(&check.what, &line, seconds);
                 }
                 Attempt::Failed(e) => {
                     give_up.get_or_insert((check.what.clone(), e, check.at));
@@ -171,7 +171,8 @@ pub fn poll(s: &Shared, checks: Vec<PendingCheck>) -> RhaiResult<()> {
             }
         }
         if let Some((what, e, at)) = give_up {
-            s.borrow().report.fail(&what);
+            s.borrow_mut()
+                .check_failed(&what, &e, elapsed.as_secs_f64());
             return Err(match at {
                 Some(pos) => Box::new(rhai::EvalAltResult::ErrorRuntime(e.into(), pos)),
                 None => err(e),
