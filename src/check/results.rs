@@ -66,7 +66,7 @@ impl<'a> RunReport<'a> {
         let _ = writeln!(
             out,
             "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{errors}\" time=\"{:.3}\">",
-            escape(&format!("mplsrepl {}", self.script)),
+            escape(format!("mplsrepl {}", self.script)),
             self.checks.len() + errors,
             self.failed,
             self.seconds
@@ -86,14 +86,14 @@ impl<'a> RunReport<'a> {
             let _ = writeln!(
                 out,
                 "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{time:.3}\">",
-                escape(&suite),
+                escape(suite),
                 checks.len()
             );
             for c in checks {
                 let attrs = format!(
                     "name=\"{}\" classname=\"{}\" time=\"{:.3}\"",
                     escape(&c.name),
-                    escape(&format!("{}.step{number}", self.lab)),
+                    escape(format!("{}.step{number}", self.lab)),
                     c.seconds
                 );
                 match &c.failure {
@@ -120,7 +120,7 @@ impl<'a> RunReport<'a> {
                 "  <testsuite name=\"run\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"0\">\n    \
                  <testcase name=\"the script\" classname=\"{}\" time=\"0\">\n      \
                  <error message=\"{}\">{}</error>\n    </testcase>\n  </testsuite>",
-                escape(&format!("{}.run", self.lab)),
+                escape(format!("{}.run", self.lab)),
                 escape(first),
                 escape(error)
             );
