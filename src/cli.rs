@@ -506,17 +506,41 @@ pub fn connect_existing(engine: &EngineChoice) -> anyhow::Result<DockerBackend> 
 }
 
 pub fn status(engine: &EngineChoice) -> anyhow::Result<ExitCode> {
-    let backend = connect_existing(engine)?;
+    use crate::runtime::Backend;
+    let mut backend = connect_existing(engine)?;
     let labs = backend.labs()?;
     if labs.is_empty() {
-        println!("no labs on {}", crate::runtime::Backend::describe(&backend));
+        println!("no labs on {}", backend.describe());
     }
     for (lab, containers) in labs {
         println!("lab {lab}:");
+        // Impaired links are the kernel's state, not the containers': each running router
+        // says what its queueing disciplines do.
+        let prefix = format!("{lab}-");
+        let routers: Vec<String> = containers
+            .iter()
+            .filter(|(_, state, node)| node.is_some() && state.starts_with("Up"))
+            .filter_map(|(name, _, _)| name.strip_prefix(&prefix).map(str::to_string))
+            .collect();
+        let tc = vec!["tc".to_string(), "qdisc".to_string(), "show".to_string()];
+        let commands: Vec<(String, Vec<String>)> =
+            routers.iter().map(|r| (r.clone(), tc.clone())).collect();
+        let outputs = backend.exec_all(&lab, &commands);
         for (name, state, node) in containers {
-            match node {
+            match &node {
                 Some(node) => println!("  {name:<24} {node:<8} {state}"),
                 None => println!("  {name:<24} {:<8} {state}", ""),
+            }
+            let Some(i) = name
+                .strip_prefix(&prefix)
+                .and_then(|r| routers.iter().position(|x| x == r))
+            else {
+                continue;
+            };
+            if let Some(Ok(out)) = outputs.get(i) {
+                for (iface, how) in crate::intent::impairment::read_tc(&out.stdout) {
+                    println!("    impaired: {iface} {how}");
+                }
             }
         }
     }

@@ -578,6 +578,48 @@ apply();"#;
     );
 }
 
+/// An impaired link delays what crosses it: 100 ms each way make a round trip of at least
+/// 200 ms (a lower bound: the emulated VM adds its own), and `status` names the impaired ends.
+#[test]
+fn an_impaired_link_delays_pings_and_status_shows_it() {
+    if !enabled("an_impaired_link_delays_pings_and_status_shows_it") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_impair";
+    let body = r#"router("A").addresses();
+router("B").addresses();
+link("A", "B").impair(#{ delay: "100ms" });
+print("IMPAIRED " + sh("A", "ping -n -c 3 -i 0.3 10.9.0.2 | tail -1"));
+"#;
+    let script = tiny_script(lab, &format!("topology(\"tiny.topo\");\nup();\n{body}"));
+    let out = mplsrepl(&host, &["run", &script, "--lab-name", lab, "-v"]);
+    let all = text(&out);
+    let status = text(&mplsrepl(&host, &["status"]));
+    mplsrepl(&host, &["down", lab]);
+    assert!(out.status.success(), "{all}");
+    assert!(
+        all.contains("A$ tc qdisc replace dev eth0 root netem delay 100ms"),
+        "{all}"
+    );
+    let rtt = all
+        .lines()
+        .find(|l| l.contains("IMPAIRED rtt min/avg/max"))
+        .and_then(|l| l.split('=').nth(1))
+        .and_then(|v| v.trim().split('/').next())
+        .and_then(|min| min.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("a round trip is printed:\n{all}"));
+    assert!(
+        rtt >= 200.0,
+        "the minimum round trip {rtt} ms is at least 2 x 100 ms:\n{all}"
+    );
+    assert_eq!(
+        status.matches("impaired: eth0 delay 100ms").count(),
+        2,
+        "status names both impaired ends:\n{status}"
+    );
+}
+
 /// `vtysh -f` says nothing of a daemon it cannot reach: a killed daemon must still fail the
 /// next step at once, with FRR's words where it has any (FRR 10's `mgmtd is not running`),
 /// and by name otherwise (bgpd on FRR 8), not at a later check's timeout.

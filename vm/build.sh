@@ -103,7 +103,8 @@ configure_guest() {
   printf '127.0.0.1 localhost\n127.0.1.1 labvm\n' > "$RF/etc/hosts"
   echo '/dev/vda / ext4 defaults,noatime 0 1' > "$RF/etc/fstab"
   chroot "$RF" passwd -d root >/dev/null
-  printf 'mpls_router\nmpls_iptunnel\nvrf\n' > "$RF/etc/modules-load.d/lab.conf"
+  # sch_netem: link impairment (tc netem) in the routers' namespaces, which cannot load modules
+  printf 'mpls_router\nmpls_iptunnel\nvrf\nsch_netem\n' > "$RF/etc/modules-load.d/lab.conf"
   # static address for qemu user networking (slirp): guest 10.0.2.15/24, gw 10.0.2.2
   mkdir -p "$RF/usr/local/sbin"
   cat > "$RF/usr/local/sbin/lab-net" <<'EOS'

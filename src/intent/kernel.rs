@@ -1,5 +1,7 @@
-//! Kernel-side state of a router that FRR does not own: VRF devices, sysctls, link state.
+//! Kernel-side state of a router that FRR does not own: VRF devices, sysctls, link state and
+//! impairment.
 
+use super::impairment::Impairment;
 use super::router::RouterIntent;
 
 /// Commands to run before vtysh (creations) and after it (deletions), as argv lists.
@@ -75,6 +77,16 @@ pub fn kernel_changes(old: &RouterIntent, new: &RouterIntent) -> KernelChanges {
     }
     for iface in old.down_interfaces.difference(&new.down_interfaces) {
         ch.before.push(argv(&["ip", "link", "set", iface, "up"]));
+    }
+    for (iface, imp) in &new.impairments {
+        if old.impairments.get(iface) != Some(imp) {
+            ch.before.push(imp.tc_argv(iface));
+        }
+    }
+    for iface in old.impairments.keys() {
+        if !new.impairments.contains_key(iface) {
+            ch.before.push(Impairment::clear_argv(iface));
+        }
     }
     ch
 }

@@ -7,6 +7,7 @@
 
 pub mod config_tree;
 pub mod diff;
+pub mod impairment;
 pub mod kernel;
 pub mod router;
 

@@ -27,6 +27,8 @@ pub struct RouterIntent {
     pub static_routes: BTreeSet<StaticRoute>,
     /// Interfaces administratively down (link failure experiments).
     pub down_interfaces: BTreeSet<String>,
+    /// Interfaces whose egress is impaired (delay, loss, rate: tc netem).
+    pub impairments: BTreeMap<String, super::impairment::Impairment>,
     /// Configuration lines the model does not know, passed to FRR as written (top level).
     pub raw_config: Vec<String>,
 }

@@ -1359,4 +1359,62 @@ fn register_link(engine: &mut Engine, shared: &Shared) {
         }
         Ok(l.clone())
     });
+    // Impairment of both directions: each end's egress.
+    let s = shared.clone();
+    engine.register_fn(
+        "impair",
+        move |l: &mut LinkRef, how: rhai::Map| -> RhaiResult<LinkRef> {
+            let imp = impairment(&how)?;
+            for (router, iface) in &l.ends {
+                edit(&s, router, |ri| {
+                    Ok(ri.impairments.insert(iface.clone(), imp.clone()))
+                })?;
+            }
+            Ok(l.clone())
+        },
+    );
+    // One direction: the egress of ROUTER's end.
+    let s = shared.clone();
+    engine.register_fn(
+        "impair",
+        move |l: &mut LinkRef, router: &str, how: rhai::Map| -> RhaiResult<LinkRef> {
+            let imp = impairment(&how)?;
+            let (r, iface) = link_end(l, router)?;
+            edit(&s, &r, |ri| Ok(ri.impairments.insert(iface.clone(), imp)))?;
+            Ok(l.clone())
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn("no_impair", move |l: &mut LinkRef| -> RhaiResult<LinkRef> {
+        for (router, iface) in &l.ends {
+            edit(&s, router, |ri| Ok(ri.impairments.remove(iface)))?;
+        }
+        Ok(l.clone())
+    });
+}
+
+/// The typed impairment of a script's map; the map's values may be strings or numbers.
+fn impairment(how: &rhai::Map) -> RhaiResult<crate::intent::impairment::Impairment> {
+    let entries: Vec<(String, String)> = how
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    crate::intent::impairment::Impairment::parse(
+        entries.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
+    .map_err(err)
+}
+
+fn link_end(l: &LinkRef, router: &str) -> RhaiResult<(String, String)> {
+    l.ends
+        .iter()
+        .find(|(r, _)| r == router)
+        .cloned()
+        .ok_or_else(|| {
+            let ends: Vec<&str> = l.ends.iter().map(|(r, _)| r.as_str()).collect();
+            err(format!(
+                "{router} is not an end of this link (its ends: {})",
+                ends.join(", ")
+            ))
+        })
 }
