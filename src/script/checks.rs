@@ -147,7 +147,7 @@ fn do_ping(
 ) -> RhaiResult<PingResult> {
     parse_ip(dst)?;
     if let Some(src) = src {
-        parse_ip(src)?;
+        ping_source(s, from, src)?;
     }
     let out = s
         .borrow_mut()
@@ -161,10 +161,30 @@ fn do_ping(
 fn planned_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
     parse_ip(dst)?;
     if let Some(src) = src {
-        parse_ip(src)?;
+        ping_source(s, from, src)?;
     }
     s.borrow().require_router(from).map_err(err)?;
     settle(s)
+}
+
+/// A ping's source: an address, or on a PE one of its VRFs, where `ping -I VRF` sends from
+/// inside the customer's table (two customers may have the same address).
+fn ping_source(s: &Shared, from: &str, src: &str) -> RhaiResult<()> {
+    if parse_ip(src).is_ok() {
+        return Ok(());
+    }
+    let is_vrf = s
+        .borrow()
+        .desired
+        .routers
+        .get(from)
+        .is_some_and(|r| r.vrfs.contains_key(src));
+    if is_vrf {
+        return Ok(());
+    }
+    Err(err(format!(
+        "ping source `{src}` is neither an IPv4 address nor a VRF of {from}"
+    )))
 }
 
 /// Where a check was asked for, when that is the script itself: a stdlib module's positions
