@@ -448,6 +448,10 @@ fn main() -> ExitCode {
                 reports: report,
                 ..to_options(&engine, &opts, Some(&checks))
             };
+            if script.is_dir() && !options.reports.is_empty() {
+                eprintln!("error: a saved lab runs no checks: --report is for scripts");
+                return ExitCode::from(2);
+            }
             if script.is_dir() {
                 cli_export::run_saved(&engine, &script, &options, color, verbose, down)
             } else {
