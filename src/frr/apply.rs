@@ -185,8 +185,19 @@ pub fn read_reply(
             complaints.push(format!("  {d} is not running (it stopped, or was stopped)"));
             dead.push(d);
         } else if is_complaint(l) {
-            complaints.push(beside_its_line(l, &change.vtysh));
+            // vtysh -f hands each line to every daemon, and each says the same.
+            let c = beside_its_line(l, &change.vtysh);
+            if !complaints.contains(&c) {
+                complaints.push(c);
+            }
         }
+    }
+    // `[52|zebra] Configuration file[/etc/frr/frr.conf] processing failure: 2` only repeats,
+    // per daemon, that a line above failed; alone, it is all FRR said.
+    let summary =
+        |c: &String| c.contains("] Configuration file[") && c.contains("processing failure");
+    if complaints.iter().any(|c| !summary(c)) {
+        complaints.retain(|c| !summary(c));
     }
     if exit_code == 0 && complaints.is_empty() {
         return Ok(());
@@ -359,6 +370,24 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(e.to_string().contains("bgpd is not running"), "{e}");
+    }
+
+    /// FRR 10.3's reply to one bad line: each daemon says it, then each its processing failure.
+    #[test]
+    fn each_complaint_is_said_once() {
+        let reply = format!(
+            "{VTYSH_MARK}\n\
+             line 2: % Unknown command[4]: bogus command here\n\
+             [52|zebra] Configuration file[/etc/frr/frr.conf] processing failure: 2\n\
+             line 2: % Unknown command[4]: bogus command here\n\
+             [55|ospfd] Configuration file[/etc/frr/frr.conf] processing failure: 2\n"
+        );
+        let c = change(&["ip route 192.0.2.0/24 10.9.0.2", "bogus command here"]);
+        let e = read_reply("A", &c, 2, &reply, "").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "A: FRR did not take the configuration (vtysh exited 2):\n  bogus command here\n    -> line 2: % Unknown command[4]: bogus command here"
+        );
     }
 
     #[test]
