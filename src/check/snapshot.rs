@@ -45,7 +45,7 @@ pub fn summarise(table: &str, json: &Value, into: &mut BTreeMap<String, String>)
             for (id, list) in obj(json.get("neighbors")) {
                 let state = list
                     .get(0)
-                    .and_then(|n| n.get("converged").or(n.get("nbrState")).or(n.get("state")));
+                    .and_then(|n| n.get("converged").or(n.get("nbrState")));
                 into.insert(format!("ospf neighbor {id}"), text(state));
             }
         }

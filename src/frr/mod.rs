@@ -9,6 +9,7 @@
 //!   before zebra and staticd from FRR 9 on);
 //! - [`render`]: a router's intent as FRR's configuration tree (frr.conf), which the intent's
 //!   typed diff compares;
+//! - [`json`]: FRR's `show ... json` in one form for every version;
 //! - [`apply`]: the script that applies one router's change, and the reading of FRR's reply,
 //!   so that a line FRR did not take fails the step that sent it;
 //! - [`readback`]: the running configuration read back after a change, against what was sent;
@@ -18,6 +19,7 @@
 
 pub mod apply;
 pub mod daemons;
+pub mod json;
 pub mod limits;
 pub mod readback;
 pub mod render;

@@ -362,7 +362,7 @@ fn show_json(s: &Shared, router: &str, cmd: &str) -> RhaiResult<serde_json::Valu
         return Ok(serde_json::json!({}));
     }
     let out = s.borrow_mut().vtysh(router, cmd).map_err(err)?;
-    serde_json::from_str(&out.stdout).map_err(|e| {
+    crate::frr::json::parse(cmd, &out.stdout).map_err(|e| {
         err(format!(
             "{router}: `{cmd}` did not return JSON ({e}); output was:\n{}",
             truncate(&format!("{}{}", out.stdout, out.stderr), 800)

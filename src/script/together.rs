@@ -64,7 +64,7 @@ impl PendingCheck {
         match &self.verdict {
             Verdict::Json { cmd, expected } => {
                 let router = &self.router;
-                let actual: serde_json::Value = match serde_json::from_str(&out.stdout) {
+                let actual = match crate::frr::json::parse(cmd, &out.stdout) {
                     Ok(v) => v,
                     Err(e) => {
                         return Attempt::Failed(format!(

@@ -12,7 +12,7 @@ struct SessionObserver<'a>(&'a Shared);
 impl Observer for SessionObserver<'_> {
     fn show(&mut self, router: &str, command: &str) -> anyhow::Result<serde_json::Value> {
         let out = self.0.borrow_mut().vtysh(router, command)?;
-        serde_json::from_str(&out.stdout).map_err(|e| {
+        crate::frr::json::parse(command, &out.stdout).map_err(|e| {
             anyhow::anyhow!(
                 "{router}: `{command}` did not return JSON ({e}): {}",
                 out.stdout.trim()

@@ -45,8 +45,8 @@ pub fn take_snapshot(s: &Shared) -> RhaiResult<Snapshot> {
         let argv = vec!["sh".to_string(), "-c".to_string(), script.join("; ")];
         let out = s.borrow_mut().exec(&router, &argv).map_err(err)?;
         let entries = snap.routers.entry(router.clone()).or_default();
-        for ((table, _), section) in cmds.iter().zip(out.stdout.split("@@mplsrepl@@")) {
-            if let Ok(json) = serde_json::from_str::<serde_json::Value>(section.trim()) {
+        for ((table, command), section) in cmds.iter().zip(out.stdout.split("@@mplsrepl@@")) {
+            if let Ok(json) = crate::frr::json::parse(command, section.trim()) {
                 summarise(table, &json, entries);
             }
         }
