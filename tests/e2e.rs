@@ -424,6 +424,32 @@ fn seed_lab_passes_on_frr_8_too() {
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
+/// The seed lab with IS-IS in the core instead of OSPF (scripts/mpls_vpn_isis.rhai): LDP over
+/// IS-IS, the VPN and its label stacks as over OSPF.
+#[test]
+fn the_seed_lab_runs_over_isis() {
+    if !enabled("the_seed_lab_runs_over_isis") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_isis";
+    let out = run_down(&host, "scripts/mpls_vpn_isis.rhai", lab, &[]);
+    let all = text(&out);
+    assert!(out.status.success(), "the IS-IS lab failed:\n{all}");
+    for expected in [
+        "daemons mgmtd zebra staticd ospfd ldpd isisd",
+        "ok PR has 2 IS-IS adjacencies Up",
+        "ok PR: `show ip route json` contains {\"1.1.1.1/32\":[{\"installed\":true,\"protocol\":\"isis\"}]",
+        "ok PR eth1: echo requests 1.1.1.1 > 2.2.2.2 carry 0 MPLS label(s)",
+        "ok PE1 VRF CUSTA routes 192.168.2.0/24 over BGP with a two-label stack",
+        "ok PE1 eth0: echo requests 192.168.1.1 > 192.168.2.1 carry 2 MPLS label(s)",
+    ] {
+        assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
+    }
+    assert!(!all.contains("FAIL"), "{all}");
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+}
+
 /// Two customers with one address plan (scripts/overlap.rhai): each reaches its own other
 /// site at the same address, the two carry different VPN labels towards it, and neither's
 /// packets leave the far PE towards the other's CE.
@@ -1501,16 +1527,24 @@ fn every_rendering_reads_back_from_both_frr_lines() {
     }
     let (_guard, host) = lab_vm();
     let mut routers = Vec::new();
-    for script in ["scripts/mpls_vpn.rhai", "tests/labs/general.rhai"] {
+    for script in [
+        "scripts/mpls_vpn.rhai",
+        "scripts/mpls_vpn_isis.rhai",
+        "tests/labs/general.rhai",
+    ] {
         let (engine, _) =
             common::plan_script(&root().join(script), mplsrepl::script::Options::default());
         let engine = engine.unwrap_or_else(|e| panic!("{script}: {e}"));
         let sess = engine.session.borrow();
         for (name, intent) in &sess.desired.routers {
+            // The IS-IS lab's CEs are the seed's: only its core routers are new renderings.
+            if script.ends_with("_isis.rhai") && intent.isis.is_none() {
+                continue;
+            }
             routers.push((format!("{script}:{name}"), intent.clone()));
         }
     }
-    assert!(routers.len() >= 16, "{}", routers.len());
+    assert!(routers.len() >= 19, "{}", routers.len());
     let d = docker(&host);
     for (image, version) in [
         ("labfrr:10", mplsrepl::frr::FrrVersion::new(10, 0)),

@@ -16,16 +16,18 @@ pub enum Daemon {
     Bgpd,
     Ospfd,
     Ldpd,
+    Isisd,
 }
 
 impl Daemon {
-    pub const ALL: [Daemon; 3] = [Daemon::Bgpd, Daemon::Ospfd, Daemon::Ldpd];
+    pub const ALL: [Daemon; 4] = [Daemon::Bgpd, Daemon::Ospfd, Daemon::Ldpd, Daemon::Isisd];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Daemon::Bgpd => "bgpd",
             Daemon::Ospfd => "ospfd",
             Daemon::Ldpd => "ldpd",
+            Daemon::Isisd => "isisd",
         }
     }
 
@@ -51,6 +53,9 @@ pub fn needed(role: Role, intent: Option<&RouterIntent>) -> BTreeSet<Daemon> {
         }
         if r.ldp.is_some() {
             d.insert(Daemon::Ldpd);
+        }
+        if r.isis.is_some() {
+            d.insert(Daemon::Isisd);
         }
         if r.bgp.is_some() || r.vrfs.values().any(|v| v.bgp.is_some()) {
             d.insert(Daemon::Bgpd);

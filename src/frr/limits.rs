@@ -16,6 +16,9 @@ pub enum Knob {
     LdpHelloInterval,
     LdpHelloHoldtime,
     VrfTable,
+    IsisMetric,
+    IsisHelloInterval,
+    IsisHelloMultiplier,
 }
 
 impl Knob {
@@ -30,6 +33,10 @@ impl Knob {
             Knob::LdpHelloHoldtime => ("LDP hello holdtime (s)", 1, 65535),
             // 0 is no table; 253-255 are the kernel's default, main and local tables.
             Knob::VrfTable => ("VRF table", 1, u64::from(u32::MAX)),
+            // Wide metrics, FRR's default style.
+            Knob::IsisMetric => ("IS-IS metric", 1, 16_777_215),
+            Knob::IsisHelloInterval => ("IS-IS hello interval (s)", 1, 600),
+            Knob::IsisHelloMultiplier => ("IS-IS hello multiplier", 2, 100),
         }
     }
 }

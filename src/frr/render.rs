@@ -8,6 +8,11 @@ use crate::intent::router::*;
 /// The whole FRR configuration of a router, as nodes.
 pub fn router_config(r: &RouterIntent) -> Vec<ConfigNode> {
     let mut nodes = Vec::new();
+    // The IS-IS process before the interfaces that name it, so that a change adding both
+    // never has an interface refer to a process that does not exist yet.
+    if let Some(isis) = &r.isis {
+        nodes.push(isis_instance(isis));
+    }
     nodes.extend(interfaces(r));
     if let Some(bgp) = &r.bgp {
         nodes.push(bgp_default(bgp));
@@ -48,7 +53,13 @@ pub fn frr_conf(r: &RouterIntent) -> String {
 }
 
 fn interfaces(r: &RouterIntent) -> Vec<ConfigNode> {
-    let mut names: Vec<&String> = r.addresses.keys().chain(r.ospf_interfaces.keys()).collect();
+    let isis_names = r.isis.iter().flat_map(|i| i.interfaces.keys());
+    let mut names: Vec<&String> = r
+        .addresses
+        .keys()
+        .chain(r.ospf_interfaces.keys())
+        .chain(isis_names)
+        .collect();
     names.sort_by_key(|n| interface_order(n));
     names.dedup();
     names
@@ -63,6 +74,9 @@ fn interfaces(r: &RouterIntent) -> Vec<ConfigNode> {
                 .collect();
             if let Some(o) = r.ospf_interfaces.get(name) {
                 children.extend(ospf_interface_lines(o));
+            }
+            if let Some(i) = r.isis.as_ref().and_then(|isis| isis.interfaces.get(name)) {
+                children.extend(isis_interface_lines(i));
             }
             ConfigNode::context(format!("interface {name}"), children)
         })
@@ -94,6 +108,33 @@ fn ospf_interface_lines(o: &OspfInterface) -> Vec<ConfigNode> {
         lines.push("ip ospf passive".to_string());
     }
     lines.into_iter().map(ConfigNode::leaf).collect()
+}
+
+fn isis_interface_lines(i: &IsisInterface) -> Vec<ConfigNode> {
+    let mut lines = vec![format!("ip router isis {ISIS_TAG}")];
+    if i.passive {
+        lines.push("isis passive".to_string());
+    } else {
+        lines.push("isis network point-to-point".to_string());
+    }
+    if let Some(m) = i.metric {
+        lines.push(format!("isis metric {m}"));
+    }
+    if let Some((interval, multiplier)) = i.hello {
+        lines.push(format!("isis hello-interval {interval}"));
+        lines.push(format!("isis hello-multiplier {multiplier}"));
+    }
+    lines.into_iter().map(ConfigNode::leaf).collect()
+}
+
+fn isis_instance(isis: &Isis) -> ConfigNode {
+    ConfigNode::context(
+        format!("router isis {ISIS_TAG}"),
+        vec![
+            ConfigNode::leaf("is-type level-2-only"),
+            ConfigNode::leaf(format!("net {}", isis.net)),
+        ],
+    )
 }
 
 fn bgp_default(bgp: &Bgp) -> ConfigNode {

@@ -22,6 +22,8 @@ pub struct RouterIntent {
     pub vrfs: BTreeMap<String, Vrf>,
     /// OSPF instances: `None` key is the default VRF, `Some(vrf)` a PE-CE instance.
     pub ospf: BTreeMap<Option<String>, Ospf>,
+    /// The IS-IS process of the core (level 2).
+    pub isis: Option<Isis>,
     pub ldp: Option<Ldp>,
     pub bgp: Option<Bgp>,
     pub static_routes: BTreeSet<StaticRoute>,
@@ -62,6 +64,42 @@ pub struct Ospf {
     pub spf_throttle: Option<(u32, u32, u32)>,
     /// Fast-lab LSA pacing: `timers throttle lsa all 0` + `timers lsa min-arrival 0`.
     pub fast_lsa: bool,
+}
+
+/// `router isis CORE`, level-2-only, and the interfaces in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Isis {
+    /// The network entity title, e.g. `49.0001.0010.0100.1001.00` for loopback 1.1.1.1.
+    pub net: String,
+    pub interfaces: BTreeMap<String, IsisInterface>,
+}
+
+/// An interface in the IS-IS process: point-to-point unless passive (the loopback).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IsisInterface {
+    pub passive: bool,
+    pub metric: Option<u32>,
+    /// `isis hello-interval I` and `isis hello-multiplier M` (hold time I x M seconds).
+    pub hello: Option<(u32, u32)>,
+}
+
+/// The IS-IS process name mplsrepl configures.
+pub const ISIS_TAG: &str = "CORE";
+
+/// A NET from a router's IPv4 loopback, the usual way: area 49.0001, each octet as three
+/// digits regrouped by four as the system id (1.1.1.1 -> 0010.0100.1001).
+pub fn isis_net(loopback: Ipv4Addr) -> String {
+    let digits: String = loopback
+        .octets()
+        .iter()
+        .map(|o| format!("{o:03}"))
+        .collect();
+    format!(
+        "49.0001.{}.{}.{}.00",
+        &digits[0..4],
+        &digits[4..8],
+        &digits[8..12]
+    )
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -206,6 +206,23 @@ fn edit_ospf<T>(
     })
 }
 
+/// An interface of the router's IS-IS process, which must exist (`router(R).isis()` first).
+fn edit_isis_iface<T>(
+    s: &Shared,
+    i: &IfaceRef,
+    f: impl FnOnce(&mut crate::intent::router::IsisInterface) -> T,
+) -> RhaiResult<T> {
+    edit(s, &i.router, |r| {
+        let name = r.name.clone();
+        let isis = r.isis.as_mut().ok_or_else(|| {
+            err(format!(
+                "{name} runs no IS-IS: call router(\"{name}\").isis() first"
+            ))
+        })?;
+        Ok(f(isis.interfaces.entry(i.iface.clone()).or_default()))
+    })
+}
+
 fn edit_iface<T>(
     s: &Shared,
     i: &IfaceRef,
@@ -651,6 +668,39 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
             vrf: None,
         })
     });
+    // IS-IS level 2 for the core, its NET from the loopback, the loopback passive in it.
+    let s = shared.clone();
+    engine.register_fn("isis", move |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+        let loopback = s
+            .borrow()
+            .lab()
+            .map_err(err)?
+            .router(&r.name)
+            .and_then(|router| router.loopback)
+            .ok_or_else(|| {
+                err(format!(
+                    "{} has no loopback to derive its IS-IS NET from: give it `lo ADDRESS/32` in the topology",
+                    r.name
+                ))
+            })?;
+        edit(&s, &r.name, |ri| {
+            let isis = ri.isis.get_or_insert_with(|| crate::intent::router::Isis {
+                net: crate::intent::router::isis_net(loopback.addr()),
+                ..Default::default()
+            });
+            isis.interfaces.entry("lo".to_string()).or_default().passive = true;
+            Ok(())
+        })?;
+        Ok(r.clone())
+    });
+    let s = shared.clone();
+    engine.register_fn(
+        "no_isis",
+        move |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+            edit(&s, &r.name, |ri| Ok(ri.isis.take()))?;
+            Ok(r.clone())
+        },
+    );
     let s = shared.clone();
     engine.register_fn(
         "no_ospf",
@@ -836,6 +886,31 @@ fn register_interface(engine: &mut Engine, shared: &Shared) {
         move |i: &mut IfaceRef, cost: i64| -> RhaiResult<IfaceRef> {
             let cost = limit(Knob::OspfCost, cost)?;
             edit_iface(&s, i, |o| o.cost = Some(cost))?;
+            Ok(i.clone())
+        },
+    );
+    // The interface in the router's IS-IS process (point-to-point).
+    let s = shared.clone();
+    engine.register_fn("isis", move |i: &mut IfaceRef| -> RhaiResult<IfaceRef> {
+        edit_isis_iface(&s, i, |_| ())?;
+        Ok(i.clone())
+    });
+    let s = shared.clone();
+    engine.register_fn(
+        "isis_metric",
+        move |i: &mut IfaceRef, metric: i64| -> RhaiResult<IfaceRef> {
+            let metric = limit(Knob::IsisMetric, metric)?;
+            edit_isis_iface(&s, i, |c| c.metric = Some(metric))?;
+            Ok(i.clone())
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "isis_hello",
+        move |i: &mut IfaceRef, interval: i64, multiplier: i64| -> RhaiResult<IfaceRef> {
+            let interval = limit(Knob::IsisHelloInterval, interval)?;
+            let multiplier = limit(Knob::IsisHelloMultiplier, multiplier)?;
+            edit_isis_iface(&s, i, |c| c.hello = Some((interval, multiplier)))?;
             Ok(i.clone())
         },
     );

@@ -10,6 +10,7 @@ use rhai::{Engine, Module, Scope};
 
 pub const MODULES: &[(&str, &str)] = &[
     ("ospf", include_str!("../../stdlib/ospf.rhai")),
+    ("isis", include_str!("../../stdlib/isis.rhai")),
     ("ldp", include_str!("../../stdlib/ldp.rhai")),
     ("mpbgp", include_str!("../../stdlib/mpbgp.rhai")),
     ("vrf", include_str!("../../stdlib/vrf.rhai")),
