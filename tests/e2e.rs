@@ -604,6 +604,29 @@ apply();"#;
     );
 }
 
+/// A ping that gets no reply says where its path breaks: A has no route to B's loopback (no
+/// IGP runs), and the trace the failure runs says so, naming the router and the command.
+#[test]
+fn a_failed_ping_says_where_the_path_breaks() {
+    if !enabled("a_failed_ping_says_where_the_path_breaks") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let body =
+        "router(\"A\").addresses();\nrouter(\"B\").addresses();\nexpect_ping(\"A\", \"10.9.9.2\");";
+    let out = run_tiny(&host, "e2e_noroute", body, &["--check-timeout", "3"]);
+    let all = text(&out);
+    assert!(!out.status.success(), "{all}");
+    assert!(
+        all.contains("check failed on A: no reply to ping 10.9.9.2"),
+        "{all}"
+    );
+    assert!(
+        all.contains("where the path breaks (trace A -> 10.9.9.2): A: no route to 10.9.9.2"),
+        "{all}"
+    );
+}
+
 /// An impaired link delays what crosses it: 100 ms each way make a round trip of at least
 /// 200 ms (a lower bound: the emulated VM adds its own), and `status` names the impaired ends.
 #[test]

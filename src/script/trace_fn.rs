@@ -21,6 +21,33 @@ impl Observer for SessionObserver<'_> {
     }
 }
 
+/// Why a ping from `from` to `dst` got no reply, as far as the FIBs and LFIBs tell: the hop
+/// where the path breaks, or, when every hop forwards it, that the way there is whole and the
+/// reply's way back (or something that drops packets) is what to look at.
+pub fn explain_no_reply(s: &Shared, from: &str, dst: &str) -> String {
+    let Ok(dst_ip) = parse_ip(dst) else {
+        return String::new();
+    };
+    let (lab, intent) = {
+        let sess = s.borrow();
+        match sess.lab() {
+            Ok(lab) => (lab.clone(), sess.deployed.clone()),
+            Err(_) => return String::new(),
+        }
+    };
+    match trace(&lab, &intent, &mut SessionObserver(s), from, dst_ip) {
+        Err(e) => format!("\nwhere the path breaks (trace {from} -> {dst}): {e:#}"),
+        Ok(hops) => {
+            let path: Vec<String> = hops.iter().map(|h| format!("  {h}")).collect();
+            format!(
+                "\nthe way there is whole by the FIBs (trace {from} -> {dst}):\n{}\n\
+                 so look at the reply's way back, or at what drops packets on the way",
+                path.join("\n")
+            )
+        }
+    }
+}
+
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("trace", move |from: &str, dst: &str| -> RhaiResult<Array> {
