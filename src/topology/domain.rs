@@ -203,6 +203,11 @@ pub fn of_lab(lab: &super::Lab, bound: &[(&str, &str, &str)]) -> Domains {
     assign(&is_ce, &inputs)
 }
 
+/// Whether two subnets share addresses (either holds the other's network address).
+pub fn overlaps(a: ipnet::Ipv4Net, b: ipnet::Ipv4Net) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
 /// What clashes inside one domain once `bound` is applied, in words: an overlapping subnet or
 /// a repeated address, or a segment in two VRFs. A CE between two PEs is in two domains for
 /// as long as a script has bound one of its PEs' ends only, so that is no clash.
@@ -218,9 +223,7 @@ pub fn clash_after(lab: &super::Lab, bound: &[(&str, &str, &str)]) -> Option<Str
     }
     for (i, s) in lab.segments.iter().enumerate() {
         for (j, o) in lab.segments[..i].iter().enumerate() {
-            let overlap =
-                s.subnet.contains(&o.subnet.network()) || o.subnet.contains(&s.subnet.network());
-            if d.segments[i] == d.segments[j] && overlap {
+            if d.segments[i] == d.segments[j] && overlaps(s.subnet, o.subnet) {
                 return Some(format!(
                     "subnet {} of `{}` overlaps {} of `{}` in {}",
                     s.subnet, s.name, o.subnet, o.name, d.segments[i]

@@ -11,7 +11,7 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 
 use super::ast::{self, AddressKind, Span, Statement};
-use super::domain::{self, Conflict, Domain, Domains, EndInput};
+use super::domain::{self, overlaps, Conflict, Domain, Domains, EndInput};
 use super::model::{self, Role, SegmentKind};
 use crate::diagnostic::{Source, SourceError, SourceErrors};
 
@@ -952,10 +952,6 @@ fn host_range(subnet: Ipv4Net) -> (Ipv4Addr, Ipv4Addr) {
     } else {
         ((network + 1).into(), (broadcast - 1).into())
     }
-}
-
-fn overlaps(a: Ipv4Net, b: Ipv4Net) -> bool {
-    a.contains(&b.network()) || b.contains(&a.network())
 }
 
 fn lowest_free_eth(taken: &HashMap<String, (String, Span)>) -> String {
