@@ -171,7 +171,7 @@ fn bring_up_topology(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Daemons each router's final intent needs, learnt from a silent dry run of the script.
+/// Daemons each router needs at some step of the script, learnt from a silent dry run.
 pub fn daemon_hints(
     path: &Path,
     opts: &Options,
@@ -192,8 +192,9 @@ pub fn dry_run(path: &Path, opts: &Options) -> Result<(DaemonHints, Vec<String>)
             .routers
             .iter()
             .map(|r| {
-                let daemons =
+                let mut daemons =
                     crate::frr::daemons::needed(r.role, sess.desired.routers.get(&r.name));
+                daemons.extend(sess.daemons_used.get(&r.name).into_iter().flatten());
                 (r.name.clone(), daemons)
             })
             .collect(),

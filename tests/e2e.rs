@@ -450,6 +450,45 @@ fn the_seed_lab_runs_over_isis() {
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
+/// SR-MPLS without LDP (scripts/mpls_vpn_sr.rhai) on the two-path core: every loopback's SR
+/// label in every LFIB, PE2's SR label (16002) over the VPN label on the wire, BFD Up on the
+/// IS-IS adjacencies, a what-if that cuts PR1-PE1 and sees the path through PR2, then SR over
+/// OSPF with another SRGB and BFD on OSPF and BGP.
+#[test]
+fn segment_routing_carries_the_vpn_over_isis_and_ospf() {
+    if !enabled("segment_routing_carries_the_vpn_over_isis_and_ospf") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_sr";
+    let out = run_down(&host, "scripts/mpls_vpn_sr.rhai", lab, &[]);
+    let all = text(&out);
+    assert!(out.status.success(), "the SR lab failed:\n{all}");
+    for expected in [
+        "daemons mgmtd zebra staticd bgpd ospfd ldpd isisd bfdd",
+        "ok PE1: `show mpls table json` contains {\"16002\":{\"inLabel\":16002,\"installed\":true}",
+        "ok PR1: `show mpls table json` contains {\"16002\":{\"nexthops\":[{\"outLabel\":3}]}}",
+        "ok PR1 eth1: echo requests 1.1.1.1 > 2.2.2.2 carry 0 MPLS label(s)",
+        "ok PR2 has 2 BFD sessions up",
+        "labels [16002/",
+        "PR1    pop 16002 (PHP) via 10.1.2.2, leaves ",
+        "[SR (IS-IS)]",
+        "~ PE1 2.2.2.2/32: isis via 10.1.1.254 eth0 labels 16002 -> isis via 10.1.7.254 eth3 labels 16002",
+        "ok PR2's BFD sessions never went down",
+        "ok PE1: `show mpls table json` contains {\"20002\":{\"inLabel\":20002,\"installed\":true}",
+        "ok PE1 has 3 BFD sessions up",
+    ] {
+        assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
+    }
+    // The what-if's trace went through PR2, swapping PE2's label there.
+    assert!(
+        all.contains("PR2    pop 16002 (PHP) via 10.1.8.2"),
+        "the detour is traced:\n{all}"
+    );
+    assert!(!all.contains("FAIL"), "{all}");
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+}
+
 /// Two customers with one address plan (scripts/overlap.rhai): each reaches its own other
 /// site at the same address, the two carry different VPN labels towards it, and neither's
 /// packets leave the far PE towards the other's CE.
@@ -1553,7 +1592,9 @@ fn every_rendering_reads_back_from_both_frr_lines() {
     for script in [
         "scripts/mpls_vpn.rhai",
         "scripts/mpls_vpn_isis.rhai",
+        "scripts/mpls_vpn_sr.rhai",
         "tests/labs/general.rhai",
+        "tests/labs/sr_variants.rhai",
     ] {
         let (engine, _) =
             common::plan_script(&root().join(script), mplsrepl::script::Options::default());
@@ -1561,7 +1602,8 @@ fn every_rendering_reads_back_from_both_frr_lines() {
         let sess = engine.session.borrow();
         for (name, intent) in &sess.desired.routers {
             // The IS-IS lab's CEs are the seed's: only its core routers are new renderings.
-            if script.ends_with("_isis.rhai") && intent.isis.is_none() {
+            let new_rendering = intent.isis.is_some() || intent.ospf.contains_key(&None);
+            if (script.ends_with("_isis.rhai") || script.contains("sr")) && !new_rendering {
                 continue;
             }
             routers.push((format!("{script}:{name}"), intent.clone()));

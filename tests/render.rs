@@ -217,3 +217,25 @@ fn overlap_plan_transcript() {
     assert!(vrf_first < address, "{transcript}");
     assert_golden("overlap.plan", &transcript);
 }
+
+/// SR over IS-IS, BFD, the what-if and the switch to SR over OSPF, as the fast profile plans
+/// them: no LDP anywhere, the IS-IS lines removed before OSPF's go in.
+#[test]
+fn sr_plan_transcript() {
+    let opts = Options {
+        profile: mplsrepl::script::Profile::Fast,
+        ..Options::default()
+    };
+    let (engine, transcript) = plan_script(&root().join("scripts/mpls_vpn_sr.rhai"), opts);
+    let engine = engine.unwrap_or_else(|e| panic!("{e}"));
+    let sess = engine.session.borrow();
+    assert!(
+        sess.desired.routers.values().all(|r| r.ldp.is_none()),
+        "no LDP on the SR lab"
+    );
+    assert!(
+        transcript.contains(" segment-routing prefix 2.2.2.2/32 index 2\n"),
+        "{transcript}"
+    );
+    assert_golden("mpls_vpn_sr.plan", &transcript);
+}

@@ -15,19 +15,32 @@ pub struct Snapshot {
     pub routers: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+/// What a router runs, which decides the tables its snapshot reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Runs {
+    pub ospf: bool,
+    pub ldp: bool,
+    /// Labels from the IGP (SR-MPLS), so an LFIB without LDP.
+    pub sr: bool,
+    pub bgp: bool,
+}
+
 /// The show commands a snapshot reads, with the table name each one fills.
-pub fn commands(vrfs: &[String], ospf: bool, ldp: bool, bgp: bool) -> Vec<(String, String)> {
+pub fn commands(vrfs: &[String], runs: Runs) -> Vec<(String, String)> {
     let mut c = vec![("rib".to_string(), "show ip route json".to_string())];
     for v in vrfs {
         c.push((format!("vrf {v}"), format!("show ip route vrf {v} json")));
     }
-    if ospf {
+    if runs.ospf {
         c.push(("ospf".into(), "show ip ospf neighbor json".into()));
     }
-    if ldp {
+    if runs.ldp || runs.sr {
         c.push(("lfib".into(), "show mpls table json".into()));
+    }
+    if runs.ldp {
         c.push(("ldp".into(), "show mpls ldp neighbor json".into()));
     }
+    let bgp = runs.bgp;
     if bgp {
         c.push(("bgp".into(), "show bgp summary json".into()));
         c.push(("bgp".into(), "show bgp ipv4 vpn summary json".into()));

@@ -37,6 +37,7 @@ pub trait Observer {
 
 const MAX_HOPS: usize = 32;
 const IMPLICIT_NULL: u64 = 3;
+const EXPLICIT_NULL: u64 = 0;
 
 pub fn trace(
     lab: &Lab,
@@ -108,6 +109,13 @@ pub fn trace(
             router = next_router(lab, &router, out_iface.as_deref(), next_ip)?;
         } else {
             let top = stack[0];
+            if u64::from(top) == EXPLICIT_NULL {
+                // The router before asked for it (an SR prefix with the explicit-null flag):
+                // pop it here and go on with what is under it.
+                stack.remove(0);
+                hops.push(hop(&router, "pop", "pop 0 (explicit-null)".into(), &stack));
+                continue;
+            }
             let json = obs.show(&router, &format!("show mpls table {top} json"))?;
             let entry = json.get(top.to_string()).unwrap_or(&json);
             let nh = entry
@@ -119,6 +127,12 @@ pub fn trace(
                 .get("outLabel")
                 .and_then(Value::as_u64)
                 .unwrap_or(IMPLICIT_NULL);
+            // Who gave the label: LDP, SR (IS-IS), SR (OSPF), ...
+            let source = nh
+                .get("type")
+                .and_then(Value::as_str)
+                .map(|t| format!(" [{t}]"))
+                .unwrap_or_default();
             if let Some(table) = nh
                 .get("interface")
                 .and_then(Value::as_str)
@@ -150,7 +164,7 @@ pub fn trace(
                 hops.push(hop(
                     &router,
                     "pop",
-                    format!("pop {top} (PHP) via {next_ip}, leaves {rest}"),
+                    format!("pop {top} (PHP) via {next_ip}, leaves {rest}{source}"),
                     &stack,
                 ));
             } else {
@@ -158,7 +172,7 @@ pub fn trace(
                 hops.push(hop(
                     &router,
                     "swap",
-                    format!("swap {top} -> {out} via {next_ip}"),
+                    format!("swap {top} -> {out} via {next_ip}{source}"),
                     &stack,
                 ));
             }
@@ -360,7 +374,7 @@ mod tests {
             [
                 "CE1    forward via 172.16.1.254 eth0",
                 "PE1    push 17/144 (VRF CUSTA) via 10.1.1.254 eth0",
-                "PR     pop 17 (PHP) via 10.1.2.2, leaves 144",
+                "PR     pop 17 (PHP) via 10.1.2.2, leaves 144 [LDP]",
                 "PE2    pop 144 (VPN label), lookup in VRF CUSTA",
                 "PE2    forward (VRF CUSTA) via 172.16.2.2 eth1",
                 "CE2    deliver to 192.168.2.1 (own address)",

@@ -17,10 +17,17 @@ pub enum Daemon {
     Ospfd,
     Ldpd,
     Isisd,
+    Bfdd,
 }
 
 impl Daemon {
-    pub const ALL: [Daemon; 4] = [Daemon::Bgpd, Daemon::Ospfd, Daemon::Ldpd, Daemon::Isisd];
+    pub const ALL: [Daemon; 5] = [
+        Daemon::Bgpd,
+        Daemon::Ospfd,
+        Daemon::Ldpd,
+        Daemon::Isisd,
+        Daemon::Bfdd,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,6 +35,7 @@ impl Daemon {
             Daemon::Ospfd => "ospfd",
             Daemon::Ldpd => "ldpd",
             Daemon::Isisd => "isisd",
+            Daemon::Bfdd => "bfdd",
         }
     }
 
@@ -56,6 +64,9 @@ pub fn needed(role: Role, intent: Option<&RouterIntent>) -> BTreeSet<Daemon> {
         }
         if r.isis.is_some() {
             d.insert(Daemon::Isisd);
+        }
+        if r.bfd.is_some() {
+            d.insert(Daemon::Bfdd);
         }
         if r.bgp.is_some() || r.vrfs.values().any(|v| v.bgp.is_some()) {
             d.insert(Daemon::Bgpd);

@@ -2,12 +2,18 @@
 
 use std::net::Ipv4Addr;
 
+use crate::intent::bfd;
 use crate::intent::config_tree::{to_vtysh_lines, ConfigNode};
 use crate::intent::router::*;
+use crate::intent::segment_routing::DEFAULT_SRGB;
 
 /// The whole FRR configuration of a router, as nodes.
 pub fn router_config(r: &RouterIntent) -> Vec<ConfigNode> {
     let mut nodes = Vec::new();
+    // The BFD profile before the protocols that name it.
+    if let Some(profile) = &r.bfd {
+        nodes.push(bfd_config(profile));
+    }
     // The IS-IS process before the interfaces that name it, so that a change adding both
     // never has an interface refer to a process that does not exist yet.
     if let Some(isis) = &r.isis {
@@ -107,6 +113,10 @@ fn ospf_interface_lines(o: &OspfInterface) -> Vec<ConfigNode> {
     if o.passive {
         lines.push("ip ospf passive".to_string());
     }
+    if o.bfd {
+        lines.push("ip ospf bfd".to_string());
+        lines.push(format!("ip ospf bfd profile {}", bfd::PROFILE));
+    }
     lines.into_iter().map(ConfigNode::leaf).collect()
 }
 
@@ -124,16 +134,61 @@ fn isis_interface_lines(i: &IsisInterface) -> Vec<ConfigNode> {
         lines.push(format!("isis hello-interval {interval}"));
         lines.push(format!("isis hello-multiplier {multiplier}"));
     }
+    if i.bfd {
+        lines.push("isis bfd".to_string());
+        lines.push(format!("isis bfd profile {}", bfd::PROFILE));
+    }
     lines.into_iter().map(ConfigNode::leaf).collect()
 }
 
 fn isis_instance(isis: &Isis) -> ConfigNode {
+    let mut children = vec![
+        ConfigNode::leaf("is-type level-2-only"),
+        ConfigNode::leaf(format!("net {}", isis.net)),
+    ];
+    if let Some(sr) = &isis.sr {
+        children.extend(segment_routing_lines(sr));
+    }
+    ConfigNode::context(format!("router isis {ISIS_TAG}"), children)
+}
+
+/// The same lines in `router isis` and `router ospf`. The default SRGB is left out, as FRR
+/// leaves it out of its running configuration.
+fn segment_routing_lines(sr: &SegmentRouting) -> Vec<ConfigNode> {
+    let mut lines = vec!["segment-routing on".to_string()];
+    if sr.srgb != DEFAULT_SRGB {
+        lines.push(format!(
+            "segment-routing global-block {} {}",
+            sr.srgb.lower, sr.srgb.upper
+        ));
+    }
+    for (prefix, sid) in &sr.prefix_sids {
+        let mut line = format!("segment-routing prefix {prefix} index {}", sid.index);
+        if let Some(flag) = sid.last_hop.frr_flag() {
+            line.push(' ');
+            line.push_str(flag);
+        }
+        lines.push(line);
+    }
+    lines.into_iter().map(ConfigNode::leaf).collect()
+}
+
+/// bfdd's profile; timers at FRR's defaults are not written, as FRR does not print them.
+fn bfd_config(p: &BfdProfile) -> ConfigNode {
+    let mut lines = Vec::new();
+    if p.multiplier != bfd::DEFAULT_MULTIPLIER {
+        lines.push(format!("detect-multiplier {}", p.multiplier));
+    }
+    if p.interval_ms != bfd::DEFAULT_INTERVAL_MS {
+        lines.push(format!("receive-interval {}", p.interval_ms));
+        lines.push(format!("transmit-interval {}", p.interval_ms));
+    }
     ConfigNode::context(
-        format!("router isis {ISIS_TAG}"),
-        vec![
-            ConfigNode::leaf("is-type level-2-only"),
-            ConfigNode::leaf(format!("net {}", isis.net)),
-        ],
+        "bfd",
+        vec![ConfigNode::context(
+            format!("profile {}", bfd::PROFILE),
+            lines.into_iter().map(ConfigNode::leaf).collect(),
+        )],
     )
 }
 
@@ -174,6 +229,13 @@ fn neighbor_lines(
         if let Some(src) = &n.update_source {
             lines.push(
                 ConfigNode::leaf(format!("neighbor {ip} update-source {src}"))
+                    .about_neighbor(ip, false),
+            );
+        }
+        if n.bfd {
+            lines.push(ConfigNode::leaf(format!("neighbor {ip} bfd")).about_neighbor(ip, false));
+            lines.push(
+                ConfigNode::leaf(format!("neighbor {ip} bfd profile {}", bfd::PROFILE))
                     .about_neighbor(ip, false),
             );
         }
@@ -269,6 +331,11 @@ fn ospf_instance(vrf: Option<&str>, o: &Ospf) -> ConfigNode {
     if let Some(id) = o.router_id {
         children.push(ConfigNode::leaf(format!("ospf router-id {id}")));
     }
+    if o.sr.is_some() {
+        // OSPF carries SR in opaque router-information LSAs.
+        children.push(ConfigNode::leaf("capability opaque"));
+        children.push(ConfigNode::leaf("router-info area"));
+    }
     for proto in &o.redistribute {
         children.push(ConfigNode::leaf(format!("redistribute {proto}")));
     }
@@ -283,6 +350,9 @@ fn ospf_instance(vrf: Option<&str>, o: &Ospf) -> ConfigNode {
     if o.fast_lsa {
         children.push(ConfigNode::leaf("timers throttle lsa all 0"));
         children.push(ConfigNode::leaf("timers lsa min-arrival 0"));
+    }
+    if let Some(sr) = &o.sr {
+        children.extend(segment_routing_lines(sr));
     }
     let line = match vrf {
         Some(v) => format!("router ospf vrf {v}"),

@@ -5,11 +5,13 @@
 //! a router from scratch is the diff against an empty router, so `frr.conf`, plan transcripts,
 //! what-if and undo all share one code path.
 
+pub mod bfd;
 pub mod config_tree;
 pub mod diff;
 pub mod impairment;
 pub mod kernel;
 pub mod router;
+pub mod segment_routing;
 
 use std::collections::BTreeMap;
 

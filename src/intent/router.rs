@@ -7,6 +7,8 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 use serde::Serialize;
 
+pub use super::bfd::BfdProfile;
+pub use super::segment_routing::SegmentRouting;
 pub use crate::frr::Daemon;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -25,6 +27,8 @@ pub struct RouterIntent {
     /// The IS-IS process of the core (level 2).
     pub isis: Option<Isis>,
     pub ldp: Option<Ldp>,
+    /// bfdd's timer profile, present once anything on the router uses BFD.
+    pub bfd: Option<BfdProfile>,
     pub bgp: Option<Bgp>,
     pub static_routes: BTreeSet<StaticRoute>,
     /// Interfaces administratively down (link failure experiments).
@@ -51,6 +55,8 @@ pub struct OspfInterface {
     pub dead_interval: Option<u32>,
     pub cost: Option<u32>,
     pub passive: bool,
+    /// The neighbor on this interface is watched by BFD.
+    pub bfd: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -64,6 +70,8 @@ pub struct Ospf {
     pub spf_throttle: Option<(u32, u32, u32)>,
     /// Fast-lab LSA pacing: `timers throttle lsa all 0` + `timers lsa min-arrival 0`.
     pub fast_lsa: bool,
+    /// SR-MPLS carried in OSPF's opaque LSAs (default VRF only).
+    pub sr: Option<SegmentRouting>,
 }
 
 /// `router isis CORE`, level-2-only, and the interfaces in it.
@@ -72,6 +80,7 @@ pub struct Isis {
     /// The network entity title, e.g. `49.0001.0010.0100.1001.00` for loopback 1.1.1.1.
     pub net: String,
     pub interfaces: BTreeMap<String, IsisInterface>,
+    pub sr: Option<SegmentRouting>,
 }
 
 /// An interface in the IS-IS process: point-to-point unless passive (the loopback).
@@ -81,6 +90,7 @@ pub struct IsisInterface {
     pub metric: Option<u32>,
     /// `isis hello-interval I` and `isis hello-multiplier M` (hold time I x M seconds).
     pub hello: Option<(u32, u32)>,
+    pub bfd: bool,
 }
 
 /// The IS-IS process name mplsrepl configures.
@@ -132,6 +142,7 @@ pub struct BgpNeighbor {
     pub ipv4_vpn: bool,
     pub route_reflector_client: bool,
     pub next_hop_self: bool,
+    pub bfd: bool,
 }
 
 /// A Linux VRF device and what lives in it.

@@ -84,7 +84,7 @@ pub fn parse_prefix(text: &str) -> RhaiResult<Ipv4Net> {
 }
 
 /// A value FRR would refuse, as a script error with FRR's range in its help line.
-fn limit(knob: Knob, value: i64) -> RhaiResult<u32> {
+pub(super) fn limit(knob: Knob, value: i64) -> RhaiResult<u32> {
     limits::check(knob, value).map_err(|r| err(r.to_string()))
 }
 
@@ -117,7 +117,7 @@ fn validate_community(text: &str, what: &str) -> RhaiResult<()> {
 }
 
 /// Run `edit` on a router's desired intent.
-fn edit<T>(
+pub(super) fn edit<T>(
     s: &Shared,
     router: &str,
     f: impl FnOnce(&mut RouterIntent) -> RhaiResult<T>,
@@ -175,7 +175,7 @@ fn edit_vrf_bgp<T>(
     })
 }
 
-fn edit_neighbor<T>(
+pub(super) fn edit_neighbor<T>(
     s: &Shared,
     n: &NeighborRef,
     f: impl FnOnce(&mut BgpNeighbor) -> T,
@@ -310,6 +310,8 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     register_vrf(engine, shared);
     register_link(engine, shared);
     register_topology_queries(engine, shared);
+    super::api_sr::register(engine, shared);
+    super::api_bfd::register(engine, shared);
 }
 
 /// Read-only questions about the topology, for stdlib modules that derive configuration from it.
@@ -601,6 +603,7 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
         move |r: &mut RouterRef, n: i64| -> RhaiResult<RouterRef> {
             let n = to_u32(n, "platform labels")?;
             edit(&s, &r.name, |ri| {
+                super::api_sr::check_platform_labels(ri, n)?;
                 Ok(ri
                     .sysctls
                     .insert("net.mpls.platform_labels".into(), n.to_string()))
@@ -893,6 +896,15 @@ fn register_interface(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("isis", move |i: &mut IfaceRef| -> RhaiResult<IfaceRef> {
         edit_isis_iface(&s, i, |_| ())?;
+        edit(&s, &i.router, |r| {
+            if r.addresses.get(&i.iface).is_none_or(|a| a.is_empty()) {
+                return Err(err(format!(
+                    "{} of {} has no address for IS-IS to run on: give it its addresses first, router(\"{}\").addresses()",
+                    i.iface, i.router, i.router
+                )));
+            }
+            Ok(())
+        })?;
         Ok(i.clone())
     });
     let s = shared.clone();

@@ -1,6 +1,8 @@
 //! The Rhai engine: registered API, stdlib modules, limits, and errors mapped to source spans.
 
 pub mod api;
+pub mod api_bfd;
+pub mod api_sr;
 pub mod capture_ref;
 pub mod checks;
 mod poll_round;

@@ -118,6 +118,9 @@ pub struct Session {
     pub check_results: Vec<crate::check::results::CheckResult>,
     /// Deployed intents before each apply, newest last (for undo).
     pub history: Vec<Intent>,
+    /// Every daemon each router's intent has needed at any step: a dry run's answer to which
+    /// daemons a router must start with, since a script may drop a protocol it used earlier.
+    pub daemons_used: BTreeMap<String, BTreeSet<Daemon>>,
     /// The user skipped the current step (`run --step`): its edits are dropped at the next step.
     pub skipping: bool,
     /// Named snapshots of the live lab (what-if, `:snapshot`).
@@ -151,6 +154,7 @@ impl Session {
             script_source: None,
             check_results: Vec::new(),
             history: Vec::new(),
+            daemons_used: BTreeMap::new(),
             step_started: None,
             batch: None,
             snapshots: BTreeMap::new(),
@@ -341,6 +345,12 @@ impl Session {
         for (router, went_in) in taken {
             if went_in {
                 let new = self.desired.router_mut(&router).clone();
+                if let Some(role) = self.lab()?.router(&router).map(|r| r.role) {
+                    self.daemons_used
+                        .entry(router.clone())
+                        .or_default()
+                        .extend(crate::frr::daemons::needed(role, Some(&new)));
+                }
                 self.deployed.routers.insert(router, new);
             } else {
                 self.reject(&router);

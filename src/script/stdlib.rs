@@ -15,6 +15,8 @@ pub const MODULES: &[(&str, &str)] = &[
     ("mpbgp", include_str!("../../stdlib/mpbgp.rhai")),
     ("vrf", include_str!("../../stdlib/vrf.rhai")),
     ("checks", include_str!("../../stdlib/checks.rhai")),
+    ("sr", include_str!("../../stdlib/sr.rhai")),
+    ("bfd", include_str!("../../stdlib/bfd.rhai")),
 ];
 
 pub fn resolver(script_dir: &Path) -> ModuleResolversCollection {

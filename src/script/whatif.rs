@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use rhai::{Array, Dynamic, Engine, FnPtr, NativeCallContext};
 
 use super::api::{err, RhaiResult, Shared};
-use crate::check::snapshot::{commands, diff, summarise, Change, Snapshot};
+use crate::check::snapshot::{commands, diff, summarise, Change, Runs, Snapshot};
 
 /// Read every router's state. In a plan, an empty snapshot.
 pub fn take_snapshot(s: &Shared) -> RhaiResult<Snapshot> {
@@ -28,11 +28,14 @@ pub fn take_snapshot(s: &Shared) -> RhaiResult<Snapshot> {
                     .cloned()
                     .unwrap_or_default();
                 let vrfs: Vec<String> = i.vrfs.keys().cloned().collect();
-                let bgp = i.bgp.is_some();
-                (
-                    r.name.clone(),
-                    commands(&vrfs, !i.ospf.is_empty(), i.ldp.is_some(), bgp),
-                )
+                let runs = Runs {
+                    ospf: !i.ospf.is_empty(),
+                    ldp: i.ldp.is_some(),
+                    sr: i.isis.as_ref().is_some_and(|x| x.sr.is_some())
+                        || i.ospf.values().any(|o| o.sr.is_some()),
+                    bgp: i.bgp.is_some(),
+                };
+                (r.name.clone(), commands(&vrfs, runs))
             })
             .collect()
     };
