@@ -489,6 +489,52 @@ fn segment_routing_carries_the_vpn_over_isis_and_ospf() {
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
+/// Failover measured (scripts/failover.rhai): a 10 ms probe stream across a link down, a
+/// silent failure found by OSPF's dead interval and then by BFD, and frozen daemons. Carrier
+/// loss and BFD must beat the dead interval; frozen daemons lose nothing while PR2 takes over.
+#[test]
+fn failover_is_measured_in_lost_probes() {
+    if !enabled("failover_is_measured_in_lost_probes") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_failover";
+    let out = run_down(&host, "scripts/failover.rhai", lab, &[]);
+    let all = text(&out);
+    assert!(out.status.success(), "the failover lab failed:\n{all}");
+    let outage = |what: &str| -> f64 {
+        let line = all
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{what}: ")))
+            .unwrap_or_else(|| panic!("no `{what}` figure in:\n{all}"));
+        line.rsplit_once("outage ")
+            .and_then(|(_, ms)| ms.trim_end_matches(" ms").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no outage in `{line}`"))
+    };
+    let (link, silent, bfd) = (
+        outage("link down"),
+        outage("silent, OSPF"),
+        outage("silent, BFD"),
+    );
+    // The fast profile's dead interval is 4 s, BFD's detection 0.9 s.
+    assert!(
+        silent > 2000.0,
+        "OSPF's dead interval found it in {silent} ms:\n{all}"
+    );
+    assert!(
+        bfd < silent && link < silent,
+        "{link} / {bfd} / {silent}:\n{all}"
+    );
+    assert!(link > 0.0 && bfd > 0.0, "both lost probes:\n{all}");
+    assert_eq!(
+        all.matches("ok failover CE1 -> 192.168.2.1: ").count(),
+        4,
+        "{all}"
+    );
+    assert!(!all.contains("FAIL"), "{all}");
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+}
+
 /// Two customers with one address plan (scripts/overlap.rhai): each reaches its own other
 /// site at the same address, the two carry different VPN labels towards it, and neither's
 /// packets leave the far PE towards the other's CE.

@@ -2,6 +2,7 @@
 
 pub mod capture;
 pub mod json_subset;
+pub mod probe;
 pub mod results;
 pub mod snapshot;
 pub mod trace;

@@ -120,6 +120,11 @@ fn placement(path: Vec<String>, line: String, _version: FrrVersion) -> Option<Pl
     if line == "address-family ipv4 unicast" {
         return None;
     }
+    // ospfd prints `segment-routing on` only once SR is up (the label manager has given it
+    // the SRGB), which comes after the reply: the SR checks see whether it came up.
+    if last == Some("router ospf") && line == "segment-routing on" {
+        return None;
+    }
     // `ip route P G vrf V` at the top is printed inside a `vrf V` block.
     if path.is_empty() {
         if let Some(rest) = line.strip_prefix("ip route ") {

@@ -5,6 +5,7 @@ pub mod api_bfd;
 pub mod api_sr;
 pub mod capture_ref;
 pub mod checks;
+pub mod failover_fn;
 mod poll_round;
 pub mod session;
 pub mod stdlib;
@@ -120,6 +121,7 @@ impl ScriptEngine {
         checks::register(&mut engine, &session);
         whatif::register(&mut engine, &session);
         trace_fn::register(&mut engine, &session);
+        failover_fn::register(&mut engine, &session);
         together::register(&mut engine, &session);
         register_exit(&mut engine);
         let s = session.clone();
