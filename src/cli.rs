@@ -376,8 +376,15 @@ pub fn run(
         }
         Ok(()) => {
             sess.report.line("");
+            let failed = sess.check_results.len() - sess.checks_passed();
+            // A failure the script caught (try/catch) ends nothing, but it is not a pass.
+            let caught = if failed > 0 {
+                format!(", {failed} failed and were caught by the script")
+            } else {
+                String::new()
+            };
             sess.report.pass(&format!(
-                "{} checks passed in {elapsed:.1} s",
+                "{} checks passed{caught} in {elapsed:.1} s",
                 sess.checks_passed()
             ));
             ExitCode::SUCCESS

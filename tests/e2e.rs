@@ -262,10 +262,10 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
     // The CI report has a test case per check, grouped by step, none failed.
     let xml = std::fs::read_to_string(&junit).expect("the report is written");
     assert!(
-        xml.contains("<testsuites name=\"mplsrepl scripts/mpls_vpn.rhai\" tests=\"29\" failures=\"0\" errors=\"0\""),
+        xml.contains("<testsuites name=\"mplsrepl scripts/mpls_vpn.rhai\" tests=\"30\" failures=\"0\" errors=\"0\""),
         "{xml}"
     );
-    assert_eq!(xml.matches("<testcase ").count(), 29, "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 30, "{xml}");
     assert!(
         xml.contains("<testsuite name=\"step 2: 4. OSPF area 0 in the core\""),
         "{xml}"
@@ -275,6 +275,11 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
             "image labfrr:latest privileged, FRR 10, daemons mgmtd zebra staticd bgpd ospfd ldpd"
         ),
         "the default image is FRR 10: {all}"
+    );
+    assert!(
+        all.contains("link mpls_vpn-net1 for 10.1.1.0/24 (veth pair, MTU 1600)")
+            && all.contains("link mpls_vpn-net3 for 172.16.1.0/24 (veth pair, MTU 1500)"),
+        "core links carry a full customer packet under its labels: {all}"
     );
     // Every Expect line of the spec, as the run reports it.
     for expected in [
@@ -296,6 +301,8 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
         "ok CE1: ping -I 192.168.1.1 192.168.2.1 succeeds: 3/3 replies, ttl 62",
         "ok CE3: ping -I 192.168.3.1 192.168.4.1 succeeds",
         "ok CE1: ping -I 192.168.1.1 192.168.4.1 fails: 0/3 replies",
+        // A full-size customer packet under two labels: the core links' MTU leaves room.
+        "ok CE1: ping -I 192.168.1.1 192.168.2.1 with 1500 bytes of IP, don't fragment succeeds",
         "ok PE1 eth0: echo requests 192.168.1.1 > 192.168.2.1 carry 2 MPLS label(s)",
         "ok PR eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 1 MPLS label(s)",
         "ok PE2 eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 0 MPLS label(s)",
@@ -535,6 +542,41 @@ fn failover_is_measured_in_lost_probes() {
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
+/// Failed checks explain themselves (tests/labs/faults.rhai, faults made on purpose and
+/// caught): an OSPF neighbor whose hello timers differ names the link and both timers; a BGP
+/// session to a route reflector that runs no LDP behind an LDP core names the P router whose
+/// LFIB lacks the label. Each is fixed after, and the check then passes.
+#[test]
+fn failed_checks_say_what_they_found() {
+    if !enabled("failed_checks_say_what_they_found") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_faults";
+    let out = run_down(
+        &host,
+        "tests/labs/faults.rhai",
+        lab,
+        &["--check-timeout", "10"],
+    );
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    for expected in [
+        "why P1 (10.255.0.1) is no OSPF neighbor of RR1:",
+        "link rr: hello/dead 1/4 s on RR1 eth0 but 5/20 s on P1 eth1: OSPF neighbors must agree",
+        "ok RR1: `show ip ospf neighbor json` contains {\"neighbors\":{\"10.255.0.1\":[{\"converged\":\"Full\"}]}}",
+        "peers.10.255.2.1.state: expected \"Established\", got \"Connect\"",
+        "where the path breaks (trace PE1 -> 10.255.2.1): P1: label ",
+        " is not in the LFIB",
+        "must run LDP itself",
+        "ok PE1: `show bgp ipv4 vpn summary json` contains {\"peers\":{\"10.255.2.1\":{\"state\":\"Established\"}}}",
+        "2 failed and were caught by the script",
+    ] {
+        assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
+    }
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+}
+
 /// Two customers with one address plan (scripts/overlap.rhai): each reaches its own other
 /// site at the same address, the two carry different VPN labels towards it, and neither's
 /// packets leave the far PE towards the other's CE.
@@ -571,14 +613,15 @@ fn run_down(host: &str, script: &str, lab: &str, extra: &[&str]) -> Output {
         script,
         "--profile",
         "fast",
-        "--check-timeout",
-        "240",
         "--lab-name",
         lab,
         "--capture-dir",
         &captures,
         "--down",
     ];
+    if !extra.contains(&"--check-timeout") {
+        args.extend(["--check-timeout", "240"]);
+    }
     args.extend_from_slice(extra);
     mplsrepl(host, &args)
 }

@@ -163,8 +163,8 @@ fn general_lab_renders_rr_ebgp_and_ospf_vrfs() {
         "{rr}"
     );
     assert!(
-        sess.desired.routers["RR1"].ldp.is_none(),
-        "the RR runs no LDP"
+        sess.desired.routers["RR1"].ldp.is_some(),
+        "the RR behind the LDP core runs LDP"
     );
 }
 

@@ -45,14 +45,15 @@ impl Daemon {
 }
 
 /// The daemons a router needs beyond the ones every router runs: its role's, as in the article
-/// (a P router runs OSPF and LDP, a PE adds BGP, a route reflector BGP and OSPF), and whatever
+/// (a P router runs OSPF and LDP, a PE adds BGP, a route reflector BGP, OSPF and LDP), and whatever
 /// its intent configures. `intent` is the router's final intent when it is known (from a dry
 /// run of the script), so that FRR never has to be restarted mid-run.
 pub fn needed(role: Role, intent: Option<&RouterIntent>) -> BTreeSet<Daemon> {
     let mut d: BTreeSet<Daemon> = match role {
         Role::P => [Daemon::Ospfd, Daemon::Ldpd].into(),
         Role::Pe => [Daemon::Bgpd, Daemon::Ospfd, Daemon::Ldpd].into(),
-        Role::Rr => [Daemon::Bgpd, Daemon::Ospfd].into(),
+        // LDP too: a route reflector behind an LDP core needs a label for its loopback.
+        Role::Rr => [Daemon::Bgpd, Daemon::Ospfd, Daemon::Ldpd].into(),
         Role::Ce => BTreeSet::new(),
     };
     if let Some(r) = intent {

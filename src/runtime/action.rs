@@ -45,7 +45,17 @@ pub struct NetworkSpec {
     pub subnet: Ipv4Net,
     /// Declared with `network` (a LAN): it gets a bridge even with two ends.
     pub multi_access: bool,
+    /// Every interface on the segment gets this MTU.
+    pub mtu: u32,
 }
+
+/// Customer segments carry what hosts send: Ethernet's 1500 bytes.
+pub const CUSTOMER_MTU: u32 = 1500;
+/// Provider segments carry a customer's full 1500-byte packet under its labels. Linux drops
+/// a labelled packet longer than the outgoing link's MTU (mpls_forward), so a core link at
+/// 1500 fails the first full-size customer packet with a two-label stack (1508 bytes); 1600
+/// leaves room for deeper stacks (SR, and a VPN over a transport label over a repair label).
+pub const CORE_MTU: u32 = 1600;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ContainerSpec {
@@ -124,6 +134,7 @@ impl LabSpec {
                 segment: s.name.clone(),
                 subnet: s.subnet,
                 multi_access: s.kind == SegmentKind::Network,
+                mtu: segment_mtu(lab, s),
             })
             .collect();
         let containers = lab
@@ -165,6 +176,19 @@ impl LabSpec {
             networks,
             containers,
         }
+    }
+}
+
+/// A segment with a CE on it is a customer's; any other is the provider's core.
+fn segment_mtu(lab: &Lab, segment: &crate::topology::Segment) -> u32 {
+    let customer = segment.endpoints.iter().any(|e| {
+        lab.router(&e.router)
+            .is_some_and(|r| r.role == crate::topology::Role::Ce)
+    });
+    if customer {
+        CUSTOMER_MTU
+    } else {
+        CORE_MTU
     }
 }
 

@@ -402,6 +402,10 @@ async fn create_network(
             "com.docker.network.bridge.enable_ip_masquerade".to_string(),
             "false".to_string(),
         ),
+        (
+            "com.docker.network.driver.mtu".to_string(),
+            n.mtu.to_string(),
+        ),
     ]
     .into();
     let req = NetworkCreateRequest {

@@ -93,9 +93,10 @@ pub fn wiring_script(spec: &LabSpec, pids: &HashMap<String, i64>) -> anyhow::Res
             let ((a, a_if), (b, b_if)) = (ends[0], ends[1]);
             let (a, b, a_if, b_if) = (&handle[a], &handle[b], shell_word(a_if), shell_word(b_if));
             let failed = shell_word(&format!("link {what}: veth pair not made"));
+            let mtu = segment.mtu;
             s.push_str(&format!(
                 "ip link add {a_if} netns {a} type veth peer name {b_if} netns {b} \
-                 && ip -n {a} link set {a_if} up && ip -n {b} link set {b_if} up \
+                 && ip -n {a} link set {a_if} mtu {mtu} up && ip -n {b} link set {b_if} mtu {mtu} up \
                  || fail {failed}\n"
             ));
             continue;
@@ -114,9 +115,11 @@ pub fn wiring_script(spec: &LabSpec, pids: &HashMap<String, i64>) -> anyhow::Res
                 segment.name
             ));
             let iface = shell_word(iface);
+            let mtu = segment.mtu;
             s.push_str(&format!(
                 "ip link add {bridge}p{k} type veth peer name {iface} netns {ns} \
-                 && ip link set {bridge}p{k} master {bridge} up && ip -n {ns} link set {iface} up \
+                 && ip link set {bridge}p{k} mtu {mtu} master {bridge} up \
+                 && ip -n {ns} link set {iface} mtu {mtu} up \
                  || fail {failed}\n"
             ));
         }
@@ -178,7 +181,9 @@ mod tests {
         assert!(script.contains("ip link add 'eth3' netns r0 type veth peer name 'eth0' netns r1"));
         assert!(script.contains("ip link add b1 type bridge"));
         assert!(script.contains("ip link add b1p2 type veth peer name 'eth0' netns r2"));
-        assert!(script.contains("ip -n r2 link set 'eth0' up"));
+        // Core segments (no CE on them) carry a full customer packet under its labels.
+        assert!(script.contains("ip -n r2 link set 'eth0' mtu 1600 up"));
+        assert!(script.contains("ip -n r0 link set 'eth3' mtu 1600 up"));
         assert!(script.contains("fail 'link t-ab: t-A:eth3 - t-B:eth0: veth pair not made'"));
         let checked = std::process::Command::new("sh")
             .args(["-n", "-c", &script])

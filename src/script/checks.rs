@@ -110,7 +110,9 @@ pub fn announce(s: &Shared, what: &str) {
     }
 }
 
-fn ping_argv(dst: &str, src: Option<&str>, count: u32) -> Vec<String> {
+/// `size`: the ICMP payload, sent with don't-fragment set (`-M do`), so that a link whose MTU
+/// is too small drops the packet instead of a router fragmenting it.
+fn ping_argv(dst: &str, src: Option<&str>, count: u32, size: Option<u32>) -> Vec<String> {
     let mut argv: Vec<String> = [
         "ping",
         "-n",
@@ -126,6 +128,9 @@ fn ping_argv(dst: &str, src: Option<&str>, count: u32) -> Vec<String> {
     .collect();
     if let Some(src) = src {
         argv.extend(["-I".to_string(), src.to_string()]);
+    }
+    if let Some(size) = size {
+        argv.extend(["-s".into(), size.to_string(), "-M".into(), "do".into()]);
     }
     argv.push(dst.to_string());
     argv
@@ -151,7 +156,7 @@ fn do_ping(
     }
     let out = s
         .borrow_mut()
-        .exec(from, &ping_argv(dst, src, count))
+        .exec(from, &ping_argv(dst, src, count, None))
         .map_err(err)?;
     Ok(parse_ping(&out.stdout))
 }
@@ -201,9 +206,7 @@ fn expect_ping(s: &Shared, at: At, from: &str, dst: &str, src: Option<&str>) -> 
     ping_check(
         s,
         at,
-        from,
-        dst,
-        src,
+        (from, dst, src, None),
         Verdict::Reply { dst: dst.into() },
         "succeeds",
     )
@@ -214,24 +217,26 @@ fn expect_no_ping(s: &Shared, at: At, from: &str, dst: &str, src: Option<&str>) 
     ping_check(
         s,
         at,
-        from,
-        dst,
-        src,
+        (from, dst, src, None),
         Verdict::NoReply { dst: dst.into() },
         "fails",
     )
 }
 
+/// (from, dst, src, payload size) of a ping check.
+type PingOf<'a> = (&'a str, &'a str, Option<&'a str>, Option<u32>);
+
 fn ping_check(
     s: &Shared,
     at: At,
-    from: &str,
-    dst: &str,
-    src: Option<&str>,
+    (from, dst, src, size): PingOf,
     verdict: Verdict,
     outcome: &str,
 ) -> RhaiResult<()> {
-    let what = format!("{} {outcome}", describe_ping(from, dst, src));
+    let sized = size
+        .map(|n| format!(" with {} bytes of IP, don't fragment", n + 28))
+        .unwrap_or_default();
+    let what = format!("{}{sized} {outcome}", describe_ping(from, dst, src));
     planned_ping(s, from, dst, src)?;
     announce(s, &what);
     if s.borrow().dry_run() {
@@ -245,7 +250,7 @@ fn ping_check(
         PendingCheck {
             what,
             router: from.into(),
-            argv: ping_argv(dst, src, 3),
+            argv: ping_argv(dst, src, 3, size),
             timeout,
             verdict,
             at,
@@ -285,6 +290,35 @@ fn register_observations(engine: &mut Engine, shared: &Shared) {
         "expect_ping",
         move |ctx: NativeCallContext, from: &str, dst: &str, src: &str| {
             expect_ping(&s, at(&s, &ctx), from, dst, Some(src))
+        },
+    );
+    // `#{ size: N }`: an N-byte payload with don't-fragment, to prove the path's MTU.
+    let s = shared.clone();
+    engine.register_fn(
+        "expect_ping",
+        move |ctx: NativeCallContext, from: &str, dst: &str, src: &str, opts: rhai::Map| {
+            let size = match opts.get("size") {
+                Some(v) => Some(
+                    v.as_int()
+                        .ok()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .filter(|n| (1..=65507).contains(n))
+                        .ok_or_else(|| err("expect_ping: `size` is a payload of 1-65507 bytes"))?,
+                ),
+                None => None,
+            };
+            if let Some(key) = opts.keys().find(|k| k.as_str() != "size") {
+                return Err(err(format!(
+                    "expect_ping: unknown option `{key}` (it takes size)"
+                )));
+            }
+            ping_check(
+                &s,
+                at(&s, &ctx),
+                (from, dst, Some(src), size),
+                Verdict::Reply { dst: dst.into() },
+                "succeeds",
+            )
         },
     );
     let s = shared.clone();

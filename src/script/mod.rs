@@ -5,6 +5,7 @@ pub mod api_bfd;
 pub mod api_sr;
 pub mod capture_ref;
 pub mod checks;
+pub mod explain;
 pub mod failover_fn;
 mod poll_round;
 pub mod session;

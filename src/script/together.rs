@@ -60,14 +60,6 @@ enum Attempt {
 }
 
 impl PendingCheck {
-    /// (from, dst) of a ping that must get a reply.
-    fn ping_target(&self) -> Option<(String, String)> {
-        match &self.verdict {
-            Verdict::Reply { dst } => Some((self.router.clone(), dst.clone())),
-            _ => None,
-        }
-    }
-
     fn attempt(&self, out: &ExecOutput, elapsed: Duration) -> Attempt {
         match &self.verdict {
             Verdict::Json { cmd, expected } => {
@@ -170,19 +162,28 @@ pub fn poll(s: &Shared, checks: Vec<PendingCheck>) -> RhaiResult<()> {
                     s.borrow_mut().check_passed(&check.what, &line, seconds);
                 }
                 Attempt::Failed(e) => {
-                    give_up.get_or_insert((check.what.clone(), e, check.at, check.ping_target()));
+                    give_up.get_or_insert((
+                        check.what.clone(),
+                        e,
+                        check.at,
+                        check.router.clone(),
+                        check.verdict.clone(),
+                    ));
                 }
                 Attempt::NotYet(e) if elapsed > check.timeout => {
-                    give_up.get_or_insert((check.what.clone(), e, check.at, check.ping_target()));
+                    give_up.get_or_insert((
+                        check.what.clone(),
+                        e,
+                        check.at,
+                        check.router.clone(),
+                        check.verdict.clone(),
+                    ));
                 }
                 Attempt::NotYet(_) => still.push(check),
             }
         }
-        if let Some((what, mut e, at, ping)) = give_up {
-            // A ping that never got a reply says where its path breaks.
-            if let Some((from, dst)) = ping {
-                e.push_str(&super::trace_fn::explain_no_reply(s, &from, &dst));
-            }
+        if let Some((what, mut e, at, router, verdict)) = give_up {
+            e.push_str(&super::explain::failed_check(s, &router, &verdict));
             s.borrow_mut()
                 .check_failed(&what, &e, elapsed.as_secs_f64());
             return Err(match at {

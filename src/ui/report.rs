@@ -110,10 +110,11 @@ impl Reporter {
                 Wiring::Veth => format!("bridge in {links}"),
             };
             self.line(&format!(
-                "  {} {} for {} ({how})",
+                "  {} {} for {} ({how}, MTU {})",
                 if n.multi_access { "network" } else { "link" },
                 self.paint(&n.name, |t| t.green().to_string()),
-                n.subnet
+                n.subnet,
+                n.mtu
             ));
         }
         for c in &spec.containers {
