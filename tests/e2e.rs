@@ -1497,6 +1497,11 @@ fn two_labs_with_the_same_topology_run_side_by_side() {
         over_docker.contains(" 0% packet loss"),
         "the lab on a Docker network works: {over_docker}"
     );
+    // A core link has room for labels on both wirings (the Docker network's MTU option).
+    for twin in ["e2e_twin_a-A", "e2e_twin_b-B"] {
+        let mtu = exec_in(&host, twin, &["cat", "/sys/class/net/eth0/mtu"]);
+        assert_eq!(mtu.trim(), "1600", "{twin}: {mtu}");
+    }
     let down = mplsrepl(&host, &["down", "e2e_twin_a"]);
     assert!(down.status.success(), "{}", text(&down));
     assert_eq!(lab_objects(&host, "e2e_twin_a"), (vec![], vec![]));

@@ -386,4 +386,59 @@ mod tests {
             ["forward", "push", "pop", "pop-vrf", "forward", "deliver"]
         );
     }
+    /// SR with explicit-null on PE2's prefix-SID: PR swaps PE2's SR label to 0, and PE2 pops
+    /// it before the VPN label.
+    #[test]
+    fn an_explicit_null_label_is_popped_by_the_router_that_gets_it() {
+        let src = crate::diagnostic::Source::new(
+            "t.topo",
+            std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/mpls_vpn.topo"
+            ))
+            .unwrap(),
+        );
+        let lab = crate::topology::load(&src).unwrap();
+        let mut intent = Intent::default();
+        for pe in ["PE1", "PE2"] {
+            let vrf = intent
+                .router_mut(pe)
+                .vrfs
+                .entry("CUSTA".into())
+                .or_default();
+            vrf.members.insert("eth1".into());
+        }
+        let k = |r: &str, c: &str| (r.to_string(), c.to_string());
+        let canned = Canned(
+            [
+                (k("CE1", "show ip route 192.168.2.1 json"), route("172.16.1.254", "eth0", &[])),
+                (k("PE1", "show ip route vrf CUSTA 192.168.2.1 json"), route("10.1.1.254", "eth0", &[16002, 80])),
+                (k("PR", "show mpls table 16002 json"), json!({"inLabel": 16002, "nexthops": [{"type": "SR (IS-IS)", "outLabel": 0, "nexthop": "10.1.2.2"}]})),
+                (k("PE2", "show mpls table 80 json"), json!({"inLabel": 80, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]})),
+                (k("PE2", "show ip route vrf CUSTA 192.168.2.1 json"), route("172.16.2.2", "eth1", &[])),
+            ]
+            .into(),
+        );
+        let hops = trace(
+            &lab,
+            &intent,
+            &mut { canned },
+            "CE1",
+            "192.168.2.1".parse().unwrap(),
+        )
+        .unwrap();
+        let lines: Vec<String> = hops.iter().map(|h| h.to_string()).collect();
+        assert_eq!(
+            lines[2..5],
+            [
+                "PR     swap 16002 -> 0 via 10.1.2.2 [SR (IS-IS)]",
+                "PE2    pop 0 (explicit-null)",
+                "PE2    pop 80 (VPN label), lookup in VRF CUSTA",
+            ]
+        );
+        assert_eq!(
+            lines.last().unwrap(),
+            "CE2    deliver to 192.168.2.1 (own address)"
+        );
+    }
 }
