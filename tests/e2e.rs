@@ -577,6 +577,39 @@ fn failed_checks_say_what_they_found() {
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
+/// Dual stack (tests/labs/dual_stack.rhai): the topology's IPv6 addresses go in through FRR
+/// (read back from its running configuration) on both FRR lines, and IPv6 pings cross a link;
+/// an IPv4-only end has no IPv6 to send from.
+#[test]
+fn dual_stack_links_carry_ipv6_on_both_frr_lines() {
+    if !enabled("dual_stack_links_carry_ipv6_on_both_frr_lines") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    for image in ["labfrr:10", "labfrr:8"] {
+        let lab = format!("e2e_dual{}", &image[7..]);
+        let out = run_down(
+            &host,
+            "tests/labs/dual_stack.rhai",
+            &lab,
+            &["--image", image],
+        );
+        let all = text(&out);
+        assert!(out.status.success(), "{image}:\n{all}");
+        for expected in [
+            "ok A: ping 2001:db8:9::2 succeeds: 3/3 replies",
+            "ok A: ping 10.9.0.2 succeeds",
+            "ok C: ping 2001:db8:a::b fails",
+        ] {
+            assert!(
+                all.contains(expected),
+                "{image}: missing `{expected}` in:\n{all}"
+            );
+        }
+        assert_eq!(lab_objects(&host, &lab), (vec![], vec![]));
+    }
+}
+
 /// Two customers with one address plan (scripts/overlap.rhai): each reaches its own other
 /// site at the same address, the two carry different VPN labels towards it, and neither's
 /// packets leave the far PE towards the other's CE.

@@ -65,8 +65,15 @@ pub fn export(lab: &Lab, default_image: &str) -> anyhow::Result<String> {
         if let Some(lo) = r.loopback {
             exec.push(format!("ip addr add {lo} dev lo"));
         }
+        if let Some(lo6) = r.loopback6 {
+            exec.push(format!("ip -6 addr add {lo6} dev lo"));
+        }
         for i in &r.interfaces {
             exec.push(format!("ip addr add {} dev {}", i.address, i.name));
+            // nodad: the address is usable at once, as the lab's own addressing is unique.
+            if let Some(a6) = i.address6 {
+                exec.push(format!("ip -6 addr add {a6} dev {} nodad", i.name));
+            }
         }
         if !exec.is_empty() {
             out.push_str("      exec:\n");

@@ -79,6 +79,7 @@ pub fn import(yaml: &str, default_image: &str) -> anyhow::Result<Imported> {
             name: n.name.clone(),
             role,
             loopback: n.addresses.iter().find(|(i, _)| i == "lo").map(|a| a.1),
+            loopback6: None,
             image: n.image.clone().filter(|i| i != default_image),
             interfaces: Vec::new(),
         });
@@ -94,6 +95,7 @@ pub fn import(yaml: &str, default_image: &str) -> anyhow::Result<Imported> {
                 name: e.interface.clone(),
                 segment: s.name.clone(),
                 address: Ipv4Net::new(e.address, s.subnet.prefix_len()).expect("valid length"),
+                address6: None,
                 vrf: None,
             });
         }
@@ -325,6 +327,7 @@ fn segments(nodes: &[Node], links: &[Link], notes: &mut Notes) -> Vec<Segment> {
                 router: r.clone(),
                 interface: i.clone(),
                 address: addr,
+                address6: None,
                 vrf: None,
             });
         }
@@ -338,6 +341,7 @@ fn segments(nodes: &[Node], links: &[Link], notes: &mut Notes) -> Vec<Segment> {
             name,
             kind,
             subnet,
+            subnet6: None,
             endpoints,
         });
     }

@@ -63,6 +63,7 @@ fn interfaces(r: &RouterIntent) -> Vec<ConfigNode> {
     let mut names: Vec<&String> = r
         .addresses
         .keys()
+        .chain(r.addresses6.keys())
         .chain(r.ospf_interfaces.keys())
         .chain(isis_names)
         .collect();
@@ -78,6 +79,13 @@ fn interfaces(r: &RouterIntent) -> Vec<ConfigNode> {
                 .flatten()
                 .map(|a| ConfigNode::leaf(format!("ip address {a}")))
                 .collect();
+            children.extend(
+                r.addresses6
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .map(|a| ConfigNode::leaf(format!("ipv6 address {a}"))),
+            );
             if let Some(o) = r.ospf_interfaces.get(name) {
                 children.extend(ospf_interface_lines(o));
             }

@@ -24,7 +24,10 @@ pub fn render(d: &Diagram) -> String {
     out.push("routers".to_string());
     let width = d.routers.iter().map(|r| r.name.len()).max().unwrap_or(0);
     for r in &d.routers {
-        let lo = r.loopback.map(|l| format!("  lo {l}")).unwrap_or_default();
+        let lo = r
+            .loopbacks()
+            .map(|l| format!("  lo {l}"))
+            .unwrap_or_default();
         out.push(
             format!("  {:<width$}  {:<2}{lo}", r.name, r.role.as_str())
                 .trim_end()
@@ -62,7 +65,7 @@ pub fn render(d: &Diagram) -> String {
         out.push(format!(
             "  {} {}: {}",
             bus.name,
-            bus.subnet,
+            bus.subnets(),
             members.join(", ")
         ));
     }
@@ -120,9 +123,9 @@ fn end_text(d: &Diagram, end: &End, router_first: bool) -> String {
         .map(|v| format!(" ({v})"))
         .unwrap_or_default();
     if router_first {
-        format!("{name} {} {}{vrf}", port.interface, port.address)
+        format!("{name} {} {}{vrf}", port.interface, port.addresses())
     } else {
-        format!("{} {}{vrf} {name}", port.address, port.interface)
+        format!("{} {}{vrf} {name}", port.addresses(), port.interface)
     }
 }
 

@@ -19,7 +19,10 @@ pub fn render(d: &Diagram) -> String {
     ];
     for r in &d.routers {
         let (fill, stroke) = role_colors(r.role);
-        let lo = r.loopback.map(|l| format!(" · lo {l}")).unwrap_or_default();
+        let lo = r
+            .loopbacks()
+            .map(|l| format!(" · lo {l}"))
+            .unwrap_or_default();
         let shape = match r.role {
             Role::P => "style=filled",
             Role::Pe => "style=filled, peripheries=2",
@@ -37,7 +40,7 @@ pub fn render(d: &Diagram) -> String {
         out.push(format!(
             "  {} [label={}, shape=ellipse, fillcolor=\"{fill}\", color=\"{stroke}\"];",
             quote(&bus_id(&b.name)),
-            quote(&format!("{}\n{}", b.name, b.subnet))
+            quote(&format!("{}\n{}", b.name, b.subnets()))
         ));
     }
     let vrfs = d.vrfs();
@@ -54,7 +57,7 @@ pub fn render(d: &Diagram) -> String {
             if let Some(p) = &end.port {
                 attrs.push(format!(
                     "{key}={}",
-                    quote(&format!("{}\n{}", p.name_label(), p.address))
+                    quote(&format!("{}\n{}", p.name_label(), p.addresses()))
                 ));
             }
         }

@@ -16,7 +16,10 @@ pub fn render(d: &Diagram) -> String {
         "flowchart LR".to_string(),
     ];
     for (i, r) in d.routers.iter().enumerate() {
-        let lo = r.loopback.map(|l| format!(" · lo {l}")).unwrap_or_default();
+        let lo = r
+            .loopbacks()
+            .map(|l| format!(" · lo {l}"))
+            .unwrap_or_default();
         let text = quote(&format!("{}<br/>{}{lo}", r.name, r.role.as_str()));
         let shape = match r.role {
             Role::P => format!("[{text}]"),
@@ -29,7 +32,7 @@ pub fn render(d: &Diagram) -> String {
     for (i, b) in d.buses.iter().enumerate() {
         out.push(format!(
             "  n{i}(({}))",
-            quote(&format!("{}<br/>{}", b.name, b.subnet))
+            quote(&format!("{}<br/>{}", b.name, b.subnets()))
         ));
     }
     let vrfs = d.vrfs();
@@ -94,7 +97,7 @@ fn end_line(d: &Diagram, end: &End) -> Option<String> {
         "{} {} {}",
         d.name(end.vertex),
         p.name_label(),
-        p.address
+        p.addresses()
     ))
 }
 

@@ -12,9 +12,9 @@ pub mod mermaid;
 pub mod style;
 pub mod svg;
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 
 use crate::intent::Intent;
 use crate::topology::{Lab, Role, SegmentKind};
@@ -54,6 +54,18 @@ pub struct Node {
     pub name: String,
     pub role: Role,
     pub loopback: Option<Ipv4Net>,
+    pub loopback6: Option<Ipv6Net>,
+}
+
+impl Node {
+    /// `1.1.1.1/32`, with the IPv6 loopback after it on a dual-stack router.
+    pub fn loopbacks(&self) -> Option<String> {
+        let lo = self.loopback?;
+        Some(match self.loopback6 {
+            Some(lo6) => format!("{lo} {lo6}"),
+            None => lo.to_string(),
+        })
+    }
 }
 
 /// A multi-access network drawn as a shape of its own.
@@ -61,6 +73,21 @@ pub struct Node {
 pub struct Bus {
     pub name: String,
     pub subnet: Ipv4Net,
+    pub subnet6: Option<Ipv6Net>,
+}
+
+/// `10.1.1.0/24`, with the IPv6 subnet after it on a dual-stack segment.
+fn subnets(v4: Ipv4Net, v6: Option<Ipv6Net>) -> String {
+    match v6 {
+        Some(v6) => format!("{v4} {v6}"),
+        None => v4.to_string(),
+    }
+}
+
+impl Bus {
+    pub fn subnets(&self) -> String {
+        subnets(self.subnet, self.subnet6)
+    }
 }
 
 /// Index into [`Diagram::routers`] or [`Diagram::buses`].
@@ -75,6 +102,7 @@ pub enum Vertex {
 pub struct Port {
     pub interface: String,
     pub address: Ipv4Addr,
+    pub address6: Option<Ipv6Addr>,
     /// The VRF the interface is enslaved to, per the script's final intent.
     pub vrf: Option<String>,
 }
@@ -85,6 +113,14 @@ impl Port {
         match &self.vrf {
             Some(v) => format!("{} ({v})", self.interface),
             None => self.interface.clone(),
+        }
+    }
+
+    /// `10.1.1.2`, with the IPv6 address after it on a dual-stack segment.
+    pub fn addresses(&self) -> String {
+        match self.address6 {
+            Some(a6) => format!("{} {a6}", self.address),
+            None => self.address.to_string(),
         }
     }
 }
@@ -100,6 +136,7 @@ pub struct End {
 pub struct Edge {
     pub segment: String,
     pub subnet: Ipv4Net,
+    pub subnet6: Option<Ipv6Net>,
     pub ends: [End; 2],
 }
 
@@ -108,7 +145,11 @@ impl Edge {
     pub fn middle_label(&self) -> Option<String> {
         match self.ends[1].vertex {
             Vertex::Bus(_) => None,
-            Vertex::Router(_) => Some(format!("{} {}", self.segment, self.subnet)),
+            Vertex::Router(_) => Some(format!(
+                "{} {}",
+                self.segment,
+                subnets(self.subnet, self.subnet6)
+            )),
         }
     }
 
@@ -137,6 +178,7 @@ impl Diagram {
                 name: r.name.clone(),
                 role: r.role,
                 loopback: r.loopback,
+                loopback6: r.loopback6,
             })
             .collect();
         let mut buses = Vec::new();
@@ -151,6 +193,7 @@ impl Diagram {
                         port: Some(Port {
                             interface: e.interface.clone(),
                             address: e.address,
+                            address6: e.address6,
                             // The script's binding, else the topology's `vrf NAME`.
                             vrf: vrf_of(&e.router, &e.interface).or_else(|| e.vrf.clone()),
                         }),
@@ -164,6 +207,7 @@ impl Diagram {
                     edges.push(Edge {
                         segment: seg.name.clone(),
                         subnet: seg.subnet,
+                        subnet6: seg.subnet6,
                         ends: [a, b],
                     });
                 }
@@ -173,11 +217,13 @@ impl Diagram {
             buses.push(Bus {
                 name: seg.name.clone(),
                 subnet: seg.subnet,
+                subnet6: seg.subnet6,
             });
             for end in ends {
                 edges.push(Edge {
                     segment: seg.name.clone(),
                     subnet: seg.subnet,
+                    subnet6: seg.subnet6,
                     ends: [
                         end,
                         End {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
 pub use super::bfd::BfdProfile;
@@ -16,6 +16,8 @@ pub struct RouterIntent {
     pub name: String,
     /// Interface (including `lo`) -> addresses configured through zebra.
     pub addresses: BTreeMap<String, BTreeSet<Ipv4Net>>,
+    /// The IPv6 addresses of a dual-stack router, the same way.
+    pub addresses6: BTreeMap<String, BTreeSet<Ipv6Net>>,
     /// Per-interface OSPF options (`ip ospf ...` under `interface X`).
     pub ospf_interfaces: BTreeMap<String, OspfInterface>,
     /// `sysctl -w key=value` inside the container.

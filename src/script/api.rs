@@ -116,6 +116,20 @@ fn validate_community(text: &str, what: &str) -> RhaiResult<()> {
     limits::check_community(text, what).map_err(|r| err(r.to_string()))
 }
 
+/// IPv6 on in the router and on the interface, forwarding, and no duplicate address
+/// detection: the topology's addresses are unique, and an address still being checked would
+/// refuse the first packets of a run.
+fn enable_ipv6(r: &mut RouterIntent, iface: &str) {
+    for (key, value) in [
+        ("net.ipv6.conf.all.disable_ipv6".to_string(), "0"),
+        ("net.ipv6.conf.all.forwarding".to_string(), "1"),
+        (format!("net.ipv6.conf.{iface}.disable_ipv6"), "0"),
+        (format!("net.ipv6.conf.{iface}.accept_dad"), "0"),
+    ] {
+        r.sysctls.insert(key, value.to_string());
+    }
+}
+
 /// Run `edit` on a router's desired intent.
 pub(super) fn edit<T>(
     s: &Shared,
@@ -514,6 +528,20 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
                         .entry(i.name.clone())
                         .or_default()
                         .insert(i.address);
+                }
+                let v6 = router
+                    .loopback6
+                    .map(|lo| ("lo".to_string(), lo))
+                    .into_iter()
+                    .chain(
+                        router
+                            .interfaces
+                            .iter()
+                            .filter_map(|i| Some((i.name.clone(), i.address6?))),
+                    );
+                for (iface, a) in v6 {
+                    enable_ipv6(ri, &iface);
+                    ri.addresses6.entry(iface).or_default().insert(a);
                 }
                 Ok(())
             })?;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, Engine, FnPtr, NativeCallContext};
 
-use super::api::{err, parse_ip, RhaiResult, Shared};
+use super::api::{err, RhaiResult, Shared};
 use super::session::Profile;
 use super::together::{self, parse_ping, truncate, PendingCheck, PingResult, Verdict};
 
@@ -150,7 +150,7 @@ fn do_ping(
     src: Option<&str>,
     count: u32,
 ) -> RhaiResult<PingResult> {
-    parse_ip(dst)?;
+    ping_target(dst)?;
     if let Some(src) = src {
         ping_source(s, from, src)?;
     }
@@ -164,7 +164,7 @@ fn do_ping(
 /// What a ping needs before it is sent, in a plan too: valid addresses, a known router and the
 /// configuration above it applied.
 fn planned_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiResult<()> {
-    parse_ip(dst)?;
+    ping_target(dst)?;
     if let Some(src) = src {
         ping_source(s, from, src)?;
     }
@@ -172,10 +172,19 @@ fn planned_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiRes
     settle(s)
 }
 
+/// Ping takes IPv4 and IPv6 addresses alike (iputils picks the family from the address).
+fn ping_target(dst: &str) -> RhaiResult<std::net::IpAddr> {
+    dst.parse().map_err(|_| {
+        err(format!(
+            "invalid address `{dst}` to ping (expected IPv4 like 10.1.1.2 or IPv6 like 2001:db8::2)"
+        ))
+    })
+}
+
 /// A ping's source: an address, or on a PE one of its VRFs, where `ping -I VRF` sends from
 /// inside the customer's table (two customers may have the same address).
 fn ping_source(s: &Shared, from: &str, src: &str) -> RhaiResult<()> {
-    if parse_ip(src).is_ok() {
+    if src.parse::<std::net::IpAddr>().is_ok() {
         return Ok(());
     }
     let is_vrf = s
@@ -188,7 +197,7 @@ fn ping_source(s: &Shared, from: &str, src: &str) -> RhaiResult<()> {
         return Ok(());
     }
     Err(err(format!(
-        "ping source `{src}` is neither an IPv4 address nor a VRF of {from}"
+        "ping source `{src}` is neither an address nor a VRF of {from}"
     )))
 }
 

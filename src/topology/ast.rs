@@ -63,12 +63,13 @@ pub struct ImageDecl {
     pub span: Span,
 }
 
-/// `router NAME ROLE [lo PREFIX] [image "REF"]`
+/// `router NAME ROLE [lo PREFIX [PREFIX6]] [image "REF"]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouterDecl {
     pub name: Word,
     pub role: Word,
     pub loopback: Option<Prefix>,
+    pub loopback6: Option<Prefix>,
     pub image: Option<ImageDecl>,
     pub span: Span,
 }
@@ -81,25 +82,28 @@ pub struct Prefix {
     pub span: Span,
 }
 
-/// `link NAME PREFIX { ENDS }` or `network NAME PREFIX { ENDS }`
+/// `link NAME PREFIX [PREFIX6] { ENDS }` or `network NAME PREFIX [PREFIX6] { ENDS }`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SegmentDecl {
     pub kind: SegmentKind,
     pub name: Word,
     pub subnet: Prefix,
+    pub subnet6: Option<Prefix>,
     pub ends: Vec<End>,
     /// The braces and everything between them.
     pub ends_span: Span,
     pub span: Span,
 }
 
-/// `ROUTER[:IFACE] ADDRESS [vrf NAME]`
+/// `ROUTER[:IFACE] ADDRESS [ADDRESS6] [vrf NAME]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct End {
     pub router: Word,
     /// `None` when the interface is left to automatic naming.
     pub interface: Option<Word>,
     pub address: Address,
+    /// `2001:db8:1::2`, or `::2` for the low bits under the segment's IPv6 subnet.
+    pub address6: Option<Word>,
     /// `vrf NAME` after the address: the customer VRF this (PE) end is in.
     pub vrf: Option<Word>,
     /// `ROUTER[:IFACE]`, what an error about the interface points at.
@@ -113,6 +117,8 @@ pub enum AddressKind {
     Full,
     /// `.2` or `.0.2`: the low octets, the rest taken from the segment's subnet.
     HostPart,
+    /// An IPv6 address where the IPv4 one goes.
+    Ipv6,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

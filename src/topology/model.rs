@@ -3,9 +3,9 @@
 //! Everything here is plain data in declaration order, so that rendering and planning are
 //! deterministic. Nothing in this file knows about Docker or FRR.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +56,9 @@ pub struct Router {
     pub role: Role,
     /// Address of `lo`, with its prefix length as written (the seed's CEs use /24 on lo).
     pub loopback: Option<Ipv4Net>,
+    /// The IPv6 address of `lo` (dual stack), with its prefix length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loopback6: Option<Ipv6Net>,
     /// Container image for this router; `None` means the lab's default image.
     pub image: Option<String>,
     /// In the order the interfaces were declared.
@@ -75,6 +78,9 @@ pub struct Interface {
     pub segment: String,
     /// Interface address with the segment's prefix length.
     pub address: Ipv4Net,
+    /// The IPv6 address on a dual-stack segment, with the segment's IPv6 prefix length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address6: Option<Ipv6Net>,
     /// The customer VRF the topology puts this interface in (`vrf NAME` on a PE's end).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vrf: Option<String>,
@@ -95,6 +101,9 @@ pub struct Segment {
     pub name: String,
     pub kind: SegmentKind,
     pub subnet: Ipv4Net,
+    /// The IPv6 subnet of a dual-stack segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet6: Option<Ipv6Net>,
     pub endpoints: Vec<Endpoint>,
 }
 
@@ -103,6 +112,8 @@ pub struct Endpoint {
     pub router: String,
     pub interface: String,
     pub address: Ipv4Addr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address6: Option<Ipv6Addr>,
     /// `vrf NAME` on this end in the topology.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vrf: Option<String>,

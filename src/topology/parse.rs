@@ -85,9 +85,12 @@ fn router_decl(pair: Pair<'_, Rule>) -> Built<ast::RouterDecl> {
     let mut children = Children::new(pair);
     let name = word(children.required(Rule::router_name)?);
     let role = word(children.required(Rule::role)?);
-    let loopback = match children.optional(Rule::loopback) {
-        Some(lo) => Some(loopback(lo)?),
-        None => None,
+    let (loopback, loopback6) = match children.optional(Rule::loopback) {
+        Some(lo) => {
+            let (v4, v6) = loopback(lo)?;
+            (Some(v4), v6)
+        }
+        None => (None, None),
     };
     let image = match children.optional(Rule::router_image) {
         Some(image) => Some(image_decl(image)?),
@@ -97,21 +100,31 @@ fn router_decl(pair: Pair<'_, Rule>) -> Built<ast::RouterDecl> {
         name,
         role,
         loopback,
+        loopback6,
         image,
         span,
     })
 }
 
-fn loopback(pair: Pair<'_, Rule>) -> Built<ast::Prefix> {
+fn loopback(pair: Pair<'_, Rule>) -> Built<(ast::Prefix, Option<ast::Prefix>)> {
     let mut children = Children::new(pair);
-    prefix(children.required(Rule::prefix)?)
+    let v4 = prefix(children.next_pair()?)?;
+    let v6 = match children.optional(Rule::prefix6) {
+        Some(p) => Some(prefix(p)?),
+        None => None,
+    };
+    Ok((v4, v6))
 }
 
 fn segment_decl(pair: Pair<'_, Rule>, kind: SegmentKind) -> Built<ast::SegmentDecl> {
     let span = span_of(&pair);
     let mut children = Children::new(pair);
     let name = word(children.required(Rule::segment_name)?);
-    let subnet = prefix(children.required(Rule::prefix)?)?;
+    let subnet = prefix(children.next_pair()?)?;
+    let subnet6 = match children.optional(Rule::prefix6) {
+        Some(p) => Some(prefix(p)?),
+        None => None,
+    };
     let ends_pair = children.required(Rule::ends)?;
     let ends_span = span_of(&ends_pair);
     let ends = ends(ends_pair)?;
@@ -119,6 +132,7 @@ fn segment_decl(pair: Pair<'_, Rule>, kind: SegmentKind) -> Built<ast::SegmentDe
         kind,
         name,
         subnet,
+        subnet6,
         ends,
         ends_span,
         span,
@@ -139,6 +153,7 @@ fn endpoint(pair: Pair<'_, Rule>) -> Built<ast::End> {
     let reference_span = span_of(&reference);
     let (router, interface) = end_ref(reference)?;
     let address = address(children.next_pair()?)?;
+    let address6 = children.optional(Rule::address6).map(word);
     let vrf = match children.optional(Rule::end_vrf) {
         Some(pair) => Some(word(Children::new(pair).required(Rule::vrf_name)?)),
         None => None,
@@ -147,6 +162,7 @@ fn endpoint(pair: Pair<'_, Rule>) -> Built<ast::End> {
         router,
         interface,
         address,
+        address6,
         vrf,
         reference: reference_span,
         span,
@@ -165,6 +181,7 @@ fn address(pair: Pair<'_, Rule>) -> Built<ast::Address> {
     let kind = match pair.as_rule() {
         Rule::host_part => AddressKind::HostPart,
         Rule::full_address => AddressKind::Full,
+        Rule::address6_first => AddressKind::Ipv6,
         _ => {
             return Err(Mismatch {
                 span: span_of(&pair),
@@ -182,7 +199,13 @@ fn address(pair: Pair<'_, Rule>) -> Built<ast::Address> {
 fn prefix(pair: Pair<'_, Rule>) -> Built<ast::Prefix> {
     let span = span_of(&pair);
     let mut children = Children::new(pair);
-    let address = word(children.required(Rule::prefix_addr)?);
+    let address = match children.optional(Rule::prefix_addr) {
+        Some(a) => word(a),
+        None => match children.optional(Rule::prefix6_first_addr) {
+            Some(a) => word(a),
+            None => word(children.required(Rule::prefix6_addr)?),
+        },
+    };
     let length = word(children.required(Rule::prefix_len)?);
     Ok(ast::Prefix {
         address,
@@ -365,6 +388,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::iface => "an interface name like eth0",
         Rule::full_address | Rule::host_part => "an address like 10.1.1.2 or .2",
         Rule::prefix | Rule::prefix_addr => "an IPv4 prefix like 10.1.1.0/24",
+        Rule::prefix6 | Rule::prefix6_addr => "an IPv6 prefix like 2001:db8:1::/64",
         Rule::prefix_len => "a prefix length from 0 to 32 after `/`",
         Rule::string => "a quoted string like \"labfrr:latest\"",
         Rule::ends | Rule::open_brace => "`{` and the list of ends",

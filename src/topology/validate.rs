@@ -6,12 +6,14 @@
 //! part has nothing to expand against when its segment's subnet is unreadable.
 
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-use ipnet::Ipv4Net;
+use ipnet::{Ipv4Net, Ipv6Net};
 
 use super::ast::{self, AddressKind, Span, Statement};
 use super::domain::{self, overlaps, Conflict, Domain, Domains, EndInput};
+
+mod ipv6;
 use super::model::{self, Role, SegmentKind};
 use crate::diagnostic::{Source, SourceError, SourceErrors};
 
@@ -29,7 +31,9 @@ pub fn lower(source: &Source, file: &ast::File) -> Result<model::Lab, SourceErro
     cx.name_interfaces(&routers, &mut segments);
     let domains = cx.domains(&routers, &segments);
     cx.check_overlaps(&segments, &domains);
+    cx.check_overlaps6(&segments, &domains);
     cx.check_unique_addresses(&routers, &segments, &domains);
+    cx.check_unique_addresses6(&routers, &segments, &domains);
     cx.finish(name, default_image, &routers, &segments)
 }
 
@@ -43,6 +47,7 @@ struct RouterDraft<'f> {
     decl: &'f ast::RouterDecl,
     role: Option<Role>,
     loopback: Option<Ipv4Net>,
+    loopback6: Option<Ipv6Net>,
     image: Option<String>,
 }
 
@@ -55,6 +60,7 @@ struct Routers<'f> {
 struct SegmentDraft<'f> {
     decl: &'f ast::SegmentDecl,
     subnet: Option<Ipv4Net>,
+    subnet6: Option<Ipv6Net>,
     ends: Vec<EndDraft<'f>>,
 }
 
@@ -63,6 +69,7 @@ struct EndDraft<'f> {
     /// Index into `Routers::drafts`.
     router: Option<usize>,
     address: Option<Ipv4Addr>,
+    address6: Option<Ipv6Addr>,
     /// Explicit or allocated; filled by `name_interfaces`.
     interface: Option<String>,
 }
@@ -246,12 +253,18 @@ impl<'s> Lowering<'s> {
                     .insert(&decl.name.text, routers.drafts.len());
             }
             let role = self.role(&decl.role);
-            let loopback = decl.loopback.as_ref().and_then(|lo| self.prefix(lo));
+            let loopback = decl
+                .loopback
+                .as_ref()
+                .filter(|lo| self.ipv4_first(lo, "a loopback"))
+                .and_then(|lo| self.prefix(lo));
+            let loopback6 = decl.loopback6.as_ref().and_then(|lo| self.prefix6(lo));
             let image = self.router_image(decl);
             routers.drafts.push(RouterDraft {
                 decl,
                 role,
                 loopback,
+                loopback6,
                 image,
             });
         }
@@ -352,9 +365,15 @@ impl<'s> Lowering<'s> {
             self.check_name(NameKind::Segment(decl.kind), &decl.name);
             self.check_segment_unique(decl, &drafts);
             let subnet = self.subnet(decl);
+            let subnet6 = self.subnet6(decl);
             self.check_end_count(decl);
-            let ends = self.ends(decl, subnet, routers);
-            drafts.push(SegmentDraft { decl, subnet, ends });
+            let ends = self.ends(decl, subnet, subnet6, routers);
+            drafts.push(SegmentDraft {
+                decl,
+                subnet,
+                subnet6,
+                ends,
+            });
         }
         drafts
     }
@@ -376,6 +395,12 @@ impl<'s> Lowering<'s> {
     }
 
     fn subnet(&mut self, decl: &ast::SegmentDecl) -> Option<Ipv4Net> {
+        if !self.ipv4_first(
+            &decl.subnet,
+            &format!("{} `{}`", kind_noun(decl.kind), decl.name.text),
+        ) {
+            return None;
+        }
         let net = self.prefix(&decl.subnet)?;
         if net.trunc() != net {
             let message = format!("subnet has host bits set: did you mean {}?", net.trunc());
@@ -524,6 +549,7 @@ impl<'s> Lowering<'s> {
         &mut self,
         decl: &'f ast::SegmentDecl,
         subnet: Option<Ipv4Net>,
+        subnet6: Option<Ipv6Net>,
         routers: &Routers<'f>,
     ) -> Vec<EndDraft<'f>> {
         let mut attached: Vec<usize> = Vec::new();
@@ -543,10 +569,15 @@ impl<'s> Lowering<'s> {
                 self.check_end_vrf(end, vrf, router.map(|i| &routers.drafts[i]));
             }
             let address = self.end_address(decl, end, subnet);
+            let address6 = end
+                .address6
+                .as_ref()
+                .and_then(|a| self.end_address6(decl, a, subnet6));
             drafts.push(EndDraft {
                 end,
                 router,
                 address,
+                address6,
                 interface: None,
             });
         }
@@ -622,6 +653,16 @@ impl<'s> Lowering<'s> {
     ) -> Option<Ipv4Addr> {
         let written = &end.address;
         let address = match written.kind {
+            AddressKind::Ipv6 => {
+                let e = self.error(
+                    &written.span,
+                    "an IPv6 address where the end's IPv4 address goes",
+                );
+                self.push(e.with_help(
+                    "write the IPv4 address (or its host part, like .2) first, then the IPv6 one",
+                ));
+                return None;
+            }
             AddressKind::Full => self.ipv4(&written.text, &written.span)?,
             AddressKind::HostPart => {
                 let octets = self.host_part(written)?;
@@ -642,7 +683,7 @@ impl<'s> Lowering<'s> {
         subnet: Ipv4Net,
     ) -> bool {
         let shown = match written.kind {
-            AddressKind::Full => address.to_string(),
+            AddressKind::Full | AddressKind::Ipv6 => address.to_string(),
             AddressKind::HostPart => format!("{} ({address})", written.text),
         };
         let message = if !subnet.contains(&address) {
@@ -803,6 +844,7 @@ fn build(
                 name: d.decl.name.text.clone(),
                 role: d.role?,
                 loopback: d.loopback,
+                loopback6: d.loopback6,
                 image: d.image.clone().or_else(|| default_image.clone()),
                 interfaces: Vec::new(),
             })
@@ -815,16 +857,22 @@ fn build(
         for end in &segment.ends {
             let (router, address, interface) = (end.router?, end.address?, end.interface.clone()?);
             let owner = lab_routers.get_mut(router)?;
+            let address6 = match (end.address6, segment.subnet6) {
+                (Some(a), Some(net)) => Some(Ipv6Net::new(a, net.prefix_len()).ok()?),
+                _ => None,
+            };
             owner.interfaces.push(model::Interface {
                 name: interface.clone(),
                 segment: segment.decl.name.text.clone(),
                 address: Ipv4Net::new(address, subnet.prefix_len()).ok()?,
+                address6,
                 vrf: end.end.vrf.as_ref().map(|v| v.text.clone()),
             });
             endpoints.push(model::Endpoint {
                 router: owner.name.clone(),
                 interface,
                 address,
+                address6: end.address6,
                 vrf: end.end.vrf.as_ref().map(|v| v.text.clone()),
             });
         }
@@ -832,6 +880,7 @@ fn build(
             name: segment.decl.name.text.clone(),
             kind: segment.decl.kind,
             subnet,
+            subnet6: segment.subnet6,
             endpoints,
         });
     }

@@ -43,6 +43,9 @@ pub fn write(lab: &Lab, notes: &Notes) -> String {
         let mut extras = String::new();
         if let Some(lo) = r.loopback {
             let _ = write!(extras, " lo {lo}");
+            if let Some(lo6) = r.loopback6 {
+                let _ = write!(extras, " {lo6}");
+            }
         }
         if let (Some(img), None) = (&r.image, &shared) {
             let _ = write!(extras, " image \"{img}\"");
@@ -71,22 +74,28 @@ pub fn write(lab: &Lab, notes: &Notes) -> String {
             .endpoints
             .iter()
             .map(|e| {
-                let addr = if s.subnet.prefix_len() >= 24 {
+                let mut addr = if s.subnet.prefix_len() >= 24 {
                     format!(".{}", e.address.octets()[3])
                 } else {
                     e.address.to_string()
                 };
+                if let Some(a6) = e.address6 {
+                    let _ = write!(addr, " {a6}");
+                }
                 match &e.vrf {
                     Some(vrf) => format!("{}:{} {addr} vrf {vrf}", e.router, e.interface),
                     None => format!("{}:{} {addr}", e.router, e.interface),
                 }
             })
             .collect();
+        let subnets = match s.subnet6 {
+            Some(v6) => format!("{} {v6}", s.subnet),
+            None => s.subnet.to_string(),
+        };
         let _ = writeln!(
             out,
-            "{keyword} {} {} {{ {} }}",
+            "{keyword} {} {subnets} {{ {} }}",
             s.name,
-            s.subnet,
             ends.join(", ")
         );
     }
@@ -110,6 +119,7 @@ mod tests {
             "scripts/mpls_vpn.topo",
             "scripts/overlap.topo",
             "tests/labs/general.topo",
+            "tests/labs/dual_stack.topo",
         ] {
             let lab = super::super::load_file(&root.join(file)).unwrap();
             assert_eq!(reload(&write(&lab, &Notes::default())), lab, "{file}");

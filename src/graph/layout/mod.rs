@@ -181,13 +181,13 @@ pub fn box_lines(d: &Diagram, v: Vertex) -> (String, String) {
     match v {
         Vertex::Router(i) => {
             let r = &d.routers[i];
-            let detail = match r.loopback {
+            let detail = match r.loopbacks() {
                 Some(lo) => format!("{} · lo {lo}", r.role.as_str()),
                 None => r.role.as_str().to_string(),
             };
             (r.name.clone(), detail)
         }
-        Vertex::Bus(i) => (d.buses[i].name.clone(), d.buses[i].subnet.to_string()),
+        Vertex::Bus(i) => (d.buses[i].name.clone(), d.buses[i].subnets()),
     }
 }
 
@@ -207,7 +207,7 @@ pub fn layout(d: &Diagram) -> Layout {
     let centers = place_rows(&g, &cols, &column, &sizes, &attach);
     let label_lines = |ei: usize, k: usize| -> Option<(String, String)> {
         let p = d.edges[ei].ends[k].port.as_ref()?;
-        Some((p.name_label(), p.address.to_string()))
+        Some((p.name_label(), p.addresses()))
     };
     let col_x = place_columns(d, &cols, &sizes, &attach, &column, &label_lines);
 
