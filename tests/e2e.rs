@@ -545,7 +545,8 @@ fn failover_is_measured_in_lost_probes() {
 /// Failed checks explain themselves (tests/labs/faults.rhai, faults made on purpose and
 /// caught): an OSPF neighbor whose hello timers differ names the link and both timers; a BGP
 /// session to a route reflector that runs no LDP behind an LDP core names the P router whose
-/// LFIB lacks the label. Each is fixed after, and the check then passes.
+/// LFIB lacks the label; an IS-IS adjacency across an MTU mismatch names both MTUs. Each is
+/// fixed after, and the check then passes.
 #[test]
 fn failed_checks_say_what_they_found() {
     if !enabled("failed_checks_say_what_they_found") {
@@ -562,15 +563,18 @@ fn failed_checks_say_what_they_found() {
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     for expected in [
-        "why P1 (10.255.0.1) is no OSPF neighbor of RR1:",
-        "link rr: hello/dead 1/4 s on RR1 eth0 but 5/20 s on P1 eth1: OSPF neighbors must agree",
+        "why RR1 lacks OSPF adjacencies with 10.255.0.1:",
+        "link rr to P1: hello/dead 1/4 s on RR1 eth0 but 5/20 s on P1 eth1: OSPF neighbors must agree",
+        "why PE1 lacks IS-IS adjacencies with its provider neighbors:",
+        "link core to P1: MTU 1600 on PE1 eth0 but 1500 on P1 eth0: IS-IS pads its hellos",
+        "ok PE1 has 1 IS-IS adjacencies Up",
         "ok RR1: `show ip ospf neighbor json` contains {\"neighbors\":{\"10.255.0.1\":[{\"converged\":\"Full\"}]}}",
         "peers.10.255.2.1.state: expected \"Established\", got \"Connect\"",
         "where the path breaks (trace PE1 -> 10.255.2.1): P1: label ",
         " is not in the LFIB",
         "must run LDP itself",
         "ok PE1: `show bgp ipv4 vpn summary json` contains {\"peers\":{\"10.255.2.1\":{\"state\":\"Established\"}}}",
-        "2 failed and were caught by the script",
+        "3 failed and were caught by the script",
     ] {
         assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
     }

@@ -29,7 +29,7 @@ pub fn failed_check(s: &Shared, router: &str, verdict: &Verdict) -> String {
             .into_iter()
             .flat_map(|m| m.keys())
             .filter_map(|id| id.parse().ok())
-            .map(|id| ospf_neighbor(s, router, id))
+            .map(|id| igp_neighbor(s, Igp::Ospf, router, Some(id)))
             .collect(),
         _ => String::new(),
     }
@@ -66,14 +66,33 @@ fn bgp_session(s: &Shared, router: &str, peer: Ipv4Addr) -> String {
     out
 }
 
+/// The IGP whose adjacency is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Igp {
+    Ospf,
+    Isis,
+}
+
+impl Igp {
+    fn name(self) -> &'static str {
+        match self {
+            Igp::Ospf => "OSPF",
+            Igp::Isis => "IS-IS",
+        }
+    }
+}
+
 /// One end of a link, as the deployed intent and the live interface show it.
 struct End {
     router: String,
     iface: String,
-    in_ospf: bool,
+    igp: Igp,
+    /// The interface takes part in the IGP (and, for IS-IS, is not passive).
+    in_igp: bool,
     point_to_point: bool,
-    /// (hello, dead) in seconds; FRR's defaults when the intent sets none.
-    timers: (u32, u32),
+    /// OSPF's (hello, dead) in seconds, FRR's defaults when the intent sets none; IS-IS
+    /// neighbors need not agree on timers (each sends its own hold time).
+    timers: Option<(u32, u32)>,
     admin_down: bool,
     impaired: Option<String>,
     /// From /sys/class/net: (operstate, mtu).
@@ -82,22 +101,34 @@ struct End {
 
 fn end(
     s: &Shared,
+    igp: Igp,
     intent: &RouterIntent,
     router: &str,
     iface: &str,
     subnet: ipnet::Ipv4Net,
 ) -> End {
-    let in_ospf = intent.ospf.get(&None).is_some_and(|o| {
-        o.networks
-            .iter()
-            .any(|(p, _)| p.prefix_len() <= subnet.prefix_len() && p.contains(&subnet.addr()))
-    });
     let oi = intent
         .ospf_interfaces
         .get(iface)
         .cloned()
         .unwrap_or_default();
-    let hello = oi.hello_interval.unwrap_or(10);
+    let (in_igp, point_to_point, timers) = match igp {
+        Igp::Ospf => {
+            let covered = intent.ospf.get(&None).is_some_and(|o| {
+                o.networks.iter().any(|(p, _)| {
+                    p.prefix_len() <= subnet.prefix_len() && p.contains(&subnet.addr())
+                })
+            });
+            let hello = oi.hello_interval.unwrap_or(10);
+            let dead = oi.dead_interval.unwrap_or(hello * 4);
+            (covered, oi.point_to_point, Some((hello, dead)))
+        }
+        Igp::Isis => {
+            let i = intent.isis.as_ref().and_then(|x| x.interfaces.get(iface));
+            let active = i.is_some_and(|i| !i.passive);
+            (active, active, None)
+        }
+    };
     let argv = vec![
         "sh".to_string(),
         "-c".to_string(),
@@ -113,9 +144,10 @@ fn end(
     End {
         router: router.to_string(),
         iface: iface.to_string(),
-        in_ospf,
-        point_to_point: oi.point_to_point,
-        timers: (hello, oi.dead_interval.unwrap_or(hello * 4)),
+        igp,
+        in_igp,
+        point_to_point,
+        timers,
         admin_down: intent.down_interfaces.contains(iface),
         impaired: intent.impairments.get(iface).map(|i| i.describe()),
         live,
@@ -134,10 +166,11 @@ fn link_problems(a: &End, b: &End) -> Vec<String> {
                 found.push(format!("{name} is {state}"));
             }
         }
-        if !e.in_ospf {
-            found.push(format!(
-                "{name} is not in OSPF: no `network` covers its subnet"
-            ));
+        if !e.in_igp {
+            found.push(match e.igp {
+                Igp::Ospf => format!("{name} is not in OSPF: no `network` covers its subnet"),
+                Igp::Isis => format!("{name} is not in IS-IS, or passive there"),
+            });
         }
         if let Some(how) = &e.impaired {
             found.push(format!("{name} is impaired: {how}"));
@@ -155,23 +188,31 @@ fn link_problems(a: &End, b: &End) -> Vec<String> {
             kind(b.point_to_point)
         ));
     }
-    if a.timers != b.timers {
-        found.push(format!(
-            "hello/dead {}/{} s on {an} but {}/{} s on {bn}: OSPF neighbors must agree",
-            a.timers.0, a.timers.1, b.timers.0, b.timers.1
-        ));
+    if let (Some(ta), Some(tb)) = (a.timers, b.timers) {
+        if ta != tb {
+            found.push(format!(
+                "hello/dead {}/{} s on {an} but {}/{} s on {bn}: OSPF neighbors must agree",
+                ta.0, ta.1, tb.0, tb.1
+            ));
+        }
     }
     if let (Some((_, ma)), Some((_, mb))) = (&a.live, &b.live) {
         if ma != mb {
             found.push(format!(
-                "MTU {ma} on {an} but {mb} on {bn}: the database exchange stops at ExStart"
+                "MTU {ma} on {an} but {mb} on {bn}: {}",
+                match a.igp {
+                    Igp::Ospf => "the database exchange stops at ExStart",
+                    Igp::Isis => "IS-IS pads its hellos to the MTU, so the smaller side drops them",
+                }
             ));
         }
     }
     found
 }
 
-fn ospf_neighbor(s: &Shared, router: &str, id: Ipv4Addr) -> String {
+/// Why the IGP neighbor with router id `id` (or, for `None`, any of the router's neighbors
+/// across its links to other provider routers) is absent: both ends of each link compared.
+pub fn igp_neighbor(s: &Shared, igp: Igp, router: &str, id: Option<Ipv4Addr>) -> String {
     let (lab, intent) = {
         let sess = s.borrow();
         match sess.lab() {
@@ -179,48 +220,85 @@ fn ospf_neighbor(s: &Shared, router: &str, id: Ipv4Addr) -> String {
             Err(_) => return String::new(),
         }
     };
-    let Some(other) = lab
-        .routers
-        .iter()
-        .find(|r| r.loopback.is_some_and(|l| l.addr() == id))
-    else {
-        return format!("\nno router of the lab has {id} as its loopback (OSPF's router id)");
+    let wanted = |name: &str| -> bool {
+        let Some(r) = lab.router(name) else {
+            return false;
+        };
+        match id {
+            Some(id) => r.loopback.is_some_and(|l| l.addr() == id),
+            None => name != router && r.role != crate::topology::Role::Ce,
+        }
     };
+    if let Some(id) = id {
+        if !lab.routers.iter().any(|r| wanted(&r.name)) {
+            return format!("\nno router of the lab has {id} as its loopback (its router id)");
+        }
+    }
     let none = RouterIntent::default();
     let mine = intent.routers.get(router).unwrap_or(&none);
-    let theirs = intent.routers.get(&other.name).unwrap_or(&none);
     let mut out = String::new();
     let mut links = 0;
     for seg in &lab.segments {
-        let a = seg.endpoints.iter().find(|e| e.router == router);
-        let b = seg.endpoints.iter().find(|e| e.router == other.name);
-        let (Some(a), Some(b)) = (a, b) else {
+        let Some(a) = seg.endpoints.iter().find(|e| e.router == router) else {
             continue;
         };
-        links += 1;
-        let a = end(s, mine, router, &a.interface, seg.subnet);
-        let b = end(s, theirs, &other.name, &b.interface, seg.subnet);
-        let problems = link_problems(&a, &b);
-        if problems.is_empty() {
-            out.push_str(&format!(
-                "\n  link {}: both ends agree (up, in OSPF, same network type, timers and MTU)",
-                seg.name
-            ));
-        }
-        for p in problems {
-            out.push_str(&format!("\n  link {}: {p}", seg.name));
+        for b in seg.endpoints.iter().filter(|e| wanted(&e.router)) {
+            links += 1;
+            let theirs = intent.routers.get(&b.router).unwrap_or(&none);
+            let ea = end(s, igp, mine, router, &a.interface, seg.subnet);
+            let eb = end(s, igp, theirs, &b.router, &b.interface, seg.subnet);
+            let problems = link_problems(&ea, &eb);
+            if problems.is_empty() {
+                out.push_str(&format!(
+                    "\n  link {} to {}: both ends agree (up, in {}, same network type, timers and MTU)",
+                    seg.name,
+                    b.router,
+                    igp.name()
+                ));
+            }
+            for p in problems {
+                out.push_str(&format!("\n  link {} to {}: {p}", seg.name, b.router));
+            }
         }
     }
+    let who = match id {
+        Some(id) => id.to_string(),
+        None => "its provider neighbors".to_string(),
+    };
     if links == 0 {
         return format!(
-            "\n{router} and {} ({id}) share no link: OSPF neighbors are on one segment",
-            other.name
+            "\n{router} shares no link with {who}: {} neighbors are on one segment",
+            igp.name()
         );
     }
     format!(
-        "\nwhy {} ({id}) is no OSPF neighbor of {router}:{out}",
-        other.name
+        "\nwhy {router} lacks {} adjacencies with {who}:{out}",
+        igp.name()
     )
+}
+
+/// `explain_igp(router, "isis"|"ospf")`: the same comparison as a failed OSPF neighbor check
+/// gets, for a stdlib check that counts adjacencies (IS-IS's) and fails.
+pub fn register(engine: &mut rhai::Engine, shared: &Shared) {
+    let s = shared.clone();
+    engine.register_fn(
+        "explain_igp",
+        move |router: &str, igp: &str| -> super::api::RhaiResult<String> {
+            let igp = match igp {
+                "isis" => Igp::Isis,
+                "ospf" => Igp::Ospf,
+                other => {
+                    return Err(super::api::err(format!(
+                        "explain_igp: unknown IGP `{other}` (isis or ospf)"
+                    )))
+                }
+            };
+            if s.borrow().dry_run() {
+                return Ok(String::new());
+            }
+            Ok(igp_neighbor(&s, igp, router, None))
+        },
+    );
 }
 
 #[cfg(test)]
@@ -231,9 +309,10 @@ mod tests {
         End {
             router: router.into(),
             iface: "eth0".into(),
-            in_ospf: true,
+            igp: Igp::Ospf,
+            in_igp: true,
             point_to_point: p2p,
-            timers: (hello, hello * 4),
+            timers: Some((hello, hello * 4)),
             admin_down: false,
             impaired: None,
             live: Some(("up".into(), "1500".into())),

@@ -123,6 +123,7 @@ impl ScriptEngine {
         whatif::register(&mut engine, &session);
         trace_fn::register(&mut engine, &session);
         failover_fn::register(&mut engine, &session);
+        explain::register(&mut engine, &session);
         together::register(&mut engine, &session);
         register_exit(&mut engine);
         let s = session.clone();
