@@ -427,7 +427,7 @@ fn seed_lab_passes_on_frr_8_too() {
         all.contains("FRR 8, daemons zebra staticd bgpd ospfd ldpd"),
         "{all}"
     );
-    assert!(all.contains("ok 29 checks passed"), "{all}");
+    assert!(all.contains("ok 30 checks passed"), "{all}");
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
@@ -563,6 +563,7 @@ fn failed_checks_say_what_they_found() {
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     for expected in [
+        "failover probe: PE1 gets no reply from 10.255.2.1 before the change, so nothing was changed",
         "why RR1 lacks OSPF adjacencies with 10.255.0.1:",
         "link rr to P1: hello/dead 1/4 s on RR1 eth0 but 5/20 s on P1 eth1: OSPF neighbors must agree",
         "why PE1 lacks IS-IS adjacencies with its provider neighbors:",
@@ -574,7 +575,7 @@ fn failed_checks_say_what_they_found() {
         " is not in the LFIB",
         "must run LDP itself",
         "ok PE1: `show bgp ipv4 vpn summary json` contains {\"peers\":{\"10.255.2.1\":{\"state\":\"Established\"}}}",
-        "3 failed and were caught by the script",
+        "4 failed and were caught by the script",
     ] {
         assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
     }
@@ -1584,7 +1585,7 @@ fn a_network_segment_joins_three_routers_on_one_lan() {
     let down = mplsrepl(&host, &["down", lab]);
     assert!(out.status.success(), "{all}");
     assert!(
-        all.contains("network e2e_lan-lan for 10.8.0.0/24 (bridge in e2e_lan.links)"),
+        all.contains("network e2e_lan-lan for 10.8.0.0/24 (bridge in e2e_lan.links, MTU 1600)"),
         "{all}"
     );
     for (from, to, reply) in pings {

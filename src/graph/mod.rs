@@ -141,15 +141,16 @@ pub struct Edge {
 }
 
 impl Edge {
+    /// `10.1.1.0/24`, with the IPv6 subnet after it on a dual-stack segment.
+    pub fn subnets(&self) -> String {
+        subnets(self.subnet, self.subnet6)
+    }
+
     /// `net1 10.1.1.0/24` on a link; `None` on a bus edge, where the bus shows it.
     pub fn middle_label(&self) -> Option<String> {
         match self.ends[1].vertex {
             Vertex::Bus(_) => None,
-            Vertex::Router(_) => Some(format!(
-                "{} {}",
-                self.segment,
-                subnets(self.subnet, self.subnet6)
-            )),
+            Vertex::Router(_) => Some(format!("{} {}", self.segment, self.subnets())),
         }
     }
 

@@ -75,7 +75,7 @@ fn edges(s: &mut String, d: &Diagram, lay: &Layout) {
             "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" \
              stroke-linejoin=\"round\"><title>{}</title></polyline>",
             points.join(" "),
-            escape(&format!("{} {}", e.segment, e.subnet))
+            escape(&format!("{} {}", e.segment, e.subnets()))
         );
     }
 }
