@@ -2,7 +2,8 @@
 //!
 //! - Every ```rhai block runs against the seed lab with the plan backend (no Docker): the test
 //!   prepends `topology("<repo>/scripts/mpls_vpn.topo");` on the block's first line, so line
-//!   numbers in errors are the block's own, and appends `apply();`.
+//!   numbers in errors are the block's own, and appends `apply();`. An example whose first
+//!   line is its own `topology("...")` (a path under scripts/) runs on that lab instead.
 //! - A ```frr or ```plan block right after an example lists transcript lines of that example:
 //!   every non-empty line, trimmed, must appear in order among the trimmed transcript lines.
 //!   (`frr` is for configuration and kernel commands, `plan` for anything else it prints.)
@@ -65,10 +66,15 @@ fn seed_topology() -> PathBuf {
     root().join("scripts/mpls_vpn.topo")
 }
 
-/// Evaluate an example as the docs promise: seed topology first, `apply();` last.
+/// Evaluate an example as the docs promise: seed topology first (unless the example loads its
+/// own), `apply();` last.
 fn evaluate(body: &str) -> (Result<(), String>, String) {
-    let topo = seed_topology().display().to_string();
-    let text = format!("topology({topo:?}); {body}\napply();\n");
+    let text = if body.starts_with("topology(") {
+        format!("{body}\napply();\n")
+    } else {
+        let topo = seed_topology().display().to_string();
+        format!("topology({topo:?}); {body}\napply();\n")
+    };
     let (result, transcript) = plan_text(&root().join("scripts"), "example.rhai", &text);
     // An example may end with exit(0): the script ends there, as a success.
     let result = match result {

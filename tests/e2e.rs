@@ -582,35 +582,47 @@ fn failed_checks_say_what_they_found() {
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
-/// Dual stack (tests/labs/dual_stack.rhai): the topology's IPv6 addresses go in through FRR
-/// (read back from its running configuration) on both FRR lines, and IPv6 pings cross a link;
-/// an IPv4-only end has no IPv6 to send from.
+/// IPv6 customers over the dual-stack core (scripts/mpls_vpn_v6.rhai), on both FRR lines:
+/// IS-IS and LDP for both families, VPNv6 on the PEs' iBGP session, a static and an eBGP
+/// customer; IPv6 pings cross the VPN under two labels over the IPv6 payload, a full-size
+/// IPv6 packet fits the core, and the customers stay apart.
 #[test]
-fn dual_stack_links_carry_ipv6_on_both_frr_lines() {
-    if !enabled("dual_stack_links_carry_ipv6_on_both_frr_lines") {
+fn ipv6_customers_cross_the_dual_stack_core_on_both_frr_lines() {
+    if !enabled("ipv6_customers_cross_the_dual_stack_core_on_both_frr_lines") {
         return;
     }
     let (_guard, host) = lab_vm();
     for image in ["labfrr:10", "labfrr:8"] {
-        let lab = format!("e2e_dual{}", &image[7..]);
-        let out = run_down(
-            &host,
-            "tests/labs/dual_stack.rhai",
-            &lab,
-            &["--image", image],
-        );
+        let lab = format!("e2e_v6_{}", &image[7..]);
+        let out = run_down(&host, "scripts/mpls_vpn_v6.rhai", &lab, &["--image", image]);
         let all = text(&out);
         assert!(out.status.success(), "{image}:\n{all}");
         for expected in [
-            "ok A: ping 2001:db8:9::2 succeeds: 3/3 replies",
-            "ok A: ping 10.9.0.2 succeeds",
-            "ok C: ping 2001:db8:a::b fails",
+            "ok 32 checks passed",
+            "ok PR: `show ipv6 route json` contains {\"2001:db8:ff::1/128\":[{\"installed\":true,\"protocol\":\"isis\"}]",
+            "ok PR eth0: echo requests 2001:db8:ff::1 > 2001:db8:ff::2 carry 1 MPLS label(s)",
+            "ok PE1: `show bgp ipv6 vpn summary json` contains {\"peers\":{\"2.2.2.2\":{\"state\":\"Established\"}}}",
+            "ok PE1 VRF CUSTB routes 2001:db8:c4::/64 over BGP with a two-label stack",
+            "ok CE1: ping -I 2001:db8:c1::1 2001:db8:c2::1 succeeds: 3/3 replies",
+            "ok CE3: ping -I 2001:db8:c3::1 2001:db8:c4::1 succeeds: 3/3 replies",
+            "ok CE1: ping -I 2001:db8:c1::1 2001:db8:c4::1 fails: 0/3 replies",
+            "ok CE1: ping -I 2001:db8:c1::1 2001:db8:c2::1 with 1500 bytes of IP, don't fragment succeeds",
+            "ok PE1 eth0: echo requests 2001:db8:c1::1 > 2001:db8:c2::1 carry 2 MPLS label(s)",
+            "ok PE2 eth1: echo requests 2001:db8:c1::1 > 2001:db8:c2::1 carry 0 MPLS label(s)",
         ] {
             assert!(
                 all.contains(expected),
                 "{image}: missing `{expected}` in:\n{all}"
             );
         }
+        // The decoded capture line: two labels, then the IPv6 header and ICMPv6 under them.
+        let stacked = all.lines().any(|l| {
+            l.contains("MPLS [")
+                && l.contains(" S ttl ")
+                && l.contains("] 2001:db8:c1::1 > 2001:db8:c2::1 ICMP6 echo request")
+                && l.matches('[').count() == 2
+        });
+        assert!(stacked, "{image}: no two-label IPv6 packet printed:\n{all}");
         assert_eq!(lab_objects(&host, &lab), (vec![], vec![]));
     }
 }

@@ -1,5 +1,5 @@
 //! Decoding of the classic pcap files that `tcpdump -w` writes inside a lab container, down
-//! to what MPLS checks look at: the label stack and the IPv4/ICMP header under it.
+//! to what MPLS checks look at: the label stack and the IP (v4 or v6) and ICMP headers under it.
 //!
 //! Only the classic format is read (tcpdump 4.99 writes it unless given `--pcapng`). Frames are
 //! decoded best-effort: a frame cut short yields whatever was decoded before the cut, flagged
@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
 use serde::{Serialize, Serializer};
@@ -34,8 +34,18 @@ const GLOBAL_HEADER_LEN: usize = 24;
 const RECORD_HEADER_LEN: usize = 16;
 
 const IPPROTO_ICMP: u8 = 1;
+const IPPROTO_ICMPV6: u8 = 58;
 const ICMP_ECHO_REPLY: u8 = 0;
 const ICMP_ECHO_REQUEST: u8 = 8;
+const ICMPV6_ECHO_REQUEST: u8 = 128;
+const ICMPV6_ECHO_REPLY: u8 = 129;
+
+/// IPv6 extension headers a ping may carry before its ICMPv6 header: hop-by-hop, routing,
+/// destination options (length in 8-byte units after the first 8), fragment (8 bytes).
+const IPV6_HOP_BY_HOP: u8 = 0;
+const IPV6_ROUTING: u8 = 43;
+const IPV6_FRAGMENT: u8 = 44;
+const IPV6_DEST_OPTS: u8 = 60;
 
 /// Why a file could not be read as a capture at all. Problems with single packets are not
 /// errors: they end up in [`Packet::truncated`] or [`Capture::warnings`].
@@ -86,19 +96,38 @@ pub struct MplsLabel {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct IcmpSummary {
-    /// ICMP type (`type` is a Rust keyword): 8 echo request, 0 echo reply, 11 time exceeded.
+    /// ICMP type (`type` is a Rust keyword): 8 echo request, 0 echo reply, 11 time exceeded;
+    /// for ICMPv6 128 echo request, 129 echo reply, 3 time exceeded.
     pub kind: u8,
     pub code: u8,
 }
 
+/// An IPv4 or IPv6 header, as far as checks look at it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Ipv4Summary {
-    pub src: Ipv4Addr,
-    pub dst: Ipv4Addr,
+pub struct IpSummary {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// The TTL, or IPv6's hop limit.
     pub ttl: u8,
+    /// The protocol, or for IPv6 the upper-layer header after any extension headers.
     pub protocol: u8,
-    /// Present for ICMP first fragments whose ICMP header was captured.
+    /// Present for ICMP (ICMPv6) first fragments whose ICMP header was captured.
     pub icmp: Option<IcmpSummary>,
+}
+
+impl IpSummary {
+    fn is_ipv6(&self) -> bool {
+        self.src.is_ipv6()
+    }
+
+    fn is_icmp(&self) -> bool {
+        self.protocol
+            == if self.is_ipv6() {
+                IPPROTO_ICMPV6
+            } else {
+                IPPROTO_ICMP
+            }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -120,8 +149,8 @@ pub struct Packet {
     pub ethertype: Option<u16>,
     /// Outermost label first.
     pub labels: Vec<MplsLabel>,
-    /// The IPv4 header, directly in the frame or under the label stack.
-    pub ip: Option<Ipv4Summary>,
+    /// The IP header, directly in the frame or under the label stack.
+    pub ip: Option<IpSummary>,
     /// Decoding ran out of captured bytes (snap length, or a record cut short) before the
     /// headers above were complete.
     pub truncated: bool,
@@ -133,6 +162,7 @@ impl Packet {
         self.labels.len()
     }
 
+    /// An ICMP or ICMPv6 echo request.
     pub fn is_icmp_echo_request(&self) -> bool {
         self.icmp_kind() == Some(ICMP_ECHO_REQUEST)
     }
@@ -141,8 +171,16 @@ impl Packet {
         self.icmp_kind() == Some(ICMP_ECHO_REPLY)
     }
 
+    /// The ICMP type, ICMPv6's echo types mapped to ICMP's so one test serves both.
     fn icmp_kind(&self) -> Option<u8> {
-        Some(self.ip?.icmp?.kind)
+        let ip = self.ip.filter(IpSummary::is_icmp)?;
+        let kind = ip.icmp?.kind;
+        Some(match (ip.is_ipv6(), kind) {
+            (true, ICMPV6_ECHO_REQUEST) => ICMP_ECHO_REQUEST,
+            (true, ICMPV6_ECHO_REPLY) => ICMP_ECHO_REPLY,
+            (true, _) => u8::MAX,
+            (false, k) => k,
+        })
     }
 
     fn empty(index: usize, time: f64, len: u32) -> Self {
@@ -181,8 +219,8 @@ impl fmt::Display for Packet {
                 }
                 write!(f, " ttl {}]", l.ttl)?;
             }
-        } else if self.ip.is_some() {
-            f.write_str(" IP")?;
+        } else if let Some(ip) = &self.ip {
+            f.write_str(if ip.is_ipv6() { " IP6" } else { " IP" })?;
         } else {
             match self.ethertype {
                 Some(ETHERTYPE_ARP) => f.write_str(" ARP")?,
@@ -197,7 +235,7 @@ impl fmt::Display for Packet {
             write_protocol(f, ip)?;
             write!(f, " ttl {}", ip.ttl)?;
         } else if !self.labels.is_empty() && !self.truncated {
-            f.write_str(" (non-IPv4 payload)")?;
+            f.write_str(" (non-IP payload)")?;
         }
         if self.truncated {
             f.write_str(" [truncated]")?;
@@ -206,7 +244,26 @@ impl fmt::Display for Packet {
     }
 }
 
-fn write_protocol(f: &mut fmt::Formatter<'_>, ip: &Ipv4Summary) -> fmt::Result {
+fn write_protocol(f: &mut fmt::Formatter<'_>, ip: &IpSummary) -> fmt::Result {
+    if ip.is_ipv6() && ip.protocol == IPPROTO_ICMPV6 {
+        f.write_str("ICMP6")?;
+        if let Some(icmp) = ip.icmp {
+            match icmp.kind {
+                ICMPV6_ECHO_REQUEST => f.write_str(" echo request")?,
+                ICMPV6_ECHO_REPLY => f.write_str(" echo reply")?,
+                1 => f.write_str(" unreachable")?,
+                2 => f.write_str(" packet too big")?,
+                3 => f.write_str(" time exceeded")?,
+                135 => f.write_str(" neighbor solicitation")?,
+                136 => f.write_str(" neighbor advertisement")?,
+                other => write!(f, " type {other}")?,
+            }
+            if icmp.code != 0 {
+                write!(f, " code {}", icmp.code)?;
+            }
+        }
+        return Ok(());
+    }
     match ip.protocol {
         IPPROTO_ICMP => {
             f.write_str("ICMP")?;
@@ -228,6 +285,7 @@ fn write_protocol(f: &mut fmt::Formatter<'_>, ip: &Ipv4Summary) -> fmt::Result {
         6 => f.write_str("TCP"),
         17 => f.write_str("UDP"),
         47 => f.write_str("GRE"),
+        58 => f.write_str("ICMP6"),
         89 => f.write_str("OSPF"),
         other => write!(f, "proto {other}"),
     }
@@ -244,8 +302,8 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// ICMP echo requests from `src` to `dst`, in capture order.
-    pub fn echo_requests(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Vec<&Packet> {
+    /// ICMP (ICMPv6) echo requests from `src` to `dst`, in capture order.
+    pub fn echo_requests(&self, src: IpAddr, dst: IpAddr) -> Vec<&Packet> {
         self.packets
             .iter()
             .filter(|p| {
@@ -303,6 +361,11 @@ fn mac(b: &[u8], at: usize) -> Option<MacAddr> {
 fn ipv4(b: &[u8], at: usize) -> Option<Ipv4Addr> {
     let bytes: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
     Some(Ipv4Addr::from(bytes))
+}
+
+fn ipv6(b: &[u8], at: usize) -> Option<Ipv6Addr> {
+    let bytes: [u8; 16] = b.get(at..at + 16)?.try_into().ok()?;
+    Some(Ipv6Addr::from(bytes))
 }
 
 fn tail(b: &[u8], from: usize) -> &[u8] {
@@ -432,7 +495,10 @@ fn decode_frame(link: Link, data: &[u8], p: &mut Packet) {
                     p.ethertype = Some(ETHERTYPE_IPV4);
                     decode_ipv4(data, p);
                 }
-                Some(6) => p.ethertype = Some(ETHERTYPE_IPV6),
+                Some(6) => {
+                    p.ethertype = Some(ETHERTYPE_IPV6);
+                    decode_ipv6(data, p);
+                }
                 Some(_) => {}
                 None => p.truncated = true,
             }
@@ -460,6 +526,7 @@ fn decode_ethertype(mut ethertype: u16, mut payload: &[u8], p: &mut Packet) {
     match ethertype {
         ETHERTYPE_MPLS_UC | ETHERTYPE_MPLS_MC => decode_mpls(payload, p),
         ETHERTYPE_IPV4 => decode_ipv4(payload, p),
+        ETHERTYPE_IPV6 => decode_ipv6(payload, p),
         _ => {}
     }
 }
@@ -487,6 +554,7 @@ fn decode_mpls(payload: &[u8], p: &mut Packet) {
     // L3VPN carries IP directly (no pseudowire control word).
     match payload.get(at).map(|b| b >> 4) {
         Some(4) => decode_ipv4(tail(payload, at), p),
+        Some(6) => decode_ipv6(tail(payload, at), p),
         Some(_) => {}
         None => p.truncated = true,
     }
@@ -508,9 +576,9 @@ fn decode_ipv4(data: &[u8], p: &mut Packet) {
         p.truncated = true;
         return;
     };
-    let mut summary = Ipv4Summary {
-        src,
-        dst,
+    let mut summary = IpSummary {
+        src: src.into(),
+        dst: dst.into(),
         ttl,
         protocol,
         icmp: None,
@@ -521,6 +589,58 @@ fn decode_ipv4(data: &[u8], p: &mut Packet) {
         match (data.get(header_len), data.get(header_len + 1)) {
             (Some(&kind), Some(&code)) => summary.icmp = Some(IcmpSummary { kind, code }),
             _ => p.truncated = true,
+        }
+    }
+    p.ip = Some(summary);
+}
+
+fn decode_ipv6(data: &[u8], p: &mut Packet) {
+    if data.first().map(|b| b >> 4) != Some(6) {
+        return;
+    }
+    let (Some(&next), Some(&hop_limit), Some(src), Some(dst)) =
+        (data.get(6), data.get(7), ipv6(data, 8), ipv6(data, 24))
+    else {
+        p.truncated = true;
+        return;
+    };
+    let mut summary = IpSummary {
+        src: src.into(),
+        dst: dst.into(),
+        ttl: hop_limit,
+        protocol: next,
+        icmp: None,
+    };
+    let mut at = 40;
+    // Each pass moves `at` forward by at least 8 bytes, so a bogus chain ends at the data's end.
+    let mut first_fragment = true;
+    loop {
+        match summary.protocol {
+            IPV6_HOP_BY_HOP | IPV6_ROUTING | IPV6_DEST_OPTS => {
+                let (Some(&n), Some(&len)) = (data.get(at), data.get(at + 1)) else {
+                    p.truncated = true;
+                    break;
+                };
+                summary.protocol = n;
+                at += (usize::from(len) + 1) * 8;
+            }
+            IPV6_FRAGMENT => {
+                let (Some(&n), Some(offset)) = (data.get(at), be16(data, at + 2)) else {
+                    p.truncated = true;
+                    break;
+                };
+                summary.protocol = n;
+                first_fragment &= offset >> 3 == 0;
+                at += 8;
+            }
+            IPPROTO_ICMPV6 if first_fragment => {
+                match (data.get(at), data.get(at + 1)) {
+                    (Some(&kind), Some(&code)) => summary.icmp = Some(IcmpSummary { kind, code }),
+                    _ => p.truncated = true,
+                }
+                break;
+            }
+            _ => break,
         }
     }
     p.ip = Some(summary);
@@ -669,9 +789,9 @@ mod tests {
         assert_eq!(p.label_depth(), 0);
         assert_eq!(
             p.ip,
-            Some(Ipv4Summary {
-                src: CE1,
-                dst: CE2,
+            Some(IpSummary {
+                src: CE1.into(),
+                dst: CE2.into(),
                 ttl: 64,
                 protocol: 1,
                 icmp: Some(IcmpSummary { kind: 8, code: 0 }),
@@ -776,14 +896,125 @@ mod tests {
     }
 
     #[test]
-    fn mpls_over_non_ipv4_is_labels_only() {
-        let ipv6_ish = [0x60, 0, 0, 0, 0, 8, 58, 64];
-        let frame = eth(0x8847, &mpls(&[(2, 0, true, 64)], &ipv6_ish));
+    fn mpls_over_non_ip_is_labels_only() {
+        // A pseudowire's control word starts with a zero nibble.
+        let control_word = [0x00, 0, 0, 1, 0x02, 0x42, 0xac, 0x11];
+        let frame = eth(0x8847, &mpls(&[(2, 0, true, 64)], &control_word));
         let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
         assert_eq!(p.label_depth(), 1);
         assert_eq!(p.ip, None);
         assert!(!p.truncated);
-        assert_eq!(p.to_string(), "#1 MPLS [2 S ttl 64] (non-IPv4 payload)");
+        assert_eq!(p.to_string(), "#1 MPLS [2 S ttl 64] (non-IP payload)");
+    }
+
+    const CE1_V6: &str = "2001:db8:c1::1";
+    const CE2_V6: &str = "2001:db8:c2::1";
+
+    /// An IPv6 header (payload length filled in) and its payload.
+    fn ip6(src: &str, dst: &str, hop_limit: u8, next: u8, payload: &[u8]) -> Vec<u8> {
+        let mut h = vec![0x60, 0, 0, 0];
+        h.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        h.extend_from_slice(&[next, hop_limit]);
+        h.extend_from_slice(&src.parse::<Ipv6Addr>().unwrap().octets());
+        h.extend_from_slice(&dst.parse::<Ipv6Addr>().unwrap().octets());
+        h.extend_from_slice(payload);
+        h
+    }
+
+    #[test]
+    fn icmpv6_echo_under_two_labels() {
+        let ping6 = ip6(CE1_V6, CE2_V6, 63, 58, &echo(128));
+        let frame = eth(
+            0x8847,
+            &mpls(&[(16, 0, false, 63), (80, 0, true, 63)], &ping6),
+        );
+        let bytes = PcapWriter::new(1).record(&frame).bytes();
+        let cap = parse_pcap(&bytes).unwrap();
+        let p = &cap.packets[0];
+        assert_eq!(p.label_depth(), 2);
+        assert_eq!(
+            p.ip,
+            Some(IpSummary {
+                src: CE1_V6.parse().unwrap(),
+                dst: CE2_V6.parse().unwrap(),
+                ttl: 63,
+                protocol: 58,
+                icmp: Some(IcmpSummary { kind: 128, code: 0 }),
+            })
+        );
+        assert!(p.is_icmp_echo_request());
+        assert_eq!(
+            p.to_string(),
+            "#1 MPLS [16 ttl 63] [80 S ttl 63] 2001:db8:c1::1 > 2001:db8:c2::1 ICMP6 echo request ttl 63"
+        );
+        let (src, dst) = (CE1_V6.parse().unwrap(), CE2_V6.parse().unwrap());
+        assert_eq!(cap.echo_requests(src, dst).len(), 1);
+        assert!(cap.echo_requests(dst, src).is_empty());
+        // An IPv4 echo request is not an ICMPv6 one, and the other way round.
+        assert!(cap.echo_requests(CE1.into(), CE2.into()).is_empty());
+    }
+
+    #[test]
+    fn icmpv6_types_are_named_and_only_echo_counts() {
+        let bytes = PcapWriter::new(1)
+            .record(&eth(0x86dd, &ip6(CE2_V6, CE1_V6, 64, 58, &echo(129))))
+            .record(&eth(0x86dd, &ip6(CE2_V6, CE1_V6, 64, 58, &[135, 0, 0, 0])))
+            .record(&eth(0x86dd, &ip6(CE2_V6, CE1_V6, 64, 58, &[2, 0, 0, 0])))
+            .record(&eth(0x86dd, &ip6(CE2_V6, CE1_V6, 64, 58, &[8, 0, 0, 0])))
+            .record(&eth(0x86dd, &ip6(CE2_V6, CE1_V6, 64, 17, &[0; 8])))
+            .bytes();
+        let cap = parse_pcap(&bytes).unwrap();
+        let lines: Vec<String> = cap.packets.iter().map(Packet::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "#1 IP6 2001:db8:c2::1 > 2001:db8:c1::1 ICMP6 echo reply ttl 64",
+                "#2 IP6 2001:db8:c2::1 > 2001:db8:c1::1 ICMP6 neighbor solicitation ttl 64",
+                "#3 IP6 2001:db8:c2::1 > 2001:db8:c1::1 ICMP6 packet too big ttl 64",
+                "#4 IP6 2001:db8:c2::1 > 2001:db8:c1::1 ICMP6 type 8 ttl 64",
+                "#5 IP6 2001:db8:c2::1 > 2001:db8:c1::1 UDP ttl 64",
+            ]
+        );
+        assert!(cap.packets[0].is_icmp_echo_reply());
+        // ICMPv6 type 8 is not an echo request (ICMP's 8 is).
+        assert!(!cap.packets[3].is_icmp_echo_request());
+    }
+
+    #[test]
+    fn ipv6_extension_headers_are_skipped_to_the_icmpv6_header() {
+        // Hop-by-hop options (8 bytes), then a first fragment, then the echo request.
+        let mut payload = vec![44, 0, 0, 0, 0, 0, 0, 0];
+        payload.extend_from_slice(&[58, 0, 0, 1, 0, 0, 0, 7]);
+        payload.extend_from_slice(&echo(128));
+        let first = ip6(CE1_V6, CE2_V6, 64, 0, &payload);
+        // A later fragment (offset 1448) carries no ICMPv6 header.
+        let mut later = vec![58, 0, 0x05, 0xa8 | 1, 0, 0, 0, 7];
+        later.extend_from_slice(&[0xaa; 16]);
+        let later = ip6(CE1_V6, CE2_V6, 64, 44, &later);
+        let cap = parse_pcap(
+            &PcapWriter::new(1)
+                .record(&eth(0x86dd, &first))
+                .record(&eth(0x86dd, &later))
+                .bytes(),
+        )
+        .unwrap();
+        let first = cap.packets[0].ip.unwrap();
+        assert_eq!(first.protocol, 58);
+        assert_eq!(first.icmp, Some(IcmpSummary { kind: 128, code: 0 }));
+        let later = cap.packets[1].ip.unwrap();
+        assert_eq!((later.protocol, later.icmp), (58, None));
+        assert!(!cap.packets[1].truncated);
+    }
+
+    #[test]
+    fn ipv6_header_cut_short_is_truncated() {
+        let ping6 = ip6(CE1_V6, CE2_V6, 64, 58, &echo(128));
+        let frame = eth(0x86dd, &ping6[..30]);
+        let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
+        assert_eq!(p.ethertype, Some(0x86dd));
+        assert_eq!(p.ip, None);
+        assert!(p.truncated);
+        assert_eq!(p.to_string(), "#1 IPv6 [truncated]");
     }
 
     #[test]
@@ -812,7 +1043,7 @@ mod tests {
     fn other_protocols_are_named() {
         let bytes = PcapWriter::new(1)
             .record(&eth(0x0806, &[0; 28]))
-            .record(&eth(0x86dd, &[0x60; 40]))
+            .record(&eth(0x86dd, &[0x50; 40]))
             .record(&eth(0x88cc, &[0; 10]))
             .record(&eth(0x0800, &ip(CE1, CE2, 1, 6, &[0; 20])))
             .record(&eth(0x0800, &ip(CE1, CE2, 1, 17, &[0; 8])))
@@ -983,7 +1214,10 @@ mod tests {
         assert_eq!(cap.packets[1].ethertype, None);
         assert_eq!(cap.packets[5].ip, None);
         let at_icmp = &cap.packets[7];
-        assert_eq!(at_icmp.ip.map(|i| (i.src, i.dst)), Some((CE1, CE2)));
+        assert_eq!(
+            at_icmp.ip.map(|i| (i.src, i.dst)),
+            Some((CE1.into(), CE2.into()))
+        );
         assert_eq!(at_icmp.ip.and_then(|i| i.icmp), None);
         assert_eq!(
             at_icmp.to_string(),
@@ -1044,7 +1278,7 @@ mod tests {
         let cap = parse_pcap(&PcapWriter::new(1).bytes()).unwrap();
         assert!(cap.packets.is_empty());
         assert!(cap.warnings.is_empty());
-        assert!(cap.echo_requests(CE1, CE2).is_empty());
+        assert!(cap.echo_requests(CE1.into(), CE2.into()).is_empty());
     }
 
     #[test]
@@ -1101,13 +1335,13 @@ mod tests {
             .bytes();
         let cap = parse_pcap(&bytes).unwrap();
         let idx: Vec<usize> = cap
-            .echo_requests(CE1, CE2)
+            .echo_requests(CE1.into(), CE2.into())
             .iter()
             .map(|p| p.index)
             .collect();
         assert_eq!(idx, [1, 4]);
         let idx: Vec<usize> = cap
-            .echo_requests(CE2, CE1)
+            .echo_requests(CE2.into(), CE1.into())
             .iter()
             .map(|p| p.index)
             .collect();
@@ -1180,7 +1414,7 @@ mod tests {
                 let _ = p.is_icmp_echo_request();
                 assert!(p.time.is_finite());
             }
-            let _ = cap.echo_requests(CE1, CE2);
+            let _ = cap.echo_requests(CE1.into(), CE2.into());
         }
     }
 

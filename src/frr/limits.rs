@@ -19,6 +19,7 @@ pub enum Knob {
     IsisMetric,
     IsisHelloInterval,
     IsisHelloMultiplier,
+    IsisLspGenInterval,
     BfdInterval,
     BfdMultiplier,
 }
@@ -39,6 +40,7 @@ impl Knob {
             Knob::IsisMetric => ("IS-IS metric", 1, 16_777_215),
             Knob::IsisHelloInterval => ("IS-IS hello interval (s)", 1, 600),
             Knob::IsisHelloMultiplier => ("IS-IS hello multiplier", 2, 100),
+            Knob::IsisLspGenInterval => ("IS-IS LSP generation interval (s)", 1, 120),
             Knob::BfdInterval => ("BFD interval (ms)", 10, 60000),
             Knob::BfdMultiplier => ("BFD detect multiplier", 2, 255),
         }

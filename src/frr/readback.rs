@@ -125,11 +125,17 @@ fn placement(path: Vec<String>, line: String, _version: FrrVersion) -> Option<Pl
     if last == Some("router ospf") && line == "segment-routing on" {
         return None;
     }
-    // `ip route P G vrf V` at the top is printed inside a `vrf V` block.
+    // `ip route P G vrf V` (`ipv6 route ...`) at the top is printed inside a `vrf V` block.
     if path.is_empty() {
-        if let Some(rest) = line.strip_prefix("ip route ") {
+        for ip in ["ip", "ipv6"] {
+            let Some(rest) = line
+                .strip_prefix(ip)
+                .and_then(|r| r.strip_prefix(" route "))
+            else {
+                continue;
+            };
             if let Some((route, vrf)) = rest.rsplit_once(" vrf ") {
-                return Some((vec![format!("vrf {vrf}")], format!("ip route {route}")));
+                return Some((vec![format!("vrf {vrf}")], format!("{ip} route {route}")));
             }
         }
     }
@@ -160,12 +166,17 @@ fn parse_running(text: &str) -> BTreeSet<Placed> {
         }
         let line = canonical_running(trimmed, stack.is_empty());
         let path: Vec<String> = stack.iter().map(|(_, l)| l.clone()).collect();
-        out.insert((path, line.clone()));
         let opens = lines
             .iter()
             .skip(i + 1)
             .find(|l| !l.trim().is_empty() && l.trim() != "!")
             .is_some_and(|next| indentation(next) > indent);
+        // FRR 8.4 keeps printing an interface it was ever told of, empty once its last line
+        // is removed: an empty interface is no configuration.
+        if path.is_empty() && !opens && line.starts_with("interface ") {
+            continue;
+        }
+        out.insert((path, line.clone()));
         if opens {
             stack.push((indent, line));
         }
@@ -220,11 +231,12 @@ mod tests {
             ),
             ConfigNode::context("router bgp 65000", children),
             ConfigNode::leaf("ip route 192.168.1.0/24 172.16.1.2 vrf CUSTA"),
+            ConfigNode::leaf("ipv6 route 2001:db8:c1::/64 2001:db8:16:1::2 vrf CUSTA"),
         ]
     }
 
     const RUNNING: &str = "Building configuration...\n\nCurrent configuration:\n!\nfrr version 10.3\n\
-        frr defaults traditional\nhostname PE1\n!\nvrf CUSTA\n ip route 192.168.1.0/24 172.16.1.2\nexit-vrf\n!\n\
+        frr defaults traditional\nhostname PE1\n!\nvrf CUSTA\n ip route 192.168.1.0/24 172.16.1.2\n ipv6 route 2001:db8:c1::/64 2001:db8:16:1::2\nexit-vrf\n!\n\
         interface eth0 vrf CUSTB\n ip address 10.0.0.1/24\nexit\n!\nrouter bgp 65000\n neighbor 2.2.2.2 remote-as 65000\nexit\n!\nend\n";
 
     #[test]
@@ -251,6 +263,7 @@ mod tests {
                     vec![ConfigNode::leaf("bgp router-id 1.1.1.1")],
                 ),
                 ConfigNode::leaf("ip route 192.168.1.0/24 172.16.1.2 vrf CUSTA"),
+                ConfigNode::leaf("ipv6 route 2001:db8:c1::/64 2001:db8:16:1::2 vrf CUSTA"),
             ],
             raw: vec![],
         };
@@ -279,5 +292,30 @@ mod tests {
             raw: vec!["ip ro 10.0.0.0/8 Null0".into()],
         };
         assert_eq!(check("PE1", &e, RUNNING, FrrVersion::DEFAULT), Ok(()));
+    }
+
+    #[test]
+    fn an_interface_left_empty_is_no_configuration() {
+        // FRR 8.4 after `no ip router isis CORE` etc.: the interfaces stay, empty.
+        let running = "frr version 8.4.4\n!\ninterface lo\nexit\n!\ninterface eth0\nexit\n!\nend\n";
+        let iface = |name: &str| {
+            ConfigNode::context(
+                format!("interface {name}"),
+                vec![ConfigNode::leaf("ip router isis CORE")],
+            )
+        };
+        let e = Expected {
+            before: vec![iface("lo"), iface("eth0")],
+            after: vec![],
+            raw: vec![],
+        };
+        assert_eq!(check("PR", &e, running, FrrVersion::DEFAULT), Ok(()));
+        // An interface with lines left is still there.
+        let running = "interface eth0\n ip router isis CORE\nexit\n";
+        let m = check("PR", &e, running, FrrVersion::DEFAULT).unwrap_err();
+        assert_eq!(
+            m.lingering,
+            ["interface eth0", "interface eth0 > ip router isis CORE"]
+        );
     }
 }

@@ -130,6 +130,9 @@ fn ospf_interface_lines(o: &OspfInterface) -> Vec<ConfigNode> {
 
 fn isis_interface_lines(i: &IsisInterface) -> Vec<ConfigNode> {
     let mut lines = vec![format!("ip router isis {ISIS_TAG}")];
+    if i.ipv6 {
+        lines.push(format!("ipv6 router isis {ISIS_TAG}"));
+    }
     if i.passive {
         lines.push("isis passive".to_string());
     } else {
@@ -154,6 +157,12 @@ fn isis_instance(isis: &Isis) -> ConfigNode {
         ConfigNode::leaf("is-type level-2-only"),
         ConfigNode::leaf(format!("net {}", isis.net)),
     ];
+    if let Some(s) = isis.lsp_gen_interval {
+        // The form FRR prints, which names the refresh interval and lifetime (their defaults).
+        children.push(ConfigNode::leaf(format!(
+            "lsp-timers gen-interval {s} refresh-interval 900 max-lifetime 1200"
+        )));
+    }
     if let Some(sr) = &isis.sr {
         children.extend(segment_routing_lines(sr));
     }
@@ -209,18 +218,23 @@ fn bgp_default(bgp: &Bgp) -> ConfigNode {
         children.push(ConfigNode::leaf("no bgp ebgp-requires-policy"));
     }
     children.extend(neighbor_lines(&bgp.neighbors));
-    let mut unicast: Vec<ConfigNode> = bgp
-        .redistribute
-        .iter()
-        .map(|p| ConfigNode::leaf(format!("redistribute {p}")))
-        .collect();
+    let mut unicast = redistributions(&bgp.redistribute);
     unicast.extend(activations(&bgp.neighbors, |n| n.ipv4_unicast));
     if !unicast.is_empty() {
         children.push(ConfigNode::context("address-family ipv4 unicast", unicast));
     }
+    if bgp.ipv6 {
+        let mut unicast6 = redistributions(&bgp.redistribute);
+        unicast6.extend(activations(&bgp.neighbors, |n| n.ipv6_unicast));
+        children.push(ConfigNode::context("address-family ipv6 unicast", unicast6));
+    }
     let vpn = activations(&bgp.neighbors, |n| n.ipv4_vpn);
     if !vpn.is_empty() {
         children.push(ConfigNode::context("address-family ipv4 vpn", vpn));
+    }
+    let vpn6 = activations(&bgp.neighbors, |n| n.ipv6_vpn);
+    if !vpn6.is_empty() {
+        children.push(ConfigNode::context("address-family ipv6 vpn", vpn6));
     }
     ConfigNode::context(format!("router bgp {}", bgp.asn), children)
 }
@@ -289,12 +303,29 @@ fn bgp_vrf(name: &str, vb: &VrfBgp, router_id: Option<Ipv4Addr>) -> ConfigNode {
         children.push(ConfigNode::leaf("no bgp ebgp-requires-policy"));
     }
     children.extend(neighbor_lines(&vb.neighbors));
-    let mut af: Vec<ConfigNode> = vb
-        .redistribute
+    let af = vrf_family(vb, |n| n.ipv4_unicast);
+    if !af.is_empty() {
+        children.push(ConfigNode::context("address-family ipv4 unicast", af));
+    }
+    if vb.ipv6 {
+        let af6 = vrf_family(vb, |n| n.ipv6_unicast);
+        children.push(ConfigNode::context("address-family ipv6 unicast", af6));
+    }
+    ConfigNode::context(format!("router bgp {} vrf {name}", vb.asn), children)
+}
+
+fn redistributions(protocols: &std::collections::BTreeSet<String>) -> Vec<ConfigNode> {
+    protocols
         .iter()
         .map(|p| ConfigNode::leaf(format!("redistribute {p}")))
-        .collect();
-    af.extend(activations(&vb.neighbors, |n| n.ipv4_unicast));
+        .collect()
+}
+
+/// One address family of a VRF's BGP instance: both families carry the same VPN settings,
+/// as a VRF is one customer whichever family its routes are.
+fn vrf_family(vb: &VrfBgp, in_family: impl Fn(&BgpNeighbor) -> bool) -> Vec<ConfigNode> {
+    let mut af = redistributions(&vb.redistribute);
+    af.extend(activations(&vb.neighbors, in_family));
     if vb.label_vpn_export_auto {
         af.push(ConfigNode::leaf("label vpn export auto"));
     }
@@ -308,10 +339,7 @@ fn bgp_vrf(name: &str, vb: &VrfBgp, router_id: Option<Ipv4Addr>) -> ConfigNode {
     if vb.import_vpn {
         af.push(ConfigNode::leaf("import vpn"));
     }
-    if !af.is_empty() {
-        children.push(ConfigNode::context("address-family ipv4 unicast", af));
-    }
-    ConfigNode::context(format!("router bgp {} vrf {name}", vb.asn), children)
+    af
 }
 
 /// `rt vpn both` when import and export agree (the article's form), else one line each.
@@ -374,6 +402,11 @@ fn ldp_config(ldp: &Ldp) -> ConfigNode {
     if let Some(id) = ldp.router_id {
         children.push(ConfigNode::leaf(format!("router-id {id}")));
     }
+    if ldp.transport_address6.is_some() {
+        children.push(ConfigNode::leaf(
+            "dual-stack transport-connection prefer ipv4",
+        ));
+    }
     if let Some(h) = ldp.hello_holdtime {
         children.push(ConfigNode::leaf(format!("discovery hello holdtime {h}")));
     }
@@ -384,19 +417,30 @@ fn ldp_config(ldp: &Ldp) -> ConfigNode {
     if let Some(t) = ldp.transport_address {
         af.push(ConfigNode::leaf(format!("discovery transport-address {t}")));
     }
-    for iface in &ldp.interfaces {
-        af.push(ConfigNode::context(
-            format!("interface {iface}"),
-            Vec::new(),
-        ));
-    }
+    af.extend(ldp_interfaces(&ldp.interfaces));
     children.push(ConfigNode::context("address-family ipv4", af));
+    if let Some(t) = ldp.transport_address6 {
+        let mut af6 = vec![ConfigNode::leaf(format!("discovery transport-address {t}"))];
+        af6.extend(ldp_interfaces(&ldp.interfaces));
+        children.push(ConfigNode::context("address-family ipv6", af6));
+    }
     ConfigNode::context("mpls ldp", children)
 }
 
+fn ldp_interfaces(interfaces: &std::collections::BTreeSet<String>) -> Vec<ConfigNode> {
+    interfaces
+        .iter()
+        .map(|iface| ConfigNode::context(format!("interface {iface}"), Vec::new()))
+        .collect()
+}
+
 pub fn static_route_line(route: &StaticRoute) -> String {
+    let ip = match route.prefix {
+        ipnet::IpNet::V4(_) => "ip",
+        ipnet::IpNet::V6(_) => "ipv6",
+    };
     match &route.vrf {
-        Some(vrf) => format!("ip route {} {} vrf {vrf}", route.prefix, route.nexthop),
-        None => format!("ip route {} {}", route.prefix, route.nexthop),
+        Some(vrf) => format!("{ip} route {} {} vrf {vrf}", route.prefix, route.nexthop),
+        None => format!("{ip} route {} {}", route.prefix, route.nexthop),
     }
 }

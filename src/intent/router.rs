@@ -2,9 +2,9 @@
 //! rendering is deterministic and two intents compare structurally.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::{Ipv4Net, Ipv6Net};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
 pub use super::bfd::BfdProfile;
@@ -83,6 +83,10 @@ pub struct Isis {
     pub net: String,
     pub interfaces: BTreeMap<String, IsisInterface>,
     pub sr: Option<SegmentRouting>,
+    /// `lsp-gen-interval S`: the least time between two LSPs of this router. FRR's default,
+    /// 30 s, holds back the LSP that announces what the first one lacked (an address, an
+    /// interface configured a moment later) for that long.
+    pub lsp_gen_interval: Option<u32>,
 }
 
 /// An interface in the IS-IS process: point-to-point unless passive (the loopback).
@@ -93,6 +97,8 @@ pub struct IsisInterface {
     /// `isis hello-interval I` and `isis hello-multiplier M` (hold time I x M seconds).
     pub hello: Option<(u32, u32)>,
     pub bfd: bool,
+    /// IPv6 routed too (`ipv6 router isis`): one process, one topology, both families.
+    pub ipv6: bool,
 }
 
 /// The IS-IS process name mplsrepl configures.
@@ -122,6 +128,11 @@ pub struct Ldp {
     /// `discovery hello holdtime H` / `discovery hello interval I` (seconds).
     pub hello_holdtime: Option<u32>,
     pub hello_interval: Option<u32>,
+    /// LDP for IPv6 too, with this transport address, on the same interfaces: labels for
+    /// IPv6 FECs (the PEs' IPv6 loopbacks, next hops of VPNv6 routes). One session per
+    /// neighbor carries both families, over IPv4 (`dual-stack transport-connection prefer
+    /// ipv4`), so a dual-stack core keeps the IPv4 sessions it would have without IPv6.
+    pub transport_address6: Option<Ipv6Addr>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -131,8 +142,11 @@ pub struct Bgp {
     /// eBGP sessions need a policy unless this is off (FRR 7.4+ default is on).
     pub ebgp_requires_policy: bool,
     pub neighbors: BTreeMap<Ipv4Addr, BgpNeighbor>,
-    /// Protocols redistributed into IPv4 unicast (a CE announcing its networks).
+    /// Protocols redistributed into IPv4 unicast (a CE announcing its networks), and into
+    /// IPv6 unicast when `ipv6` is on.
     pub redistribute: BTreeSet<String>,
+    /// The IPv6 unicast family: the same redistribution, the neighbors that carry it.
+    pub ipv6: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -141,7 +155,11 @@ pub struct BgpNeighbor {
     /// An interface name (`lo`) or an address, as FRR accepts both.
     pub update_source: Option<String>,
     pub ipv4_unicast: bool,
+    /// IPv6 unicast over this session (MP-BGP: an IPv4 session carries IPv6 routes, with
+    /// the global IPv6 address of the interface towards the peer as next hop).
+    pub ipv6_unicast: bool,
     pub ipv4_vpn: bool,
+    pub ipv6_vpn: bool,
     pub route_reflector_client: bool,
     pub next_hop_self: bool,
     pub bfd: bool,
@@ -169,11 +187,15 @@ pub struct VrfBgp {
     pub import_vpn: bool,
     /// PE-CE eBGP neighbors inside the VRF.
     pub neighbors: BTreeMap<Ipv4Addr, BgpNeighbor>,
+    /// IPv6 routes too: the VRF's `address-family ipv6 unicast` with the same
+    /// redistribution, label, RD, RTs and VPN import/export as IPv4, carried as VPNv6.
+    pub ipv6: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct StaticRoute {
     pub vrf: Option<String>,
-    pub prefix: Ipv4Net,
-    pub nexthop: Ipv4Addr,
+    /// Of the next hop's family (the API checks).
+    pub prefix: IpNet,
+    pub nexthop: IpAddr,
 }

@@ -6,10 +6,10 @@
 //! `step` and every check do that.
 
 use std::cell::RefCell;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::rc::Rc;
 
-use ipnet::Ipv4Net;
+use ipnet::{IpNet, Ipv4Net};
 use rhai::{Array, Dynamic, Engine, EvalAltResult};
 
 use super::session::Session;
@@ -75,6 +75,31 @@ pub fn parse_ip(text: &str) -> RhaiResult<Ipv4Addr> {
         .map_err(|_| err(format!("invalid IPv4 address `{text}`")))
 }
 
+/// A static route's prefix and next hop, of one family; the default route is `0.0.0.0/0` or
+/// `::/0` after the next hop's.
+pub fn parse_route(prefix: Option<&str>, nexthop: &str) -> RhaiResult<(IpNet, IpAddr)> {
+    let nh: IpAddr = nexthop.parse().map_err(|_| {
+        err(format!(
+            "invalid next hop `{nexthop}` (an IPv4 or IPv6 address)"
+        ))
+    })?;
+    let prefix: IpNet = match prefix {
+        None if nh.is_ipv4() => "0.0.0.0/0".parse().expect("literal"),
+        None => "::/0".parse().expect("literal"),
+        Some(p) => p.parse().map_err(|_| {
+            err(format!(
+                "invalid prefix `{p}` (expected like 10.1.1.0/24 or 2001:db8:1::/64)"
+            ))
+        })?,
+    };
+    if prefix.addr().is_ipv4() != nh.is_ipv4() {
+        return Err(err(format!(
+            "route {prefix} via {nh}: the prefix and the next hop must be of one family"
+        )));
+    }
+    Ok((prefix, nh))
+}
+
 pub fn parse_prefix(text: &str) -> RhaiResult<Ipv4Net> {
     text.parse().map_err(|_| {
         err(format!(
@@ -118,16 +143,31 @@ fn validate_community(text: &str, what: &str) -> RhaiResult<()> {
 
 /// IPv6 on in the router and on the interface, forwarding, and no duplicate address
 /// detection: the topology's addresses are unique, and an address still being checked would
-/// refuse the first packets of a run.
+/// refuse the first packets of a run. Addresses are kept when an interface goes down, which
+/// binding it to a VRF does for a moment: Linux flushes the IPv6 addresses of a device it
+/// cycles, and FRR 8.4 does not put them back (a PE's customer side would lose its IPv6).
 fn enable_ipv6(r: &mut RouterIntent, iface: &str) {
     for (key, value) in [
         ("net.ipv6.conf.all.disable_ipv6".to_string(), "0"),
         ("net.ipv6.conf.all.forwarding".to_string(), "1"),
+        ("net.ipv6.conf.all.keep_addr_on_down".to_string(), "1"),
         (format!("net.ipv6.conf.{iface}.disable_ipv6"), "0"),
         (format!("net.ipv6.conf.{iface}.accept_dad"), "0"),
     ] {
         r.sysctls.insert(key, value.to_string());
     }
+}
+
+/// The topology gives this interface (or `lo`) of the router an IPv6 address.
+pub(super) fn has_ipv6(s: &Shared, router: &str, iface: &str) -> bool {
+    let sess = s.borrow();
+    let Some(r) = sess.lab().ok().and_then(|lab| lab.router(router)) else {
+        return false;
+    };
+    if iface == "lo" {
+        return r.loopback6.is_some();
+    }
+    r.interface(iface).is_some_and(|i| i.address6.is_some())
 }
 
 /// Run `edit` on a router's desired intent.
@@ -140,7 +180,11 @@ pub(super) fn edit<T>(
     f(sess.desired.router_mut(router))
 }
 
-fn edit_vrf<T>(s: &Shared, v: &VrfRef, f: impl FnOnce(&mut Vrf) -> RhaiResult<T>) -> RhaiResult<T> {
+pub(super) fn edit_vrf<T>(
+    s: &Shared,
+    v: &VrfRef,
+    f: impl FnOnce(&mut Vrf) -> RhaiResult<T>,
+) -> RhaiResult<T> {
     edit(s, &v.router, |r| {
         let vrf = r
             .vrfs
@@ -162,7 +206,7 @@ fn edit_existing_vrf_bgp(s: &Shared, v: &VrfRef, f: impl FnOnce(&mut VrfBgp)) ->
 }
 
 /// The VRF's BGP instance, created on first use with the router's ASN.
-fn edit_vrf_bgp<T>(
+pub(super) fn edit_vrf_bgp<T>(
     s: &Shared,
     v: &VrfRef,
     f: impl FnOnce(&mut VrfBgp) -> RhaiResult<T>,
@@ -326,31 +370,33 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     register_topology_queries(engine, shared);
     super::api_sr::register(engine, shared);
     super::api_bfd::register(engine, shared);
+    super::api_ipv6::register(engine, shared);
+}
+
+/// The segment behind a router's interface and the other ends on it.
+pub(super) fn far_end(
+    s: &Shared,
+    router: &str,
+    iface: &str,
+) -> RhaiResult<(crate::topology::Segment, Option<crate::topology::Endpoint>)> {
+    let sess = s.borrow();
+    let lab = sess.lab().map_err(err)?;
+    let r = lab
+        .router(router)
+        .ok_or_else(|| err(format!("unknown router `{router}`")))?;
+    let i = r
+        .interface(iface)
+        .ok_or_else(|| err(format!("router {router} has no interface `{iface}`")))?;
+    let seg = lab
+        .segment(&i.segment)
+        .cloned()
+        .expect("validated topology");
+    let peer = seg.endpoints.iter().find(|e| e.router != router).cloned();
+    Ok((seg, peer))
 }
 
 /// Read-only questions about the topology, for stdlib modules that derive configuration from it.
 fn register_topology_queries(engine: &mut Engine, shared: &Shared) {
-    /// The segment behind a router's interface and the other ends on it.
-    fn far_end(
-        s: &Shared,
-        router: &str,
-        iface: &str,
-    ) -> RhaiResult<(crate::topology::Segment, Option<crate::topology::Endpoint>)> {
-        let sess = s.borrow();
-        let lab = sess.lab().map_err(err)?;
-        let r = lab
-            .router(router)
-            .ok_or_else(|| err(format!("unknown router `{router}`")))?;
-        let i = r
-            .interface(iface)
-            .ok_or_else(|| err(format!("router {router} has no interface `{iface}`")))?;
-        let seg = lab
-            .segment(&i.segment)
-            .cloned()
-            .expect("validated topology");
-        let peer = seg.endpoints.iter().find(|e| e.router != router).cloned();
-        Ok((seg, peer))
-    }
     let s = shared.clone();
     engine.register_fn(
         "peer_router",
@@ -406,7 +452,12 @@ fn register_topology_queries(engine: &mut Engine, shared: &Shared) {
         },
     );
     engine.register_fn("network_of", |prefix: &str| -> RhaiResult<String> {
-        Ok(parse_prefix(prefix)?.trunc().to_string())
+        let p: IpNet = prefix.parse().map_err(|_| {
+            err(format!(
+                "invalid prefix `{prefix}` (expected like 10.1.1.0/24 or 2001:db8:1::/64)"
+            ))
+        })?;
+        Ok(p.trunc().to_string())
     });
 }
 
@@ -654,10 +705,11 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "static_route",
         move |r: &mut RouterRef, prefix: &str, nh: &str| -> RhaiResult<RouterRef> {
+            let (prefix, nexthop) = parse_route(Some(prefix), nh)?;
             let route = StaticRoute {
                 vrf: None,
-                prefix: parse_prefix(prefix)?,
-                nexthop: parse_ip(nh)?,
+                prefix,
+                nexthop,
             };
             edit(&s, &r.name, |ri| Ok(ri.static_routes.insert(route)))?;
             Ok(r.clone())
@@ -667,10 +719,11 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "default_route",
         move |r: &mut RouterRef, nh: &str| -> RhaiResult<RouterRef> {
+            let (prefix, nexthop) = parse_route(None, nh)?;
             let route = StaticRoute {
                 vrf: None,
-                prefix: "0.0.0.0/0".parse().expect("literal"),
-                nexthop: parse_ip(nh)?,
+                prefix,
+                nexthop,
             };
             edit(&s, &r.name, |ri| Ok(ri.static_routes.insert(route)))?;
             Ok(r.clone())
@@ -680,10 +733,11 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "no_static_route",
         move |r: &mut RouterRef, prefix: &str, nh: &str| -> RhaiResult<RouterRef> {
+            let (prefix, nexthop) = parse_route(Some(prefix), nh)?;
             let route = StaticRoute {
                 vrf: None,
-                prefix: parse_prefix(prefix)?,
-                nexthop: parse_ip(nh)?,
+                prefix,
+                nexthop,
             };
             edit(&s, &r.name, |ri| Ok(ri.static_routes.remove(&route)))?;
             Ok(r.clone())
@@ -714,16 +768,37 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
                     r.name
                 ))
             })?;
+        let ipv6 = has_ipv6(&s, &r.name, "lo");
         edit(&s, &r.name, |ri| {
             let isis = ri.isis.get_or_insert_with(|| crate::intent::router::Isis {
                 net: crate::intent::router::isis_net(loopback.addr()),
                 ..Default::default()
             });
-            isis.interfaces.entry("lo".to_string()).or_default().passive = true;
+            let lo = isis.interfaces.entry("lo".to_string()).or_default();
+            lo.passive = true;
+            lo.ipv6 |= ipv6;
             Ok(())
         })?;
         Ok(r.clone())
     });
+    let s = shared.clone();
+    engine.register_fn(
+        "isis_lsp_gen",
+        move |r: &mut RouterRef, secs: i64| -> RhaiResult<RouterRef> {
+            let secs = limit(Knob::IsisLspGenInterval, secs)?;
+            edit(&s, &r.name, |ri| {
+                let name = ri.name.clone();
+                let isis = ri.isis.as_mut().ok_or_else(|| {
+                    err(format!(
+                        "{name} runs no IS-IS: call router(\"{name}\").isis() first"
+                    ))
+                })?;
+                isis.lsp_gen_interval = Some(secs);
+                Ok(())
+            })?;
+            Ok(r.clone())
+        },
+    );
     let s = shared.clone();
     engine.register_fn(
         "no_isis",
@@ -923,7 +998,9 @@ fn register_interface(engine: &mut Engine, shared: &Shared) {
     // The interface in the router's IS-IS process (point-to-point).
     let s = shared.clone();
     engine.register_fn("isis", move |i: &mut IfaceRef| -> RhaiResult<IfaceRef> {
-        edit_isis_iface(&s, i, |_| ())?;
+        // A dual-stack link routes both families: IS-IS has one topology for the two.
+        let ipv6 = has_ipv6(&s, &i.router, &i.iface);
+        edit_isis_iface(&s, i, |c| c.ipv6 |= ipv6)?;
         edit(&s, &i.router, |r| {
             if r.addresses.get(&i.iface).is_none_or(|a| a.is_empty()) {
                 return Err(err(format!(
@@ -1130,6 +1207,17 @@ fn register_bgp(engine: &mut Engine, shared: &Shared) {
             Ok(b.clone())
         },
     );
+    let s = shared.clone();
+    engine.register_get("asn", move |b: &mut BgpRef| -> RhaiResult<i64> {
+        let sess = s.borrow();
+        let bgp = sess
+            .desired
+            .routers
+            .get(&b.router)
+            .and_then(|r| r.bgp.as_ref());
+        bgp.map(|b| i64::from(b.asn))
+            .ok_or_else(|| err(format!("BGP was removed from {}", b.router)))
+    });
     let s = shared.clone();
     engine.register_fn(
         "ebgp_requires_policy",
@@ -1375,10 +1463,11 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "static_route",
         move |v: &mut VrfRef, prefix: &str, nh: &str| -> RhaiResult<VrfRef> {
+            let (prefix, nexthop) = parse_route(Some(prefix), nh)?;
             let route = StaticRoute {
                 vrf: Some(v.vrf.clone()),
-                prefix: parse_prefix(prefix)?,
-                nexthop: parse_ip(nh)?,
+                prefix,
+                nexthop,
             };
             // Through edit_vrf: a handle kept after no_vrf() must not configure a VRF that is gone.
             edit_vrf(&s, v, |_| Ok(()))?;
@@ -1390,10 +1479,11 @@ fn register_vrf(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "no_static_route",
         move |v: &mut VrfRef, prefix: &str, nh: &str| -> RhaiResult<VrfRef> {
+            let (prefix, nexthop) = parse_route(Some(prefix), nh)?;
             let route = StaticRoute {
                 vrf: Some(v.vrf.clone()),
-                prefix: parse_prefix(prefix)?,
-                nexthop: parse_ip(nh)?,
+                prefix,
+                nexthop,
             };
             edit(&s, &v.router, |ri| Ok(ri.static_routes.remove(&route)))?;
             Ok(v.clone())

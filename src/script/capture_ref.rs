@@ -2,11 +2,11 @@
 //! and parsed so scripts can assert label stacks. `capture([[router, iface], ...], filter, ||
 //! action)` captures at several points around one action (the label stack along a path).
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use rhai::{Array, Dynamic, Engine, FnPtr, NativeCallContext};
 
-use super::api::{err, parse_ip, RhaiResult, Shared};
+use super::api::{err, RhaiResult, Shared};
 use crate::check::capture::{parse_pcap, Capture};
 use crate::runtime::CapturePoint;
 
@@ -20,7 +20,7 @@ pub struct CaptureRef {
 }
 
 impl CaptureRef {
-    fn echo_requests(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Vec<&crate::check::capture::Packet> {
+    fn echo_requests(&self, src: IpAddr, dst: IpAddr) -> Vec<&crate::check::capture::Packet> {
         self.capture
             .as_ref()
             .map(|c| c.echo_requests(src, dst))
@@ -211,7 +211,16 @@ fn save(s: &Shared, lab: &str, router: &str, iface: &str, bytes: &[u8]) -> RhaiR
 }
 
 fn expect_labels(s: &Shared, c: &CaptureRef, src: &str, dst: &str, depth: i64) -> RhaiResult<()> {
-    let (src_ip, dst_ip) = (parse_ip(src)?, parse_ip(dst)?);
+    let parse = |text: &str| -> RhaiResult<IpAddr> {
+        text.parse()
+            .map_err(|_| err(format!("invalid IP address `{text}`")))
+    };
+    let (src_ip, dst_ip) = (parse(src)?, parse(dst)?);
+    if src_ip.is_ipv4() != dst_ip.is_ipv4() {
+        return Err(err(format!(
+            "expect_labels: {src} and {dst} are of different families"
+        )));
+    }
     let what = format!(
         "{} {}: echo requests {src} > {dst} carry {depth} MPLS label(s)",
         c.router, c.interface

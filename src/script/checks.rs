@@ -242,8 +242,10 @@ fn ping_check(
     verdict: Verdict,
     outcome: &str,
 ) -> RhaiResult<()> {
+    // The ICMP header (8 bytes) and the IP header: 20 bytes, IPv6's 40.
+    let headers = if dst.contains(':') { 48 } else { 28 };
     let sized = size
-        .map(|n| format!(" with {} bytes of IP, don't fragment", n + 28))
+        .map(|n| format!(" with {} bytes of IP, don't fragment", n + headers))
         .unwrap_or_default();
     let what = format!("{}{sized} {outcome}", describe_ping(from, dst, src));
     planned_ping(s, from, dst, src)?;

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod api_bfd;
+pub mod api_ipv6;
 pub mod api_sr;
 pub mod capture_ref;
 pub mod checks;
