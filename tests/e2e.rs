@@ -609,6 +609,8 @@ fn ipv6_customers_cross_the_dual_stack_core_on_both_frr_lines() {
             "ok CE1: ping -I 2001:db8:c1::1 2001:db8:c2::1 with 1500 bytes of IP, don't fragment succeeds",
             "ok PE1 eth0: echo requests 2001:db8:c1::1 > 2001:db8:c2::1 carry 2 MPLS label(s)",
             "ok PE2 eth1: echo requests 2001:db8:c1::1 > 2001:db8:c2::1 carry 0 MPLS label(s)",
+            "CE2    deliver to 2001:db8:c2::1 (own address)",
+            "ok on the wire at PE1 eth0: echo requests carry labels",
         ] {
             assert!(
                 all.contains(expected),

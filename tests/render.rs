@@ -239,3 +239,26 @@ fn sr_plan_transcript() {
     );
     assert_golden("mpls_vpn_sr.plan", &transcript);
 }
+
+/// The dual-stack seed lab as the fast profile plans it: both families in IS-IS and LDP, VPNv6
+/// on the PEs' session, IPv6 in both VRFs (static routes for A, the eBGP session for B).
+#[test]
+fn ipv6_vpn_plan_transcript() {
+    let opts = Options {
+        profile: mplsrepl::script::Profile::Fast,
+        ..Options::default()
+    };
+    let (engine, transcript) = plan_script(&root().join("scripts/mpls_vpn_v6.rhai"), opts);
+    engine.unwrap_or_else(|e| panic!("{e}"));
+    for line in [
+        " ipv6 router isis CORE\n",
+        "  discovery transport-address 2001:db8:ff::1\n",
+        " address-family ipv6 vpn\n",
+        "ipv6 route 2001:db8:c2::/64 2001:db8:16:2::2 vrf CUSTA\n",
+        "ipv6 route ::/0 2001:db8:16:1::254\n",
+        "sysctl -w net.ipv6.conf.all.keep_addr_on_down=1\n",
+    ] {
+        assert!(transcript.contains(line), "`{line}` in:\n{transcript}");
+    }
+    assert_golden("mpls_vpn_v6.plan", &transcript);
+}

@@ -2,7 +2,7 @@
 //! which router pushes which labels, who swaps, who pops (PHP), where the VPN label sends the
 //! packet into a VRF, and where it is delivered.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -44,8 +44,9 @@ pub fn trace(
     intent: &Intent,
     obs: &mut dyn Observer,
     from: &str,
-    dst: Ipv4Addr,
+    dst: IpAddr,
 ) -> anyhow::Result<Vec<Hop>> {
+    let ip = if dst.is_ipv4() { "ip" } else { "ipv6" };
     let mut hops = Vec::new();
     let mut router = from.to_string();
     let mut vrf: Option<String> = None;
@@ -62,8 +63,8 @@ pub fn trace(
                 return Ok(hops);
             }
             let command = match &vrf {
-                Some(v) => format!("show ip route vrf {v} {dst} json"),
-                None => format!("show ip route {dst} json"),
+                Some(v) => format!("show {ip} route vrf {v} {dst} json"),
+                None => format!("show {ip} route {dst} json"),
             };
             let json = obs.show(&router, &command)?;
             let nh = fib_nexthop(&json)
@@ -149,7 +150,7 @@ pub fn trace(
                 vrf = Some(table.to_string());
                 continue;
             }
-            let next_ip: Ipv4Addr = nh
+            let next_ip: IpAddr = nh
                 .get("nexthop")
                 .and_then(Value::as_str)
                 .and_then(|s| s.parse().ok())
@@ -217,33 +218,53 @@ fn fib_nexthop(json: &Value) -> Option<&Value> {
         .or_else(|| hops.first())
 }
 
-fn owns(lab: &Lab, router: &str, addr: Ipv4Addr) -> bool {
+fn owns(lab: &Lab, router: &str, addr: IpAddr) -> bool {
     lab.router(router).is_some_and(|r| {
-        r.loopback.is_some_and(|l| l.addr() == addr)
-            || r.interfaces.iter().any(|i| i.address.addr() == addr)
+        r.loopback.is_some_and(|l| IpAddr::V4(l.addr()) == addr)
+            || r.loopback6.is_some_and(|l| IpAddr::V6(l.addr()) == addr)
+            || r.interfaces.iter().any(|i| has_address(i, addr))
     })
+}
+
+fn has_address(i: &crate::topology::Interface, addr: IpAddr) -> bool {
+    match addr {
+        IpAddr::V4(a) => i.address.addr() == a,
+        IpAddr::V6(a) => i.address6.is_some_and(|n| n.addr() == a),
+    }
 }
 
 /// The router on the far side of `from`'s link that owns `next_ip`: on the segment of the
 /// interface the packet leaves by, where FRR says which, since two customers' routers may
-/// have the same address.
+/// have the same address. An IPv6 IGP's next hops are link-local addresses, which the
+/// topology does not know: on a link, the one router at its other end.
 fn next_router(
     lab: &Lab,
     from: &str,
     out_iface: Option<&str>,
-    next_ip: Ipv4Addr,
+    next_ip: IpAddr,
 ) -> anyhow::Result<String> {
     let segment = out_iface
         .and_then(|i| lab.router(from)?.interface(i))
         .map(|i| i.segment.as_str());
-    lab.routers
-        .iter()
-        .find(|r| {
-            r.name != from
-                && r.interfaces
-                    .iter()
-                    .any(|i| i.address.addr() == next_ip && segment.is_none_or(|s| s == i.segment))
-        })
+    let on_segment = |i: &crate::topology::Interface| segment.is_none_or(|s| s == i.segment);
+    let link_local = matches!(next_ip, IpAddr::V6(a) if a.is_unicast_link_local());
+    let others: Vec<&crate::topology::Router> =
+        lab.routers.iter().filter(|r| r.name != from).collect();
+    let by_address = others.iter().find(|r| {
+        r.interfaces
+            .iter()
+            .any(|i| has_address(i, next_ip) && on_segment(i))
+    });
+    let far_end = || {
+        let ends: Vec<_> = others
+            .iter()
+            .filter(|r| segment.is_some() && r.interfaces.iter().any(on_segment))
+            .collect();
+        (ends.len() == 1).then(|| *ends[0])
+    };
+    by_address
+        .copied()
+        .or_else(|| link_local.then(far_end).flatten())
         .map(|r| r.name.clone())
         .ok_or_else(|| {
             anyhow::anyhow!("{from}: next hop {next_ip} belongs to no router of the lab")
@@ -287,90 +308,118 @@ mod tests {
         json!({"x": [{"selected": true, "nexthops": [{"fib": true, "ip": ip, "interfaceName": iface, "labels": labels}]}]})
     }
 
+    /// A lab of `scripts/`, its PEs' `iface` in `vrf` (as the VRF API would bind it).
+    fn lab_with_vrf(topo: &str, vrf: &str, iface: &str) -> (Lab, Intent) {
+        let path = format!("{}/scripts/{topo}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lab = crate::topology::load(&crate::diagnostic::Source::new(topo, text)).unwrap();
+        let mut intent = Intent::default();
+        for pe in ["PE1", "PE2"] {
+            let v = intent.router_mut(pe).vrfs.entry(vrf.into()).or_default();
+            v.members.insert(iface.into());
+        }
+        (lab, intent)
+    }
+
+    /// The trace from `from` to `dst` over canned `(router, command) -> json` answers.
+    fn trace_over(
+        (lab, intent): (Lab, Intent),
+        answers: &[(&str, &str, Value)],
+        from: &str,
+        dst: &str,
+    ) -> Vec<Hop> {
+        let canned = Canned(
+            answers
+                .iter()
+                .map(|(r, c, v)| ((r.to_string(), c.to_string()), v.clone()))
+                .collect(),
+        );
+        trace(&lab, &intent, &mut { canned }, from, dst.parse().unwrap()).unwrap()
+    }
+
+    fn lines(hops: &[Hop]) -> Vec<String> {
+        hops.iter().map(|h| h.to_string()).collect()
+    }
+
     /// Customer B's CE4 has customer A's CE2's addresses: the trace follows PE2's interface
     /// towards CE4, not the first router with the next hop's address.
     #[test]
     fn on_the_overlap_lab_the_trace_ends_at_the_customers_own_ce() {
-        let text =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/overlap.topo"))
-                .unwrap();
-        let lab = crate::topology::load(&crate::diagnostic::Source::new("o.topo", text)).unwrap();
-        let mut intent = Intent::default();
-        for pe in ["PE1", "PE2"] {
-            let vrf = intent
-                .router_mut(pe)
-                .vrfs
-                .entry("CUSTB".into())
-                .or_default();
-            vrf.members.insert("eth2".into());
-        }
-        let k = |r: &str, c: &str| (r.to_string(), c.to_string());
-        let canned = Canned(
-            [
-                (k("CE3", "show ip route 192.168.2.1 json"), route("172.16.1.254", "eth0", &[])),
-                (k("PE1", "show ip route vrf CUSTB 192.168.2.1 json"), route("10.1.1.254", "eth0", &[17, 145])),
-                (k("PR", "show mpls table 17 json"), json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2", "interface": "eth1"}]})),
-                (k("PE2", "show mpls table 145 json"), json!({"inLabel": 145, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTB"}]})),
-                (k("PE2", "show ip route vrf CUSTB 192.168.2.1 json"), route("172.16.2.2", "eth2", &[])),
-            ]
-            .into(),
-        );
-        let hops = trace(
-            &lab,
-            &intent,
-            &mut { canned },
+        let lines = lines(&trace_over(
+            lab_with_vrf("overlap.topo", "CUSTB", "eth2"),
+            &[
+                (
+                    "CE3",
+                    "show ip route 192.168.2.1 json",
+                    route("172.16.1.254", "eth0", &[]),
+                ),
+                (
+                    "PE1",
+                    "show ip route vrf CUSTB 192.168.2.1 json",
+                    route("10.1.1.254", "eth0", &[17, 145]),
+                ),
+                (
+                    "PR",
+                    "show mpls table 17 json",
+                    json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2", "interface": "eth1"}]}),
+                ),
+                (
+                    "PE2",
+                    "show mpls table 145 json",
+                    json!({"inLabel": 145, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTB"}]}),
+                ),
+                (
+                    "PE2",
+                    "show ip route vrf CUSTB 192.168.2.1 json",
+                    route("172.16.2.2", "eth2", &[]),
+                ),
+            ],
             "CE3",
-            "192.168.2.1".parse().unwrap(),
-        )
-        .unwrap();
-        let last = hops.last().unwrap().to_string();
-        assert_eq!(last, "CE4    deliver to 192.168.2.1 (own address)");
-        assert_eq!(hops[0].router, "CE3");
+            "192.168.2.1",
+        ));
+        assert!(lines[0].starts_with("CE3 "), "{lines:?}");
+        assert_eq!(
+            lines.last().unwrap(),
+            "CE4    deliver to 192.168.2.1 (own address)"
+        );
     }
 
     #[test]
     fn seed_lab_ce1_to_ce2_is_push_php_pop_deliver() {
-        let src = crate::diagnostic::Source::new(
-            "t.topo",
-            std::fs::read_to_string(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/scripts/mpls_vpn.topo"
-            ))
-            .unwrap(),
-        );
-        let lab = crate::topology::load(&src).unwrap();
-        let mut intent = Intent::default();
-        for (pe, vrf, iface) in [("PE1", "CUSTA", "eth1"), ("PE2", "CUSTA", "eth1")] {
-            intent
-                .router_mut(pe)
-                .vrfs
-                .entry(vrf.into())
-                .or_default()
-                .members
-                .insert(iface.into());
-        }
-        let k = |r: &str, c: &str| (r.to_string(), c.to_string());
-        let canned = Canned(
-            [
-                (k("CE1", "show ip route 192.168.2.1 json"), route("172.16.1.254", "eth0", &[])),
-                (k("PE1", "show ip route vrf CUSTA 192.168.2.1 json"), route("10.1.1.254", "eth0", &[17, 144])),
-                (k("PR", "show mpls table 17 json"), json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2"}]})),
-                (k("PE2", "show mpls table 144 json"), json!({"inLabel": 144, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]})),
-                (k("PE2", "show ip route vrf CUSTA 192.168.2.1 json"), route("172.16.2.2", "eth1", &[])),
-            ]
-            .into(),
-        );
-        let hops = trace(
-            &lab,
-            &intent,
-            &mut { canned },
+        let hops = trace_over(
+            lab_with_vrf("mpls_vpn.topo", "CUSTA", "eth1"),
+            &[
+                (
+                    "CE1",
+                    "show ip route 192.168.2.1 json",
+                    route("172.16.1.254", "eth0", &[]),
+                ),
+                (
+                    "PE1",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("10.1.1.254", "eth0", &[17, 144]),
+                ),
+                (
+                    "PR",
+                    "show mpls table 17 json",
+                    json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2"}]}),
+                ),
+                (
+                    "PE2",
+                    "show mpls table 144 json",
+                    json!({"inLabel": 144, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]}),
+                ),
+                (
+                    "PE2",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("172.16.2.2", "eth1", &[]),
+                ),
+            ],
             "CE1",
-            "192.168.2.1".parse().unwrap(),
-        )
-        .unwrap();
-        let lines: Vec<String> = hops.iter().map(|h| h.to_string()).collect();
+            "192.168.2.1",
+        );
         assert_eq!(
-            lines,
+            lines(&hops),
             [
                 "CE1    forward via 172.16.1.254 eth0",
                 "PE1    push 17/144 (VRF CUSTA) via 10.1.1.254 eth0",
@@ -386,48 +435,43 @@ mod tests {
             ["forward", "push", "pop", "pop-vrf", "forward", "deliver"]
         );
     }
+
     /// SR with explicit-null on PE2's prefix-SID: PR swaps PE2's SR label to 0, and PE2 pops
     /// it before the VPN label.
     #[test]
     fn an_explicit_null_label_is_popped_by_the_router_that_gets_it() {
-        let src = crate::diagnostic::Source::new(
-            "t.topo",
-            std::fs::read_to_string(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/scripts/mpls_vpn.topo"
-            ))
-            .unwrap(),
-        );
-        let lab = crate::topology::load(&src).unwrap();
-        let mut intent = Intent::default();
-        for pe in ["PE1", "PE2"] {
-            let vrf = intent
-                .router_mut(pe)
-                .vrfs
-                .entry("CUSTA".into())
-                .or_default();
-            vrf.members.insert("eth1".into());
-        }
-        let k = |r: &str, c: &str| (r.to_string(), c.to_string());
-        let canned = Canned(
-            [
-                (k("CE1", "show ip route 192.168.2.1 json"), route("172.16.1.254", "eth0", &[])),
-                (k("PE1", "show ip route vrf CUSTA 192.168.2.1 json"), route("10.1.1.254", "eth0", &[16002, 80])),
-                (k("PR", "show mpls table 16002 json"), json!({"inLabel": 16002, "nexthops": [{"type": "SR (IS-IS)", "outLabel": 0, "nexthop": "10.1.2.2"}]})),
-                (k("PE2", "show mpls table 80 json"), json!({"inLabel": 80, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]})),
-                (k("PE2", "show ip route vrf CUSTA 192.168.2.1 json"), route("172.16.2.2", "eth1", &[])),
-            ]
-            .into(),
-        );
-        let hops = trace(
-            &lab,
-            &intent,
-            &mut { canned },
+        let lines = lines(&trace_over(
+            lab_with_vrf("mpls_vpn.topo", "CUSTA", "eth1"),
+            &[
+                (
+                    "CE1",
+                    "show ip route 192.168.2.1 json",
+                    route("172.16.1.254", "eth0", &[]),
+                ),
+                (
+                    "PE1",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("10.1.1.254", "eth0", &[16002, 80]),
+                ),
+                (
+                    "PR",
+                    "show mpls table 16002 json",
+                    json!({"inLabel": 16002, "nexthops": [{"type": "SR (IS-IS)", "outLabel": 0, "nexthop": "10.1.2.2"}]}),
+                ),
+                (
+                    "PE2",
+                    "show mpls table 80 json",
+                    json!({"inLabel": 80, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]}),
+                ),
+                (
+                    "PE2",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("172.16.2.2", "eth1", &[]),
+                ),
+            ],
             "CE1",
-            "192.168.2.1".parse().unwrap(),
-        )
-        .unwrap();
-        let lines: Vec<String> = hops.iter().map(|h| h.to_string()).collect();
+            "192.168.2.1",
+        ));
         assert_eq!(
             lines[2..5],
             [
@@ -439,6 +483,55 @@ mod tests {
         assert_eq!(
             lines.last().unwrap(),
             "CE2    deliver to 192.168.2.1 (own address)"
+        );
+    }
+
+    /// IPv6 over the dual-stack core: the IGP's next hops are link-local, which no router of
+    /// the topology owns; the trace follows the link the FIB names.
+    #[test]
+    fn an_ipv6_trace_follows_link_local_next_hops() {
+        let lines = lines(&trace_over(
+            lab_with_vrf("mpls_vpn_v6.topo", "CUSTA", "eth1"),
+            &[
+                (
+                    "CE1",
+                    "show ipv6 route 2001:db8:c2::1 json",
+                    route("2001:db8:16:1::254", "eth0", &[]),
+                ),
+                (
+                    "PE1",
+                    "show ipv6 route vrf CUSTA 2001:db8:c2::1 json",
+                    route("fe80::14d2:b3ff:fe7b:d914", "eth0", &[19, 145]),
+                ),
+                (
+                    "PR",
+                    "show mpls table 19 json",
+                    json!({"inLabel": 19, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "fe80::507d:6fff:fea2:e685", "interface": "eth1"}]}),
+                ),
+                (
+                    "PE2",
+                    "show mpls table 145 json",
+                    json!({"inLabel": 145, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]}),
+                ),
+                (
+                    "PE2",
+                    "show ipv6 route vrf CUSTA 2001:db8:c2::1 json",
+                    route("2001:db8:16:2::2", "eth1", &[]),
+                ),
+            ],
+            "CE1",
+            "2001:db8:c2::1",
+        ));
+        assert_eq!(
+            lines,
+            [
+                "CE1    forward via 2001:db8:16:1::254 eth0",
+                "PE1    push 19/145 (VRF CUSTA) via fe80::14d2:b3ff:fe7b:d914 eth0",
+                "PR     pop 19 (PHP) via fe80::507d:6fff:fea2:e685, leaves 145 [LDP]",
+                "PE2    pop 145 (VPN label), lookup in VRF CUSTA",
+                "PE2    forward (VRF CUSTA) via 2001:db8:16:2::2 eth1",
+                "CE2    deliver to 2001:db8:c2::1 (own address)",
+            ]
         );
     }
 }

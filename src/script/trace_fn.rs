@@ -2,7 +2,7 @@
 
 use rhai::{Array, Engine};
 
-use super::api::{err, parse_ip, RhaiResult, Shared};
+use super::api::{err, RhaiResult, Shared};
 use crate::check::trace::{trace, Observer};
 use crate::runtime::CapturePoint;
 
@@ -25,7 +25,7 @@ impl Observer for SessionObserver<'_> {
 /// where the path breaks, or, when every hop forwards it, that the way there is whole and the
 /// reply's way back (or something that drops packets) is what to look at.
 pub fn explain_no_reply(s: &Shared, from: &str, dst: &str) -> String {
-    let Ok(dst_ip) = parse_ip(dst) else {
+    let Ok(dst_ip) = dst.parse::<std::net::IpAddr>() else {
         return String::new();
     };
     let (lab, intent) = {
@@ -51,7 +51,9 @@ pub fn explain_no_reply(s: &Shared, from: &str, dst: &str) -> String {
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("trace", move |from: &str, dst: &str| -> RhaiResult<Array> {
-        let dst_ip = parse_ip(dst)?;
+        let dst_ip: std::net::IpAddr = dst
+            .parse()
+            .map_err(|_| err(format!("invalid IP address `{dst}`")))?;
         super::checks::settle(&s)?;
         super::checks::announce(
             &s,
@@ -94,9 +96,12 @@ fn confirm_on_the_wire(
     let src = {
         let sess = s.borrow();
         let lab = sess.lab().map_err(err)?;
-        lab.router(from)
-            .and_then(|r| r.loopback)
-            .map(|l| l.addr().to_string())
+        let r = lab.router(from);
+        if dst.contains(':') {
+            r.and_then(|r| r.loopback6).map(|l| l.addr().to_string())
+        } else {
+            r.and_then(|r| r.loopback).map(|l| l.addr().to_string())
+        }
     };
     let mut argv = vec![
         "ping".to_string(),
