@@ -262,3 +262,23 @@ fn ipv6_vpn_plan_transcript() {
     }
     assert_golden("mpls_vpn_v6.plan", &transcript);
 }
+
+/// A saved frr.conf loads back as it ran: zebra applies `no ipv6 forwarding` from the file, so
+/// only a router that does not route IPv6 has it.
+#[test]
+fn frr_conf_forwards_ipv6_where_the_router_routes_it() {
+    for (script, forwards) in [
+        ("scripts/mpls_vpn_v6.rhai", true),
+        ("scripts/mpls_vpn.rhai", false),
+    ] {
+        let (engine, _) = plan_script(&root().join(script), Options::default());
+        let engine = engine.unwrap_or_else(|e| panic!("{e}"));
+        let sess = engine.session.borrow();
+        let conf = mplsrepl::frr::render::frr_conf(&sess.desired.routers["PE1"]);
+        assert_eq!(
+            !conf.contains("no ipv6 forwarding\n"),
+            forwards,
+            "{script}:\n{conf}"
+        );
+    }
+}

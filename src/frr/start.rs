@@ -33,9 +33,16 @@ pub struct Node<'a> {
 /// `/etc/frr/vtysh.conf`: one integrated configuration, and no warning about its absence.
 pub const VTYSH_CONF: &str = "service integrated-vtysh-config\n";
 
-/// The first lines of every `frr.conf` mplsrepl writes or saves.
-pub fn frr_conf_header(router: &str) -> String {
-    format!("frr defaults traditional\nhostname {router}\nno ipv6 forwarding\n!\n")
+/// The first lines of every `frr.conf` mplsrepl writes or saves. zebra applies `no ipv6
+/// forwarding` to the kernel when it reads the file, so a router that routes IPv6 must not
+/// have it: its saved configuration, loaded again, would stop forwarding IPv6.
+pub fn frr_conf_header(router: &str, ipv6_forwarding: bool) -> String {
+    let ipv6 = if ipv6_forwarding {
+        ""
+    } else {
+        "no ipv6 forwarding\n"
+    };
+    format!("frr defaults traditional\nhostname {router}\n{ipv6}!\n")
 }
 
 /// The start script, run once the router's interfaces exist (zebra picks later ones up too):
@@ -55,7 +62,8 @@ pub fn script(node: &Node) -> String {
     ));
     s.push_str(&format!(
         "printf '{}' > /etc/frr/frr.conf\n",
-        frr_conf_header(node.router).replace('\n', "\\n")
+        // Until the intent turns IPv6 forwarding on (a sysctl, which zebra follows).
+        frr_conf_header(node.router, false).replace('\n', "\\n")
     ));
     s.push_str(&format!(
         "mkdir -p /var/log/frr {RUN_DIR}; chown -R frr:frr /etc/frr /var/log/frr {RUN_DIR} 2>/dev/null || true\n"
