@@ -7,9 +7,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 
 use crate::diagnostic::Source;
+use crate::run_guard::Connected;
 use crate::run_guard::RunGuard;
 use crate::runtime::docker::DockerBackend;
 use crate::runtime::engine_lost::Unreachable;
+use crate::runtime::multi_engine::MultiEngine;
 use crate::runtime::plan::PlanBackend;
 use crate::script::{Options, ScriptEngine, ScriptError, Session};
 use crate::ui::Reporter;
@@ -18,6 +20,10 @@ use crate::ui::Reporter;
 #[derive(Debug, Clone)]
 pub struct EngineChoice {
     pub docker_host: Option<String>,
+    /// `--engines URL[@UNDERLAY],...`: a lab over several engines.
+    pub engines: Option<String>,
+    /// `--place ROUTER=N,...`.
+    pub place: Option<String>,
     pub image: String,
     pub wiring: crate::runtime::Wiring,
 }
@@ -59,10 +65,31 @@ fn require_script(path: &Path, command: &str, also: &str) -> anyhow::Result<()> 
 }
 
 /// `plan FILE`: the transcript of a script, or of bringing up a bare topology.
-pub fn plan(path: &Path, opts: &Options, color: bool) -> anyhow::Result<ExitCode> {
+/// `plan --engines URLS [--place ...]`: where the routers would run.
+pub struct Spread {
+    pub engines: String,
+    pub place: Option<String>,
+}
+
+pub fn plan(
+    path: &Path,
+    opts: &Options,
+    color: bool,
+    spread: Option<&Spread>,
+) -> anyhow::Result<ExitCode> {
     let report = Reporter::stdout(color, true);
+    if let Some(spread) = spread {
+        // Parsed first: a wrong --engines is an error before anything else is printed.
+        let first_vm_port = crate::vm::VmConfig::from_env().instance(0).port;
+        crate::runtime::multi_engine::parse_engines(&spread.engines, first_vm_port)?;
+    }
     if is_topology(path) {
-        return plan_topology(path, opts, report);
+        let code = plan_topology(path, opts, report)?;
+        if let Some(spread) = spread {
+            let lab = crate::topology::load_file(path)?;
+            print_placement(&lab, opts, spread)?;
+        }
+        return Ok(code);
     }
     require_script(
         path,
@@ -80,6 +107,10 @@ pub fn plan(path: &Path, opts: &Options, color: bool) -> anyhow::Result<ExitCode
     match plan_session(path, &opts, report) {
         Ok(engine) => {
             let sess = engine.session.borrow();
+            if let (Some(spread), Ok(lab)) = (spread, sess.lab()) {
+                sess.report.line("");
+                print_placement(lab, &opts, spread)?;
+            }
             sess.report.line("");
             sess.report.line(&format!(
                 "plan: {} steps; nothing was performed and no check was evaluated",
@@ -89,6 +120,35 @@ pub fn plan(path: &Path, opts: &Options, color: bool) -> anyhow::Result<ExitCode
         }
         Err(e) => Ok(script_failure(&e, color)),
     }
+}
+
+fn print_placement(
+    lab: &crate::topology::Lab,
+    opts: &Options,
+    spread: &Spread,
+) -> anyhow::Result<()> {
+    let first_vm_port = crate::vm::VmConfig::from_env().instance(0).port;
+    let engines = crate::runtime::multi_engine::parse_engines(&spread.engines, first_vm_port)?;
+    let pinned = spread
+        .place
+        .as_deref()
+        .map(crate::runtime::multi_engine::parse_place)
+        .transpose()?
+        .unwrap_or_default();
+    let spec = crate::runtime::LabSpec::from_lab(
+        lab,
+        &opts.default_image,
+        crate::runtime::Wiring::Veth,
+        |_| Default::default(),
+        |_| Default::default(),
+    );
+    let placement = crate::runtime::placement::place(&spec, engines.len(), &pinned)?;
+    let names: Vec<String> = engines.iter().map(|e| e.to_string()).collect();
+    println!("placement over {} engines:", engines.len());
+    for line in crate::runtime::placement::describe(&spec, &placement, &names) {
+        println!("  {line}");
+    }
+    Ok(())
 }
 
 /// A bare topology: its networks and containers, and every router's addresses.
@@ -258,9 +318,39 @@ pub fn render(path: &Path, router: Option<&str>, opts: &Options) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
+/// The backend a command that builds a lab runs on: several engines with `--engines`, else
+/// the one Docker engine [`connect_docker`] finds.
+pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<Connected> {
+    if let Some(list) = &engine.engines {
+        let multi = connect_engines(list, engine.place.as_deref())?;
+        let host = multi.engine_urls().join(", ");
+        return Ok(Connected {
+            backend: Box::new(multi),
+            host,
+        });
+    }
+    let docker = connect_docker(engine, color)?;
+    let host = docker.host().to_string();
+    Ok(Connected {
+        backend: Box::new(docker),
+        host,
+    })
+}
+
+/// `--engines` (and `--place`): a backend over those engines.
+pub fn connect_engines(list: &str, place: Option<&str>) -> anyhow::Result<MultiEngine> {
+    let first_vm_port = crate::vm::VmConfig::from_env().instance(0).port;
+    let engines = crate::runtime::multi_engine::parse_engines(list, first_vm_port)?;
+    let pinned = place
+        .map(crate::runtime::multi_engine::parse_place)
+        .transpose()?
+        .unwrap_or_default();
+    MultiEngine::connect(&engines, pinned)
+}
+
 /// Find a Docker engine that can run MPLS labs: the one asked for, else the local socket if it
 /// passes preflight, else the lab VM (built and booted on demand).
-pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<DockerBackend> {
+pub fn connect_docker(engine: &EngineChoice, color: bool) -> anyhow::Result<DockerBackend> {
     if let Some(host) = &engine.docker_host {
         return DockerBackend::connect(host).with_context(|| {
             Unreachable(format!(
@@ -324,10 +414,7 @@ pub fn run(
     };
     let backend = connect(engine, color)?;
     let report = Reporter::stdout(color, verbose);
-    report.line(&format!(
-        "engine: {}",
-        crate::runtime::Backend::describe(&backend)
-    ));
+    report.line(&format!("engine: {}", backend.backend.describe()));
     let (guard, backend) = RunGuard::install(backend);
     let session = Session::new(backend, report, opts);
     let mut script = ScriptEngine::new(session);
@@ -476,8 +563,20 @@ pub fn lab_name_from_file(path: &Path) -> anyhow::Result<String> {
 }
 
 pub fn down(engine: &EngineChoice, lab: &str) -> anyhow::Result<ExitCode> {
-    let mut backend = connect_existing(engine)?;
-    let report = crate::runtime::Backend::destroy_lab(&mut backend, lab)?;
+    use crate::runtime::Backend;
+    let mut backend: Box<dyn Backend> = match &engine.engines {
+        Some(list) => Box::new(connect_engines(list, None)?),
+        None => {
+            let docker = connect_existing(engine)?;
+            // A lab spread over several engines is removed from all of them.
+            let engines = docker.lab_label(crate::runtime::multi_engine::LABEL_ENGINES)?;
+            match engines.get(lab) {
+                Some(list) => Box::new(connect_engines(list, None)?),
+                None => Box::new(docker),
+            }
+        }
+    };
+    let report = backend.destroy_lab(lab)?;
     println!(
         "lab {lab}: removed {} containers ({}) and {} networks ({})",
         report.containers.len(),
@@ -513,15 +612,40 @@ pub fn connect_existing(engine: &EngineChoice) -> anyhow::Result<DockerBackend> 
     ))
 }
 
+/// `status`: the labs on the engine, or on each engine of `--engines`; a lab spread over
+/// several engines says which.
 pub fn status(engine: &EngineChoice) -> anyhow::Result<ExitCode> {
+    let Some(list) = &engine.engines else {
+        return print_labs(&mut connect_existing(engine)?);
+    };
+    let first_vm_port = crate::vm::VmConfig::from_env().instance(0).port;
+    for (k, e) in crate::runtime::multi_engine::parse_engines(list, first_vm_port)?
+        .iter()
+        .enumerate()
+    {
+        if k > 0 {
+            println!();
+        }
+        println!("engine {} ({e}):", k + 1);
+        let mut docker = DockerBackend::connect(&e.url)
+            .with_context(|| Unreachable(format!("cannot reach the Docker engine at {}", e.url)))?;
+        print_labs(&mut docker)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_labs(backend: &mut DockerBackend) -> anyhow::Result<ExitCode> {
     use crate::runtime::Backend;
-    let mut backend = connect_existing(engine)?;
     let labs = backend.labs()?;
     if labs.is_empty() {
         println!("no labs on {}", backend.describe());
     }
+    let spread = backend.lab_label(crate::runtime::multi_engine::LABEL_ENGINES)?;
     for (lab, containers) in labs {
-        println!("lab {lab}:");
+        match spread.get(&lab) {
+            Some(engines) => println!("lab {lab} (spread over engines {engines}), here:"),
+            None => println!("lab {lab}:"),
+        }
         // Impaired links are the kernel's state, not the containers': each running router
         // says what its queueing disciplines do.
         let prefix = format!("{lab}-");

@@ -141,7 +141,7 @@ pub fn run_saved(
     let saved = start::load(dir)?;
     let backend = crate::cli::connect(engine, color)?;
     let report = Reporter::stdout(color, verbose);
-    report.line(&format!("engine: {}", backend.describe()));
+    report.line(&format!("engine: {}", backend.backend.describe()));
     let (guard, backend) = crate::run_guard::RunGuard::install(backend);
     let mut session = Session::new(backend, report, opts.clone());
     let started = start::start(&mut session, &saved);

@@ -126,6 +126,7 @@ mod tests {
             wiring: Default::default(),
             networks: vec![],
             containers: vec![],
+            labels: vec![],
         };
         backend.create_lab(&spec, &|_| {}).unwrap();
         assert!(!interrupt.creation_unfinished());

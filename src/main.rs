@@ -61,6 +61,17 @@ struct EngineArg {
     /// Without it, DOCKER_HOST, then the local socket, then the lab VM.
     #[arg(long, env = "DOCKER_HOST", value_name = "URL")]
     docker_host: Option<String>,
+    /// Spread the lab over several Docker engines: URL[@UNDERLAY],... where UNDERLAY is the
+    /// address the other engines reach this one's host at (known for the lab VMs of
+    /// `mplsrepl vm up --count N`). Links between routers on two engines become VXLAN
+    /// tunnels between those addresses; everything else works as on one engine.
+    #[arg(
+        long,
+        env = "MPLSREPL_ENGINES",
+        value_name = "URLS",
+        conflicts_with = "docker_host"
+    )]
+    engines: Option<String>,
 }
 
 /// How a lab that a command creates is made.
@@ -73,6 +84,10 @@ struct LabArgs {
     /// as in the article (visible to `docker network ls`, other containers can join).
     #[arg(long, value_enum, env = "MPLSREPL_LINKS", default_value_t = LinksChoice::Veth)]
     links: LinksChoice,
+    /// With --engines: which engine (numbered from 1) runs a router, ROUTER=N,...; the others
+    /// are placed automatically, balanced and next to their neighbors (`plan` shows where).
+    #[arg(long, value_name = "ROUTER=N,...", requires = "engines")]
+    place: Option<String>,
 }
 
 /// The image of routers that name none in the topology.
@@ -143,6 +158,12 @@ enum Command {
         file: PathBuf,
         #[command(flatten)]
         opts: ScriptArgs,
+        /// Also show where the routers would run over these engines (as `run --engines`).
+        #[arg(long, value_name = "URLS")]
+        engines: Option<String>,
+        /// With --engines: routers pinned to an engine, ROUTER=N,... (as `run --place`).
+        #[arg(long, value_name = "ROUTER=N,...", requires = "engines")]
+        place: Option<String>,
     },
     /// Render a router's complete FRR configuration (frr.conf) after a script's intent.
     Render {
@@ -361,15 +382,29 @@ enum VmAction {
     /// labfrr:8 (Debian bookworm) (cached; seconds when nothing changed).
     Build,
     /// Boot the VM (building it first if needed) and print the DOCKER_HOST to use.
-    Up,
-    /// Power the VM off.
+    ///
+    /// With --count N, N lab VMs from the same image, each with its own dockerd (port 23750,
+    /// 23751, ...) and an address on a private underlay joining them (192.0.2.1, .2, ...),
+    /// over which a lab spread on several engines runs its cross-engine links as VXLAN:
+    ///   mplsrepl vm up --count 2
+    ///   mplsrepl run scripts/mpls_vpn.rhai --engines tcp://127.0.0.1:23750,tcp://127.0.0.1:23751
+    #[command(verbatim_doc_comment)]
+    Up {
+        /// How many lab VMs (1-8).
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+    },
+    /// Power every lab VM off.
     Down,
-    /// Is the VM running, and what does its dockerd say.
+    /// Is each VM running, and what does its dockerd say.
     Status,
     /// Run a shell command as root inside the VM.
     Sh {
         /// A shell command line, e.g. 'docker ps'.
         command: String,
+        /// Which lab VM of a group (1 is the first).
+        #[arg(long, default_value_t = 1)]
+        vm: u32,
     },
 }
 
@@ -413,13 +448,14 @@ fn main() -> ExitCode {
     // The engine the failure hint names, when the command has one.
     let mut engine_used: Option<String> = None;
     let mut engine_of = |lab: Option<&LabArgs>, engine: Option<&EngineArg>, image: &str| {
-        let docker_host = lab
-            .map(|l| &l.engine)
-            .or(engine)
-            .and_then(|e| e.docker_host.clone());
-        engine_used = docker_host.clone();
+        let chosen = lab.map(|l| &l.engine).or(engine);
+        let docker_host = chosen.and_then(|e| e.docker_host.clone());
+        let engines = chosen.and_then(|e| e.engines.clone());
+        engine_used = docker_host.clone().or_else(|| engines.clone());
         cli::EngineChoice {
             docker_host,
+            engines,
+            place: lab.and_then(|l| l.place.clone()),
             image: image.to_string(),
             wiring: match lab.map(|l| l.links) {
                 Some(LinksChoice::DockerNetworks) => mplsrepl::runtime::Wiring::DockerNetworks,
@@ -458,12 +494,18 @@ fn main() -> ExitCode {
                 cli::run(&engine, &script, &options, color, verbose || step, down)
             }
         }
-        Some(Command::Plan { file, opts }) => {
+        Some(Command::Plan {
+            file,
+            opts,
+            engines,
+            place,
+        }) => {
             let options = to_options(&engine_of(None, None, &opts.image.image), &opts, None);
+            let spread = engines.map(|engines| cli::Spread { engines, place });
             if file.is_dir() {
                 cli_export::plan_saved(&file, &options, color)
             } else {
-                cli::plan(&file, &options, color)
+                cli::plan(&file, &options, color, spread.as_ref())
             }
         }
         Some(Command::Render {
@@ -632,16 +674,39 @@ fn vm(action: VmAction) -> anyhow::Result<ExitCode> {
     let progress = |msg: &str| eprintln!("[vm] {msg}");
     match action {
         VmAction::Build => vm::build(&cfg, &progress)?,
-        VmAction::Up => {
-            let host = vm::up(&cfg, &progress)?;
-            println!("export DOCKER_HOST={host}");
+        VmAction::Up { count } => {
+            let hosts = vm::up_group(&cfg, count, &progress)?;
+            println!("export DOCKER_HOST={}", hosts[0]);
+            if hosts.len() > 1 {
+                println!("# engines: --engines {}", hosts.join(","));
+            }
         }
         VmAction::Down => vm::down(&cfg, &progress)?,
-        VmAction::Status => println!("{}", vm::status(&cfg)?),
-        VmAction::Sh { command } => print!(
-            "{}",
-            vm::shell(&cfg, &command, std::time::Duration::from_secs(120))?
-        ),
+        VmAction::Status => {
+            for (n, one) in vm::instances(&cfg).iter().enumerate() {
+                let st = vm::status(one)?;
+                if n > 0 && !st.running() {
+                    continue;
+                }
+                if n > 0 {
+                    println!("\n{}:", one.name());
+                }
+                println!("{st}");
+            }
+        }
+        VmAction::Sh { command, vm: which } => {
+            if which == 0 || which > vm::MAX_VMS {
+                anyhow::bail!(
+                    "--vm {which}: the lab VMs are numbered 1 to {}",
+                    vm::MAX_VMS
+                );
+            }
+            let one = cfg.instance(which - 1);
+            print!(
+                "{}",
+                vm::shell(&one, &command, std::time::Duration::from_secs(120))?
+            )
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

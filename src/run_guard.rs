@@ -5,10 +5,15 @@
 use std::process::ExitCode;
 
 use crate::interrupt::{Interrupt, Policy};
-use crate::runtime::docker::DockerBackend;
 use crate::runtime::engine_lost::engine_lost_line;
 use crate::runtime::{engine_lost_hint, Backend, EngineLost};
 use crate::script::{ScriptError, Session};
+
+/// A backend connected to its engine(s), and the engine to name when one stops answering.
+pub struct Connected {
+    pub backend: Box<dyn Backend>,
+    pub host: String,
+}
 
 pub struct RunGuard {
     interrupt: Interrupt,
@@ -19,13 +24,13 @@ pub struct RunGuard {
 impl RunGuard {
     /// Catch SIGINT and SIGTERM from now on, and wrap the backend so that it stops at the next
     /// safe point after one and remembers a lost engine.
-    pub fn install(backend: DockerBackend) -> (RunGuard, Box<dyn Backend>) {
+    pub fn install(connected: Connected) -> (RunGuard, Box<dyn Backend>) {
         let guard = RunGuard {
             interrupt: Interrupt::install(Policy::Run),
             lost: EngineLost::default(),
-            host: backend.host().to_string(),
+            host: connected.host,
         };
-        let watched = guard.lost.watch(Box::new(backend));
+        let watched = guard.lost.watch(connected.backend);
         let backend = Box::new(guard.interrupt.guard(Box::new(watched)));
         (guard, backend)
     }

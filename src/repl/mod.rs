@@ -78,7 +78,7 @@ pub fn run(opts: ReplOptions) -> anyhow::Result<ExitCode> {
         let color = opts.color;
         Box::new(LazyBackend::new(
             "Docker (connected when a line first needs the lab)",
-            Box::new(move || Ok(Box::new(crate::cli::connect(&engine, color)?))),
+            Box::new(move || Ok(crate::cli::connect(&engine, color)?.backend)),
         ))
     };
     let session_opts = Options {

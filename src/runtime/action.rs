@@ -19,6 +19,9 @@ pub struct LabSpec {
     pub wiring: Wiring,
     pub networks: Vec<NetworkSpec>,
     pub containers: Vec<ContainerSpec>,
+    /// Labels every object of the lab carries beyond the lab's own (a lab spread over several
+    /// engines records them there, so that `down` on any of them finds the others).
+    pub labels: Vec<(String, String)>,
 }
 
 /// How a lab's segments become layer-2 links between its containers.
@@ -47,6 +50,41 @@ pub struct NetworkSpec {
     pub multi_access: bool,
     /// Every interface on the segment gets this MTU.
     pub mtu: u32,
+    /// On a lab spread over several engines, a link whose other end runs on another engine:
+    /// this end is a VXLAN device towards it.
+    pub vxlan: Option<VxlanEnd>,
+}
+
+/// One end of a link between two engines: a point-to-point VXLAN device (one VNI per link),
+/// made in the engine host's network namespace, where its UDP socket stays, and moved into
+/// the router's under the interface's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VxlanEnd {
+    pub vni: u32,
+    /// The engines' underlay addresses: this one's and the far one's.
+    pub local: Ipv4Addr,
+    pub remote: Ipv4Addr,
+}
+
+/// VXLAN's outer headers: Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8. The underlay must carry
+/// a core link's MTU plus this.
+pub const VXLAN_OVERHEAD: u32 = 50;
+
+impl VxlanEnd {
+    /// A MAC of its own for the device (locally administered), from the VNI and this end's
+    /// address: engines booted from one disk image may draw the same random MACs, and a
+    /// VXLAN device drops frames that come from its own MAC.
+    pub fn mac(&self) -> String {
+        let [a, b, c] = [
+            (self.vni >> 16) as u8,
+            (self.vni >> 8) as u8,
+            self.vni as u8,
+        ];
+        format!(
+            "02:4d:{a:02x}:{b:02x}:{c:02x}:{:02x}",
+            self.local.octets()[3]
+        )
+    }
 }
 
 /// Customer segments carry what hosts send: Ethernet's 1500 bytes.
@@ -135,6 +173,7 @@ impl LabSpec {
                 subnet: s.subnet,
                 multi_access: s.kind == SegmentKind::Network,
                 mtu: segment_mtu(lab, s),
+                vxlan: None,
             })
             .collect();
         let containers = lab
@@ -175,6 +214,7 @@ impl LabSpec {
             wiring,
             networks,
             containers,
+            labels: Vec::new(),
         }
     }
 }

@@ -217,6 +217,26 @@ impl DockerBackend {
         Ok(labs.into_iter().collect())
     }
 
+    /// The value of `key` on the objects of each lab on this engine that has one: lab -> value.
+    pub fn lab_label(
+        &self,
+        key: &str,
+    ) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+        let filters: HashMap<&str, Vec<&str>> = [("label", vec![LABEL_LAB, key])].into();
+        let opts = ListContainersOptionsBuilder::new()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self.rt.block_on(self.docker.list_containers(Some(opts)))?;
+        Ok(list
+            .into_iter()
+            .filter_map(|c| {
+                let l = c.labels?;
+                Some((l.get(LABEL_LAB)?.clone(), l.get(key)?.clone()))
+            })
+            .collect())
+    }
+
     fn exec_bytes(
         &self,
         container: &str,
@@ -258,6 +278,13 @@ pub(super) fn labels(lab: &str, extra: &[(&str, &str)]) -> HashMap<String, Strin
     for (k, v) in extra {
         l.insert(k.to_string(), v.to_string());
     }
+    l
+}
+
+/// [`labels`] with the lab's own extra labels (the engines of a spread lab).
+pub(super) fn lab_labels(spec: &LabSpec, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut l = labels(&spec.lab, extra);
+    l.extend(spec.labels.iter().cloned());
     l
 }
 
@@ -466,8 +493,8 @@ async fn create_container(
         // Keep the container alive without starting FRR: its daemons file is written first.
         entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
         cmd: Some(vec![]),
-        labels: Some(labels(
-            &spec.lab,
+        labels: Some(lab_labels(
+            spec,
             &[(LABEL_ROUTER, &c.router), (LABEL_NODE, &c.node)],
         )),
         host_config: Some(HostConfig {
@@ -652,7 +679,7 @@ async fn create_with_veth(
             .map(drop)
     };
     let probe_then_wire = async {
-        if let Err(e) = docker_links::create_links_container(docker, &spec.lab, image).await {
+        if let Err(e) = docker_links::create_links_container(docker, spec, image).await {
             return (None, Err(e));
         }
         let probed = if probe_needed {

@@ -23,14 +23,18 @@ use crate::runtime::docker_shell::shell_word;
 pub const LABEL_LINKS: &str = "mplsrepl.links";
 
 /// Create and start the lab's links container.
-pub async fn create_links_container(docker: &Docker, lab: &str, image: &str) -> anyhow::Result<()> {
-    let name = links_container_name(lab);
+pub async fn create_links_container(
+    docker: &Docker,
+    spec: &LabSpec,
+    image: &str,
+) -> anyhow::Result<()> {
+    let name = links_container_name(&spec.lab);
     let body = ContainerCreateBody {
         image: Some(image.to_string()),
         hostname: Some("links".into()),
         entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
         cmd: Some(vec![]),
-        labels: Some(super::docker::labels(lab, &[(LABEL_LINKS, "1")])),
+        labels: Some(super::docker::lab_labels(spec, &[(LABEL_LINKS, "1")])),
         host_config: Some(HostConfig {
             privileged: Some(true),
             pid_mode: Some("host".into()),
@@ -86,9 +90,17 @@ pub fn wiring_script(spec: &LabSpec, pids: &HashMap<String, i64>) -> anyhow::Res
             handle[c.name.as_str()],
         ));
     }
+    if spec.networks.iter().any(|n| n.vxlan.is_some()) {
+        // VXLAN devices are made where the engine's underlay is, the host's namespace.
+        s.push_str("ln -sfn /proc/1/ns/net /var/run/netns/host || fail 'cannot reach the host network namespace'\n");
+    }
     for (n, (segment, ends)) in spec.segment_ends().into_iter().enumerate() {
         let shown: Vec<String> = ends.iter().map(|(c, i)| format!("{c}:{i}")).collect();
         let what = format!("{}: {}", segment.name, shown.join(" - "));
+        if let (Some(vx), [(c, iface)]) = (&segment.vxlan, ends.as_slice()) {
+            s.push_str(&vxlan_end(vx, &handle[c], iface, segment.mtu, &what));
+            continue;
+        }
         if ends.len() == 2 && !segment.multi_access {
             let ((a, a_if), (b, b_if)) = (ends[0], ends[1]);
             let (a, b, a_if, b_if) = (&handle[a], &handle[b], shell_word(a_if), shell_word(b_if));
@@ -125,6 +137,29 @@ pub fn wiring_script(spec: &LabSpec, pids: &HashMap<String, i64>) -> anyhow::Res
         }
     }
     Ok(s)
+}
+
+/// One end of a cross-engine link: the VXLAN device made in the host's namespace (its UDP
+/// socket stays there, on the underlay), given its MAC, moved into the router's namespace
+/// and renamed there. A VNI another device of the host already has is refused by the kernel
+/// ("VNI ... already exists"), which the failure shows.
+fn vxlan_end(vx: &super::action::VxlanEnd, ns: &str, iface: &str, mtu: u32, what: &str) -> String {
+    let dev = format!("mvx{}", vx.vni);
+    let failed = shell_word(&format!(
+        "link {what}: VXLAN VNI {} from {} to {} not made",
+        vx.vni, vx.local, vx.remote
+    ));
+    format!(
+        "ip -n host link add {dev} type vxlan id {vni} local {local} remote {remote} dstport 4789 \
+         && ip -n host link set {dev} address {mac} netns {ns} \
+         && ip -n {ns} link set {dev} name {iface} && ip -n {ns} link set {iface} mtu {mtu} up \
+         || fail {failed}\n",
+        vni = vx.vni,
+        local = vx.local,
+        remote = vx.remote,
+        mac = vx.mac(),
+        iface = shell_word(iface),
+    )
 }
 
 /// Make the lab's links through the links container's kept shell.

@@ -10,6 +10,8 @@ mod docker_capture;
 mod docker_links;
 mod docker_shell;
 pub mod engine_lost;
+pub mod multi_engine;
+pub mod placement;
 pub mod plan;
 
 pub use action::*;

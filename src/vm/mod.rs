@@ -65,6 +65,9 @@ pub struct VmConfig {
     pub disk: String,
     /// Guest kernel package (`linux-image-cloud-amd64`; `linux-image-amd64` works too).
     pub kernel: String,
+    /// Which lab VM of a group (`vm up --count N`): 0 is the first, whose port is `port`; VM
+    /// `i` forwards `port + i` and runs in `run-<i+1>/`.
+    pub index: u32,
     /// Problems found while reading the environment; every operation fails with them.
     env_errors: Vec<String>,
 }
@@ -82,6 +85,7 @@ impl VmConfig {
             wait: Duration::from_secs(DEFAULT_WAIT_SECS),
             disk: "8G".into(),
             kernel: "linux-image-cloud-amd64".into(),
+            index: 0,
             env_errors: Vec::new(),
         }
     }
@@ -149,6 +153,30 @@ impl VmConfig {
         format!("tcp://127.0.0.1:{}", self.port)
     }
 
+    /// Lab VM `index` of a group: the same cache and image, its own run directory, port and
+    /// underlay address.
+    pub fn instance(&self, index: u32) -> VmConfig {
+        let mut cfg = self.clone();
+        cfg.port = self.port - self.index as u16 + index as u16;
+        cfg.index = index;
+        cfg
+    }
+
+    /// The VM's address on the underlay, the private link every lab VM of the cache has
+    /// (a qemu socket network on this host's loopback): the far end of a VXLAN link between
+    /// two engines.
+    pub fn underlay_address(&self) -> std::net::Ipv4Addr {
+        std::net::Ipv4Addr::new(192, 0, 2, 1 + self.index as u8)
+    }
+
+    /// `lab VM` for the first, `lab VM 2`, ... for the others.
+    pub fn name(&self) -> String {
+        match self.index {
+            0 => "lab VM".to_string(),
+            i => format!("lab VM {}", i + 1),
+        }
+    }
+
     fn check(&self) -> Result<()> {
         if !self.env_errors.is_empty() {
             bail!("invalid lab VM settings: {}", self.env_errors.join("; "));
@@ -166,7 +194,10 @@ impl VmConfig {
         self.dir.join("build")
     }
     pub(crate) fn run_dir(&self) -> PathBuf {
-        self.dir.join("run")
+        match self.index {
+            0 => self.dir.join("run"),
+            i => self.dir.join(format!("run-{}", i + 1)),
+        }
     }
     pub(crate) fn pidfile(&self) -> PathBuf {
         self.run_dir().join("qemu.pid")
@@ -227,6 +258,7 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
             ));
         }
         stages::ensure_images(cfg, &log)?;
+        underlay(cfg)?;
         return Ok(cfg.docker_host());
     }
     stages::build(cfg, &log)?;
@@ -246,12 +278,52 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
         secs(waited)
     ));
     stages::ensure_images(cfg, &log)?;
+    underlay(cfg)?;
     log.line(&format!(
-        "lab VM up in {}: DOCKER_HOST={}",
+        "{} up in {}: DOCKER_HOST={}, underlay {}",
+        cfg.name(),
         secs(t.elapsed()),
-        cfg.docker_host()
+        cfg.docker_host(),
+        cfg.underlay_address()
     ));
     Ok(cfg.docker_host())
+}
+
+/// The guest's underlay interface (its second NIC) up with the VM's address.
+fn underlay(cfg: &VmConfig) -> Result<()> {
+    let cmd = format!(
+        "ip link set eth1 mtu {} up && ip addr replace {}/24 dev eth1",
+        qemu::UNDERLAY_MTU,
+        cfg.underlay_address()
+    );
+    shell(cfg, &cmd, Duration::from_secs(60))
+        .map(drop)
+        .with_context(|| format!("setting up the underlay of the {}", cfg.name()))
+}
+
+/// `count` lab VMs (`vm up --count N`), one after the other: VM `i` serves dockerd on the
+/// first's port + `i` and has underlay address 192.0.2.`i+1`. Their `DOCKER_HOST`s, in order.
+pub fn up_group(cfg: &VmConfig, count: u32, progress: &dyn Fn(&str)) -> Result<Vec<String>> {
+    if count == 0 || count > MAX_VMS {
+        bail!("--count {count}: give 1 to {MAX_VMS} lab VMs");
+    }
+    (0..count).map(|i| up(&cfg.instance(i), progress)).collect()
+}
+
+/// Most lab VMs one cache runs at once: the underlay is one /24, and each VM takes 4 GB.
+pub const MAX_VMS: u32 = 8;
+
+/// The lab VMs of this cache that have a run directory (running or left behind), first one
+/// always included.
+pub fn instances(cfg: &VmConfig) -> Vec<VmConfig> {
+    let first = cfg.instance(0);
+    let mut out = vec![first.clone()];
+    out.extend(
+        (1..MAX_VMS)
+            .map(|i| first.instance(i))
+            .filter(|c| c.run_dir().exists()),
+    );
+    out
 }
 
 /// A running VM forwards the port it was started with; a different MPLSREPL_VM_PORT now would
@@ -267,25 +339,33 @@ fn check_port(cfg: &VmConfig, pid: u32) -> Result<()> {
     }
 }
 
-/// Power the VM off cleanly (through the ttyS1 root shell), killing our qemu pid only if that
-/// fails, and drop the run overlay. Idempotent: a stopped VM (or a stale pidfile) is fine.
+/// Power every lab VM of the cache off cleanly (through the ttyS1 root shell), killing our
+/// qemu pid only if that fails, and drop the run overlays. Idempotent: a stopped VM (or a
+/// stale pidfile) is fine.
 pub fn down(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<()> {
     cfg.check()?;
     let log = Progress::new(cfg, progress);
     let _lock = lock(cfg, &log)?;
-    match qemu::running(cfg, &log)? {
-        None => log.line("lab VM not running"),
-        Some(pid) => {
-            let t = Instant::now();
-            let clean = qemu::stop(cfg, pid, &log)?;
-            log.line(&format!(
-                "lab VM stopped ({}) in {}",
-                if clean { "clean poweroff" } else { "killed" },
-                secs(t.elapsed())
-            ));
+    for vm in instances(cfg) {
+        match qemu::running(&vm, &log)? {
+            None if vm.index == 0 => log.line("lab VM not running"),
+            None => {}
+            Some(pid) => {
+                let t = Instant::now();
+                let clean = qemu::stop(&vm, pid, &log)?;
+                log.line(&format!(
+                    "{} stopped ({}) in {}",
+                    vm.name(),
+                    if clean { "clean poweroff" } else { "killed" },
+                    secs(t.elapsed())
+                ));
+            }
+        }
+        let _ = fs::remove_file(vm.overlay());
+        if vm.index > 0 {
+            let _ = fs::remove_dir_all(vm.run_dir());
         }
     }
-    let _ = fs::remove_file(cfg.overlay());
     Ok(())
 }
 

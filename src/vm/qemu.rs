@@ -11,6 +11,11 @@ use anyhow::{bail, Context, Result};
 use super::host::{self, PidState};
 use super::{secs, serial, Progress, VmConfig};
 
+/// The underlay's multicast port is the first VM's dockerd port plus this.
+const UNDERLAY_PORT_OFFSET: u16 = 1000;
+/// The underlay NIC's MTU (`eth1` in the guest): a 1600-byte core link in VXLAN is 1650.
+pub(crate) const UNDERLAY_MTU: u32 = 1700;
+
 /// Our qemu's pid if it runs; a stale pidfile (dead pid, zombie, not our qemu) is removed.
 /// An orphan (a qemu of ours whose pidfile was lost or overwritten) gets its pidfile back.
 pub(crate) fn running(cfg: &VmConfig, log: &Progress) -> Result<Option<u32>> {
@@ -125,7 +130,16 @@ pub(crate) fn start(cfg: &VmConfig, backing: &Path, fmt: &str, log: &Progress) -
         "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{}-:2375",
         cfg.port
     );
-    let opts: [(&str, String); 17] = [
+    // The underlay: every lab VM of the cache on one multicast group of this host's loopback
+    // (nothing leaves it), each with its own MAC; the MTU leaves room for VXLAN's 50 bytes
+    // over the labs' 1600-byte core links.
+    let group_port = cfg.port - cfg.index as u16 + UNDERLAY_PORT_OFFSET;
+    let underlay = format!("socket,id=u0,mcast=230.0.0.1:{group_port},localaddr=127.0.0.1");
+    let underlay_nic = format!(
+        "virtio-net-pci,netdev=u0,mac=52:54:00:00:02:{:02x},host_mtu={UNDERLAY_MTU}",
+        cfg.index + 1
+    );
+    let opts: [(&str, String); 20] = [
         ("-m", cfg.mem.clone()),
         ("-smp", cfg.smp.to_string()),
         ("-machine", "q35".into()),
@@ -145,6 +159,12 @@ pub(crate) fn start(cfg: &VmConfig, backing: &Path, fmt: &str, log: &Progress) -
         ("-drive", drive),
         ("-netdev", net),
         ("-device", "virtio-net-pci,netdev=n0".into()),
+        ("-netdev", underlay),
+        ("-device", underlay_nic),
+        // Entropy from this host: VMs booted from one disk image otherwise draw the same
+        // "random" numbers, such as the MAC addresses of the devices they make (two VXLAN
+        // ends with one MAC drop each other's frames).
+        ("-device", "virtio-rng-pci".into()),
         ("-no-reboot", String::new()),
     ];
     let mut args = accel_args;

@@ -1,0 +1,543 @@
+//! One lab over several Docker engines (`--engines URL[@UNDERLAY],...`): each router runs on
+//! the engine [`placement`](super::placement) gives it, links inside an engine stay veth pairs,
+//! and a link between two engines is a point-to-point VXLAN (one VNI per link) between their
+//! underlay addresses, made by each engine's links container. Everything above the backend
+//! (checks, captures, trace, what-if) names routers only, so it works unchanged: this
+//! backend sends each call to the engine of the router it is about.
+//!
+//! Every object of the lab, on every engine, carries the engine list and the lab's VNIs in
+//! its labels: `down` on any one engine finds the others, and a new lab never takes a VNI a
+//! lab on the same engines has.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+use anyhow::{anyhow, bail, Context};
+
+use super::action::{LabSpec, VxlanEnd, Wiring};
+use super::backend::{Backend, CaptureHandle, CapturePoint, DestroyReport, ExecOutput};
+use super::docker::DockerBackend;
+use super::placement::{self, Placement};
+use super::Configure;
+
+/// The engines of a spread lab, as `URL@UNDERLAY` joined by commas.
+pub const LABEL_ENGINES: &str = "mplsrepl.engines";
+/// The VNIs of a spread lab's cross-engine links, joined by commas.
+pub const LABEL_VNIS: &str = "mplsrepl.vnis";
+/// The first VNI a lab takes: clear of the 4096 and up that Docker's overlay networks use.
+const FIRST_VNI: u32 = 1_000_000;
+
+/// An engine of the group: its Docker URL and its address on the underlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineAddr {
+    pub url: String,
+    pub underlay: Ipv4Addr,
+}
+
+impl std::fmt::Display for EngineAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.url, self.underlay)
+    }
+}
+
+/// `URL[@UNDERLAY],...`. An engine given without its underlay address must be one of the lab
+/// VMs (`tcp://127.0.0.1:PORT`, PORT from `first_vm_port` on), whose address is known.
+pub fn parse_engines(text: &str, first_vm_port: u16) -> anyhow::Result<Vec<EngineAddr>> {
+    let engines = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            let (url, underlay) = match item.rsplit_once('@') {
+                Some((url, addr)) => {
+                    let addr = addr.parse().map_err(|_| {
+                        anyhow!("--engines: `{addr}` in `{item}` is not an IPv4 underlay address")
+                    })?;
+                    (url, addr)
+                }
+                None => (
+                    item,
+                    lab_vm_underlay(item, first_vm_port).ok_or_else(|| {
+                        anyhow!(
+                            "--engines: give the underlay address of `{item}` as `{item}@ADDRESS` \
+                         (the address the other engines reach it at; known only for the lab VMs)"
+                        )
+                    })?,
+                ),
+            };
+            Ok(EngineAddr {
+                url: url.to_string(),
+                underlay,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if engines.len() < 2 {
+        bail!("--engines: give two engines or more, separated by commas (one engine is --docker-host)");
+    }
+    let urls: BTreeSet<&str> = engines.iter().map(|e| e.url.as_str()).collect();
+    if urls.len() != engines.len() {
+        bail!("--engines: an engine is listed twice");
+    }
+    Ok(engines)
+}
+
+/// The underlay address of lab VM `i` (`vm up --count N`), from its dockerd port.
+fn lab_vm_underlay(url: &str, first_vm_port: u16) -> Option<Ipv4Addr> {
+    let port: u16 = url.strip_prefix("tcp://127.0.0.1:")?.parse().ok()?;
+    let index = port.checked_sub(first_vm_port)?;
+    (u32::from(index) < crate::vm::MAX_VMS).then(|| Ipv4Addr::new(192, 0, 2, 1 + index as u8))
+}
+
+/// `ROUTER=N,...` (engines numbered from 1) as a placement.
+pub fn parse_place(text: &str) -> anyhow::Result<Placement> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            let (router, n) = item
+                .split_once('=')
+                .ok_or_else(|| anyhow!("--place: `{item}` is not ROUTER=ENGINE, like PR=2"))?;
+            let n: usize = n.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                anyhow!("--place: `{n}` in `{item}` is not an engine number (1, 2, ...)")
+            })?;
+            Ok((router.to_string(), n - 1))
+        })
+        .collect()
+}
+
+struct Engine {
+    addr: EngineAddr,
+    backend: DockerBackend,
+}
+
+pub struct MultiEngine {
+    engines: Vec<Engine>,
+    pinned: Placement,
+    /// Decided by `preflight`/`create_lab`; routers not in it are on no engine yet.
+    placement: Placement,
+}
+
+impl MultiEngine {
+    pub fn connect(engines: &[EngineAddr], pinned: Placement) -> anyhow::Result<MultiEngine> {
+        let engines = engines
+            .iter()
+            .map(|addr| {
+                let backend = DockerBackend::connect(&addr.url)
+                    .with_context(|| format!("cannot reach the Docker engine at {}", addr.url))?;
+                Ok(Engine {
+                    addr: addr.clone(),
+                    backend,
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(MultiEngine {
+            engines,
+            pinned,
+            placement: Placement::new(),
+        })
+    }
+
+    /// The placement of `spec`'s routers, as `plan` and `run` show it.
+    pub fn place(&self, spec: &LabSpec) -> anyhow::Result<Placement> {
+        placement::place(spec, self.engines.len(), &self.pinned)
+    }
+
+    pub fn engine_urls(&self) -> Vec<String> {
+        self.engines.iter().map(|e| e.addr.url.clone()).collect()
+    }
+
+    fn engine_of(&self, router: &str) -> anyhow::Result<usize> {
+        self.placement
+            .get(router)
+            .copied()
+            .ok_or_else(|| anyhow!("{router} runs on none of the lab's engines"))
+    }
+
+    /// VNIs the labs on these engines already have.
+    fn vnis_in_use(&self) -> anyhow::Result<BTreeSet<u32>> {
+        let mut used = BTreeSet::new();
+        for e in &self.engines {
+            for vnis in e.backend.lab_label(LABEL_VNIS)?.values() {
+                used.extend(vnis.split(',').filter_map(|v| v.trim().parse::<u32>().ok()));
+            }
+        }
+        Ok(used)
+    }
+
+    /// Each engine's part of the lab: its routers, the segments they are on, a cross-engine
+    /// segment as a VXLAN end; every part labelled with the engines and the VNIs.
+    fn split(
+        &self,
+        spec: &LabSpec,
+        placement: &Placement,
+        vnis: &BTreeMap<String, u32>,
+    ) -> Vec<LabSpec> {
+        let engines = self
+            .engines
+            .iter()
+            .map(|e| e.addr.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let vni_list = vnis
+            .values()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        (0..self.engines.len())
+            .map(|e| {
+                let containers: Vec<_> = spec
+                    .containers
+                    .iter()
+                    .filter(|c| placement.get(&c.router) == Some(&e))
+                    .cloned()
+                    .collect();
+                let networks = spec
+                    .networks
+                    .iter()
+                    .filter(|n| {
+                        containers
+                            .iter()
+                            .any(|c| c.interfaces.iter().any(|i| i.network == n.name))
+                    })
+                    .map(|n| {
+                        let mut n = n.clone();
+                        n.vxlan = vnis.get(&n.name).map(|&vni| {
+                            let far = far_engine(spec, placement, &n.name, e);
+                            VxlanEnd {
+                                vni,
+                                local: self.engines[e].addr.underlay,
+                                remote: self.engines[far].addr.underlay,
+                            }
+                        });
+                        n
+                    })
+                    .collect();
+                let mut labels = spec.labels.clone();
+                labels.push((LABEL_ENGINES.into(), engines.clone()));
+                if !vni_list.is_empty() {
+                    labels.push((LABEL_VNIS.into(), vni_list.clone()));
+                }
+                LabSpec {
+                    lab: spec.lab.clone(),
+                    wiring: spec.wiring,
+                    networks,
+                    containers,
+                    labels,
+                }
+            })
+            .collect()
+    }
+
+    /// Run `f` on each engine with the items of `items` whose router is there, concurrently,
+    /// and put the results back in the items' order.
+    fn per_engine<I: Sync, R: Send>(
+        &mut self,
+        items: &[I],
+        router_of: impl Fn(&I) -> &str,
+        f: impl Fn(&mut DockerBackend, &[&I]) -> Vec<R> + Sync,
+        missing: impl Fn(&I) -> R,
+    ) -> Vec<R> {
+        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); self.engines.len()];
+        let mut out: Vec<Option<R>> = items.iter().map(|_| None).collect();
+        for (k, item) in items.iter().enumerate() {
+            match self.engine_of(router_of(item)) {
+                Ok(e) => groups[e].push(k),
+                Err(_) => out[k] = Some(missing(item)),
+            }
+        }
+        let f = &f;
+        let results: Vec<(Vec<usize>, Vec<R>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .engines
+                .iter_mut()
+                .zip(groups)
+                .filter(|(_, g)| !g.is_empty())
+                .map(|(engine, group)| {
+                    let mine: Vec<&I> = group.iter().map(|&k| &items[k]).collect();
+                    scope.spawn(move || {
+                        let r = f(&mut engine.backend, &mine);
+                        (group, r)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("an engine's thread panicked"))
+                .collect()
+        });
+        for (group, rs) in results {
+            for (k, r) in group.into_iter().zip(rs) {
+                out[k] = Some(r);
+            }
+        }
+        out.into_iter()
+            .map(|r| r.expect("every item answered"))
+            .collect()
+    }
+}
+
+/// The engine of the other end of a cross-engine segment, seen from engine `here`.
+fn far_engine(spec: &LabSpec, placement: &Placement, network: &str, here: usize) -> usize {
+    spec.containers
+        .iter()
+        .filter(|c| c.interfaces.iter().any(|i| i.network == network))
+        .filter_map(|c| placement.get(&c.router).copied())
+        .find(|&e| e != here)
+        .unwrap_or(here)
+}
+
+impl Backend for MultiEngine {
+    fn is_dry_run(&self) -> bool {
+        false
+    }
+
+    fn describe(&self) -> String {
+        let list: Vec<String> = self
+            .engines
+            .iter()
+            .enumerate()
+            .map(|(k, e)| format!("{}. {}", k + 1, e.backend.describe()))
+            .collect();
+        format!("{} docker engines: {}", self.engines.len(), list.join(", "))
+    }
+
+    fn preflight(&mut self, spec: &LabSpec) -> anyhow::Result<Vec<String>> {
+        if spec.wiring != Wiring::Veth {
+            return Ok(vec![
+                "a lab over several engines is wired with veth pairs and VXLAN: drop `--links docker`".into(),
+            ]);
+        }
+        let placement = self.place(spec)?;
+        for (segment, ends) in placement::crossing(spec, &placement) {
+            if ends.len() > 2 {
+                return Ok(vec![format!(
+                    "network {segment} has routers on {} engines: a LAN may span two at most \
+                     (pin its routers with --place)",
+                    ends.len()
+                )]);
+            }
+        }
+        let parts = self.split(spec, &placement, &BTreeMap::new());
+        let mut problems = Vec::new();
+        for (e, part) in self.engines.iter_mut().zip(parts) {
+            let url = e.addr.url.clone();
+            problems.extend(
+                e.backend
+                    .preflight(&part)?
+                    .into_iter()
+                    .map(|p| format!("engine {url}: {p}")),
+            );
+        }
+        Ok(problems)
+    }
+
+    fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
+        let placement = self.place(spec)?;
+        let mut free = (FIRST_VNI..).filter({
+            let used = self.vnis_in_use()?;
+            move |v| !used.contains(v)
+        });
+        let vnis: BTreeMap<String, u32> = placement::crossing(spec, &placement)
+            .into_iter()
+            .map(|(segment, _)| (segment, free.next().expect("VNIs left")))
+            .collect();
+        let names: Vec<String> = self.engines.iter().map(|e| e.addr.to_string()).collect();
+        for line in placement::describe(spec, &placement, &names) {
+            progress(&line);
+        }
+        for (segment, vni) in &vnis {
+            progress(&format!("VXLAN VNI {vni} for {segment}"));
+        }
+        let parts = self.split(spec, &placement, &vnis);
+        self.placement = placement;
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let results: Vec<anyhow::Result<()>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .engines
+                .iter_mut()
+                .zip(parts)
+                .enumerate()
+                .filter(|(_, (_, part))| !part.containers.is_empty())
+                .map(|(k, (engine, part))| {
+                    let tx = tx.clone();
+                    scope.spawn(move || {
+                        let say = |msg: &str| {
+                            let _ = tx.send(format!("engine {}: {msg}", k + 1));
+                        };
+                        engine
+                            .backend
+                            .create_lab(&part, &say)
+                            .with_context(|| format!("on engine {}", engine.addr.url))
+                    })
+                })
+                .collect();
+            drop(tx);
+            for msg in rx {
+                progress(&msg);
+            }
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("an engine's thread panicked"))
+                .collect()
+        });
+        results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
+        Ok(())
+    }
+
+    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<ExecOutput> {
+        let e = self.engine_of(&step.router)?;
+        self.engines[e].backend.configure(lab, step)
+    }
+
+    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<ExecOutput>> {
+        self.per_engine(
+            steps,
+            |s| s.router.as_str(),
+            |b, mine| {
+                let owned: Vec<Configure> = mine.iter().map(|s| (*s).clone()).collect();
+                b.configure_all(lab, &owned)
+            },
+            |s| Err(anyhow!("{} runs on none of the lab's engines", s.router)),
+        )
+    }
+
+    fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
+        let e = self.engine_of(router)?;
+        self.engines[e].backend.exec(lab, router, argv)
+    }
+
+    fn exec_all(
+        &mut self,
+        lab: &str,
+        commands: &[(String, Vec<String>)],
+    ) -> Vec<anyhow::Result<ExecOutput>> {
+        self.per_engine(
+            commands,
+            |(r, _)| r.as_str(),
+            |b, mine| {
+                let owned: Vec<(String, Vec<String>)> = mine.iter().map(|c| (*c).clone()).collect();
+                b.exec_all(lab, &owned)
+            },
+            |(r, _)| Err(anyhow!("{r} runs on none of the lab's engines")),
+        )
+    }
+
+    fn start_captures(
+        &mut self,
+        lab: &str,
+        points: &[CapturePoint],
+    ) -> anyhow::Result<Vec<CaptureHandle>> {
+        let started = self.per_engine(
+            points,
+            |p| p.router.as_str(),
+            |b, mine| {
+                let owned: Vec<CapturePoint> = mine.iter().map(|p| (*p).clone()).collect();
+                match b.start_captures(lab, &owned) {
+                    Ok(handles) => handles.into_iter().map(Ok).collect(),
+                    Err(e) => {
+                        let why = format!("{e:#}");
+                        owned.iter().map(|_| Err(anyhow!("{why}"))).collect()
+                    }
+                }
+            },
+            |p| Err(anyhow!("{} runs on none of the lab's engines", p.router)),
+        );
+        if started.iter().all(Result::is_ok) {
+            return Ok(started.into_iter().map(|h| h.expect("checked")).collect());
+        }
+        // None may be left running: stop those that started.
+        let mut error = None;
+        let mut running = Vec::new();
+        for s in started {
+            match s {
+                Ok(h) => running.push(h),
+                Err(e) => {
+                    error.get_or_insert(e);
+                }
+            }
+        }
+        let _ = self.stop_captures(lab, &running);
+        Err(error.expect("one failed"))
+    }
+
+    fn stop_captures(
+        &mut self,
+        lab: &str,
+        handles: &[CaptureHandle],
+    ) -> Vec<anyhow::Result<Vec<u8>>> {
+        self.per_engine(
+            handles,
+            |h| h.router.as_str(),
+            |b, mine| {
+                let owned: Vec<CaptureHandle> = mine.iter().map(|h| (*h).clone()).collect();
+                b.stop_captures(lab, &owned)
+            },
+            |h| Err(anyhow!("{} runs on none of the lab's engines", h.router)),
+        )
+    }
+
+    fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {
+        let mut report = DestroyReport::default();
+        let mut errors = Vec::new();
+        for e in &mut self.engines {
+            match e.backend.destroy_lab(lab) {
+                Ok(r) => {
+                    report.containers.extend(r.containers);
+                    report.networks.extend(r.networks);
+                }
+                Err(err) => errors.push(format!("on {}: {err:#}", e.addr.url)),
+            }
+        }
+        if !errors.is_empty() {
+            bail!("removing lab {lab}: {}", errors.join("; "));
+        }
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_name_their_underlay_or_are_lab_vms() {
+        let e = parse_engines("tcp://127.0.0.1:23750,tcp://127.0.0.1:23751", 23750).unwrap();
+        assert_eq!(e[0].underlay, Ipv4Addr::new(192, 0, 2, 1));
+        assert_eq!(e[1].underlay, Ipv4Addr::new(192, 0, 2, 2));
+        let e = parse_engines(
+            "tcp://10.0.0.5:2375@10.0.0.5, tcp://10.0.0.6:2375@10.0.0.6",
+            23750,
+        )
+        .unwrap();
+        assert_eq!(e[1].to_string(), "tcp://10.0.0.6:2375@10.0.0.6");
+        let err = parse_engines("tcp://10.0.0.5:2375,tcp://10.0.0.6:2375@10.0.0.6", 23750)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("give the underlay address of `tcp://10.0.0.5:2375`"),
+            "{err}"
+        );
+        let err = parse_engines("tcp://127.0.0.1:23750", 23750)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("two engines or more"), "{err}");
+        let err = parse_engines("tcp://127.0.0.1:23750,tcp://127.0.0.1:23750", 23750)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listed twice"), "{err}");
+    }
+
+    #[test]
+    fn place_is_router_equals_engine_from_one() {
+        let p = parse_place("PR=2, PE2=2").unwrap();
+        assert_eq!(p, [("PE2".to_string(), 1), ("PR".to_string(), 1)].into());
+        assert!(parse_place("PR=0")
+            .unwrap_err()
+            .to_string()
+            .contains("not an engine number"));
+        assert!(parse_place("PR")
+            .unwrap_err()
+            .to_string()
+            .contains("ROUTER=ENGINE"));
+    }
+}
