@@ -64,13 +64,9 @@ struct EngineArg {
     /// Spread the lab over several Docker engines: URL[@UNDERLAY],... where UNDERLAY is the
     /// address the other engines reach this one's host at (known for the lab VMs of
     /// `mplsrepl vm up --count N`). Links between routers on two engines become VXLAN
-    /// tunnels between those addresses; everything else works as on one engine.
-    #[arg(
-        long,
-        env = "MPLSREPL_ENGINES",
-        value_name = "URLS",
-        conflicts_with = "docker_host"
-    )]
+    /// tunnels between those addresses; everything else works as on one engine. It takes
+    /// the place of --docker-host (and DOCKER_HOST).
+    #[arg(long, env = "MPLSREPL_ENGINES", value_name = "URLS")]
     engines: Option<String>,
 }
 

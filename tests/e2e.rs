@@ -629,6 +629,85 @@ fn ipv6_customers_cross_the_dual_stack_core_on_both_frr_lines() {
     }
 }
 
+/// The seed lab over two lab VMs (`vm up --count 2`): PE1 with CE1 and CE3 on the first,
+/// PR, PE2, CE2 and CE4 on the second, so core link net1 crosses between the engines as a
+/// VXLAN tunnel on the underlay. Every check of the seed passes, the capture on PE1's end
+/// of the tunnel shows the two-label stack, `status` on one engine knows the lab is spread,
+/// and `down` given only the first engine removes the lab from both.
+#[test]
+fn the_seed_lab_split_over_two_engines_passes_every_check() {
+    if !enabled("the_seed_lab_split_over_two_engines_passes_every_check") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let second_vm = mplsrepl::vm::VmConfig::from_env().instance(1);
+    let second = mplsrepl::vm::up(&second_vm, &|msg| eprintln!("[vm] {msg}"))
+        .unwrap_or_else(|e| panic!("the second lab VM could not be booted: {e:#}"));
+    let lab = "e2e_split";
+    let engines = format!("{host},{second}");
+    let captures = tempdir("captures-split");
+    let out = mplsrepl(
+        &host,
+        &[
+            "run",
+            "scripts/mpls_vpn.rhai",
+            "--profile",
+            "fast",
+            "--lab-name",
+            lab,
+            "--engines",
+            &engines,
+            "--place",
+            "PR=2",
+            "--capture-dir",
+            &captures,
+            "--check-timeout",
+            "240",
+        ],
+    );
+    let all = text(&out);
+    let status = mplsrepl(&host, &["status"]);
+    let down = mplsrepl(&host, &["down", lab]);
+    let left = (lab_objects(&host, lab), lab_objects(&second, lab));
+    mplsrepl::vm::down_one(&second_vm, &|msg| eprintln!("[vm] {msg}"))
+        .unwrap_or_else(|e| panic!("the second lab VM did not stop: {e:#}"));
+    assert!(out.status.success(), "the split seed lab failed:\n{all}");
+    let placed = [
+        format!("engine 1 {host}@192.0.2.1: PE1 CE1 CE3"),
+        format!("engine 2 {second}@192.0.2.2: PR PE2 CE2 CE4"),
+    ];
+    for expected in placed.iter().map(String::as_str).chain([
+        "link net1 crosses engines 1 and 2",
+        "ok 30 checks passed",
+        "ok CE1: ping -I 192.168.1.1 192.168.2.1 with 1500 bytes of IP, don't fragment succeeds",
+        "ok PE1 eth0: echo requests 192.168.1.1 > 192.168.2.1 carry 2 MPLS label(s)",
+        "ok PR eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 1 MPLS label(s)",
+    ]) {
+        assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
+    }
+    // The tunnel's end in PE1 carries the labelled packets as they left PE1.
+    let stacked = all.lines().any(|l| {
+        l.contains("MPLS [")
+            && l.contains("] 192.168.1.1 > 192.168.2.1 ICMP echo request")
+            && l.matches('[').count() == 2
+    });
+    assert!(stacked, "no two-label packet printed:\n{all}");
+    assert!(
+        text(&status).contains(&format!(
+            "lab {lab} (spread over engines {host}@192.0.2.1,{second}@192.0.2.2)"
+        )),
+        "{}",
+        text(&status)
+    );
+    assert!(down.status.success(), "{}", text(&down));
+    assert!(
+        text(&down).contains("removed 9 containers"),
+        "{}",
+        text(&down)
+    );
+    assert_eq!(left, ((vec![], vec![]), (vec![], vec![])));
+}
+
 /// Two customers with one address plan (scripts/overlap.rhai): each reaches its own other
 /// site at the same address, the two carry different VPN labels towards it, and neither's
 /// packets leave the far PE towards the other's CE.

@@ -276,6 +276,15 @@ impl MultiEngine {
     }
 }
 
+/// A VNI for each segment, the lowest from [`FIRST_VNI`] up that no lab on the engines has.
+fn allocate_vnis(segments: &[String], used: &BTreeSet<u32>) -> BTreeMap<String, u32> {
+    let mut free = (FIRST_VNI..).filter(|v| !used.contains(v));
+    segments
+        .iter()
+        .map(|s| (s.clone(), free.next().expect("VNIs left")))
+        .collect()
+}
+
 /// The engine of the other end of a cross-engine segment, seen from engine `here`.
 fn far_engine(spec: &LabSpec, placement: &Placement, network: &str, here: usize) -> usize {
     spec.containers
@@ -333,14 +342,11 @@ impl Backend for MultiEngine {
 
     fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
         let placement = self.place(spec)?;
-        let mut free = (FIRST_VNI..).filter({
-            let used = self.vnis_in_use()?;
-            move |v| !used.contains(v)
-        });
-        let vnis: BTreeMap<String, u32> = placement::crossing(spec, &placement)
+        let crossing: Vec<String> = placement::crossing(spec, &placement)
             .into_iter()
-            .map(|(segment, _)| (segment, free.next().expect("VNIs left")))
+            .map(|(segment, _)| segment)
             .collect();
+        let vnis = allocate_vnis(&crossing, &self.vnis_in_use()?);
         let names: Vec<String> = self.engines.iter().map(|e| e.addr.to_string()).collect();
         for line in placement::describe(spec, &placement, &names) {
             progress(&line);
@@ -525,6 +531,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("listed twice"), "{err}");
+    }
+
+    #[test]
+    fn a_lab_takes_the_vnis_no_other_lab_on_its_engines_has() {
+        let segments = vec!["lab-net1".to_string(), "lab-net2".to_string()];
+        let none = allocate_vnis(&segments, &BTreeSet::new());
+        assert_eq!(none["lab-net1"], FIRST_VNI);
+        assert_eq!(none["lab-net2"], FIRST_VNI + 1);
+        let used: BTreeSet<u32> = [FIRST_VNI, FIRST_VNI + 2].into();
+        let next = allocate_vnis(&segments, &used);
+        assert_eq!(next["lab-net1"], FIRST_VNI + 1);
+        assert_eq!(next["lab-net2"], FIRST_VNI + 3);
     }
 
     #[test]

@@ -347,24 +347,37 @@ pub fn down(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<()> {
     let log = Progress::new(cfg, progress);
     let _lock = lock(cfg, &log)?;
     for vm in instances(cfg) {
-        match qemu::running(&vm, &log)? {
-            None if vm.index == 0 => log.line("lab VM not running"),
-            None => {}
-            Some(pid) => {
-                let t = Instant::now();
-                let clean = qemu::stop(&vm, pid, &log)?;
-                log.line(&format!(
-                    "{} stopped ({}) in {}",
-                    vm.name(),
-                    if clean { "clean poweroff" } else { "killed" },
-                    secs(t.elapsed())
-                ));
-            }
+        stop_one(&vm, &log)?;
+    }
+    Ok(())
+}
+
+/// Power off this one lab VM of a group (`cfg.instance(i)`), leaving the others running.
+pub fn down_one(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<()> {
+    cfg.check()?;
+    let log = Progress::new(cfg, progress);
+    let _lock = lock(cfg, &log)?;
+    stop_one(cfg, &log)
+}
+
+fn stop_one(vm: &VmConfig, log: &Progress) -> Result<()> {
+    match qemu::running(vm, log)? {
+        None if vm.index == 0 => log.line("lab VM not running"),
+        None => {}
+        Some(pid) => {
+            let t = Instant::now();
+            let clean = qemu::stop(vm, pid, log)?;
+            log.line(&format!(
+                "{} stopped ({}) in {}",
+                vm.name(),
+                if clean { "clean poweroff" } else { "killed" },
+                secs(t.elapsed())
+            ));
         }
-        let _ = fs::remove_file(vm.overlay());
-        if vm.index > 0 {
-            let _ = fs::remove_dir_all(vm.run_dir());
-        }
+    }
+    let _ = fs::remove_file(vm.overlay());
+    if vm.index > 0 {
+        let _ = fs::remove_dir_all(vm.run_dir());
     }
     Ok(())
 }
