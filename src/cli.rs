@@ -563,19 +563,7 @@ pub fn lab_name_from_file(path: &Path) -> anyhow::Result<String> {
 }
 
 pub fn down(engine: &EngineChoice, lab: &str) -> anyhow::Result<ExitCode> {
-    use crate::runtime::Backend;
-    let mut backend: Box<dyn Backend> = match &engine.engines {
-        Some(list) => Box::new(connect_engines(list, None)?),
-        None => {
-            let docker = connect_existing(engine)?;
-            // A lab spread over several engines is removed from all of them.
-            let engines = docker.lab_label(crate::runtime::multi_engine::LABEL_ENGINES)?;
-            match engines.get(lab) {
-                Some(list) => Box::new(connect_engines(list, None)?),
-                None => Box::new(docker),
-            }
-        }
-    };
+    let mut backend = connect_lab(engine, lab)?;
     let report = backend.destroy_lab(lab)?;
     println!(
         "lab {lab}: removed {} containers ({}) and {} networks ({})",
@@ -585,6 +573,28 @@ pub fn down(engine: &EngineChoice, lab: &str) -> anyhow::Result<ExitCode> {
         report.networks.join(", ")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// For commands about an existing lab: its engine, or all of them for a lab spread over
+/// several (found in its labels on the one engine given), each router reached on its own.
+pub fn connect_lab(
+    engine: &EngineChoice,
+    lab: &str,
+) -> anyhow::Result<Box<dyn crate::runtime::Backend>> {
+    let list = match &engine.engines {
+        Some(list) => list.clone(),
+        None => {
+            let docker = connect_existing(engine)?;
+            let engines = docker.lab_label(crate::runtime::multi_engine::LABEL_ENGINES)?;
+            match engines.get(lab) {
+                Some(list) => list.clone(),
+                None => return Ok(Box::new(docker)),
+            }
+        }
+    };
+    let mut multi = connect_engines(&list, None)?;
+    multi.attach(lab)?;
+    Ok(Box::new(multi))
 }
 
 /// For commands about an existing lab: never boot the VM, but use it if it runs.

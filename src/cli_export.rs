@@ -11,7 +11,6 @@ use crate::cli::EngineChoice;
 use crate::graph::Format;
 use crate::intent::Intent;
 use crate::runtime::plan::PlanBackend;
-use crate::runtime::Backend;
 use crate::save::start;
 use crate::script::{Options, ScriptEngine, ScriptError, Session};
 use crate::topology::Lab;
@@ -100,11 +99,11 @@ pub fn save(
         Described::Failed(code) => return Ok(code),
     };
     let (routers, origin) = if live {
-        let mut backend = crate::cli::connect_existing(engine)?;
+        let mut backend = crate::cli::connect_lab(engine, &lab.name)?;
         let files = lab
             .routers
             .iter()
-            .map(|r| crate::save::live::capture(&mut backend, &lab.name, r))
+            .map(|r| crate::save::live::capture(backend.as_mut(), &lab.name, r))
             .collect::<anyhow::Result<Vec<_>>>()
             .with_context(|| {
                 format!(

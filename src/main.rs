@@ -685,7 +685,7 @@ fn vm(action: VmAction) -> anyhow::Result<ExitCode> {
                     continue;
                 }
                 if n > 0 {
-                    println!("\n{}:", one.name());
+                    println!();
                 }
                 println!("{st}");
             }

@@ -667,6 +667,20 @@ fn the_seed_lab_split_over_two_engines_passes_every_check() {
     );
     let all = text(&out);
     let status = mplsrepl(&host, &["status"]);
+    // Given only the first engine, save reads every router where it runs.
+    let saved = tempdir("saved-split");
+    let save = mplsrepl(
+        &host,
+        &[
+            "save",
+            "--live",
+            &saved,
+            "scripts/mpls_vpn.rhai",
+            "--lab-name",
+            lab,
+        ],
+    );
+    let pr_conf = std::fs::read_to_string(format!("{saved}/PR/frr.conf")).unwrap_or_default();
     let down = mplsrepl(&host, &["down", lab]);
     let left = (lab_objects(&host, lab), lab_objects(&second, lab));
     mplsrepl::vm::down_one(&second_vm, &|msg| eprintln!("[vm] {msg}"))
@@ -698,6 +712,11 @@ fn the_seed_lab_split_over_two_engines_passes_every_check() {
         )),
         "{}",
         text(&status)
+    );
+    assert!(save.status.success(), "{}", text(&save));
+    assert!(
+        pr_conf.contains("mpls ldp"),
+        "PR's live configuration:\n{pr_conf}"
     );
     assert!(down.status.success(), "{}", text(&down));
     assert!(

@@ -137,6 +137,25 @@ impl MultiEngine {
         })
     }
 
+    /// Learn where an existing lab's routers run, from the engines' containers, so that
+    /// commands about a running lab (`save --live`) reach each router on its engine.
+    pub fn attach(&mut self, lab: &str) -> anyhow::Result<()> {
+        let prefix = format!("{lab}-");
+        for (k, e) in self.engines.iter().enumerate() {
+            for (name, containers) in e.backend.labs()? {
+                if name != lab {
+                    continue;
+                }
+                for (container, _, node) in containers {
+                    if let (Some(router), Some(_)) = (container.strip_prefix(&prefix), node) {
+                        self.placement.insert(router.to_string(), k);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The placement of `spec`'s routers, as `plan` and `run` show it.
     pub fn place(&self, spec: &LabSpec) -> anyhow::Result<Placement> {
         placement::place(spec, self.engines.len(), &self.pinned)

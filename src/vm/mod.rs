@@ -387,6 +387,10 @@ fn stop_one(vm: &VmConfig, log: &Progress) -> Result<()> {
 pub struct VmStatus {
     pub dir: PathBuf,
     pub docker_host: String,
+    /// `lab VM`, `lab VM 2`, ...
+    pub name: String,
+    /// Its address on the underlay that joins the lab VMs of a group.
+    pub underlay: std::net::Ipv4Addr,
     /// qemu pid when running.
     pub pid: Option<u32>,
     /// Why a leftover pidfile was not considered running (dead pid, not our qemu).
@@ -427,14 +431,20 @@ pub struct ImageStatus {
 impl fmt::Display for VmStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.pid {
-            Some(pid) => writeln!(f, "lab VM: running (qemu pid {pid})")?,
-            None => writeln!(f, "lab VM: stopped")?,
+            Some(pid) => writeln!(f, "{}: running (qemu pid {pid})", self.name)?,
+            None => writeln!(f, "{}: stopped", self.name)?,
         }
         if let Some(why) = &self.stale {
             writeln!(f, "  stale pidfile: {why}")?;
         }
         if self.pid.is_some() {
             writeln!(f, "  DOCKER_HOST={}", self.docker_host)?;
+            writeln!(
+                f,
+                "  underlay: {} (eth1, MTU {}: a 1600-byte core link in VXLAN is 1650)",
+                self.underlay,
+                qemu::UNDERLAY_MTU
+            )?;
             match (&self.docker_version, &self.kernel_version) {
                 (Some(v), Some(k)) => writeln!(f, "  dockerd: {v} (VM kernel {k})")?,
                 (Some(v), None) => writeln!(f, "  dockerd: {v}")?,
@@ -487,6 +497,8 @@ pub fn status(cfg: &VmConfig) -> Result<VmStatus> {
     let mut st = VmStatus {
         dir: cfg.dir.clone(),
         docker_host: format!("tcp://127.0.0.1:{port}"),
+        underlay: cfg.underlay_address(),
+        name: cfg.name(),
         pid,
         stale,
         docker_version: None,
