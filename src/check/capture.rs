@@ -586,12 +586,20 @@ fn decode_ipv4(data: &[u8], p: &mut Packet) {
     let fragment_offset = be16(data, 6).map_or(0, |f| f & 0x1fff);
     // Later fragments carry the middle of the ICMP message, not its header.
     if protocol == IPPROTO_ICMP && fragment_offset == 0 {
-        match (data.get(header_len), data.get(header_len + 1)) {
-            (Some(&kind), Some(&code)) => summary.icmp = Some(IcmpSummary { kind, code }),
-            _ => p.truncated = true,
-        }
+        summary.icmp = icmp_header(data, header_len, p);
     }
     p.ip = Some(summary);
+}
+
+/// The ICMP (ICMPv6) type and code at `at`, or `None` with the packet marked truncated.
+fn icmp_header(data: &[u8], at: usize, p: &mut Packet) -> Option<IcmpSummary> {
+    match (data.get(at), data.get(at + 1)) {
+        (Some(&kind), Some(&code)) => Some(IcmpSummary { kind, code }),
+        _ => {
+            p.truncated = true;
+            None
+        }
+    }
 }
 
 fn decode_ipv6(data: &[u8], p: &mut Packet) {
@@ -634,10 +642,7 @@ fn decode_ipv6(data: &[u8], p: &mut Packet) {
                 at += 8;
             }
             IPPROTO_ICMPV6 if first_fragment => {
-                match (data.get(at), data.get(at + 1)) {
-                    (Some(&kind), Some(&code)) => summary.icmp = Some(IcmpSummary { kind, code }),
-                    _ => p.truncated = true,
-                }
+                summary.icmp = icmp_header(data, at, p);
                 break;
             }
             _ => break,

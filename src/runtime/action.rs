@@ -240,3 +240,17 @@ pub struct Configure {
     pub change: RouterChange,
     pub apply: ApplyScript,
 }
+
+/// A lab's spec from a topology's text, for tests of what is made from it.
+#[cfg(test)]
+pub fn spec_of(topology: &str) -> LabSpec {
+    let source = crate::diagnostic::Source::new("t.topo", topology.to_string());
+    let lab = crate::topology::load(&source).expect("valid topology");
+    LabSpec::from_lab(
+        &lab,
+        "img",
+        Wiring::Veth,
+        |_| Default::default(),
+        |_| Default::default(),
+    )
+}

@@ -184,18 +184,10 @@ pub async fn wire(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::action::{LabSpec, Wiring};
+    use crate::runtime::action::LabSpec;
 
     fn spec(topology: &str) -> LabSpec {
-        let source = crate::diagnostic::Source::new("t.topo", topology.to_string());
-        let lab = crate::topology::load(&source).expect("valid topology");
-        LabSpec::from_lab(
-            &lab,
-            "img",
-            Wiring::Veth,
-            |_| Default::default(),
-            |_| Default::default(),
-        )
+        crate::runtime::action::spec_of(topology)
     }
 
     #[test]

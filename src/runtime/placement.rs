@@ -175,22 +175,10 @@ pub fn crossing(spec: &LabSpec, placement: &Placement) -> Vec<(String, BTreeSet<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::action::Wiring;
 
     fn seed() -> LabSpec {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scripts/mpls_vpn.topo"
-        ))
-        .unwrap();
-        let lab = crate::topology::load(&crate::diagnostic::Source::new("t.topo", text)).unwrap();
-        LabSpec::from_lab(
-            &lab,
-            "img",
-            Wiring::Veth,
-            |_| Default::default(),
-            |_| Default::default(),
-        )
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/mpls_vpn.topo");
+        crate::runtime::action::spec_of(&std::fs::read_to_string(path).unwrap())
     }
 
     fn on(p: &Placement, engine: usize) -> Vec<&str> {

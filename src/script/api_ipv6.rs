@@ -23,32 +23,29 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     register_protocols(engine, shared);
 }
 
+/// The router's IPv6 loopback from the topology, shown by `show`; "" where it has none.
+fn loopback6(s: &Shared, r: &RouterRef, show: fn(ipnet::Ipv6Net) -> String) -> RhaiResult<String> {
+    let sess = s.borrow();
+    let lab = sess.lab().map_err(err)?;
+    Ok(lab
+        .router(&r.name)
+        .and_then(|r| r.loopback6)
+        .map(show)
+        .unwrap_or_default())
+}
+
 fn register_topology_queries(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn(
         "loopback6",
         move |r: &mut RouterRef| -> RhaiResult<String> {
-            let sess = s.borrow();
-            let lab = sess.lab().map_err(err)?;
-            Ok(lab
-                .router(&r.name)
-                .and_then(|r| r.loopback6)
-                .map(|l| l.addr().to_string())
-                .unwrap_or_default())
+            loopback6(&s, r, |l| l.addr().to_string())
         },
     );
     let s = shared.clone();
     engine.register_fn(
         "loopback6_prefix",
-        move |r: &mut RouterRef| -> RhaiResult<String> {
-            let sess = s.borrow();
-            let lab = sess.lab().map_err(err)?;
-            Ok(lab
-                .router(&r.name)
-                .and_then(|r| r.loopback6)
-                .map(|l| l.to_string())
-                .unwrap_or_default())
-        },
+        move |r: &mut RouterRef| -> RhaiResult<String> { loopback6(&s, r, |l| l.to_string()) },
     );
     let s = shared.clone();
     engine.register_fn(
