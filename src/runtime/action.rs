@@ -111,6 +111,8 @@ pub struct ContainerSpec {
     pub node: String,
     /// What the backend runs once the router's interfaces exist: FRR's start (frr::start).
     pub start_script: String,
+    /// `engine N` in the topology, 0-based: where a lab spread over several engines runs it.
+    pub engine: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -206,6 +208,7 @@ impl LabSpec {
                     node: format!("FRR {}", frr.major),
                     daemons,
                     start_script,
+                    engine: r.engine.map(|n| n as usize - 1),
                 }
             })
             .collect();

@@ -1138,6 +1138,7 @@ mod tests {
             node: "FRR 10".into(),
             daemons: Default::default(),
             start_script: "echo the node starts\n".into(),
+            engine: None,
         }
     }
 

@@ -11,8 +11,9 @@ use super::action::LabSpec;
 /// Router name -> engine index (0-based).
 pub type Placement = BTreeMap<String, usize>;
 
-/// Place every router of `spec` on one of `engines` engines. `pinned` are the user's
-/// choices (router -> engine index), which count towards an engine's share.
+/// Place every router of `spec` on one of `engines` engines. The topology's `engine N` and
+/// `pinned` (the command line's `--place`, which wins) are the user's choices (router ->
+/// engine index); they count towards an engine's share.
 ///
 /// The others are taken in breadth-first order from a router at the edge of the lab (the
 /// first with the fewest links), each onto the engine, under its share, that holds most of
@@ -23,6 +24,25 @@ pub fn place(spec: &LabSpec, engines: usize, pinned: &Placement) -> anyhow::Resu
         bail!("no engine to place the routers on");
     }
     let routers: Vec<&str> = spec.containers.iter().map(|c| c.router.as_str()).collect();
+    for c in &spec.containers {
+        if let Some(engine) = c
+            .engine
+            .filter(|e| *e >= engines && !pinned.contains_key(&c.router))
+        {
+            bail!(
+                "router {} has `engine {}` in the topology, but there are {engines} engines",
+                c.router,
+                engine + 1
+            );
+        }
+    }
+    let from_topology = spec
+        .containers
+        .iter()
+        .filter_map(|c| Some((c.router.clone(), c.engine?)));
+    let mut chosen: Placement = from_topology.collect();
+    chosen.extend(pinned.iter().map(|(r, e)| (r.clone(), *e)));
+    let pinned = &chosen;
     for (router, &engine) in pinned {
         if !routers.contains(&router.as_str()) {
             bail!(
@@ -208,6 +228,29 @@ mod tests {
         assert_eq!(on(&p, 1), ["CE2", "CE4", "PE2", "PR"]);
         let cut: Vec<String> = crossing(&spec, &p).into_iter().map(|(n, _)| n).collect();
         assert_eq!(cut, ["mpls_vpn-net1"]);
+    }
+
+    #[test]
+    fn the_topology_pins_a_router_and_the_command_line_overrides_it() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/mpls_vpn.topo"
+        ))
+        .unwrap()
+        .replace(
+            "router PR  p  lo 9.9.9.9/32",
+            "router PR  p  lo 9.9.9.9/32 engine 2",
+        );
+        let spec = crate::runtime::action::spec_of(&text);
+        let p = place(&spec, 2, &Placement::new()).unwrap();
+        assert_eq!(on(&p, 1), ["CE2", "CE4", "PE2", "PR"]);
+        let back: Placement = [("PR".to_string(), 0)].into();
+        assert_eq!(place(&spec, 2, &back).unwrap()["PR"], 0);
+        let e = place(&spec, 1, &Placement::new()).unwrap_err().to_string();
+        assert!(
+            e.contains("router PR has `engine 2` in the topology, but there are 1 engines"),
+            "{e}"
+        );
     }
 
     #[test]

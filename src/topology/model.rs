@@ -61,6 +61,9 @@ pub struct Router {
     pub loopback6: Option<Ipv6Net>,
     /// Container image for this router; `None` means the lab's default image.
     pub image: Option<String>,
+    /// `engine N`: which engine of a lab spread over several runs it (from 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<u32>,
     /// In the order the interfaces were declared.
     pub interfaces: Vec<Interface>,
 }

@@ -92,6 +92,10 @@ fn router_decl(pair: Pair<'_, Rule>) -> Built<ast::RouterDecl> {
         }
         None => (None, None),
     };
+    let engine = match children.optional(Rule::router_engine) {
+        Some(e) => Some(word(Children::new(e).required(Rule::engine_number)?)),
+        None => None,
+    };
     let image = match children.optional(Rule::router_image) {
         Some(image) => Some(image_decl(image)?),
         None => None,
@@ -101,6 +105,7 @@ fn router_decl(pair: Pair<'_, Rule>) -> Built<ast::RouterDecl> {
         role,
         loopback,
         loopback6,
+        engine,
         image,
         span,
     })
@@ -305,6 +310,7 @@ fn is_token(rule: Rule) -> bool {
             | Rule::kw_network
             | Rule::kw_lo
             | Rule::kw_vrf
+            | Rule::kw_engine
             | Rule::comma
             | Rule::open_brace
             | Rule::close_brace
@@ -378,6 +384,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::kw_link
         | Rule::kw_network => STATEMENT,
         Rule::router_image => "`image`",
+        Rule::router_engine | Rule::kw_engine => "`engine N`",
+        Rule::engine_number => "an engine number (1, 2, ...)",
         Rule::end_vrf | Rule::kw_vrf => "`vrf NAME`",
         Rule::vrf_name => "a VRF name",
         Rule::loopback | Rule::kw_lo => "`lo` and a loopback prefix",

@@ -42,6 +42,8 @@ const MAX_INTERFACE_NAME: usize = 15;
 /// A router name is also the container's hostname, one DNS label.
 const MAX_ROUTER_NAME: usize = 63;
 const ROLES: [&str; 4] = ["p", "pe", "ce", "rr"];
+/// More engines than a lab has routers would leave some empty; this bounds the typo.
+const MAX_ENGINE: u32 = 1000;
 
 struct RouterDraft<'f> {
     decl: &'f ast::RouterDecl,
@@ -49,6 +51,7 @@ struct RouterDraft<'f> {
     loopback: Option<Ipv4Net>,
     loopback6: Option<Ipv6Net>,
     image: Option<String>,
+    engine: Option<u32>,
 }
 
 struct Routers<'f> {
@@ -260,15 +263,31 @@ impl<'s> Lowering<'s> {
                 .and_then(|lo| self.prefix(lo));
             let loopback6 = decl.loopback6.as_ref().and_then(|lo| self.prefix6(lo));
             let image = self.router_image(decl);
+            let engine = decl.engine.as_ref().and_then(|e| self.engine(e));
             routers.drafts.push(RouterDraft {
                 decl,
                 role,
                 loopback,
                 loopback6,
                 image,
+                engine,
             });
         }
         routers
+    }
+
+    fn engine(&mut self, number: &ast::Word) -> Option<u32> {
+        match number.text.parse::<u32>() {
+            Ok(n) if (1..=MAX_ENGINE).contains(&n) => Some(n),
+            _ => {
+                let message = format!(
+                    "engine `{}`: expected the number of an engine of `--engines`, from 1 to {MAX_ENGINE}",
+                    number.text
+                );
+                self.push(self.error(&number.span, message));
+                None
+            }
+        }
     }
 
     fn role(&mut self, role: &ast::Word) -> Option<Role> {
@@ -846,6 +865,7 @@ fn build(
                 loopback: d.loopback,
                 loopback6: d.loopback6,
                 image: d.image.clone().or_else(|| default_image.clone()),
+                engine: d.engine,
                 interfaces: Vec::new(),
             })
         })

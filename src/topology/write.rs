@@ -47,6 +47,9 @@ pub fn write(lab: &Lab, notes: &Notes) -> String {
                 let _ = write!(extras, " {lo6}");
             }
         }
+        if let Some(n) = r.engine {
+            let _ = write!(extras, " engine {n}");
+        }
         if let (Some(img), None) = (&r.image, &shared) {
             let _ = write!(extras, " image \"{img}\"");
         }
