@@ -148,6 +148,9 @@ fn print_placement(
     for line in crate::runtime::placement::describe(&spec, &placement, &names) {
         println!("  {line}");
     }
+    if let Some(why) = crate::runtime::placement::unwirable(&spec, &placement) {
+        bail!("{why}");
+    }
     Ok(())
 }
 
@@ -183,7 +186,7 @@ pub fn up(
             Some(name) => name.clone(),
             None => lab_name_from_file(path)?,
         };
-        println!("lab {lab} is up: `mplsrepl down {lab}` removes it");
+        println!("lab {lab} is up: `{}` removes it", guard.down_command(&lab));
     }
     Ok(code)
 }
@@ -327,6 +330,7 @@ pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<Connected> 
         return Ok(Connected {
             backend: Box::new(multi),
             host,
+            down_flags: format!(" --engines {list}"),
         });
     }
     let docker = connect_docker(engine, color)?;
@@ -334,6 +338,7 @@ pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<Connected> 
     Ok(Connected {
         backend: Box::new(docker),
         host,
+        down_flags: String::new(),
     })
 }
 
@@ -500,7 +505,8 @@ pub fn run(
             eprintln!("{hint}");
         } else if sess.lab_up {
             sess.report.info(&format!(
-                "the lab stays up: `mplsrepl down {lab}` removes it"
+                "the lab stays up: `{}` removes it",
+                guard.down_command(&lab)
             ));
         }
     }
@@ -592,7 +598,14 @@ pub fn connect_lab(
             }
         }
     };
-    let mut multi = connect_engines(&list, None)?;
+    let first_vm_port = crate::vm::VmConfig::from_env().instance(0).port;
+    let engines = crate::runtime::multi_engine::parse_engines(&list, first_vm_port)?;
+    let (mut multi, lost) = MultiEngine::connect_reachable(&engines);
+    for why in &lost {
+        eprintln!(
+            "warning: lab {lab}: an engine does not answer, its part is left as it is: {why}"
+        );
+    }
     multi.attach(lab)?;
     Ok(Box::new(multi))
 }

@@ -153,7 +153,8 @@ pub fn run_saved(
         session.down()?;
     } else {
         session.report.info(&format!(
-            "the lab stays up: `mplsrepl down {lab}` removes it"
+            "the lab stays up: `{}` removes it",
+            guard.down_command(&lab)
         ));
     }
     Ok(ExitCode::SUCCESS)

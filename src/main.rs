@@ -155,7 +155,7 @@ enum Command {
         #[command(flatten)]
         opts: ScriptArgs,
         /// Also show where the routers would run over these engines (as `run --engines`).
-        #[arg(long, value_name = "URLS")]
+        #[arg(long, env = "MPLSREPL_ENGINES", value_name = "URLS")]
         engines: Option<String>,
         /// With --engines: routers pinned to an engine, ROUTER=N,... (as `run --place`).
         #[arg(long, value_name = "ROUTER=N,...", requires = "engines")]

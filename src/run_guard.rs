@@ -13,12 +13,15 @@ use crate::script::{ScriptError, Session};
 pub struct Connected {
     pub backend: Box<dyn Backend>,
     pub host: String,
+    /// What `mplsrepl down LAB` needs to find the lab: `--engines ...` for a spread one.
+    pub down_flags: String,
 }
 
 pub struct RunGuard {
     interrupt: Interrupt,
     lost: EngineLost,
     host: String,
+    down_flags: String,
 }
 
 impl RunGuard {
@@ -29,6 +32,7 @@ impl RunGuard {
             interrupt: Interrupt::install(Policy::Run),
             lost: EngineLost::default(),
             host: connected.host,
+            down_flags: connected.down_flags,
         };
         let watched = guard.lost.watch(connected.backend);
         let backend = Box::new(guard.interrupt.guard(Box::new(watched)));
@@ -83,7 +87,8 @@ impl RunGuard {
             }
         } else if sess.lab_up {
             sess.report.info(&format!(
-                "lab {lab} is left as it is: `mplsrepl down {lab}` removes it"
+                "lab {lab} is left as it is: `{}` removes it",
+                self.down_command(&lab)
             ));
         } else {
             sess.report.info("no lab was created");
@@ -94,17 +99,29 @@ impl RunGuard {
     /// Say how to clean up after a failed teardown; the engine may have gone away.
     pub fn cleanup_hint(&self, e: &anyhow::Error, lab: &str) {
         if self.engine_lost() || crate::runtime::is_engine_lost(e) {
-            eprintln!("{}", engine_lost_hint(&self.host, Some(lab)));
+            eprintln!(
+                "{}",
+                engine_lost_hint(&self.host, Some(&self.down_target(lab)))
+            );
         } else {
-            eprintln!("`mplsrepl down {lab}` removes what is left");
+            eprintln!("`{}` removes what is left", self.down_command(lab));
         }
+    }
+
+    /// The command that removes the lab, with what it needs to find every engine.
+    pub fn down_command(&self, lab: &str) -> String {
+        format!("mplsrepl down {}", self.down_target(lab))
+    }
+
+    fn down_target(&self, lab: &str) -> String {
+        format!("{lab}{}", self.down_flags)
     }
 
     /// After a failure, if the engine stopped answering during the run: what happened, and
     /// how to clean up.
     pub fn lost_hint(&self, lab: &str) -> Option<String> {
         self.engine_lost()
-            .then(|| engine_lost_hint(&self.host, Some(lab)))
+            .then(|| engine_lost_hint(&self.host, Some(&self.down_target(lab))))
     }
 
     /// What happened, when the lab was removed all the same (the engine came back).

@@ -224,7 +224,7 @@ impl fmt::Display for Packet {
         } else {
             match self.ethertype {
                 Some(ETHERTYPE_ARP) => f.write_str(" ARP")?,
-                Some(ETHERTYPE_IPV6) => f.write_str(" IPv6")?,
+                Some(ETHERTYPE_IPV6) => f.write_str(" IP6")?,
                 Some(ETHERTYPE_IPV4) => f.write_str(" IP")?,
                 Some(other) => write!(f, " ethertype 0x{other:04x}")?,
                 None => {}
@@ -1019,7 +1019,7 @@ mod tests {
         assert_eq!(p.ethertype, Some(0x86dd));
         assert_eq!(p.ip, None);
         assert!(p.truncated);
-        assert_eq!(p.to_string(), "#1 IPv6 [truncated]");
+        assert_eq!(p.to_string(), "#1 IP6 [truncated]");
     }
 
     #[test]
@@ -1067,7 +1067,7 @@ mod tests {
             lines,
             [
                 "#1 ARP",
-                "#2 IPv6",
+                "#2 IP6",
                 "#3 ethertype 0x88cc",
                 "#4 IP 192.168.1.1 > 192.168.2.1 TCP ttl 1",
                 "#5 IP 192.168.1.1 > 192.168.2.1 UDP ttl 1",

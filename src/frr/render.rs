@@ -229,9 +229,12 @@ fn bgp_default(bgp: &Bgp) -> ConfigNode {
         children.push(ConfigNode::context("address-family ipv4 unicast", unicast));
     }
     if bgp.ipv6 {
-        let mut unicast6 = redistributions(&bgp.redistribute);
+        let mut unicast6 = redistributions6(&bgp.redistribute);
         unicast6.extend(activations(&bgp.neighbors, |n| n.ipv6_unicast));
-        children.push(ConfigNode::context("address-family ipv6 unicast", unicast6));
+        // bgpd prints no empty family, so the intent writes none.
+        if !unicast6.is_empty() {
+            children.push(ConfigNode::context("address-family ipv6 unicast", unicast6));
+        }
     }
     let vpn = activations(&bgp.neighbors, |n| n.ipv4_vpn);
     if !vpn.is_empty() {
@@ -308,13 +311,15 @@ fn bgp_vrf(name: &str, vb: &VrfBgp, router_id: Option<Ipv4Addr>) -> ConfigNode {
         children.push(ConfigNode::leaf("no bgp ebgp-requires-policy"));
     }
     children.extend(neighbor_lines(&vb.neighbors));
-    let af = vrf_family(vb, |n| n.ipv4_unicast);
+    let af = vrf_family(vb, redistributions, |n| n.ipv4_unicast);
     if !af.is_empty() {
         children.push(ConfigNode::context("address-family ipv4 unicast", af));
     }
     if vb.ipv6 {
-        let af6 = vrf_family(vb, |n| n.ipv6_unicast);
-        children.push(ConfigNode::context("address-family ipv6 unicast", af6));
+        let af6 = vrf_family(vb, redistributions6, |n| n.ipv6_unicast);
+        if !af6.is_empty() {
+            children.push(ConfigNode::context("address-family ipv6 unicast", af6));
+        }
     }
     ConfigNode::context(format!("router bgp {} vrf {name}", vb.asn), children)
 }
@@ -326,10 +331,22 @@ fn redistributions(protocols: &std::collections::BTreeSet<String>) -> Vec<Config
         .collect()
 }
 
+/// The same in IPv6 unicast, which has no OSPF (OSPFv2 carries IPv4 only; mplsrepl runs no
+/// OSPFv3): a PE-CE OSPF customer's IPv6 is not redistributed.
+fn redistributions6(protocols: &std::collections::BTreeSet<String>) -> Vec<ConfigNode> {
+    let ipv6: std::collections::BTreeSet<String> =
+        protocols.iter().filter(|p| *p != "ospf").cloned().collect();
+    redistributions(&ipv6)
+}
+
 /// One address family of a VRF's BGP instance: both families carry the same VPN settings,
 /// as a VRF is one customer whichever family its routes are.
-fn vrf_family(vb: &VrfBgp, in_family: impl Fn(&BgpNeighbor) -> bool) -> Vec<ConfigNode> {
-    let mut af = redistributions(&vb.redistribute);
+fn vrf_family(
+    vb: &VrfBgp,
+    redistribute: fn(&std::collections::BTreeSet<String>) -> Vec<ConfigNode>,
+    in_family: impl Fn(&BgpNeighbor) -> bool,
+) -> Vec<ConfigNode> {
+    let mut af = redistribute(&vb.redistribute);
     af.extend(activations(&vb.neighbors, in_family));
     if vb.label_vpn_export_auto {
         af.push(ConfigNode::leaf("label vpn export auto"));
@@ -427,7 +444,7 @@ fn ldp_config(ldp: &Ldp) -> ConfigNode {
     if let Some(t) = ldp.transport_address6 {
         let mut af6 = vec![ConfigNode::leaf(format!("discovery transport-address {t}"))];
         af6.extend(ldp_interfaces(&ldp.interfaces));
-        children.push(ConfigNode::context("address-family ipv6", af6));
+        children.push(ConfigNode::context("address-family ipv6", af6).removable());
     }
     ConfigNode::context("mpls ldp", children)
 }

@@ -13,6 +13,9 @@ pub struct ConfigNode {
     /// The BGP neighbor the line is about, as the renderer knows it: the diff needs it, since
     /// removing a neighbor's `remote-as` line deletes the neighbor with all its lines.
     pub neighbor: Option<Neighbor>,
+    /// An address family that exists only while it is configured (LDP's IPv6), removed with
+    /// `no address-family ...` rather than by negating its lines.
+    pub removable: bool,
 }
 
 /// A line's BGP neighbor, and whether the line is the one that defines it (`remote-as`).
@@ -29,6 +32,7 @@ impl ConfigNode {
             children: Vec::new(),
             exit: None,
             neighbor: None,
+            removable: false,
         }
     }
 
@@ -53,7 +57,14 @@ impl ConfigNode {
             children,
             exit: Some(exit),
             neighbor: None,
+            removable: false,
         }
+    }
+
+    /// See [`ConfigNode::removable`].
+    pub fn removable(mut self) -> Self {
+        self.removable = true;
+        self
     }
 
     pub fn is_context(&self) -> bool {
@@ -64,7 +75,7 @@ impl ConfigNode {
     /// family of an instance that stays): removing them means negating their children instead.
     pub fn is_persistent_context(&self, depth: usize) -> bool {
         (depth == 0 && self.line.starts_with("interface "))
-            || self.line.starts_with("address-family")
+            || (self.line.starts_with("address-family") && !self.removable)
     }
 
     /// The neighbor this line is about, if any.

@@ -171,4 +171,62 @@ mod tests {
             ]
         );
     }
+
+    /// LDP's IPv6 family exists only while configured: turning it off removes it whole,
+    /// where IPv4's (always there) would only lose its lines.
+    #[test]
+    fn ldp_for_ipv6_is_removed_as_a_family() {
+        let mut old = RouterIntent::new("PR");
+        old.ldp = Some(crate::intent::Ldp {
+            transport_address: Some("9.9.9.9".parse().unwrap()),
+            transport_address6: Some("2001:db8:ff::9".parse().unwrap()),
+            interfaces: ["eth0".to_string()].into(),
+            ..Default::default()
+        });
+        let mut new = old.clone();
+        new.ldp.as_mut().unwrap().transport_address6 = None;
+        let change = router_change(&old, &new);
+        assert_eq!(
+            change.vtysh,
+            [
+                "mpls ldp",
+                " no address-family ipv6",
+                " no dual-stack transport-connection prefer ipv4",
+                "exit",
+            ]
+        );
+    }
+
+    /// bgpd prints no empty address family, so the intent writes none: an IPv6 family with
+    /// no neighbor and nothing to redistribute yet stays out.
+    #[test]
+    fn an_empty_ipv6_family_is_not_written() {
+        let mut r = RouterIntent::new("CE3");
+        r.bgp = Some(crate::intent::Bgp {
+            asn: 65003,
+            ipv6: true,
+            ..Default::default()
+        });
+        let lines = to_vtysh_lines(&router_config(&r));
+        assert!(
+            !lines.iter().any(|l| l.contains("ipv6 unicast")),
+            "{lines:?}"
+        );
+        r.bgp.as_mut().unwrap().redistribute.insert("ospf".into());
+        let lines = to_vtysh_lines(&router_config(&r));
+        assert!(
+            !lines.iter().any(|l| l.contains("ipv6 unicast")),
+            "no OSPF in IPv6: {lines:?}"
+        );
+        r.bgp
+            .as_mut()
+            .unwrap()
+            .redistribute
+            .insert("connected".into());
+        let lines = to_vtysh_lines(&router_config(&r));
+        assert!(
+            lines.contains(&" address-family ipv6 unicast".to_string()),
+            "{lines:?}"
+        );
+    }
 }

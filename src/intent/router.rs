@@ -83,7 +83,8 @@ pub struct Isis {
     pub net: String,
     pub interfaces: BTreeMap<String, IsisInterface>,
     pub sr: Option<SegmentRouting>,
-    /// `lsp-gen-interval S`: the least time between two LSPs of this router. FRR's default,
+    /// The least time between two LSPs of this router, in seconds (`lsp-gen-interval S`,
+    /// which FRR prints, and mplsrepl writes, as `lsp-timers gen-interval S ...`). FRR's default,
     /// 30 s, holds back the LSP that announces what the first one lacked (an address, an
     /// interface configured a moment later) for that long.
     pub lsp_gen_interval: Option<u32>,

@@ -64,6 +64,8 @@ pub struct VxlanEnd {
     /// The engines' underlay addresses: this one's and the far one's.
     pub local: Ipv4Addr,
     pub remote: Ipv4Addr,
+    /// This end's engine, numbered from 1 in the lab's list: the two ends' MACs differ by it.
+    pub engine: u8,
 }
 
 /// VXLAN's outer headers: Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8. The underlay must carry
@@ -72,18 +74,15 @@ pub const VXLAN_OVERHEAD: u32 = 50;
 
 impl VxlanEnd {
     /// A MAC of its own for the device (locally administered), from the VNI and this end's
-    /// address: engines booted from one disk image may draw the same random MACs, and a
-    /// VXLAN device drops frames that come from its own MAC.
+    /// engine: engines booted from one disk image may draw the same random MACs, and a VXLAN
+    /// device drops frames that come from its own MAC.
     pub fn mac(&self) -> String {
         let [a, b, c] = [
             (self.vni >> 16) as u8,
             (self.vni >> 8) as u8,
             self.vni as u8,
         ];
-        format!(
-            "02:4d:{a:02x}:{b:02x}:{c:02x}:{:02x}",
-            self.local.octets()[3]
-        )
+        format!("02:4d:{a:02x}:{b:02x}:{c:02x}:{:02x}", self.engine)
     }
 }
 

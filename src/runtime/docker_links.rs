@@ -98,7 +98,11 @@ pub fn wiring_script(spec: &LabSpec, pids: &HashMap<String, i64>) -> anyhow::Res
         let shown: Vec<String> = ends.iter().map(|(c, i)| format!("{c}:{i}")).collect();
         let what = format!("{}: {}", segment.name, shown.join(" - "));
         if let (Some(vx), [(c, iface)]) = (&segment.vxlan, ends.as_slice()) {
-            s.push_str(&vxlan_end(vx, &handle[c], iface, segment.mtu, &what));
+            let into = VxlanInto::Router {
+                ns: &handle[c],
+                iface,
+            };
+            s.push_str(&vxlan_end(vx, into, segment.mtu, &what));
             continue;
         }
         if ends.len() == 2 && !segment.multi_access {
@@ -135,30 +139,56 @@ pub fn wiring_script(spec: &LabSpec, pids: &HashMap<String, i64>) -> anyhow::Res
                  || fail {failed}\n"
             ));
         }
+        // A LAN whose other members run on another engine: the tunnel is one more port.
+        if let Some(vx) = &segment.vxlan {
+            let into = VxlanInto::Bridge { bridge: &bridge };
+            s.push_str(&vxlan_end(vx, into, segment.mtu, &what));
+        }
     }
     Ok(s)
 }
 
+/// Where a VXLAN end goes: into a router as its interface, or onto a LAN's bridge in the
+/// links container.
+enum VxlanInto<'a> {
+    Router { ns: &'a str, iface: &'a str },
+    Bridge { bridge: &'a str },
+}
+
 /// One end of a cross-engine link: the VXLAN device made in the host's namespace (its UDP
-/// socket stays there, on the underlay), given its MAC, moved into the router's namespace
-/// and renamed there. A VNI another device of the host already has is refused by the kernel
-/// ("VNI ... already exists"), which the failure shows.
-fn vxlan_end(vx: &super::action::VxlanEnd, ns: &str, iface: &str, mtu: u32, what: &str) -> String {
+/// socket stays there, on the underlay), given its MAC, and moved to where it serves. A VNI
+/// another device of the host already has is refused by the kernel ("VNI ... already
+/// exists"), which the failure shows; a device left in the host's namespace by a later
+/// failure is removed, or it would keep the VNI after the lab is gone.
+fn vxlan_end(vx: &super::action::VxlanEnd, into: VxlanInto, mtu: u32, what: &str) -> String {
     let dev = format!("mvx{}", vx.vni);
     let failed = shell_word(&format!(
         "link {what}: VXLAN VNI {} from {} to {} not made",
         vx.vni, vx.local, vx.remote
     ));
+    let place = match into {
+        VxlanInto::Router { ns, iface } => {
+            let iface = shell_word(iface);
+            format!(
+                "ip -n host link set {dev} address {mac} netns {ns} \
+                 && ip -n {ns} link set {dev} name {iface} && ip -n {ns} link set {iface} mtu {mtu} up",
+                mac = vx.mac()
+            )
+        }
+        // `$$` is this shell, in the links container's namespace (its PIDs are the host's).
+        VxlanInto::Bridge { bridge } => format!(
+            "ip -n host link set {dev} address {mac} netns $$ \
+             && ip link set {dev} mtu {mtu} master {bridge} up",
+            mac = vx.mac()
+        ),
+    };
     format!(
         "ip -n host link add {dev} type vxlan id {vni} local {local} remote {remote} dstport 4789 \
-         && ip -n host link set {dev} address {mac} netns {ns} \
-         && ip -n {ns} link set {dev} name {iface} && ip -n {ns} link set {iface} mtu {mtu} up \
-         || fail {failed}\n",
+         && {place} \
+         || {{ ip -n host link del {dev} 2>/dev/null; fail {failed}; }}\n",
         vni = vx.vni,
         local = vx.local,
         remote = vx.remote,
-        mac = vx.mac(),
-        iface = shell_word(iface),
     )
 }
 
@@ -188,6 +218,61 @@ mod tests {
 
     fn spec(topology: &str) -> LabSpec {
         crate::runtime::action::spec_of(topology)
+    }
+
+    /// One engine's part of a spread lab: A's end of link `ab` and A and B on LAN `lan`,
+    /// both also reaching routers on another engine.
+    #[test]
+    fn cross_engine_ends_are_vxlan_into_the_router_or_onto_the_lan_bridge() {
+        let mut spec = spec(
+            "lab t\nrouter A p lo 1.1.1.1/32\nrouter B p lo 2.2.2.2/32\nrouter C p lo 3.3.3.3/32\n\
+             link ab 10.0.0.0/24 { A:eth3 .1, C:eth0 .2 }\n\
+             network lan 10.0.1.0/24 { A:eth4 .1, B:eth1 .2, C:eth1 .3 }\n",
+        );
+        spec.containers.retain(|c| c.router != "C");
+        for (n, vni) in spec.networks.iter_mut().zip([1_000_000, 1_000_001]) {
+            n.vxlan = Some(crate::runtime::action::VxlanEnd {
+                vni,
+                local: "192.0.2.1".parse().unwrap(),
+                remote: "192.0.2.2".parse().unwrap(),
+                engine: 1,
+            });
+        }
+        let pids: HashMap<String, i64> = [("t-A".into(), 101), ("t-B".into(), 102)].into();
+        let script = wiring_script(&spec, &pids).unwrap();
+        assert!(
+            script.contains("ln -sfn /proc/1/ns/net /var/run/netns/host"),
+            "{script}"
+        );
+        assert!(
+            script.contains(
+                "ip -n host link add mvx1000000 type vxlan id 1000000 local 192.0.2.1 remote 192.0.2.2 dstport 4789"
+            ),
+            "{script}"
+        );
+        assert!(
+            script.contains("ip -n host link set mvx1000000 address 02:4d:0f:42:40:01 netns r0")
+        );
+        assert!(
+            script.contains("ip -n r0 link set mvx1000000 name 'eth3'"),
+            "{script}"
+        );
+        // The LAN: a bridge for A and B here, and the tunnel to C's engine on it.
+        assert!(script.contains("ip link add b1 type bridge"), "{script}");
+        assert!(
+            script.contains("ip -n host link set mvx1000001 address 02:4d:0f:42:41:01 netns $$")
+        );
+        assert!(
+            script.contains("ip link set mvx1000001 mtu 1600 master b1 up"),
+            "{script}"
+        );
+        // A failure leaves no device holding the VNI in the host's namespace.
+        assert!(script.contains("|| { ip -n host link del mvx1000001 2>/dev/null; fail"));
+        let check = std::process::Command::new("sh")
+            .args(["-n", "-c", &script])
+            .status()
+            .unwrap();
+        assert!(check.success(), "not valid shell:\n{script}");
     }
 
     #[test]

@@ -24,7 +24,8 @@ use super::Configure;
 pub const LABEL_ENGINES: &str = "mplsrepl.engines";
 /// The VNIs of a spread lab's cross-engine links, joined by commas.
 pub const LABEL_VNIS: &str = "mplsrepl.vnis";
-/// The first VNI a lab takes: clear of the 4096 and up that Docker's overlay networks use.
+/// The first VNI a lab takes: Docker's overlay networks allocate theirs in order from 4096,
+/// so an engine that also runs Swarm would need a million of them to meet ours.
 const FIRST_VNI: u32 = 1_000_000;
 
 /// An engine of the group: its Docker URL and its address on the underlay.
@@ -78,6 +79,10 @@ pub fn parse_engines(text: &str, first_vm_port: u16) -> anyhow::Result<Vec<Engin
     if urls.len() != engines.len() {
         bail!("--engines: an engine is listed twice");
     }
+    let underlays: BTreeSet<Ipv4Addr> = engines.iter().map(|e| e.underlay).collect();
+    if underlays.len() != engines.len() {
+        bail!("--engines: two engines have one underlay address: a tunnel would have both ends on one host");
+    }
     Ok(engines)
 }
 
@@ -118,6 +123,28 @@ pub struct MultiEngine {
 }
 
 impl MultiEngine {
+    /// For a lab that exists: the engines that answer, and why each other one did not, so
+    /// that a lost engine does not keep the rest of the lab from being removed.
+    pub fn connect_reachable(engines: &[EngineAddr]) -> (MultiEngine, Vec<String>) {
+        let mut reached = Vec::new();
+        let mut lost = Vec::new();
+        for addr in engines {
+            match DockerBackend::connect(&addr.url) {
+                Ok(backend) => reached.push(Engine {
+                    addr: addr.clone(),
+                    backend,
+                }),
+                Err(e) => lost.push(format!("{}: {e:#}", addr.url)),
+            }
+        }
+        let multi = MultiEngine {
+            engines: reached,
+            pinned: Placement::new(),
+            placement: Placement::new(),
+        };
+        (multi, lost)
+    }
+
     pub fn connect(engines: &[EngineAddr], pinned: Placement) -> anyhow::Result<MultiEngine> {
         let engines = engines
             .iter()
@@ -226,6 +253,7 @@ impl MultiEngine {
                                 vni,
                                 local: self.engines[e].addr.underlay,
                                 remote: self.engines[far].addr.underlay,
+                                engine: (e + 1) as u8,
                             }
                         });
                         n
@@ -336,25 +364,18 @@ impl Backend for MultiEngine {
             ]);
         }
         let placement = self.place(spec)?;
-        for (segment, ends) in placement::crossing(spec, &placement) {
-            if ends.len() > 2 {
-                return Ok(vec![format!(
-                    "network {segment} has routers on {} engines: a LAN may span two at most \
-                     (pin its routers with --place)",
-                    ends.len()
-                )]);
-            }
+        if let Some(why) = placement::unwirable(spec, &placement) {
+            return Ok(vec![why]);
         }
         let parts = self.split(spec, &placement, &BTreeMap::new());
         let mut problems = Vec::new();
         for (e, part) in self.engines.iter_mut().zip(parts) {
             let url = e.addr.url.clone();
-            problems.extend(
-                e.backend
-                    .preflight(&part)?
-                    .into_iter()
-                    .map(|p| format!("engine {url}: {p}")),
-            );
+            let found = e
+                .backend
+                .preflight(&part)
+                .with_context(|| format!("engine {url}"))?;
+            problems.extend(found.into_iter().map(|p| format!("engine {url}: {p}")));
         }
         Ok(problems)
     }
@@ -405,7 +426,14 @@ impl Backend for MultiEngine {
                 .map(|h| h.join().expect("an engine's thread panicked"))
                 .collect()
         });
-        results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
+        // Every engine's failure, not only the first: each may have its own cause.
+        let failures: Vec<String> = results
+            .into_iter()
+            .filter_map(|r| r.err().map(|e| format!("{e:#}")))
+            .collect();
+        if !failures.is_empty() {
+            bail!("{}", failures.join("\n"));
+        }
         Ok(())
     }
 

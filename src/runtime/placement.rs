@@ -74,17 +74,12 @@ pub fn place(spec: &LabSpec, engines: usize, pinned: &Placement) -> anyhow::Resu
                 .filter(|n| placed.get(**n) == Some(&e))
                 .count()
         };
-        // Under its share if one is (pinning may have filled some), else the emptiest.
-        let open: Vec<usize> = (0..engines).filter(|&e| load[e] < share).collect();
-        let candidates = if open.is_empty() {
-            (0..engines).collect()
-        } else {
-            open
-        };
-        let best = candidates
-            .into_iter()
+        // Some engine is under its share while a router is unplaced: shares add up to at
+        // least the routers.
+        let best = (0..engines)
+            .filter(|&e| load[e] < share)
             .max_by_key(|&e| (near(e), std::cmp::Reverse(load[e]), std::cmp::Reverse(e)))
-            .expect("at least one engine");
+            .expect("an engine under its share");
         placed.insert(router.to_string(), best);
         load[best] += 1;
     }
@@ -173,6 +168,21 @@ pub fn describe(spec: &LabSpec, placement: &Placement, engines: &[String]) -> Ve
         ));
     }
     lines
+}
+
+/// Why the placement cannot be wired, if it cannot: a LAN's members may be on two engines
+/// at most (one tunnel per LAN between two bridges).
+pub fn unwirable(spec: &LabSpec, placement: &Placement) -> Option<String> {
+    crossing(spec, placement)
+        .into_iter()
+        .find(|(_, ends)| ends.len() > 2)
+        .map(|(segment, ends)| {
+            format!(
+                "network {segment} has routers on {} engines: a LAN may span two at most \
+                 (pin its routers with `engine N` or --place)",
+                ends.len()
+            )
+        })
 }
 
 /// The segments whose ends are on more than one engine: each with its ends' engines.

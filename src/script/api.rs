@@ -158,16 +158,9 @@ fn enable_ipv6(r: &mut RouterIntent, iface: &str) {
     }
 }
 
-/// The topology gives this interface (or `lo`) of the router an IPv6 address.
-pub(super) fn has_ipv6(s: &Shared, router: &str, iface: &str) -> bool {
-    let sess = s.borrow();
-    let Some(r) = sess.lab().ok().and_then(|lab| lab.router(router)) else {
-        return false;
-    };
-    if iface == "lo" {
-        return r.loopback6.is_some();
-    }
-    r.interface(iface).is_some_and(|i| i.address6.is_some())
+/// The router's intent gives this interface (or `lo`) an IPv6 address.
+fn has_ipv6(r: &RouterIntent, iface: &str) -> bool {
+    r.addresses6.get(iface).is_some_and(|a| !a.is_empty())
 }
 
 /// Run `edit` on a router's desired intent.
@@ -768,8 +761,8 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
                     r.name
                 ))
             })?;
-        let ipv6 = has_ipv6(&s, &r.name, "lo");
         edit(&s, &r.name, |ri| {
+            let ipv6 = has_ipv6(ri, "lo");
             let isis = ri.isis.get_or_insert_with(|| crate::intent::router::Isis {
                 net: crate::intent::router::isis_net(loopback.addr()),
                 ..Default::default()
@@ -999,7 +992,7 @@ fn register_interface(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("isis", move |i: &mut IfaceRef| -> RhaiResult<IfaceRef> {
         // A dual-stack link routes both families: IS-IS has one topology for the two.
-        let ipv6 = has_ipv6(&s, &i.router, &i.iface);
+        let ipv6 = edit(&s, &i.router, |ri| Ok(has_ipv6(ri, &i.iface)))?;
         edit_isis_iface(&s, i, |c| c.ipv6 |= ipv6)?;
         edit(&s, &i.router, |r| {
             if r.addresses.get(&i.iface).is_none_or(|a| a.is_empty()) {

@@ -107,10 +107,12 @@ impl VmConfig {
             });
         let mut cfg = VmConfig::new(dir);
         if let Some(v) = var("MPLSREPL_VM_PORT") {
+            // The VMs of a group take the ports after it, and the underlay's group port
+            // is 1000 above the first.
             match v.trim().parse::<u16>() {
-                Ok(p) if p > 0 => cfg.port = p,
+                Ok(p) if p > 0 && p <= MAX_VM_PORT => cfg.port = p,
                 _ => cfg.env_errors.push(format!(
-                    "MPLSREPL_VM_PORT={v:?} is not a port number (1-65535)"
+                    "MPLSREPL_VM_PORT={v:?} is not a port number from 1 to {MAX_VM_PORT}"
                 )),
             }
         }
@@ -258,7 +260,7 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
             ));
         }
         stages::ensure_images(cfg, &log)?;
-        underlay(cfg)?;
+        underlay(cfg, &log)?;
         return Ok(cfg.docker_host());
     }
     stages::build(cfg, &log)?;
@@ -278,7 +280,7 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
         secs(waited)
     ));
     stages::ensure_images(cfg, &log)?;
-    underlay(cfg)?;
+    underlay(cfg, &log)?;
     log.line(&format!(
         "{} up in {}: DOCKER_HOST={}, underlay {}",
         cfg.name(),
@@ -289,16 +291,25 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
     Ok(cfg.docker_host())
 }
 
-/// The guest's underlay interface (its second NIC) up with the VM's address.
-fn underlay(cfg: &VmConfig) -> Result<()> {
+/// The guest's underlay interface (its second NIC) up with the VM's address. The first VM
+/// serves single-engine labs without it: one started by an earlier mplsrepl has no second
+/// NIC, which only labs over several VMs need.
+fn underlay(cfg: &VmConfig, log: &Progress) -> Result<()> {
     let cmd = format!(
         "ip link set eth1 mtu {} up && ip addr replace {}/24 dev eth1",
         qemu::UNDERLAY_MTU,
         cfg.underlay_address()
     );
-    shell(cfg, &cmd, Duration::from_secs(60))
-        .map(drop)
-        .with_context(|| format!("setting up the underlay of the {}", cfg.name()))
+    match shell(cfg, &cmd, Duration::from_secs(60)) {
+        Ok(_) => Ok(()),
+        Err(e) if cfg.index == 0 => {
+            log.line(&format!(
+                "the lab VM has no underlay ({e:#}): labs over several VMs need `mplsrepl vm down` and up again"
+            ));
+            Ok(())
+        }
+        Err(e) => Err(e.context(format!("setting up the underlay of the {}", cfg.name()))),
+    }
 }
 
 /// `count` lab VMs (`vm up --count N`), one after the other: VM `i` serves dockerd on the
@@ -312,6 +323,8 @@ pub fn up_group(cfg: &VmConfig, count: u32, progress: &dyn Fn(&str)) -> Result<V
 
 /// Most lab VMs one cache runs at once: the underlay is one /24, and each VM takes 4 GB.
 pub const MAX_VMS: u32 = 8;
+/// The highest first port: the underlay's multicast port is 1000 above it.
+const MAX_VM_PORT: u16 = u16::MAX - 1000;
 
 /// The lab VMs of this cache that have a run directory (running or left behind), first one
 /// always included.
