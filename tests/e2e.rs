@@ -683,6 +683,54 @@ fn the_seed_lab_split_over_two_engines_passes_every_check() {
     let pr_conf = std::fs::read_to_string(format!("{saved}/PR/frr.conf")).unwrap_or_default();
     let down = mplsrepl(&host, &["down", lab]);
     let left = (lab_objects(&host, lab), lab_objects(&second, lab));
+    // A LAN over the two engines: A and B on a bridge here, C's end over the tunnel there;
+    // link bc crosses too.
+    let lan = "e2e_split_lan";
+    let lan_up = mplsrepl(
+        &host,
+        &[
+            "up",
+            "tests/labs/lan.topo",
+            "--lab-name",
+            lan,
+            "--engines",
+            &engines,
+            "--place",
+            "A=1,B=1,C=2",
+        ],
+    );
+    let lan_pings = [
+        (&host, "A", "10.8.0.3"),
+        (&second, "C", "10.8.0.2"),
+        (&host, "B", "10.8.1.2"),
+    ]
+    .map(|(engine, from, to)| {
+        let reply = exec_in(
+            engine,
+            &format!("{lan}-{from}"),
+            &["ping", "-c", "2", "-W", "2", to],
+        );
+        (from, to, reply)
+    });
+    let lan_down = mplsrepl(&host, &["down", lan]);
+    let lan_left = (lab_objects(&host, lan), lab_objects(&second, lan));
+    // What-if, undo and trace on a split lab: the failed link PR-PE1 is the tunnel.
+    let whatif = mplsrepl(
+        &host,
+        &[
+            "run",
+            "tests/labs/whatif.rhai",
+            "--lab-name",
+            "e2e_split_whatif",
+            "--engines",
+            &engines,
+            "--place",
+            "PR=2",
+            "--down",
+            "--check-timeout",
+            "240",
+        ],
+    );
     mplsrepl::vm::down_one(&second_vm, &|msg| eprintln!("[vm] {msg}"))
         .unwrap_or_else(|e| panic!("the second lab VM did not stop: {e:#}"));
     assert!(out.status.success(), "the split seed lab failed:\n{all}");
@@ -725,6 +773,27 @@ fn the_seed_lab_split_over_two_engines_passes_every_check() {
         text(&down)
     );
     assert_eq!(left, ((vec![], vec![]), (vec![], vec![])));
+    assert!(lan_up.status.success(), "{}", text(&lan_up));
+    for (from, to, reply) in lan_pings {
+        assert!(reply.contains(" 0% packet loss"), "{from} -> {to}: {reply}");
+    }
+    assert!(lan_down.status.success(), "{}", text(&lan_down));
+    assert_eq!(lan_left, ((vec![], vec![]), (vec![], vec![])));
+    assert!(whatif.status.success(), "{}", text(&whatif));
+    let whatif = text(&whatif);
+    for expected in [
+        "link net1 crosses engines 1 and 2",
+        "- PE2 vrf CUSTA 192.168.1.0/24: bgp via 1.1.1.1",
+        "reverted: the lab is back as before",
+        "ok CE1 loses CE2 (route targets differ)",
+        "CE2    deliver to 192.168.2.1",
+        "ok on the wire at PE1 eth0: echo requests carry labels",
+    ] {
+        assert!(
+            whatif.contains(expected),
+            "split what-if lacks `{expected}`:\n{whatif}"
+        );
+    }
 }
 
 /// Two customers with one address plan (scripts/overlap.rhai): each reaches its own other
