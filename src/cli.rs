@@ -11,7 +11,8 @@ use crate::run_guard::Connected;
 use crate::run_guard::RunGuard;
 use crate::runtime::docker::DockerBackend;
 use crate::runtime::engine_lost::Unreachable;
-use crate::runtime::multi_engine::MultiEngine;
+use crate::runtime::multi_engine::{EngineAddr, MultiEngine};
+use crate::runtime::placement::Placement;
 use crate::runtime::plan::PlanBackend;
 use crate::script::{Options, ScriptEngine, ScriptError, Session};
 use crate::ui::Reporter;
@@ -78,14 +79,13 @@ pub fn plan(
     spread: Option<&Spread>,
 ) -> anyhow::Result<ExitCode> {
     let report = Reporter::stdout(color, true);
-    if let Some(spread) = spread {
-        // Parsed first: a wrong --engines is an error before anything else is printed.
-        let first_vm_port = crate::vm::VmConfig::from_env().instance(0).port;
-        crate::runtime::multi_engine::parse_engines(&spread.engines, first_vm_port)?;
-    }
+    // Parsed first: a wrong --engines or --place is an error before anything is printed.
+    let spread = spread
+        .map(|s| anyhow::Ok((engine_list(&s.engines)?, pins(s.place.as_deref())?)))
+        .transpose()?;
     if is_topology(path) {
         let code = plan_topology(path, opts, report)?;
-        if let Some(spread) = spread {
+        if let Some(spread) = &spread {
             let lab = crate::topology::load_file(path)?;
             print_placement(&lab, opts, spread)?;
         }
@@ -107,7 +107,7 @@ pub fn plan(
     match plan_session(path, &opts, report) {
         Ok(engine) => {
             let sess = engine.session.borrow();
-            if let (Some(spread), Ok(lab)) = (spread, sess.lab()) {
+            if let (Some(spread), Ok(lab)) = (&spread, sess.lab()) {
                 sess.report.line("");
                 print_placement(lab, &opts, spread)?;
             }
@@ -125,16 +125,8 @@ pub fn plan(
 fn print_placement(
     lab: &crate::topology::Lab,
     opts: &Options,
-    spread: &Spread,
+    (engines, pinned): &(Vec<EngineAddr>, Placement),
 ) -> anyhow::Result<()> {
-    let first_vm_port = crate::vm::VmConfig::from_env().instance(0).port;
-    let engines = crate::runtime::multi_engine::parse_engines(&spread.engines, first_vm_port)?;
-    let pinned = spread
-        .place
-        .as_deref()
-        .map(crate::runtime::multi_engine::parse_place)
-        .transpose()?
-        .unwrap_or_default();
     let spec = crate::runtime::LabSpec::from_lab(
         lab,
         &opts.default_image,
@@ -142,7 +134,7 @@ fn print_placement(
         |_| Default::default(),
         |_| Default::default(),
     );
-    let placement = crate::runtime::placement::place(&spec, engines.len(), &pinned)?;
+    let placement = crate::runtime::placement::place(&spec, engines.len(), pinned)?;
     let names: Vec<String> = engines.iter().map(|e| e.to_string()).collect();
     println!("placement over {} engines:", engines.len());
     for line in crate::runtime::placement::describe(&spec, &placement, &names) {
@@ -344,13 +336,21 @@ pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<Connected> 
 
 /// `--engines` (and `--place`): a backend over those engines.
 pub fn connect_engines(list: &str, place: Option<&str>) -> anyhow::Result<MultiEngine> {
+    MultiEngine::connect(&engine_list(list)?, pins(place)?)
+}
+
+/// `--engines URL[@UNDERLAY],...`, the lab VMs' underlay addresses known from their ports.
+fn engine_list(list: &str) -> anyhow::Result<Vec<EngineAddr>> {
     let first_vm_port = crate::vm::VmConfig::from_env().instance(0).port;
-    let engines = crate::runtime::multi_engine::parse_engines(list, first_vm_port)?;
-    let pinned = place
+    crate::runtime::multi_engine::parse_engines(list, first_vm_port)
+}
+
+/// `--place ROUTER=N,...`, none when not given.
+fn pins(place: Option<&str>) -> anyhow::Result<Placement> {
+    Ok(place
         .map(crate::runtime::multi_engine::parse_place)
         .transpose()?
-        .unwrap_or_default();
-    MultiEngine::connect(&engines, pinned)
+        .unwrap_or_default())
 }
 
 /// Find a Docker engine that can run MPLS labs: the one asked for, else the local socket if it
@@ -598,9 +598,7 @@ pub fn connect_lab(
             }
         }
     };
-    let first_vm_port = crate::vm::VmConfig::from_env().instance(0).port;
-    let engines = crate::runtime::multi_engine::parse_engines(&list, first_vm_port)?;
-    let (mut multi, lost) = MultiEngine::connect_reachable(&engines);
+    let (mut multi, lost) = MultiEngine::connect_reachable(&engine_list(&list)?);
     for why in &lost {
         eprintln!(
             "warning: lab {lab}: an engine does not answer, its part is left as it is: {why}"
@@ -641,11 +639,7 @@ pub fn status(engine: &EngineChoice) -> anyhow::Result<ExitCode> {
     let Some(list) = &engine.engines else {
         return print_labs(&mut connect_existing(engine)?);
     };
-    let first_vm_port = crate::vm::VmConfig::from_env().instance(0).port;
-    for (k, e) in crate::runtime::multi_engine::parse_engines(list, first_vm_port)?
-        .iter()
-        .enumerate()
-    {
+    for (k, e) in engine_list(list)?.iter().enumerate() {
         if k > 0 {
             println!();
         }

@@ -49,12 +49,7 @@ pub fn router_config(r: &RouterIntent) -> Vec<ConfigNode> {
 
 /// `frr.conf` for the router: header plus the configuration, as FRR would save it.
 pub fn frr_conf(r: &RouterIntent) -> String {
-    let ipv6 = r
-        .sysctls
-        .get("net.ipv6.conf.all.forwarding")
-        .map(String::as_str)
-        == Some("1");
-    let mut out = crate::frr::start::frr_conf_header(&r.name, ipv6);
+    let mut out = crate::frr::start::frr_conf_header(&r.name, r.forwards_ipv6());
     for line in to_vtysh_lines(&router_config(r)) {
         out.push_str(&line);
         out.push('\n');

@@ -41,12 +41,19 @@ pub struct RouterIntent {
     pub raw_config: Vec<String>,
 }
 
+/// The sysctl that makes a router route IPv6.
+pub const IPV6_FORWARDING: &str = "net.ipv6.conf.all.forwarding";
+
 impl RouterIntent {
     pub fn new(name: &str) -> Self {
         RouterIntent {
             name: name.to_string(),
             ..Default::default()
         }
+    }
+
+    pub fn forwards_ipv6(&self) -> bool {
+        self.sysctls.get(IPV6_FORWARDING).map(String::as_str) == Some("1")
     }
 }
 

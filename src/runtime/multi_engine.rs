@@ -145,23 +145,13 @@ impl MultiEngine {
         (multi, lost)
     }
 
+    /// For a lab to make: every engine must answer.
     pub fn connect(engines: &[EngineAddr], pinned: Placement) -> anyhow::Result<MultiEngine> {
-        let engines = engines
-            .iter()
-            .map(|addr| {
-                let backend = DockerBackend::connect(&addr.url)
-                    .with_context(|| format!("cannot reach the Docker engine at {}", addr.url))?;
-                Ok(Engine {
-                    addr: addr.clone(),
-                    backend,
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(MultiEngine {
-            engines,
-            pinned,
-            placement: Placement::new(),
-        })
+        let (multi, lost) = Self::connect_reachable(engines);
+        if let Some(why) = lost.first() {
+            bail!("cannot reach the Docker engine at {why}");
+        }
+        Ok(MultiEngine { pinned, ..multi })
     }
 
     /// Learn where an existing lab's routers run, from the engines' containers, so that
@@ -277,30 +267,30 @@ impl MultiEngine {
 
     /// Run `f` on each engine with the items of `items` whose router is there, concurrently,
     /// and put the results back in the items' order.
-    fn per_engine<I: Sync, R: Send>(
+    /// An item whose router is on no engine gets [`MultiEngine::engine_of`]'s error.
+    fn per_engine<I: Clone + Send, T: Send>(
         &mut self,
         items: &[I],
         router_of: impl Fn(&I) -> &str,
-        f: impl Fn(&mut DockerBackend, &[&I]) -> Vec<R> + Sync,
-        missing: impl Fn(&I) -> R,
-    ) -> Vec<R> {
+        f: impl Fn(&mut DockerBackend, &[I]) -> Vec<anyhow::Result<T>> + Sync,
+    ) -> Vec<anyhow::Result<T>> {
         let mut groups: Vec<Vec<usize>> = vec![Vec::new(); self.engines.len()];
-        let mut out: Vec<Option<R>> = items.iter().map(|_| None).collect();
+        let mut out: Vec<Option<anyhow::Result<T>>> = items.iter().map(|_| None).collect();
         for (k, item) in items.iter().enumerate() {
             match self.engine_of(router_of(item)) {
                 Ok(e) => groups[e].push(k),
-                Err(_) => out[k] = Some(missing(item)),
+                Err(e) => out[k] = Some(Err(e)),
             }
         }
         let f = &f;
-        let results: Vec<(Vec<usize>, Vec<R>)> = std::thread::scope(|scope| {
+        let results: Vec<(Vec<usize>, Vec<anyhow::Result<T>>)> = std::thread::scope(|scope| {
             let handles: Vec<_> = self
                 .engines
                 .iter_mut()
                 .zip(groups)
                 .filter(|(_, g)| !g.is_empty())
                 .map(|(engine, group)| {
-                    let mine: Vec<&I> = group.iter().map(|&k| &items[k]).collect();
+                    let mine: Vec<I> = group.iter().map(|&k| items[k].clone()).collect();
                     scope.spawn(move || {
                         let r = f(&mut engine.backend, &mine);
                         (group, r)
@@ -446,11 +436,7 @@ impl Backend for MultiEngine {
         self.per_engine(
             steps,
             |s| s.router.as_str(),
-            |b, mine| {
-                let owned: Vec<Configure> = mine.iter().map(|s| (*s).clone()).collect();
-                b.configure_all(lab, &owned)
-            },
-            |s| Err(anyhow!("{} runs on none of the lab's engines", s.router)),
+            |b, mine| b.configure_all(lab, mine),
         )
     }
 
@@ -467,11 +453,7 @@ impl Backend for MultiEngine {
         self.per_engine(
             commands,
             |(r, _)| r.as_str(),
-            |b, mine| {
-                let owned: Vec<(String, Vec<String>)> = mine.iter().map(|c| (*c).clone()).collect();
-                b.exec_all(lab, &owned)
-            },
-            |(r, _)| Err(anyhow!("{r} runs on none of the lab's engines")),
+            |b, mine| b.exec_all(lab, mine),
         )
     }
 
@@ -483,17 +465,10 @@ impl Backend for MultiEngine {
         let started = self.per_engine(
             points,
             |p| p.router.as_str(),
-            |b, mine| {
-                let owned: Vec<CapturePoint> = mine.iter().map(|p| (*p).clone()).collect();
-                match b.start_captures(lab, &owned) {
-                    Ok(handles) => handles.into_iter().map(Ok).collect(),
-                    Err(e) => {
-                        let why = format!("{e:#}");
-                        owned.iter().map(|_| Err(anyhow!("{why}"))).collect()
-                    }
-                }
+            |b, mine| match b.start_captures(lab, mine) {
+                Ok(handles) => handles.into_iter().map(Ok).collect(),
+                Err(e) => super::backend::refuse_all(mine.len(), &e),
             },
-            |p| Err(anyhow!("{} runs on none of the lab's engines", p.router)),
         );
         if started.iter().all(Result::is_ok) {
             return Ok(started.into_iter().map(|h| h.expect("checked")).collect());
@@ -521,11 +496,7 @@ impl Backend for MultiEngine {
         self.per_engine(
             handles,
             |h| h.router.as_str(),
-            |b, mine| {
-                let owned: Vec<CaptureHandle> = mine.iter().map(|h| (*h).clone()).collect();
-                b.stop_captures(lab, &owned)
-            },
-            |h| Err(anyhow!("{} runs on none of the lab's engines", h.router)),
+            |b, mine| b.stop_captures(lab, mine),
         )
     }
 

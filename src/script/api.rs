@@ -75,6 +75,21 @@ pub fn parse_ip(text: &str) -> RhaiResult<Ipv4Addr> {
         .map_err(|_| err(format!("invalid IPv4 address `{text}`")))
 }
 
+/// An address of either family.
+pub fn parse_any_ip(text: &str) -> RhaiResult<IpAddr> {
+    text.parse()
+        .map_err(|_| err(format!("invalid IP address `{text}`")))
+}
+
+/// A prefix of either family.
+fn parse_any_prefix(text: &str) -> RhaiResult<IpNet> {
+    text.parse().map_err(|_| {
+        err(format!(
+            "invalid prefix `{text}` (expected like 10.1.1.0/24 or 2001:db8:1::/64)"
+        ))
+    })
+}
+
 /// A static route's prefix and next hop, of one family; the default route is `0.0.0.0/0` or
 /// `::/0` after the next hop's.
 pub fn parse_route(prefix: Option<&str>, nexthop: &str) -> RhaiResult<(IpNet, IpAddr)> {
@@ -86,11 +101,7 @@ pub fn parse_route(prefix: Option<&str>, nexthop: &str) -> RhaiResult<(IpNet, Ip
     let prefix: IpNet = match prefix {
         None if nh.is_ipv4() => "0.0.0.0/0".parse().expect("literal"),
         None => "::/0".parse().expect("literal"),
-        Some(p) => p.parse().map_err(|_| {
-            err(format!(
-                "invalid prefix `{p}` (expected like 10.1.1.0/24 or 2001:db8:1::/64)"
-            ))
-        })?,
+        Some(p) => parse_any_prefix(p)?,
     };
     if prefix.addr().is_ipv4() != nh.is_ipv4() {
         return Err(err(format!(
@@ -149,7 +160,7 @@ fn validate_community(text: &str, what: &str) -> RhaiResult<()> {
 fn enable_ipv6(r: &mut RouterIntent, iface: &str) {
     for (key, value) in [
         ("net.ipv6.conf.all.disable_ipv6".to_string(), "0"),
-        ("net.ipv6.conf.all.forwarding".to_string(), "1"),
+        (crate::intent::router::IPV6_FORWARDING.to_string(), "1"),
         ("net.ipv6.conf.all.keep_addr_on_down".to_string(), "1"),
         (format!("net.ipv6.conf.{iface}.disable_ipv6"), "0"),
         (format!("net.ipv6.conf.{iface}.accept_dad"), "0"),
@@ -257,20 +268,31 @@ fn edit_ospf<T>(
     })
 }
 
-/// An interface of the router's IS-IS process, which must exist (`router(R).isis()` first).
-fn edit_isis_iface<T>(
+/// The router's IS-IS process, which must exist (`router(R).isis()` first).
+fn edit_isis<T>(
     s: &Shared,
-    i: &IfaceRef,
-    f: impl FnOnce(&mut crate::intent::router::IsisInterface) -> T,
+    router: &str,
+    f: impl FnOnce(&mut crate::intent::router::Isis) -> T,
 ) -> RhaiResult<T> {
-    edit(s, &i.router, |r| {
+    edit(s, router, |r| {
         let name = r.name.clone();
         let isis = r.isis.as_mut().ok_or_else(|| {
             err(format!(
                 "{name} runs no IS-IS: call router(\"{name}\").isis() first"
             ))
         })?;
-        Ok(f(isis.interfaces.entry(i.iface.clone()).or_default()))
+        Ok(f(isis))
+    })
+}
+
+/// An interface of the router's IS-IS process.
+fn edit_isis_iface<T>(
+    s: &Shared,
+    i: &IfaceRef,
+    f: impl FnOnce(&mut crate::intent::router::IsisInterface) -> T,
+) -> RhaiResult<T> {
+    edit_isis(s, &i.router, |isis| {
+        f(isis.interfaces.entry(i.iface.clone()).or_default())
     })
 }
 
@@ -445,12 +467,7 @@ fn register_topology_queries(engine: &mut Engine, shared: &Shared) {
         },
     );
     engine.register_fn("network_of", |prefix: &str| -> RhaiResult<String> {
-        let p: IpNet = prefix.parse().map_err(|_| {
-            err(format!(
-                "invalid prefix `{prefix}` (expected like 10.1.1.0/24 or 2001:db8:1::/64)"
-            ))
-        })?;
-        Ok(p.trunc().to_string())
+        Ok(parse_any_prefix(prefix)?.trunc().to_string())
     });
 }
 
@@ -779,16 +796,7 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
         "isis_lsp_gen",
         move |r: &mut RouterRef, secs: i64| -> RhaiResult<RouterRef> {
             let secs = limit(Knob::IsisLspGenInterval, secs)?;
-            edit(&s, &r.name, |ri| {
-                let name = ri.name.clone();
-                let isis = ri.isis.as_mut().ok_or_else(|| {
-                    err(format!(
-                        "{name} runs no IS-IS: call router(\"{name}\").isis() first"
-                    ))
-                })?;
-                isis.lsp_gen_interval = Some(secs);
-                Ok(())
-            })?;
+            edit_isis(&s, &r.name, |isis| isis.lsp_gen_interval = Some(secs))?;
             Ok(r.clone())
         },
     );

@@ -60,6 +60,18 @@ fn register_topology_queries(engine: &mut Engine, shared: &Shared) {
     );
 }
 
+/// The IPv6 unicast family on the router's default BGP instance.
+fn bgp_ipv6(s: &Shared, router: &str) -> RhaiResult<()> {
+    edit(s, router, |ri| {
+        let bgp = ri
+            .bgp
+            .as_mut()
+            .ok_or_else(|| err(format!("BGP was removed from {}", ri.name)))?;
+        bgp.ipv6 = true;
+        Ok(())
+    })
+}
+
 fn register_protocols(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn(
@@ -92,12 +104,7 @@ fn register_protocols(engine: &mut Engine, shared: &Shared) {
         move |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
             edit_neighbor(&s, n, |nb| nb.ipv6_unicast = true)?;
             match &n.vrf {
-                None => edit(&s, &n.router, |ri| {
-                    if let Some(b) = ri.bgp.as_mut() {
-                        b.ipv6 = true;
-                    }
-                    Ok(())
-                })?,
+                None => bgp_ipv6(&s, &n.router)?,
                 Some(vrf) => {
                     let v = VrfRef {
                         router: n.router.clone(),
@@ -114,14 +121,7 @@ fn register_protocols(engine: &mut Engine, shared: &Shared) {
     );
     let s = shared.clone();
     engine.register_fn("ipv6", move |b: &mut BgpRef| -> RhaiResult<BgpRef> {
-        edit(&s, &b.router, |ri| {
-            let bgp = ri
-                .bgp
-                .as_mut()
-                .ok_or_else(|| err(format!("BGP was removed from {}", ri.name)))?;
-            bgp.ipv6 = true;
-            Ok(())
-        })?;
+        bgp_ipv6(&s, &b.router)?;
         Ok(b.clone())
     });
     let s = shared.clone();

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use rhai::{Array, Dynamic, Engine, FnPtr, NativeCallContext};
 
-use super::api::{err, RhaiResult, Shared};
+use super::api::{err, parse_any_ip, RhaiResult, Shared};
 use crate::check::capture::{parse_pcap, Capture};
 use crate::runtime::CapturePoint;
 
@@ -211,11 +211,7 @@ fn save(s: &Shared, lab: &str, router: &str, iface: &str, bytes: &[u8]) -> RhaiR
 }
 
 fn expect_labels(s: &Shared, c: &CaptureRef, src: &str, dst: &str, depth: i64) -> RhaiResult<()> {
-    let parse = |text: &str| -> RhaiResult<IpAddr> {
-        text.parse()
-            .map_err(|_| err(format!("invalid IP address `{text}`")))
-    };
-    let (src_ip, dst_ip) = (parse(src)?, parse(dst)?);
+    let (src_ip, dst_ip) = (parse_any_ip(src)?, parse_any_ip(dst)?);
     if src_ip.is_ipv4() != dst_ip.is_ipv4() {
         return Err(err(format!(
             "expect_labels: {src} and {dst} are of different families"

@@ -2,7 +2,7 @@
 
 use rhai::{Array, Engine};
 
-use super::api::{err, RhaiResult, Shared};
+use super::api::{err, parse_any_ip, RhaiResult, Shared};
 use crate::check::trace::{trace, Observer};
 use crate::runtime::CapturePoint;
 
@@ -51,9 +51,7 @@ pub fn explain_no_reply(s: &Shared, from: &str, dst: &str) -> String {
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("trace", move |from: &str, dst: &str| -> RhaiResult<Array> {
-        let dst_ip: std::net::IpAddr = dst
-            .parse()
-            .map_err(|_| err(format!("invalid IP address `{dst}`")))?;
+        let dst_ip = parse_any_ip(dst)?;
         super::checks::settle(&s)?;
         super::checks::announce(
             &s,
