@@ -1,48 +1,21 @@
 //! What each subcommand does, in terms of the library. `main.rs` only parses arguments.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
+use crate::connect::{connect, connect_existing, connect_lab, engine_list, pins, EngineChoice};
 use crate::diagnostic::Source;
-use crate::run_guard::Connected;
+use crate::dry_run::{daemon_hints, dry_run, plan_session};
 use crate::run_guard::RunGuard;
 use crate::runtime::docker::DockerBackend;
 use crate::runtime::engine_lost::Unreachable;
-use crate::runtime::multi_engine::{EngineAddr, MultiEngine};
+use crate::runtime::multi_engine::EngineAddr;
 use crate::runtime::placement::Placement;
 use crate::runtime::plan::PlanBackend;
 use crate::script::{Options, ScriptEngine, ScriptError, Session};
 use crate::ui::Reporter;
-
-/// Which Docker engine the user asked for, and the default image.
-#[derive(Debug, Clone)]
-pub struct EngineChoice {
-    pub docker_host: Option<String>,
-    /// `--engines URL[@UNDERLAY],...`: a lab over several engines.
-    pub engines: Option<String>,
-    /// `--place ROUTER=N,...`.
-    pub place: Option<String>,
-    pub image: String,
-    pub wiring: crate::runtime::Wiring,
-}
-
-/// Evaluate a script with the plan backend, printing into `report`.
-fn plan_session(
-    path: &Path,
-    opts: &Options,
-    report: Reporter,
-) -> Result<ScriptEngine, ScriptError> {
-    let session = Session::new(Box::new(PlanBackend), report, opts.clone());
-    let mut engine = ScriptEngine::new(session);
-    match engine.run_file(path) {
-        // A plan of a script that calls exit() is what it did until then.
-        Ok(()) | Err(ScriptError::Exit(_)) => Ok(engine),
-        Err(e) => Err(e),
-    }
-}
 
 fn is_topology(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "topo")
@@ -226,55 +199,6 @@ fn bring_up_topology(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Daemons each router needs at some step of the script, learnt from a silent dry run.
-pub fn daemon_hints(
-    path: &Path,
-    opts: &Options,
-) -> Result<BTreeMap<String, std::collections::BTreeSet<crate::intent::Daemon>>, ScriptError> {
-    Ok(dry_run(path, opts)?.0)
-}
-
-type DaemonHints = BTreeMap<String, std::collections::BTreeSet<crate::intent::Daemon>>;
-
-/// A silent dry run of a script: the daemons each router's final intent needs, and the plan
-/// transcript of each step (for `run --step`).
-pub fn dry_run(path: &Path, opts: &Options) -> Result<(DaemonHints, Vec<String>), ScriptError> {
-    let (report, buf) = Reporter::buffer(true);
-    let engine = plan_session(path, opts, report)?;
-    let sess = engine.session.borrow();
-    let hints = match &sess.lab {
-        Some(lab) => lab
-            .routers
-            .iter()
-            .map(|r| {
-                let mut daemons =
-                    crate::frr::daemons::needed(r.role, sess.desired.routers.get(&r.name));
-                daemons.extend(sess.daemons_used.get(&r.name).into_iter().flatten());
-                (r.name.clone(), daemons)
-            })
-            .collect(),
-        None => BTreeMap::new(),
-    };
-    let text = String::from_utf8_lossy(&buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
-    Ok((hints, split_steps(&text)))
-}
-
-/// The transcript of each step, without its header.
-fn split_steps(transcript: &str) -> Vec<String> {
-    let mut steps: Vec<String> = Vec::new();
-    for line in transcript.lines() {
-        if line.starts_with("== step ") {
-            steps.push(String::new());
-        } else if let Some(current) = steps.last_mut() {
-            if !line.is_empty() {
-                current.push_str(line);
-                current.push('\n');
-            }
-        }
-    }
-    steps
-}
-
 fn script_failure(e: &ScriptError, color: bool) -> ExitCode {
     eprintln!("{}", e.render(color));
     match e {
@@ -311,83 +235,6 @@ pub fn render(path: &Path, router: Option<&str>, opts: &Options) -> anyhow::Resu
         sess.require_router(want)?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The backend a command that builds a lab runs on: several engines with `--engines`, else
-/// the one Docker engine [`connect_docker`] finds.
-pub fn connect(engine: &EngineChoice, color: bool) -> anyhow::Result<Connected> {
-    if let Some(list) = &engine.engines {
-        let multi = connect_engines(list, engine.place.as_deref())?;
-        let host = multi.engine_urls().join(", ");
-        return Ok(Connected {
-            backend: Box::new(multi),
-            host,
-            down_flags: format!(" --engines {list}"),
-        });
-    }
-    let docker = connect_docker(engine, color)?;
-    let host = docker.host().to_string();
-    Ok(Connected {
-        backend: Box::new(docker),
-        host,
-        down_flags: String::new(),
-    })
-}
-
-/// `--engines` (and `--place`): a backend over those engines.
-pub fn connect_engines(list: &str, place: Option<&str>) -> anyhow::Result<MultiEngine> {
-    MultiEngine::connect(&engine_list(list)?, pins(place)?)
-}
-
-/// `--engines URL[@UNDERLAY],...`, the lab VMs' underlay addresses known from their ports.
-fn engine_list(list: &str) -> anyhow::Result<Vec<EngineAddr>> {
-    let first_vm_port = crate::vm::VmConfig::from_env().instance(0).port;
-    crate::runtime::multi_engine::parse_engines(list, first_vm_port)
-}
-
-/// `--place ROUTER=N,...`, none when not given.
-fn pins(place: Option<&str>) -> anyhow::Result<Placement> {
-    Ok(place
-        .map(crate::runtime::multi_engine::parse_place)
-        .transpose()?
-        .unwrap_or_default())
-}
-
-/// Find a Docker engine that can run MPLS labs: the one asked for, else the local socket if it
-/// passes preflight, else the lab VM (built and booted on demand).
-pub fn connect_docker(engine: &EngineChoice, color: bool) -> anyhow::Result<DockerBackend> {
-    if let Some(host) = &engine.docker_host {
-        return DockerBackend::connect(host).with_context(|| {
-            Unreachable(format!(
-                "cannot reach the Docker engine at {host} (--docker-host or DOCKER_HOST)"
-            ))
-        });
-    }
-    let local = "unix:///var/run/docker.sock";
-    if Path::new("/var/run/docker.sock").exists() {
-        if let Ok(mut backend) = DockerBackend::connect(local) {
-            if backend
-                .mpls_problems(&engine.image, None)
-                .map(|p| p.is_empty())
-                .unwrap_or(false)
-            {
-                return Ok(backend);
-            }
-            eprintln!(
-                "note: the local Docker engine cannot forward MPLS; using the lab VM instead"
-            );
-        }
-    }
-    let cfg = crate::vm::VmConfig::from_env();
-    let say = |msg: &str| eprintln!("[vm] {msg}");
-    let _ = color;
-    eprintln!(
-        "no MPLS-capable Docker engine given (--docker-host/DOCKER_HOST): starting the lab VM"
-    );
-    let host = crate::vm::up(&cfg, &say)?;
-    eprintln!("[vm] using DOCKER_HOST={host}");
-    DockerBackend::connect(&host)
-        .with_context(|| Unreachable(format!("cannot reach the lab VM's Docker engine at {host}")))
 }
 
 /// `run SCRIPT`: plan silently (to fail fast on script errors and learn the daemons), then run
@@ -579,58 +426,6 @@ pub fn down(engine: &EngineChoice, lab: &str) -> anyhow::Result<ExitCode> {
         report.networks.join(", ")
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// For commands about an existing lab: its engine, or all of them for a lab spread over
-/// several (found in its labels on the one engine given), each router reached on its own.
-pub fn connect_lab(
-    engine: &EngineChoice,
-    lab: &str,
-) -> anyhow::Result<Box<dyn crate::runtime::Backend>> {
-    let list = match &engine.engines {
-        Some(list) => list.clone(),
-        None => {
-            let docker = connect_existing(engine)?;
-            let engines = docker.lab_label(crate::runtime::multi_engine::LABEL_ENGINES)?;
-            match engines.get(lab) {
-                Some(list) => list.clone(),
-                None => return Ok(Box::new(docker)),
-            }
-        }
-    };
-    let (mut multi, lost) = MultiEngine::connect_reachable(&engine_list(&list)?);
-    for why in &lost {
-        eprintln!(
-            "warning: lab {lab}: an engine does not answer, its part is left as it is: {why}"
-        );
-    }
-    multi.attach(lab)?;
-    Ok(Box::new(multi))
-}
-
-/// For commands about an existing lab: never boot the VM, but use it if it runs.
-pub fn connect_existing(engine: &EngineChoice) -> anyhow::Result<DockerBackend> {
-    if let Some(host) = &engine.docker_host {
-        return DockerBackend::connect(host).with_context(|| {
-            Unreachable(format!(
-                "cannot reach the Docker engine at {host} (--docker-host or DOCKER_HOST)"
-            ))
-        });
-    }
-    let cfg = crate::vm::VmConfig::from_env();
-    if crate::vm::status(&cfg)
-        .map(|s| s.docker_ready())
-        .unwrap_or(false)
-    {
-        let host = cfg.docker_host();
-        return DockerBackend::connect(&host).with_context(|| {
-            Unreachable(format!("cannot reach the lab VM's Docker engine at {host}"))
-        });
-    }
-    DockerBackend::connect("unix:///var/run/docker.sock").context(Unreachable(
-        "no Docker engine: set DOCKER_HOST or --docker-host, or start the lab VM with `mplsrepl vm up`"
-            .to_string(),
-    ))
 }
 
 /// `status`: the labs on the engine, or on each engine of `--engines`; a lab spread over

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::cli::EngineChoice;
+use crate::connect::EngineChoice;
 use crate::graph::Format;
 use crate::intent::Intent;
 use crate::runtime::plan::PlanBackend;
@@ -99,7 +99,7 @@ pub fn save(
         Described::Failed(code) => return Ok(code),
     };
     let (routers, origin) = if live {
-        let mut backend = crate::cli::connect_lab(engine, &lab.name)?;
+        let mut backend = crate::connect::connect_lab(engine, &lab.name)?;
         let files = lab
             .routers
             .iter()
@@ -138,7 +138,7 @@ pub fn run_saved(
     down_after: bool,
 ) -> anyhow::Result<ExitCode> {
     let saved = start::load(dir)?;
-    let backend = crate::cli::connect(engine, color)?;
+    let backend = crate::connect::connect(engine, color)?;
     let report = Reporter::stdout(color, verbose);
     report.line(&format!("engine: {}", backend.backend.describe()));
     let (guard, backend) = crate::run_guard::RunGuard::install(backend);

@@ -2,7 +2,7 @@
 //!
 //! A handler thread turns SIGINT and SIGTERM into a flag. The flag stops Rhai between two
 //! operations ([`Interrupt::attach`]), makes the backend refuse to start the next Docker call
-//! ([`crate::interrupt_guard`]), ends sleeps and poll loops early ([`sleep`]) and lets lab
+//! ([`crate::runtime::interrupt_guard`]), ends sleeps and poll loops early ([`sleep`]) and lets lab
 //! creation stop between its phases ([`check`]). A call already sent finishes, so what the
 //! lab has is what the tool believes it has, and whoever catches the interruption can decide
 //! what to do with the lab. Signals that keep coming leave at once (the engine may hang).

@@ -448,7 +448,7 @@ fn main() -> ExitCode {
         let docker_host = chosen.and_then(|e| e.docker_host.clone());
         let engines = chosen.and_then(|e| e.engines.clone());
         engine_used = docker_host.clone().or_else(|| engines.clone());
-        cli::EngineChoice {
+        mplsrepl::connect::EngineChoice {
             docker_host,
             engines,
             place: lab.and_then(|l| l.place.clone()),
@@ -614,7 +614,7 @@ fn main() -> ExitCode {
 }
 
 fn to_options(
-    engine: &cli::EngineChoice,
+    engine: &mplsrepl::connect::EngineChoice,
     args: &ScriptArgs,
     checks: Option<&CheckArgs>,
 ) -> mplsrepl::script::Options {

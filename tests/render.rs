@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
+use mplsrepl::frr::diff::router_change;
 use mplsrepl::frr::render::frr_conf;
-use mplsrepl::intent::diff::router_change;
 use mplsrepl::script::{Options, ScriptEngine};
 
 fn seed() -> ScriptEngine {

@@ -7,7 +7,7 @@
 //! reach (bgpd killed: the `router bgp` block is silently dropped), so the exit status and the
 //! `%` lines are not enough: the script also asks each daemon's pid whether it is alive.
 
-use crate::intent::diff::RouterChange;
+use crate::frr::diff::RouterChange;
 use crate::shell_word::shell_word;
 
 use super::start::RUN_DIR;

@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::config_tree::{to_vtysh_lines, ConfigNode};
-use super::kernel::{kernel_changes, KernelChanges};
-use super::router::RouterIntent;
-use crate::frr::render::router_config;
+use super::render::router_config;
+use crate::intent::kernel::{kernel_changes, KernelChanges};
+use crate::intent::RouterIntent;
 
 /// Everything to do on one router to go from `old` to `new`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -126,29 +126,10 @@ pub fn check_community(text: &str, what: &str) -> Result<(), Refused> {
 /// A VRF's name: a Linux device name that is not FRR's `default` VRF nor one of the router's
 /// interfaces (`interfaces` includes `lo`).
 pub fn check_vrf_name(name: &str, interfaces: &[&str]) -> Result<(), Refused> {
-    if name.is_empty()
-        || name.len() > 15
-        || name.contains(char::is_whitespace)
-        || name.contains('/')
-    {
-        return Err(Refused {
-            message: format!("invalid VRF name `{name}`"),
-            help: "a VRF is a Linux device: 1-15 characters, no spaces or /".to_string(),
-        });
+    match crate::topology::names::vrf_name_problem(name, interfaces) {
+        Some((message, help)) => Err(Refused { message, help }),
+        None => Ok(()),
     }
-    if name == "default" {
-        return Err(Refused {
-            message: "`default` is FRR's name for the table outside every VRF".to_string(),
-            help: "name the VRF after its customer, e.g. CUSTA".to_string(),
-        });
-    }
-    if interfaces.contains(&name) {
-        return Err(Refused {
-            message: format!("VRF name `{name}` is already an interface of the router"),
-            help: "a VRF is a device too: give it a name no interface has, e.g. CUSTA".to_string(),
-        });
-    }
-    Ok(())
 }
 
 /// What may be bound to a VRF: any interface but the loopback, which holds the router's own

@@ -7,8 +7,9 @@
 //!   `daemons` file;
 //! - [`start`]: the files FRR reads at start and the start sequence for each version (mgmtd
 //!   before zebra and staticd from FRR 9 on);
-//! - [`render`]: a router's intent as FRR's configuration tree (frr.conf), which the intent's
-//!   typed diff compares;
+//! - [`render`]: a router's intent as FRR's configuration tree ([`config_tree`], frr.conf);
+//! - [`diff`]: the typed change between two intents of a router: FRR lines (with `no ...` for
+//!   removals) from their configuration trees, and the kernel commands around them;
 //! - [`json`]: FRR's `show ... json` in one form for every version;
 //! - [`apply`]: the script that applies one router's change, and the reading of FRR's reply,
 //!   so that a line FRR did not take fails the step that sent it;
@@ -18,7 +19,9 @@
 //! The runtime backends run the scripts these build; they never see FRR syntax.
 
 pub mod apply;
+pub mod config_tree;
 pub mod daemons;
+pub mod diff;
 pub mod json;
 pub mod limits;
 pub mod readback;

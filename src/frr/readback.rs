@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::FrrVersion;
-use crate::intent::config_tree::ConfigNode;
+use crate::frr::config_tree::ConfigNode;
 
 /// What the apply script runs to read the configuration back.
 pub const COMMAND: &str = "show running-config";

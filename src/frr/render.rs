@@ -2,8 +2,8 @@
 
 use std::net::Ipv4Addr;
 
+use crate::frr::config_tree::{to_vtysh_lines, ConfigNode};
 use crate::intent::bfd;
-use crate::intent::config_tree::{to_vtysh_lines, ConfigNode};
 use crate::intent::router::*;
 use crate::intent::segment_routing::DEFAULT_SRGB;
 

@@ -1,13 +1,11 @@
-//! Intent: the desired state of every router, and how it becomes FRR and kernel commands.
+//! Intent: the desired state of every router, typed, and the kernel commands it implies.
 //!
 //! The intent is the single source of truth. Scripts and REPL lines edit it; applying it means
-//! diffing it against what is deployed ([`diff`]) and sending the result to a backend. Rendering
-//! a router from scratch is the diff against an empty router, so `frr.conf`, plan transcripts,
-//! what-if and undo all share one code path.
+//! diffing it against what is deployed (`frr::diff`, FRR's configuration tree of each side) and
+//! sending the result to a backend. Rendering a router from scratch is the diff against an empty
+//! router, so `frr.conf`, plan transcripts, what-if and undo all share one code path.
 
 pub mod bfd;
-pub mod config_tree;
-pub mod diff;
 pub mod impairment;
 pub mod kernel;
 pub mod router;

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 pub use super::bfd::BfdProfile;
 pub use super::segment_routing::SegmentRouting;
-pub use crate::frr::Daemon;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RouterIntent {

@@ -15,7 +15,7 @@ use super::api_index::ApiIndex;
 use super::lab_names::is_handle;
 use super::lexer::{significant, Kind};
 use crate::diagnostic::Source;
-use crate::intent::Daemon;
+use crate::frr::Daemon;
 use crate::interrupt::Interrupt;
 use crate::script::api::{err, RhaiResult};
 use crate::script::{runtime_error, stdlib, ScriptEngine, ScriptError, Session};

@@ -179,7 +179,7 @@ fn step(repl: &mut Repl, args: &[&str]) -> anyhow::Result<()> {
     };
     let path = Path::new(file);
     let opts = repl.eval.script.session.borrow().opts.clone();
-    let plans = match crate::cli::dry_run(path, &opts) {
+    let plans = match crate::dry_run::dry_run(path, &opts) {
         Ok((_, plans)) => plans,
         Err(e) => {
             repl.script_failure(&e);

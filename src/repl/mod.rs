@@ -29,7 +29,7 @@ use std::process::ExitCode;
 use owo_colors::OwoColorize;
 use rustyline::error::ReadlineError;
 
-use crate::cli::EngineChoice;
+use crate::connect::EngineChoice;
 use crate::diagnostic::Source;
 use crate::interrupt::{Interrupt, Policy};
 use crate::runtime::plan::PlanBackend;
@@ -78,7 +78,7 @@ pub fn run(opts: ReplOptions) -> anyhow::Result<ExitCode> {
         let color = opts.color;
         Box::new(LazyBackend::new(
             "Docker (connected when a line first needs the lab)",
-            Box::new(move || Ok(crate::cli::connect(&engine, color)?.backend)),
+            Box::new(move || Ok(crate::connect::connect(&engine, color)?.backend)),
         ))
     };
     let session_opts = Options {

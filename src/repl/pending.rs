@@ -1,6 +1,6 @@
 //! `:plan`: what applying would send, router by router, without sending it.
 
-use crate::intent::diff::router_change;
+use crate::frr::diff::router_change;
 use crate::intent::RouterIntent;
 use crate::runtime::Configure;
 use crate::script::Session;

@@ -7,8 +7,8 @@ use ipnet::Ipv4Net;
 use serde::Serialize;
 
 use crate::frr::apply::ApplyScript;
+use crate::frr::diff::RouterChange;
 use crate::frr::{Daemon, FrrVersion};
-use crate::intent::diff::RouterChange;
 use crate::topology::{Lab, Role, Router, SegmentKind};
 
 /// Everything needed to create a lab's networks and containers, in one batch so a backend can

@@ -10,6 +10,7 @@ mod docker_capture;
 mod docker_links;
 mod docker_shell;
 pub mod engine_lost;
+pub mod interrupt_guard;
 pub mod multi_engine;
 pub mod placement;
 pub mod plan;

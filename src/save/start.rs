@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 use super::{DAEMONS_FILE, FRR_FILE, KERNEL_FILE, TOPOLOGY_FILE};
-use crate::intent::diff::RouterChange;
-use crate::intent::Daemon;
+use crate::frr::diff::RouterChange;
+use crate::frr::Daemon;
 use crate::script::Session;
 use crate::topology::Lab;
 

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 
+use crate::frr::diff::router_change;
 use crate::frr::{Daemon, FrrVersion};
-use crate::intent::diff::router_change;
 use crate::intent::Intent;
 use crate::runtime::{Backend, Configure, ExecOutput, LabSpec, Wiring};
 use crate::topology::Lab;
@@ -196,7 +196,7 @@ impl Session {
         }
         let mut lab = crate::topology::load_file(&full)?;
         if let Some(name) = &self.opts.lab_name {
-            if let Some((problem, help)) = crate::topology::validate::lab_name_problem(name) {
+            if let Some((problem, help)) = crate::topology::names::lab_name_problem(name) {
                 bail!("invalid lab name `{name}` (--lab-name): {problem}\nhelp: {help}");
             }
             lab.name = name.clone();
@@ -368,7 +368,7 @@ impl Session {
         lab: &str,
         changes: Vec<(
             String,
-            crate::intent::diff::RouterChange,
+            crate::frr::diff::RouterChange,
             Option<crate::frr::readback::Expected>,
         )>,
     ) -> (Vec<(String, bool)>, Option<anyhow::Error>) {
@@ -390,7 +390,7 @@ impl Session {
         }
         let dry = self.backend.is_dry_run();
         let judge = |router: &str,
-                     change: &crate::intent::diff::RouterChange,
+                     change: &crate::frr::diff::RouterChange,
                      ran: anyhow::Result<ExecOutput>| {
             ran.and_then(|out| {
                 if dry {
@@ -432,7 +432,7 @@ impl Session {
                     (s.router.clone(), vec!["sh".into(), "-c".into(), script])
                 })
                 .collect();
-            let no_frr = crate::intent::diff::RouterChange::default();
+            let no_frr = crate::frr::diff::RouterChange::default();
             for ((i, step), ran) in after.iter().zip(self.backend.exec_all(lab, &commands)) {
                 if let Err(e) = judge(&step.router, &no_frr, ran) {
                     went_in[*i] = false;

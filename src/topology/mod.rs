@@ -3,6 +3,7 @@
 pub mod ast;
 pub mod domain;
 pub mod model;
+pub mod names;
 pub mod parse;
 pub mod validate;
 pub mod write;

@@ -15,6 +15,7 @@ use super::domain::{self, overlaps, Conflict, Domain, Domains, EndInput};
 
 mod ipv6;
 use super::model::{self, Role, SegmentKind};
+use super::names::{kind_noun, name_problem, NameKind};
 use crate::diagnostic::{Source, SourceError, SourceErrors};
 
 /// Validate a parsed file and lower it to the lab model, reporting every error found.
@@ -39,8 +40,6 @@ pub fn lower(source: &Source, file: &ast::File) -> Result<model::Lab, SourceErro
 
 /// Linux's IFNAMSIZ (16) minus the terminating NUL.
 const MAX_INTERFACE_NAME: usize = 15;
-/// A router name is also the container's hostname, one DNS label.
-const MAX_ROUTER_NAME: usize = 63;
 const ROLES: [&str; 4] = ["p", "pe", "ce", "rr"];
 /// More engines than a lab has routers would leave some empty; this bounds the typo.
 const MAX_ENGINE: u32 = 1000;
@@ -75,13 +74,6 @@ struct EndDraft<'f> {
     address6: Option<Ipv6Addr>,
     /// Explicit or allocated; filled by `name_interfaces`.
     interface: Option<String>,
-}
-
-#[derive(Clone, Copy)]
-enum NameKind {
-    Lab,
-    Router,
-    Segment(SegmentKind),
 }
 
 struct Lowering<'s> {
@@ -605,10 +597,8 @@ impl<'s> Lowering<'s> {
 
     /// `vrf NAME` belongs on a PE's customer side, and names a device FRR and Linux accept.
     fn check_end_vrf(&mut self, end: &ast::End, vrf: &ast::Word, router: Option<&RouterDraft<'_>>) {
-        if let Err(refused) = crate::frr::limits::check_vrf_name(&vrf.text, &[]) {
-            let e = self
-                .error(&vrf.span, refused.message)
-                .with_help(refused.help);
+        if let Some((message, help)) = super::names::vrf_name_problem(&vrf.text, &[]) {
+            let e = self.error(&vrf.span, message).with_help(help);
             self.push(e);
             return;
         }
@@ -939,64 +929,6 @@ fn as_segment(statement: &Statement) -> Option<&ast::SegmentDecl> {
     }
 }
 
-impl NameKind {
-    fn noun(self) -> &'static str {
-        match self {
-            NameKind::Lab => "lab",
-            NameKind::Router => "router",
-            NameKind::Segment(kind) => kind_noun(kind),
-        }
-    }
-}
-
-fn kind_noun(kind: SegmentKind) -> &'static str {
-    match kind {
-        SegmentKind::Link => "link",
-        SegmentKind::Network => "network",
-    }
-}
-
-/// Why a lab name given elsewhere than in a `lab` line (`--lab-name`) cannot be used, with a
-/// hint: the same rule as the `lab` line's.
-pub fn lab_name_problem(name: &str) -> Option<(String, String)> {
-    name_problem(NameKind::Lab, name)
-}
-
-/// Why `name` cannot be used for `kind`, with a hint, if it cannot.
-///
-/// Docker names containers `<lab>-<router>` and networks `<lab>-<segment>` and accepts only
-/// `[a-zA-Z0-9][a-zA-Z0-9_.-]*`; the lab name supplies the first character, and a router name
-/// is also a hostname, so both of those must start with a letter or digit too.
-fn name_problem(kind: NameKind, name: &str) -> Option<(String, String)> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
-    let docker_help = match kind {
-        NameKind::Lab => "the lab name starts every container and network name, which Docker restricts to letters, digits, `_`, `.` and `-`",
-        NameKind::Router => "the container is named `<lab>-<router>`, which Docker restricts to letters, digits, `_`, `.` and `-`",
-        NameKind::Segment(_) => "the Docker network is named `<lab>-<segment>`, which Docker restricts to letters, digits, `_`, `.` and `-`",
-    };
-    if let Some(c) = name.chars().find(|c| !allowed(*c)) {
-        return Some((format!("`{c}` is not allowed"), docker_help.to_string()));
-    }
-    let must_start_alnum = matches!(kind, NameKind::Lab | NameKind::Router);
-    if must_start_alnum && !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        let help = match kind {
-            NameKind::Lab => "Docker names must start with a letter or digit",
-            _ => "a router name is also its hostname, which must start with a letter or digit",
-        };
-        return Some((
-            "it must start with a letter or digit".to_string(),
-            help.to_string(),
-        ));
-    }
-    if matches!(kind, NameKind::Router) && name.len() > MAX_ROUTER_NAME {
-        return Some((
-            format!("it is {} characters long", name.len()),
-            format!("a router name is also its hostname, limited to {MAX_ROUTER_NAME} characters"),
-        ));
-    }
-    None
-}
-
 /// One octet of a host part, in the same strict form `Ipv4Addr` parses (no leading zeros).
 fn octet(text: &str) -> Option<u8> {
     if text.is_empty() || (text.len() > 1 && text.starts_with('0')) {
@@ -1124,18 +1056,6 @@ mod tests {
         assert!(overlaps(net("10.1.0.0/16"), net("10.1.1.0/24")));
         assert!(overlaps(net("10.1.1.0/24"), net("10.1.0.0/16")));
         assert!(!overlaps(net("10.1.1.0/24"), net("10.1.2.0/24")));
-    }
-
-    #[test]
-    fn names_follow_docker_rules() {
-        assert!(name_problem(NameKind::Router, "PE1").is_none());
-        assert!(name_problem(NameKind::Router, "P").is_none());
-        assert!(name_problem(NameKind::Segment(SegmentKind::Link), "_net").is_none());
-        assert!(name_problem(NameKind::Router, "_pe").is_some());
-        assert!(name_problem(NameKind::Lab, "-lab").is_some());
-        assert!(name_problem(NameKind::Router, "P/1").is_some());
-        assert!(name_problem(NameKind::Router, "é").is_some());
-        assert!(name_problem(NameKind::Router, &"a".repeat(64)).is_some());
     }
 
     #[test]

@@ -115,10 +115,11 @@ impl LabImage {
                 packages()
             ),
             || {
-                super::stages::run_script(
+                super::build_script::run_script(
                     cfg,
                     &["frr-rootfs", self.suite, &rf_arg],
                     &dir.join("build.log"),
+                    &[("IMG_PACKAGES", &packages())],
                 )?;
                 let stamp = SystemTime::now()
                     .duration_since(SystemTime::UNIX_EPOCH)

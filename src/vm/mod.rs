@@ -20,6 +20,7 @@
 //! a throw-away overlay on warm.qcow2 (~20 s under TCG). Each phase is timed and reported
 //! through the `progress` callback as single lines, and appended to `vm.log`.
 
+mod build_script;
 mod docker;
 mod host;
 pub mod images;

@@ -2,28 +2,15 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
+
 use std::time::{Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
 
+use super::build_script::{run_script, vm_packages, BUILD_SH};
 use super::host;
 use super::images::{LabImage, IMAGES};
 use super::{mb, qemu, secs, serial, Progress, VmConfig};
-
-/// The heavy, root-only part of the build (host packages, debootstrap, chroot, mkfs).
-pub(crate) const BUILD_SH: &str = include_str!("../../vm/build.sh");
-
-/// Packages installed in the VM's chroot after debootstrap (the kernel package comes first).
-/// FRR is not among them: the routers run the lab images (images.rs), not the VM's system.
-const PACKAGES: &[&str] = &["docker.io", "curl", "ethtool"];
-
-fn packages(cfg: &VmConfig) -> String {
-    std::iter::once(cfg.kernel.as_str())
-        .chain(PACKAGES.iter().copied())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 /// The text of `configure_guest() { ... }` in build.sh.
 pub(crate) fn guest_section(script: &str) -> &str {
@@ -99,7 +86,7 @@ pub(crate) fn plan(cfg: &VmConfig, have: &dyn Fn(&str) -> bool) -> Plan {
     p.install = p.debootstrap
         | why(
             rf.join(".stage1").exists()
-                && read_trim(&rf.join(".stage2")).as_deref() != Some(&packages(cfg)),
+                && read_trim(&rf.join(".stage2")).as_deref() != Some(&vm_packages(cfg)),
             "chroot package list changed",
         );
     let base = b.join("base.raw");
@@ -227,7 +214,7 @@ pub(crate) fn build(cfg: &VmConfig, log: &Progress) -> Result<()> {
         args.extend(&pkgs);
         log.phase(
             &format!("host packages: apt-get install {}", pkgs.join(" ")),
-            || run_script(cfg, &args, &cfg.dir.join("host-deps.log")),
+            || run_script(cfg, &args, &cfg.dir.join("host-deps.log"), &[]),
         )?;
     }
     let rf = b.join("rootfs");
@@ -244,13 +231,13 @@ pub(crate) fn build(cfg: &VmConfig, log: &Progress) -> Result<()> {
     }
     if p.debootstrap {
         log.phase("debootstrap bookworm (minbase)", || {
-            run_script(cfg, &["debootstrap"], &b.join("debootstrap.log"))
+            run_script(cfg, &["debootstrap"], &b.join("debootstrap.log"), &[])
         })?;
     }
     if p.install {
         log.phase(
-            &format!("chroot: apt-get install {}", packages(cfg)),
-            || run_script(cfg, &["install"], &b.join("install.log")),
+            &format!("chroot: apt-get install {}", vm_packages(cfg)),
+            || run_script(cfg, &["install"], &b.join("install.log"), &[]),
         )?;
     }
     if p.image {
@@ -260,7 +247,7 @@ pub(crate) fn build(cfg: &VmConfig, log: &Progress) -> Result<()> {
         log.phase_note(
             &format!("guest config + ext4 image ({} sparse)", cfg.disk),
             || {
-                run_script(cfg, &["image"], &b.join("image.log"))?;
+                run_script(cfg, &["image"], &b.join("image.log"), &[])?;
                 let id = format!(
                     "{}-{}",
                     guest_hash(cfg),
@@ -296,33 +283,6 @@ fn warm_key(cfg: &VmConfig) -> String {
         key.push_str(&img.build_id(cfg).unwrap_or_default());
     }
     key
-}
-
-/// Run one phase of build.sh with its output in `logfile`; failures quote the log's tail.
-pub(crate) fn run_script(cfg: &VmConfig, args: &[&str], logfile: &Path) -> Result<()> {
-    let out = fs::File::create(logfile)
-        .with_context(|| format!("cannot create {}", logfile.display()))?;
-    let status = Command::new("bash")
-        .arg(cfg.dir.join("build.sh"))
-        .args(args)
-        .env("VM_BUILD", cfg.build_dir())
-        .env("VM_PACKAGES", packages(cfg))
-        .env("VM_DISK", &cfg.disk)
-        .env("IMG_PACKAGES", super::images::packages())
-        .stdin(Stdio::null())
-        .stdout(out.try_clone()?)
-        .stderr(out)
-        .status()
-        .context("cannot run bash")?;
-    if !status.success() {
-        bail!(
-            "build.sh {} failed ({status}); last lines of {}:\n{}",
-            args.join(" "),
-            logfile.display(),
-            host::tail_lines(logfile, 30)
-        );
-    }
-    Ok(())
 }
 
 /// Boot base.raw, import the lab images, fstrim, power off, keep the overlay as warm.qcow2.
@@ -429,7 +389,7 @@ mod tests {
         let b = cfg.build_dir();
         fs::create_dir_all(b.join("rootfs")).unwrap();
         fs::write(b.join("rootfs/.stage1"), "").unwrap();
-        fs::write(b.join("rootfs/.stage2"), packages(&cfg) + "\n").unwrap();
+        fs::write(b.join("rootfs/.stage2"), vm_packages(&cfg) + "\n").unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         for f in ["base.raw", "vmlinuz", "initrd.img", "warm.qcow2"] {
             fs::write(b.join(f), "x").unwrap();
@@ -466,7 +426,7 @@ mod tests {
         assert!(p.reasons.iter().any(|r| r.contains("package list")));
 
         // guest config changed -> image + warm, no install
-        fs::write(b.join("rootfs/.stage2"), packages(&cfg)).unwrap();
+        fs::write(b.join("rootfs/.stage2"), vm_packages(&cfg)).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         fs::write(b.join("base.raw"), "x").unwrap();
         fs::write(b.join("base.cfg"), "0000").unwrap();
