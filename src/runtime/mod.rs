@@ -1,14 +1,11 @@
 //! Runtime: the actions that realise an intent, and the backends that perform them.
 //!
 //! A backend sees only actions and observations (exec, capture); it never builds FRR syntax and
-//! no Docker type leaves `docker.rs`, `docker_capture.rs`, `docker_links.rs`, `docker_shell.rs` and `engine_lost.rs` (which reads bollard's errors).
+//! no Docker type leaves `docker/` and `engine_lost.rs` (which reads bollard's errors).
 
 pub mod action;
 pub mod backend;
 pub mod docker;
-mod docker_capture;
-mod docker_links;
-mod docker_shell;
 pub mod engine_lost;
 pub mod interrupt_guard;
 pub mod multi_engine;

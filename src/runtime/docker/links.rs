@@ -16,8 +16,8 @@ use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::CreateContainerOptionsBuilder;
 use bollard::Docker;
 
+use super::shell::shell_word;
 use crate::runtime::action::{links_container_name, LabSpec};
-use crate::runtime::docker_shell::shell_word;
 
 /// Label of the helper container, so that teardown can tell it from the routers.
 pub const LABEL_LINKS: &str = "mplsrepl.links";
@@ -34,7 +34,7 @@ pub async fn create_links_container(
         hostname: Some("links".into()),
         entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
         cmd: Some(vec![]),
-        labels: Some(super::docker::lab_labels(spec, &[(LABEL_LINKS, "1")])),
+        labels: Some(super::labels::lab_labels(spec, &[(LABEL_LINKS, "1")])),
         host_config: Some(HostConfig {
             privileged: Some(true),
             pid_mode: Some("host".into()),
@@ -160,7 +160,12 @@ enum VxlanInto<'a> {
 /// another device of the host already has is refused by the kernel ("VNI ... already
 /// exists"), which the failure shows; a device left in the host's namespace by a later
 /// failure is removed, or it would keep the VNI after the lab is gone.
-fn vxlan_end(vx: &super::action::VxlanEnd, into: VxlanInto, mtu: u32, what: &str) -> String {
+fn vxlan_end(
+    vx: &crate::runtime::action::VxlanEnd,
+    into: VxlanInto,
+    mtu: u32,
+    what: &str,
+) -> String {
     let dev = format!("mvx{}", vx.vni);
     let failed = shell_word(&format!(
         "link {what}: VXLAN VNI {} from {} to {} not made",
@@ -194,7 +199,7 @@ fn vxlan_end(vx: &super::action::VxlanEnd, into: VxlanInto, mtu: u32, what: &str
 
 /// Make the lab's links through the links container's kept shell.
 pub async fn wire(
-    shells: &super::docker_shell::ShellPool,
+    shells: &super::shell::ShellPool,
     spec: &LabSpec,
     pids: &HashMap<String, i64>,
 ) -> anyhow::Result<()> {

@@ -1,4 +1,4 @@
-//! Packet captures through the routers' kept shells (see docker_shell): tcpdump runs in the
+//! Packet captures through the routers' kept shells (see shell.rs): tcpdump runs in the
 //! background of a short command and writes a pcap file in the router, and a second command
 //! stops it and reads the file back. A Docker exec per capture cost 0.4-1.4 s on the lab VM;
 //! a line to a kept shell costs a few milliseconds.
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 
-use super::docker_shell::{shell_word, ShellPool};
+use super::shell::{shell_word, ShellPool};
 
 /// The longest a capture may run; stopping it later is an error that says so.
 pub const CAPTURE_LIMIT: Duration = Duration::from_secs(600);

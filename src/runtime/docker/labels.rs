@@ -1,0 +1,31 @@
+//! The labels every object of a lab carries: teardown, `status` and `attach` work from them alone.
+
+use std::collections::HashMap;
+
+use crate::runtime::action::LabSpec;
+
+/// A lab on the engine: its name and its containers, each with its Docker status and, for a
+/// router, what it runs ([`LABEL_NODE`]).
+pub type LabListing = (String, Vec<(String, String, Option<String>)>);
+
+pub const LABEL_LAB: &str = "mplsrepl.lab";
+
+pub const LABEL_ROUTER: &str = "mplsrepl.router";
+
+/// What a router runs, as the node kind describes it ([`ContainerSpec::node`]).
+pub const LABEL_NODE: &str = "mplsrepl.node";
+
+pub(super) fn labels(lab: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut l: HashMap<String, String> = [(LABEL_LAB.to_string(), lab.to_string())].into();
+    for (k, v) in extra {
+        l.insert(k.to_string(), v.to_string());
+    }
+    l
+}
+
+/// [`labels`] with the lab's own extra labels (the engines of a spread lab).
+pub(super) fn lab_labels(spec: &LabSpec, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut l = labels(&spec.lab, extra);
+    l.extend(spec.labels.iter().cloned());
+    l
+}
