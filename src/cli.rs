@@ -74,20 +74,20 @@ pub fn plan(
         Err(e) => return Ok(script_failure(&e, color)),
     };
     let opts = Options {
-        daemon_hints: hints,
+        daemons: crate::deploy::Daemons::Planned(hints),
         ..opts.clone()
     };
     match plan_session(path, &opts, report) {
         Ok(engine) => {
             let sess = engine.session.borrow();
-            if let (Some(spread), Ok(lab)) = (&spread, sess.lab()) {
+            if let (Some(spread), Ok(lab)) = (&spread, sess.deploy.lab()) {
                 sess.report.line("");
                 print_placement(lab, &opts, spread)?;
             }
             sess.report.line("");
             sess.report.line(&format!(
                 "plan: {} steps; nothing was performed and no check was evaluated",
-                sess.step_number
+                sess.progress.number
             ));
             Ok(ExitCode::SUCCESS)
         }
@@ -188,7 +188,7 @@ fn bring_up_topology(
         if guard.interrupted() {
             return Ok(guard.finish_interrupted(&mut sess, &outcome, true));
         }
-        if let (Err(e), Ok(lab)) = (&outcome, sess.lab_name()) {
+        if let (Err(e), Ok(lab)) = (&outcome, sess.deploy.lab_name()) {
             if let Some(hint) = guard.lost_hint(&lab) {
                 eprintln!("error: {e}\n{hint}");
                 return Ok(ExitCode::from(1));
@@ -217,12 +217,13 @@ pub fn render(path: &Path, router: Option<&str>, opts: &Options) -> anyhow::Resu
         Err(e) => return Ok(script_failure(&e, false)),
     };
     let sess = engine.session.borrow();
-    let lab = sess.lab()?;
+    let lab = sess.deploy.lab()?;
     for r in &lab.routers {
         if router.is_some_and(|want| want != r.name) {
             continue;
         }
         let intent = sess
+            .deploy
             .desired
             .routers
             .get(&r.name)
@@ -232,7 +233,7 @@ pub fn render(path: &Path, router: Option<&str>, opts: &Options) -> anyhow::Resu
         print!("{}", crate::frr::render::frr_conf(&intent));
     }
     if let Some(want) = router {
-        sess.require_router(want)?;
+        sess.deploy.require_router(want)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -260,7 +261,7 @@ pub fn run(
         }
     };
     let opts = Options {
-        daemon_hints: hints,
+        daemons: crate::deploy::Daemons::Planned(hints),
         step_plans,
         ..opts.clone()
     };
@@ -292,7 +293,7 @@ pub fn run(
         Ok(()) | Err(ScriptError::Exit(0)) => None,
         Err(e) => Some(e.to_string()),
     };
-    let lab = sess.lab_name().unwrap_or_default();
+    let lab = sess.deploy.lab_name().unwrap_or_default();
     write_reports(
         &sess.opts.reports,
         &lab,
@@ -337,10 +338,10 @@ pub fn run(
             ExitCode::from(1)
         }
     };
-    if sess.lab.is_some() {
-        let lab = sess.lab_name()?;
+    if sess.deploy.lab.is_some() {
+        let lab = sess.deploy.lab_name()?;
         if down_after {
-            if let Err(e) = sess.down() {
+            if let Err(e) = sess.deploy.down() {
                 eprintln!("error: removing lab {lab}: {e:#}");
                 guard.cleanup_hint(&e, &lab);
                 return Ok(ExitCode::from(1));
@@ -350,7 +351,7 @@ pub fn run(
             }
         } else if let Some(hint) = guard.lost_hint(&lab) {
             eprintln!("{hint}");
-        } else if sess.lab_up {
+        } else if sess.deploy.lab_up {
             sess.report.info(&format!(
                 "the lab stays up: `{}` removes it",
                 guard.down_command(&lab)
@@ -411,7 +412,7 @@ pub fn lab_name_from_file(path: &Path) -> anyhow::Result<String> {
     let (report, _) = Reporter::buffer(false);
     let engine =
         plan_session(path, &Options::default(), report).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let name = engine.session.borrow().lab_name()?;
+    let name = engine.session.borrow().deploy.lab_name()?;
     Ok(name)
 }
 

@@ -46,10 +46,11 @@ fn describe(path: &Path, opts: &Options) -> anyhow::Result<Described> {
     }
     let sess = engine.session.borrow();
     let lab = sess
+        .deploy
         .lab()
         .with_context(|| format!("{} loads no topology", path.display()))?
         .clone();
-    Ok(Described::Lab(lab, Some(sess.desired.clone())))
+    Ok(Described::Lab(lab, Some(sess.deploy.desired.clone())))
 }
 
 /// Write `text` to `out` (`-` is stdout), saying where it went on stderr.
@@ -148,9 +149,9 @@ pub fn run_saved(
         return Ok(guard.finish_interrupted(&mut session, &Ok(()), down_after));
     }
     started?;
-    let lab = session.lab_name()?;
+    let lab = session.deploy.lab_name()?;
     if down_after {
-        session.down()?;
+        session.deploy.down()?;
     } else {
         session.report.info(&format!(
             "the lab stays up: `{}` removes it",

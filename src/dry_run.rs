@@ -39,14 +39,14 @@ pub fn dry_run(path: &Path, opts: &Options) -> Result<(DaemonHints, Vec<String>)
     let (report, buf) = Reporter::buffer(true);
     let engine = plan_session(path, opts, report)?;
     let sess = engine.session.borrow();
-    let hints = match &sess.lab {
+    let hints = match &sess.deploy.lab {
         Some(lab) => lab
             .routers
             .iter()
             .map(|r| {
                 let mut daemons =
-                    crate::frr::daemons::needed(r.role, sess.desired.routers.get(&r.name));
-                daemons.extend(sess.daemons_used.get(&r.name).into_iter().flatten());
+                    crate::frr::daemons::needed(r.role, sess.deploy.desired.routers.get(&r.name));
+                daemons.extend(sess.deploy.daemons_used.get(&r.name).into_iter().flatten());
                 (r.name.clone(), daemons)
             })
             .collect(),

@@ -10,6 +10,7 @@ pub mod clab;
 pub mod cli;
 pub mod cli_export;
 pub mod connect;
+pub mod deploy;
 pub mod diagnostic;
 pub mod dry_run;
 pub mod frr;

@@ -69,7 +69,7 @@ impl RunGuard {
             _ => String::new(),
         };
         sess.report.warn(&format!("interrupted by {signal}{place}"));
-        let Ok(lab) = sess.lab_name() else {
+        let Ok(lab) = sess.deploy.lab_name() else {
             sess.report.info("no lab was created");
             return self.interrupt.exit_code();
         };
@@ -81,11 +81,11 @@ impl RunGuard {
                 "as asked"
             };
             sess.report.info(&format!("removing lab {lab} ({why})"));
-            if let Err(e) = sess.down() {
+            if let Err(e) = sess.deploy.down() {
                 eprintln!("error: removing lab {lab}: {e:#}");
                 self.cleanup_hint(&e, &lab);
             }
-        } else if sess.lab_up {
+        } else if sess.deploy.lab_up {
             sess.report.info(&format!(
                 "lab {lab} is left as it is: `{}` removes it",
                 self.down_command(&lab)

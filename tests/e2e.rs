@@ -1913,7 +1913,7 @@ fn every_rendering_reads_back_from_both_frr_lines() {
             common::plan_script(&root().join(script), mplsrepl::script::Options::default());
         let engine = engine.unwrap_or_else(|e| panic!("{script}: {e}"));
         let sess = engine.session.borrow();
-        for (name, intent) in &sess.desired.routers {
+        for (name, intent) in &sess.deploy.desired.routers {
             // The IS-IS lab's CEs are the seed's: only its core routers are new renderings.
             let new_rendering = intent.isis.is_some() || intent.ospf.contains_key(&None);
             if (script.ends_with("_isis.rhai") || script.contains("sr")) && !new_rendering {

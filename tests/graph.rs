@@ -15,7 +15,10 @@ fn scripted(path: &str) -> (Lab, Intent) {
     let (engine, _) = plan_script(&root().join(path), Options::default());
     let engine = engine.unwrap_or_else(|e| panic!("{e}"));
     let sess = engine.session.borrow();
-    (sess.lab().unwrap().clone(), sess.desired.clone())
+    (
+        sess.deploy.lab().unwrap().clone(),
+        sess.deploy.desired.clone(),
+    )
 }
 
 /// Three routers on one LAN plus a link: the bus drawing and a link inside the core column.

@@ -17,7 +17,7 @@ fn seed_lab_renders_the_articles_configuration_per_router() {
     let engine = seed();
     let sess = engine.session.borrow();
     for name in ["PR", "PE1", "PE2", "CE1", "CE2", "CE3", "CE4"] {
-        let conf = frr_conf(&sess.desired.routers[name]);
+        let conf = frr_conf(&sess.deploy.desired.routers[name]);
         assert_golden(&format!("mpls_vpn/{name}.frr.conf"), &conf);
     }
 }
@@ -26,7 +26,7 @@ fn seed_lab_renders_the_articles_configuration_per_router() {
 fn seed_lab_pe1_has_the_articles_vpn_lines() {
     let engine = seed();
     let sess = engine.session.borrow();
-    let conf = frr_conf(&sess.desired.routers["PE1"]);
+    let conf = frr_conf(&sess.deploy.desired.routers["PE1"]);
     for line in [
         "router bgp 65000 vrf CUSTA",
         "  redistribute static",
@@ -45,7 +45,7 @@ fn seed_lab_pe1_has_the_articles_vpn_lines() {
             "PE1 lacks `{line}`:\n{conf}"
         );
     }
-    let pe1 = &sess.desired.routers["PE1"];
+    let pe1 = &sess.deploy.desired.routers["PE1"];
     assert_eq!(pe1.sysctls["net.mpls.conf.eth0.input"], "1");
     assert_eq!(pe1.sysctls["net.mpls.platform_labels"], "100000");
     assert!(
@@ -59,9 +59,9 @@ fn seed_lab_pe1_has_the_articles_vpn_lines() {
 /// Apply an edit to PE1 of the seed lab and return the change as text.
 fn pe1_change(edit: &str) -> String {
     let engine = seed();
-    let before = engine.session.borrow().desired.routers["PE1"].clone();
+    let before = engine.session.borrow().deploy.desired.routers["PE1"].clone();
     engine.engine.run(edit).unwrap_or_else(|e| panic!("{e}"));
-    let after = engine.session.borrow().desired.routers["PE1"].clone();
+    let after = engine.session.borrow().deploy.desired.routers["PE1"].clone();
     let change = router_change(&before, &after);
     let mut out = String::new();
     for argv in &change.kernel_before {
@@ -153,17 +153,17 @@ fn general_lab_renders_rr_ebgp_and_ospf_vrfs() {
     ] {
         assert_golden(
             &format!("general/{name}.frr.conf"),
-            &frr_conf(&sess.desired.routers[name]),
+            &frr_conf(&sess.deploy.desired.routers[name]),
         );
     }
     assert_golden("general.plan", &transcript);
-    let rr = frr_conf(&sess.desired.routers["RR1"]);
+    let rr = frr_conf(&sess.deploy.desired.routers["RR1"]);
     assert!(
         rr.contains("  neighbor 10.255.1.1 route-reflector-client\n"),
         "{rr}"
     );
     assert!(
-        sess.desired.routers["RR1"].ldp.is_some(),
+        sess.deploy.desired.routers["RR1"].ldp.is_some(),
         "the RR behind the LDP core runs LDP"
     );
 }
@@ -187,7 +187,7 @@ fn fast_profile_adds_point_to_point_ospf_and_ldp_timers() {
     let sess = engine.session.borrow();
     assert_golden(
         "mpls_vpn/PR.fast.frr.conf",
-        &frr_conf(&sess.desired.routers["PR"]),
+        &frr_conf(&sess.deploy.desired.routers["PR"]),
     );
 }
 
@@ -199,7 +199,7 @@ fn overlap_plan_transcript() {
         plan_script(&root().join("scripts/overlap.rhai"), Options::default());
     let engine = engine.unwrap_or_else(|e| panic!("{e}"));
     let sess = engine.session.borrow();
-    let pe1 = frr_conf(&sess.desired.routers["PE1"]);
+    let pe1 = frr_conf(&sess.deploy.desired.routers["PE1"]);
     assert!(
         pe1.contains("ip route 192.168.1.0/24 172.16.1.2 vrf CUSTA\n"),
         "{pe1}"
@@ -230,7 +230,11 @@ fn sr_plan_transcript() {
     let engine = engine.unwrap_or_else(|e| panic!("{e}"));
     let sess = engine.session.borrow();
     assert!(
-        sess.desired.routers.values().all(|r| r.ldp.is_none()),
+        sess.deploy
+            .desired
+            .routers
+            .values()
+            .all(|r| r.ldp.is_none()),
         "no LDP on the SR lab"
     );
     assert!(
@@ -274,7 +278,7 @@ fn frr_conf_forwards_ipv6_where_the_router_routes_it() {
         let (engine, _) = plan_script(&root().join(script), Options::default());
         let engine = engine.unwrap_or_else(|e| panic!("{e}"));
         let sess = engine.session.borrow();
-        let conf = mplsrepl::frr::render::frr_conf(&sess.desired.routers["PE1"]);
+        let conf = mplsrepl::frr::render::frr_conf(&sess.deploy.desired.routers["PE1"]);
         assert_eq!(
             !conf.contains("no ipv6 forwarding\n"),
             forwards,

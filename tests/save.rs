@@ -35,10 +35,13 @@ fn save_script(script: &str, dir: &Path) {
     let (engine, _) = plan_script(&root().join(script), Options::default());
     let engine = engine.unwrap_or_else(|e| panic!("{e}"));
     let sess = engine.session.borrow();
-    let lab = sess.lab().unwrap();
-    let files = save::from_intent(lab, &sess.desired);
+    let lab = sess.deploy.lab().unwrap();
+    let files = save::from_intent(lab, &sess.deploy.desired);
     for f in &files {
-        assert_eq!(f.frr_conf, frr_conf(&sess.desired.routers[&f.router]));
+        assert_eq!(
+            f.frr_conf,
+            frr_conf(&sess.deploy.desired.routers[&f.router])
+        );
     }
     save::write_dir(dir, lab, &files, script).unwrap();
 }

@@ -6,7 +6,7 @@
 //! modules of the engine; the stdlib modules are there from the start, so `ospf::core("PR")`
 //! works without importing anything.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use rhai::{Dynamic, Module, Position, Scope, AST};
@@ -14,8 +14,8 @@ use rhai::{Dynamic, Module, Position, Scope, AST};
 use super::api_index::ApiIndex;
 use super::lab_names::is_handle;
 use super::lexer::{significant, Kind};
+use crate::deploy::Daemons;
 use crate::diagnostic::Source;
-use crate::frr::Daemon;
 use crate::interrupt::Interrupt;
 use crate::script::api::{err, RhaiResult};
 use crate::script::{runtime_error, stdlib, ScriptEngine, ScriptError, Session};
@@ -59,18 +59,7 @@ impl Evaluator {
             .register_fn("topology", move |path: &str| -> RhaiResult<()> {
                 let mut sess = s.borrow_mut();
                 sess.load_topology(path).map_err(err)?;
-                let names: Vec<String> = sess
-                    .lab()
-                    .map_err(err)?
-                    .routers
-                    .iter()
-                    .map(|r| r.name.clone())
-                    .collect();
-                for name in names {
-                    sess.opts
-                        .daemon_hints
-                        .insert(name, Daemon::ALL.into_iter().collect::<BTreeSet<_>>());
-                }
+                sess.deploy.daemons = Daemons::Every;
                 Ok(())
             });
     }
@@ -224,6 +213,7 @@ fn doc_comments(engine: &rhai::Engine, text: &str) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frr::Daemon;
     use crate::runtime::plan::PlanBackend;
     use crate::ui::Reporter;
 
@@ -257,7 +247,9 @@ mod tests {
         let v = eval(&mut e, "r.vrf(\"CUSTA\", 10).bind(\"eth1\"); twice(21)").unwrap();
         assert_eq!(v.as_int().unwrap(), 42);
         let sess = e.script.session.borrow();
-        assert!(sess.desired.routers["PE1"].vrfs.contains_key("CUSTA"));
+        assert!(sess.deploy.desired.routers["PE1"]
+            .vrfs
+            .contains_key("CUSTA"));
     }
 
     #[test]
@@ -268,7 +260,7 @@ mod tests {
         ok(&mut e, "import \"ldp\" as l;");
         ok(&mut e, "l::core(\"PR\");");
         let sess = e.script.session.borrow();
-        assert!(sess.desired.routers["PR"].ldp.is_some());
+        assert!(sess.deploy.desired.routers["PR"].ldp.is_some());
         assert!(e.api_index().module_fn("l", "core").is_some());
         let api = e.api_index();
         let doc = &api.module_fn("ospf", "core").unwrap().doc;
@@ -280,7 +272,9 @@ mod tests {
         let mut e = evaluator();
         ok(&mut e, &format!("topology({:?});", topo()));
         let sess = e.script.session.borrow();
-        assert_eq!(sess.opts.daemon_hints["CE1"].len(), Daemon::ALL.len());
+        let spec = sess.deploy.lab_spec().unwrap();
+        let ce1 = spec.containers.iter().find(|c| c.router == "CE1").unwrap();
+        assert_eq!(ce1.daemons.len(), Daemon::ALL.len());
     }
 
     #[test]

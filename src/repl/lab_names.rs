@@ -31,6 +31,7 @@ pub struct Variable {
 impl LabNames {
     pub fn capture(session: &Session, scope: &Scope, engine: &Engine) -> Self {
         let routers = session
+            .deploy
             .lab
             .iter()
             .flat_map(|lab| &lab.routers)
@@ -40,6 +41,7 @@ impl LabNames {
             })
             .collect();
         let vrfs = session
+            .deploy
             .desired
             .routers
             .iter()

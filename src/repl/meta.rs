@@ -110,7 +110,7 @@ pub fn run(repl: &mut Repl, line: &str) -> Flow {
         ":apply" => repl.apply(),
         ":discard" => {
             let mut sess = repl.eval.script.session.borrow_mut();
-            sess.desired = sess.deployed.clone();
+            sess.deploy.desired = sess.deploy.deployed.clone();
             println!("pending changes dropped");
             Ok(())
         }
@@ -130,8 +130,9 @@ pub fn run(repl: &mut Repl, line: &str) -> Flow {
         }
         ":graph" => {
             let sess = repl.eval.script.session.borrow();
-            sess.lab()
-                .map(|lab| println!("{}", crate::graph::ascii(lab, Some(&sess.desired))))
+            sess.deploy
+                .lab()
+                .map(|lab| println!("{}", crate::graph::ascii(lab, Some(&sess.deploy.desired))))
         }
         ":step" => step(repl, &args),
         ":snapshot" => match args.as_slice() {
@@ -190,7 +191,7 @@ fn step(repl: &mut Repl, args: &[&str]) -> anyhow::Result<()> {
         let mut sess = repl.eval.script.session.borrow_mut();
         sess.opts.step_mode = true;
         sess.opts.step_plans = plans;
-        sess.step_number = 0;
+        sess.progress.number = 0;
     }
     let outcome = repl.eval.load(path);
     repl.eval.script.session.borrow_mut().opts.step_mode = false;
@@ -244,7 +245,9 @@ fn show(repl: &mut Repl, args: &[&str]) -> anyhow::Result<()> {
         all => all,
     };
     let mut sess = repl.eval.script.session.borrow_mut();
-    let out = sess.vtysh(router, &format!("show {}", command.join(" ")))?;
+    let out = sess
+        .deploy
+        .vtysh(router, &format!("show {}", command.join(" ")))?;
     if sess.dry_run() {
         println!("(plan: nothing runs, so there is no output)");
     }

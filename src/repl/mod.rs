@@ -105,8 +105,8 @@ fn interact(
     history: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     let interrupt = Interrupt::install(Policy::Line);
-    let backend = std::mem::replace(&mut session.backend, Box::new(PlanBackend));
-    session.backend = Box::new(interrupt.guard(backend));
+    let backend = std::mem::replace(&mut session.deploy.backend, Box::new(PlanBackend));
+    session.deploy.backend = Box::new(interrupt.guard(backend));
     let mut repl = Repl {
         eval: Evaluator::new(session, &interrupt),
         interrupt,
@@ -166,18 +166,22 @@ impl Repl {
         };
         println!("{title}: every line is Rhai, applied to the lab when it ends.");
         println!("`:help` lists commands and the API; Tab completes; Ctrl-D leaves.");
-        println!("engine: {}", sess.backend.describe());
+        println!("engine: {}", sess.deploy.backend.describe());
         if let Some(h) = history {
             println!("history: {}", h.display());
         }
-        if sess.lab.is_none() {
+        if sess.deploy.lab.is_none() {
             println!("start with: topology(\"scripts/mpls_vpn.topo\");");
         }
     }
 
     fn prompt(&self) -> String {
         let sess = self.eval.script.session.borrow();
-        let name = sess.lab.as_ref().map_or("mplsrepl", |l| l.name.as_str());
+        let name = sess
+            .deploy
+            .lab
+            .as_ref()
+            .map_or("mplsrepl", |l| l.name.as_str());
         let mode = if sess.dry_run() { "[plan]" } else { "" };
         format!("{name}{mode}> ")
     }
@@ -223,7 +227,7 @@ impl Repl {
     }
 
     pub fn apply(&mut self) -> anyhow::Result<()> {
-        self.eval.script.session.borrow_mut().apply()
+        self.eval.script.session.borrow_mut().deploy.apply()
     }
 
     pub fn script_failure(&self, e: &ScriptError) {
@@ -288,15 +292,15 @@ impl Repl {
         self.interrupt.reset();
         let lab = {
             let sess = self.eval.script.session.borrow();
-            if !sess.lab_up || sess.dry_run() {
+            if !sess.deploy.lab_up || sess.dry_run() {
                 return;
             }
-            sess.lab_name().unwrap_or_default()
+            sess.deploy.lab_name().unwrap_or_default()
         };
         let question = format!("lab {lab} is up: keep it or take it down? [keep/down] ");
         let answer = reader.read(&question, self.helper()).unwrap_or_default();
         if matches!(answer.trim(), "down" | "d") {
-            if let Err(e) = self.eval.script.session.borrow_mut().down() {
+            if let Err(e) = self.eval.script.session.borrow_mut().deploy.down() {
                 self.failure(&e);
             }
         } else {

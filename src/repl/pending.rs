@@ -8,13 +8,15 @@ use crate::ui::Reporter;
 
 /// Routers whose desired intent differs from what is deployed, in lab order.
 pub fn pending_routers(sess: &Session) -> Vec<String> {
-    let order: Vec<String> = match &sess.lab {
+    let order: Vec<String> = match &sess.deploy.lab {
         Some(lab) => lab.routers.iter().map(|r| r.name.clone()).collect(),
-        None => sess.desired.routers.keys().cloned().collect(),
+        None => sess.deploy.desired.routers.keys().cloned().collect(),
     };
     order
         .into_iter()
-        .filter(|name| sess.desired.routers.get(name) != sess.deployed.routers.get(name))
+        .filter(|name| {
+            sess.deploy.desired.routers.get(name) != sess.deploy.deployed.routers.get(name)
+        })
         .collect()
 }
 
@@ -32,7 +34,10 @@ pub fn show(sess: &Session, only: Option<&str>, color: bool) {
                 .cloned()
                 .unwrap_or_else(|| RouterIntent::new(&name))
         };
-        let change = router_change(&intent(&sess.deployed), &intent(&sess.desired));
+        let change = router_change(
+            &intent(&sess.deploy.deployed),
+            &intent(&sess.deploy.desired),
+        );
         if change.is_empty() {
             continue;
         }

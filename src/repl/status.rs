@@ -7,13 +7,13 @@ use crate::intent::RouterIntent;
 use crate::script::Session;
 
 pub fn render(sess: &Session, auto_apply: bool, color: bool) -> String {
-    let Some(lab) = &sess.lab else {
+    let Some(lab) = &sess.deploy.lab else {
         return format!(
             "no topology loaded (engine: {}): `topology(\"FILE.topo\")` loads one",
-            sess.backend.describe()
+            sess.deploy.backend.describe()
         );
     };
-    let state = match (sess.lab_up, sess.dry_run()) {
+    let state = match (sess.deploy.lab_up, sess.dry_run()) {
         (true, true) => "planned (dry run: nothing exists)",
         (true, false) => "up",
         (false, _) => "not created yet",
@@ -28,7 +28,7 @@ pub fn render(sess: &Session, auto_apply: bool, color: bool) -> String {
         format!(
             "lab {} on {}: {state}; {mode}",
             lab.name,
-            sess.backend.describe()
+            sess.deploy.backend.describe()
         ),
         if pending.is_empty() {
             "nothing pending".to_string()
@@ -50,6 +50,7 @@ pub fn render(sess: &Session, auto_apply: bool, color: bool) -> String {
     ));
     for r in &lab.routers {
         let intent = sess
+            .deploy
             .desired
             .routers
             .get(&r.name)
@@ -149,7 +150,7 @@ mod tests {
         assert!(render(&sess, true, false).contains("no topology"));
         sess.base_dir = env!("CARGO_MANIFEST_DIR").into();
         sess.load_topology("scripts/mpls_vpn.topo").unwrap();
-        sess.desired.router_mut("PR").ldp = Some(Default::default());
+        sess.deploy.desired.router_mut("PR").ldp = Some(Default::default());
         let text = render(&sess, true, false);
         assert!(text.contains("pending changes (*) on PR"), "{text}");
         assert!(text.contains("PR*"), "{text}");

@@ -127,16 +127,18 @@ pub fn config_lines(text: &str) -> Vec<String> {
 /// Create the saved lab with the session's backend and send each router its saved files.
 pub fn start(session: &mut Session, saved: &SavedLab) -> anyhow::Result<()> {
     session.base_dir = saved.dir.clone();
-    session.opts.daemon_hints = saved
-        .routers
-        .iter()
-        .filter_map(|r| Some((r.name.clone(), r.daemons.clone()?)))
-        .collect::<BTreeMap<_, _>>();
+    session.deploy.daemons = crate::deploy::Daemons::Planned(
+        saved
+            .routers
+            .iter()
+            .filter_map(|r| Some((r.name.clone(), r.daemons.clone()?)))
+            .collect::<BTreeMap<_, _>>(),
+    );
     session.load_topology(TOPOLOGY_FILE)?;
     session.step("networks and containers")?;
-    session.up()?;
+    session.deploy.up()?;
     session.step(&format!("configuration saved in {}", saved.dir.display()))?;
-    let lab = session.lab_name()?;
+    let lab = session.deploy.lab_name()?;
     let changes = saved
         .routers
         .iter()
@@ -150,7 +152,7 @@ pub fn start(session: &mut Session, saved: &SavedLab) -> anyhow::Result<()> {
         })
         .filter(|(_, c, _)| !c.is_empty())
         .collect();
-    if let (_, Some(e)) = session.send(&lab, changes) {
+    if let (_, Some(e)) = session.deploy.send(&lab, changes) {
         return Err(e.context(format!("configuring the lab from {}", saved.dir.display())));
     }
     session.end_step();

@@ -181,7 +181,7 @@ pub(super) fn edit<T>(
     f: impl FnOnce(&mut RouterIntent) -> RhaiResult<T>,
 ) -> RhaiResult<T> {
     let mut sess = s.borrow_mut();
-    f(sess.desired.router_mut(router))
+    f(sess.deploy.desired.router_mut(router))
 }
 
 pub(super) fn edit_vrf<T>(
@@ -310,7 +310,7 @@ fn edit_iface<T>(
 /// segment and CE, whose addresses the topology checked in that VRF only.
 fn check_topology_vrf(s: &Shared, router: &str, iface: &str, vrf: &str) -> RhaiResult<()> {
     let sess = s.borrow();
-    let lab = sess.lab().map_err(err)?;
+    let lab = sess.deploy.lab().map_err(err)?;
     let Some(i) = lab.router(router).and_then(|r| r.interface(iface)) else {
         return Ok(());
     };
@@ -324,6 +324,7 @@ fn check_topology_vrf(s: &Shared, router: &str, iface: &str, vrf: &str) -> RhaiR
         // not clash with the VRF's others.
         None => {
             let mut bound: Vec<(&str, &str, &str)> = sess
+                .deploy
                 .desired
                 .routers
                 .iter()
@@ -358,7 +359,10 @@ fn clash(
 }
 
 fn check_iface(s: &Shared, router: &str, iface: &str) -> RhaiResult<()> {
-    s.borrow().require_interface(router, iface).map_err(err)
+    s.borrow()
+        .deploy
+        .require_interface(router, iface)
+        .map_err(err)
 }
 
 pub fn register(engine: &mut Engine, shared: &Shared) {
@@ -395,7 +399,7 @@ pub(super) fn far_end(
     iface: &str,
 ) -> RhaiResult<(crate::topology::Segment, Option<crate::topology::Endpoint>)> {
     let sess = s.borrow();
-    let lab = sess.lab().map_err(err)?;
+    let lab = sess.deploy.lab().map_err(err)?;
     let r = lab
         .router(router)
         .ok_or_else(|| err(format!("unknown router `{router}`")))?;
@@ -438,7 +442,7 @@ fn register_topology_queries(engine: &mut Engine, shared: &Shared) {
         move |router: &str, iface: &str| -> RhaiResult<String> {
             let peer = far_end(&s, router, iface)?.1;
             let sess = s.borrow();
-            let lab = sess.lab().map_err(err)?;
+            let lab = sess.deploy.lab().map_err(err)?;
             Ok(peer
                 .and_then(|e| lab.router(&e.router))
                 .map(|r| r.role.as_str().to_string())
@@ -458,6 +462,7 @@ fn register_topology_queries(engine: &mut Engine, shared: &Shared) {
         move |r: &mut RouterRef| -> RhaiResult<String> {
             let sess = s.borrow();
             let lo = sess
+                .deploy
                 .lab()
                 .map_err(err)?
                 .router(&r.name)
@@ -474,7 +479,7 @@ fn register_topology_queries(engine: &mut Engine, shared: &Shared) {
 fn register_router(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("router", move |name: &str| -> RhaiResult<RouterRef> {
-        s.borrow().require_router(name).map_err(err)?;
+        s.borrow().deploy.require_router(name).map_err(err)?;
         Ok(RouterRef {
             name: name.to_string(),
         })
@@ -482,7 +487,7 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("routers", move || -> RhaiResult<Array> {
         let sess = s.borrow();
-        let lab = sess.lab().map_err(err)?;
+        let lab = sess.deploy.lab().map_err(err)?;
         Ok(lab
             .routers
             .iter()
@@ -492,7 +497,7 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("routers", move |role: &str| -> RhaiResult<Array> {
         let sess = s.borrow();
-        let lab = sess.lab().map_err(err)?;
+        let lab = sess.deploy.lab().map_err(err)?;
         let role = crate::topology::Role::parse(role)
             .ok_or_else(|| err(format!("unknown role `{role}`: expected p, pe, ce or rr")))?;
         Ok(lab
@@ -506,6 +511,7 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
     engine.register_fn("role", move |r: &mut RouterRef| -> RhaiResult<String> {
         let sess = s.borrow();
         Ok(sess
+            .deploy
             .lab()
             .map_err(err)?
             .router(&r.name)
@@ -516,6 +522,7 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
     engine.register_fn("loopback", move |r: &mut RouterRef| -> RhaiResult<String> {
         let sess = s.borrow();
         let lo = sess
+            .deploy
             .lab()
             .map_err(err)?
             .router(&r.name)
@@ -528,7 +535,7 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
         "interfaces",
         move |r: &mut RouterRef| -> RhaiResult<Array> {
             let sess = s.borrow();
-            let router = sess.lab().map_err(err)?.router(&r.name).cloned();
+            let router = sess.deploy.lab().map_err(err)?.router(&r.name).cloned();
             Ok(router
                 .map(|r| {
                     r.interfaces
@@ -547,10 +554,10 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
         "addresses",
         move |r: &mut RouterRef| -> RhaiResult<RouterRef> {
             // A handle outlives a `topology(...)` that loads a lab without its router.
-            s.borrow().require_router(&r.name).map_err(err)?;
+            s.borrow().deploy.require_router(&r.name).map_err(err)?;
             let (router, tables) = {
                 let sess = s.borrow();
-                let lab = sess.lab().map_err(err)?;
+                let lab = sess.deploy.lab().map_err(err)?;
                 let router = lab
                     .router(&r.name)
                     .cloned()
@@ -768,7 +775,7 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
     engine.register_fn("isis", move |r: &mut RouterRef| -> RhaiResult<RouterRef> {
         let loopback = s
             .borrow()
-            .lab()
+            .deploy.lab()
             .map_err(err)?
             .router(&r.name)
             .and_then(|router| router.loopback)
@@ -894,7 +901,11 @@ fn register_router(engine: &mut Engine, shared: &Shared) {
             let table = limit(Knob::VrfTable, table)?;
             let interfaces: Vec<String> = {
                 let sess = s.borrow();
-                let router = sess.lab().map_err(|e| err(e.to_string()))?.router(&r.name);
+                let router = sess
+                    .deploy
+                    .lab()
+                    .map_err(|e| err(e.to_string()))?
+                    .router(&r.name);
                 std::iter::once("lo".to_string())
                     .chain(
                         router
@@ -1212,6 +1223,7 @@ fn register_bgp(engine: &mut Engine, shared: &Shared) {
     engine.register_get("asn", move |b: &mut BgpRef| -> RhaiResult<i64> {
         let sess = s.borrow();
         let bgp = sess
+            .deploy
             .desired
             .routers
             .get(&b.router)
@@ -1537,7 +1549,7 @@ fn register_link(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("link", move |a: &str, b: &str| -> RhaiResult<LinkRef> {
         let sess = s.borrow();
-        let lab = sess.lab().map_err(err)?;
+        let lab = sess.deploy.lab().map_err(err)?;
         let seg = lab
             .segment_between(a, b)
             .ok_or_else(|| err(format!("no link between {a} and {b}")))?;

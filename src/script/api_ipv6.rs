@@ -26,7 +26,7 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
 /// The router's IPv6 loopback from the topology, shown by `show`; "" where it has none.
 fn loopback6(s: &Shared, r: &RouterRef, show: fn(ipnet::Ipv6Net) -> String) -> RhaiResult<String> {
     let sess = s.borrow();
-    let lab = sess.lab().map_err(err)?;
+    let lab = sess.deploy.lab().map_err(err)?;
     Ok(lab
         .router(&r.name)
         .and_then(|r| r.loopback6)

@@ -142,7 +142,7 @@ fn set_sid(
         .map_err(|_| err(format!("prefix-SID index {index} is negative or too large")))?;
     {
         let sess = s.borrow();
-        for (router, sr) in all_sr(&sess.desired) {
+        for (router, sr) in all_sr(&sess.deploy.desired) {
             check_index(index, sr.srgb).map_err(|e| err(format!("{e} (the SRGB of {router})")))?;
             for (other, sid) in &sr.prefix_sids {
                 let same_prefix = router == h.router && *other == prefix;
@@ -163,6 +163,7 @@ fn set_sid(
 /// The router's loopback as a /32.
 fn loopback(s: &Shared, router: &str) -> RhaiResult<Ipv4Net> {
     s.borrow()
+        .deploy
         .lab()
         .map_err(err)?
         .router(router)
@@ -181,12 +182,13 @@ fn set_srgb(s: &Shared, h: &SrRef, lower: i64, upper: i64) -> RhaiResult<()> {
     {
         let sess = s.borrow();
         let labels = sess
+            .deploy
             .desired
             .routers
             .get(&h.router)
             .and_then(platform_labels);
         check_srgb(srgb, labels).map_err(err)?;
-        for (router, sr) in all_sr(&sess.desired) {
+        for (router, sr) in all_sr(&sess.deploy.desired) {
             for (prefix, sid) in &sr.prefix_sids {
                 check_index(sid.index, srgb)
                     .map_err(|e| err(format!("{e}: {router} gives it to {prefix}")))?;
@@ -214,7 +216,8 @@ fn sr_label(s: &Shared, router: &str, of: &str) -> RhaiResult<i64> {
     let lo = loopback(s, of)?;
     let sess = s.borrow();
     let find = |name: &str| {
-        sess.desired
+        sess.deploy
+            .desired
             .routers
             .get(name)
             .and_then(|r| sr_of(r, Igp::Isis).or_else(|| sr_of(r, Igp::Ospf)))

@@ -124,14 +124,15 @@ pub fn around<T>(
     points: &[CapturePoint],
     action: impl FnOnce() -> RhaiResult<T>,
 ) -> RhaiResult<(T, Vec<Vec<u8>>)> {
-    let lab = s.borrow().lab_name().map_err(err)?;
+    let lab = s.borrow().deploy.lab_name().map_err(err)?;
     let handles = s
         .borrow_mut()
+        .deploy
         .backend
         .start_captures(&lab, points)
         .map_err(err)?;
     let outcome = action();
-    let pcaps = s.borrow_mut().backend.stop_captures(&lab, &handles);
+    let pcaps = s.borrow_mut().deploy.backend.stop_captures(&lab, &handles);
     let outcome = outcome?;
     let pcaps = pcaps.into_iter().collect::<anyhow::Result<Vec<_>>>();
     Ok((outcome, pcaps.map_err(err)?))
@@ -145,7 +146,10 @@ fn capture(
     f: &FnPtr,
 ) -> RhaiResult<Vec<CaptureRef>> {
     for (router, iface) in points {
-        s.borrow().require_interface(router, iface).map_err(err)?;
+        s.borrow()
+            .deploy
+            .require_interface(router, iface)
+            .map_err(err)?;
     }
     super::checks::settle(s)?;
     let at: Vec<String> = points.iter().map(|(r, i)| format!("{r} {i}")).collect();
@@ -159,7 +163,7 @@ fn capture(
         })
         .collect();
     let (_, pcaps) = around(s, &points, || f.call_within_context::<Dynamic>(ctx, ()))?;
-    let lab = s.borrow().lab_name().map_err(err)?;
+    let lab = s.borrow().deploy.lab_name().map_err(err)?;
     let dry_run = s.borrow().dry_run();
     points
         .iter()

@@ -25,19 +25,19 @@ fn register_lifecycle(engine: &mut Engine, shared: &Shared) {
     });
     let s = shared.clone();
     engine.register_fn("lab_name", move || -> RhaiResult<String> {
-        s.borrow().lab_name().map_err(err)
+        s.borrow().deploy.lab_name().map_err(err)
     });
     let s = shared.clone();
     engine.register_fn("up", move || -> RhaiResult<()> {
-        s.borrow_mut().up().map_err(err)
+        s.borrow_mut().deploy.up().map_err(err)
     });
     let s = shared.clone();
     engine.register_fn("down", move || -> RhaiResult<()> {
-        s.borrow_mut().down().map_err(err)
+        s.borrow_mut().deploy.down().map_err(err)
     });
     let s = shared.clone();
     engine.register_fn("apply", move || -> RhaiResult<()> {
-        s.borrow_mut().apply().map_err(err)
+        s.borrow_mut().deploy.apply().map_err(err)
     });
     let s = shared.clone();
     engine.register_fn("step", move |title: &str| -> RhaiResult<()> {
@@ -98,7 +98,7 @@ fn register_lifecycle(engine: &mut Engine, shared: &Shared) {
 /// Apply pending configuration, so a check observes (and the transcript shows) what the
 /// script configured above it.
 pub fn settle(s: &Shared) -> RhaiResult<()> {
-    s.borrow_mut().apply().map_err(err)
+    s.borrow_mut().deploy.apply().map_err(err)
 }
 
 /// Name a check before it runs: in a plan that is all there is; a real run prints only the
@@ -156,6 +156,7 @@ fn do_ping(
     }
     let out = s
         .borrow_mut()
+        .deploy
         .exec(from, &ping_argv(dst, src, count, None))
         .map_err(err)?;
     Ok(parse_ping(&out.stdout))
@@ -168,7 +169,7 @@ fn planned_ping(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> RhaiRes
     if let Some(src) = src {
         ping_source(s, from, src)?;
     }
-    s.borrow().require_router(from).map_err(err)?;
+    s.borrow().deploy.require_router(from).map_err(err)?;
     settle(s)
 }
 
@@ -189,6 +190,7 @@ fn ping_source(s: &Shared, from: &str, src: &str) -> RhaiResult<()> {
     }
     let is_vrf = s
         .borrow()
+        .deploy
         .desired
         .routers
         .get(from)
@@ -350,7 +352,7 @@ fn register_observations(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("sh", move |router: &str, cmd: &str| -> RhaiResult<String> {
         let argv = vec!["sh".to_string(), "-c".to_string(), cmd.to_string()];
-        let out = s.borrow_mut().exec(router, &argv).map_err(err)?;
+        let out = s.borrow_mut().deploy.exec(router, &argv).map_err(err)?;
         Ok(format!("{}{}", out.stdout, out.stderr))
     });
     // vtysh text output.
@@ -358,7 +360,7 @@ fn register_observations(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "vtysh",
         move |router: &str, cmd: &str| -> RhaiResult<String> {
-            let out = s.borrow_mut().vtysh(router, cmd).map_err(err)?;
+            let out = s.borrow_mut().deploy.vtysh(router, cmd).map_err(err)?;
             Ok(format!("{}{}", out.stdout, out.stderr))
         },
     );
@@ -403,10 +405,10 @@ fn register_observations(engine: &mut Engine, shared: &Shared) {
 fn show_json(s: &Shared, router: &str, cmd: &str) -> RhaiResult<serde_json::Value> {
     settle(s)?;
     if s.borrow().dry_run() {
-        s.borrow().require_router(router).map_err(err)?;
+        s.borrow().deploy.require_router(router).map_err(err)?;
         return Ok(serde_json::json!({}));
     }
-    let out = s.borrow_mut().vtysh(router, cmd).map_err(err)?;
+    let out = s.borrow_mut().deploy.vtysh(router, cmd).map_err(err)?;
     crate::frr::json::parse(cmd, &out.stdout).map_err(|e| {
         err(format!(
             "{router}: `{cmd}` did not return JSON ({e}); output was:\n{}",
@@ -428,7 +430,7 @@ fn expect_json(
     let what = format!("{router}: `{cmd}` contains {}", compact(&expected));
     settle(s)?;
     announce(s, &what);
-    s.borrow().require_router(router).map_err(err)?;
+    s.borrow().deploy.require_router(router).map_err(err)?;
     if s.borrow().dry_run() {
         return Ok(());
     }

@@ -134,13 +134,18 @@ fn end(
         "-c".to_string(),
         format!("cat /sys/class/net/{iface}/operstate /sys/class/net/{iface}/mtu"),
     ];
-    let live = s.borrow_mut().exec(router, &argv).ok().and_then(|out| {
-        let mut lines = out.stdout.lines();
-        Some((
-            lines.next()?.trim().to_string(),
-            lines.next()?.trim().to_string(),
-        ))
-    });
+    let live = s
+        .borrow_mut()
+        .deploy
+        .exec(router, &argv)
+        .ok()
+        .and_then(|out| {
+            let mut lines = out.stdout.lines();
+            Some((
+                lines.next()?.trim().to_string(),
+                lines.next()?.trim().to_string(),
+            ))
+        });
     End {
         router: router.to_string(),
         iface: iface.to_string(),
@@ -215,8 +220,8 @@ fn link_problems(a: &End, b: &End) -> Vec<String> {
 pub fn igp_neighbor(s: &Shared, igp: Igp, router: &str, id: Option<Ipv4Addr>) -> String {
     let (lab, intent) = {
         let sess = s.borrow();
-        match sess.lab() {
-            Ok(lab) => (lab.clone(), sess.deployed.clone()),
+        match sess.deploy.lab() {
+            Ok(lab) => (lab.clone(), sess.deploy.deployed.clone()),
             Err(_) => return String::new(),
         }
     };

@@ -57,7 +57,7 @@ fn options(s: &Shared, map: &Map) -> RhaiResult<Probe> {
 
 fn sh(s: &Shared, router: &str, script: &str) -> RhaiResult<String> {
     let argv = vec!["sh".to_string(), "-c".to_string(), script.to_string()];
-    let out = s.borrow_mut().exec(router, &argv).map_err(err)?;
+    let out = s.borrow_mut().deploy.exec(router, &argv).map_err(err)?;
     if out.exit_code != 0 {
         return Err(err(format!(
             "{router}: `{script}` failed: {}{}",
@@ -97,7 +97,7 @@ fn failover(
     let what = format!("failover probe {from} -> {dst}: replies come back after the change");
     settle(s)?;
     announce(s, &what);
-    s.borrow().require_router(from).map_err(err)?;
+    s.borrow().deploy.require_router(from).map_err(err)?;
     if s.borrow().dry_run() {
         let _ = change.call_within_context::<Dynamic>(ctx, ())?;
         settle(s)?;
@@ -213,7 +213,7 @@ fn signal_daemons(s: &Shared, router: &str, signal: &str) -> RhaiResult<()> {
     settle(s)?;
     announce(s, &format!("{router}: SIG{signal} to its FRR daemons"));
     if s.borrow().dry_run() {
-        return s.borrow().require_router(router).map_err(err);
+        return s.borrow().deploy.require_router(router).map_err(err);
     }
     sh(
         s,

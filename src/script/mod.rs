@@ -158,7 +158,7 @@ impl ScriptEngine {
             },
         };
         let mut sess = self.session.borrow_mut();
-        sess.apply().map_err(ScriptError::Other)?;
+        sess.deploy.apply().map_err(ScriptError::Other)?;
         sess.end_step();
         match exited {
             Some(code) => Err(ScriptError::Exit(code)),

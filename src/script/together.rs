@@ -146,7 +146,8 @@ pub fn poll(s: &Shared, checks: Vec<PendingCheck>) -> RhaiResult<()> {
             .map(|c| (c.router.clone(), c.argv.clone()))
             .collect();
         let outputs =
-            super::poll_round::run(&commands, |runs| s.borrow_mut().exec_all(runs)).map_err(err)?;
+            super::poll_round::run(&commands, |runs| s.borrow_mut().deploy.exec_all(runs))
+                .map_err(err)?;
         let elapsed = start.elapsed();
         let mut still = Vec::new();
         let mut give_up = None;

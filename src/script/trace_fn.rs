@@ -11,7 +11,7 @@ struct SessionObserver<'a>(&'a Shared);
 
 impl Observer for SessionObserver<'_> {
     fn show(&mut self, router: &str, command: &str) -> anyhow::Result<serde_json::Value> {
-        let out = self.0.borrow_mut().vtysh(router, command)?;
+        let out = self.0.borrow_mut().deploy.vtysh(router, command)?;
         crate::frr::json::parse(command, &out.stdout).map_err(|e| {
             anyhow::anyhow!(
                 "{router}: `{command}` did not return JSON ({e}): {}",
@@ -30,8 +30,8 @@ pub fn explain_no_reply(s: &Shared, from: &str, dst: &str) -> String {
     };
     let (lab, intent) = {
         let sess = s.borrow();
-        match sess.lab() {
-            Ok(lab) => (lab.clone(), sess.deployed.clone()),
+        match sess.deploy.lab() {
+            Ok(lab) => (lab.clone(), sess.deploy.deployed.clone()),
             Err(_) => return String::new(),
         }
     };
@@ -58,12 +58,15 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
             &format!("trace {from} -> {dst}: label operations hop by hop"),
         );
         if s.borrow().dry_run() {
-            s.borrow().require_router(from).map_err(err)?;
+            s.borrow().deploy.require_router(from).map_err(err)?;
             return Ok(Array::new());
         }
         let (lab, intent) = {
             let sess = s.borrow();
-            (sess.lab().map_err(err)?.clone(), sess.deployed.clone())
+            (
+                sess.deploy.lab().map_err(err)?.clone(),
+                sess.deploy.deployed.clone(),
+            )
         };
         let hops = trace(&lab, &intent, &mut SessionObserver(&s), from, dst_ip).map_err(err)?;
         {
@@ -93,7 +96,7 @@ fn confirm_on_the_wire(
     };
     let src = {
         let sess = s.borrow();
-        let lab = sess.lab().map_err(err)?;
+        let lab = sess.deploy.lab().map_err(err)?;
         let r = lab.router(from);
         if dst.contains(':') {
             r.and_then(|r| r.loopback6).map(|l| l.addr().to_string())
@@ -119,7 +122,7 @@ fn confirm_on_the_wire(
         filter: "mpls".into(),
     };
     let (_, pcaps) = super::capture_ref::around(s, &[point], || {
-        s.borrow_mut().exec(from, &argv).map_err(err)
+        s.borrow_mut().deploy.exec(from, &argv).map_err(err)
     })?;
     let bytes = &pcaps[0];
     let cap =

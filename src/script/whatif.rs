@@ -17,11 +17,12 @@ pub fn take_snapshot(s: &Shared) -> RhaiResult<Snapshot> {
     }
     let routers: Vec<(String, Vec<(String, String)>)> = {
         let sess = s.borrow();
-        let lab = sess.lab().map_err(err)?;
+        let lab = sess.deploy.lab().map_err(err)?;
         lab.routers
             .iter()
             .map(|r| {
                 let i = sess
+                    .deploy
                     .deployed
                     .routers
                     .get(&r.name)
@@ -46,7 +47,7 @@ pub fn take_snapshot(s: &Shared) -> RhaiResult<Snapshot> {
             .map(|(_, c)| format!("vtysh -c '{c}'; echo; echo '@@mplsrepl@@'"))
             .collect();
         let argv = vec!["sh".to_string(), "-c".to_string(), script.join("; ")];
-        let out = s.borrow_mut().exec(&router, &argv).map_err(err)?;
+        let out = s.borrow_mut().deploy.exec(&router, &argv).map_err(err)?;
         let entries = snap.routers.entry(router.clone()).or_default();
         for ((table, command), section) in cmds.iter().zip(out.stdout.split("@@mplsrepl@@")) {
             if let Ok(json) = crate::frr::json::parse(command, section.trim()) {
@@ -126,7 +127,7 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     );
     let s = shared.clone();
     engine.register_fn("undo", move || -> RhaiResult<()> {
-        s.borrow_mut().undo().map_err(err)
+        s.borrow_mut().deploy.undo().map_err(err)
     });
 }
 
@@ -136,7 +137,7 @@ fn whatif(s: &Shared, ctx: &NativeCallContext, f: &FnPtr) -> RhaiResult<Array> {
     let timeout = s.borrow().opts.check_timeout;
     super::checks::announce(s, "what-if: snapshot, change, observe, revert");
     let (before, _) = settled_snapshot(s, timeout)?;
-    let intent_before = s.borrow().desired.clone();
+    let intent_before = s.borrow().deploy.desired.clone();
     let outcome: RhaiResult<Dynamic> = f.call_within_context(ctx, ());
     let changes = if outcome.is_ok() {
         super::checks::settle(s)?;
@@ -148,7 +149,7 @@ fn whatif(s: &Shared, ctx: &NativeCallContext, f: &FnPtr) -> RhaiResult<Array> {
         Vec::new()
     };
     // Revert even when the experiment failed: a what-if never leaves its change behind.
-    s.borrow_mut().desired = intent_before;
+    s.borrow_mut().deploy.desired = intent_before;
     super::checks::settle(s)?;
     let (restored, secs) = settled_snapshot(s, timeout)?;
     let residue = diff(&before, &restored);

@@ -17,6 +17,7 @@ pub enum Sink {
     Buffer(Arc<Mutex<Vec<u8>>>),
 }
 
+#[derive(Clone)]
 pub struct Reporter {
     sink: Sink,
     color: bool,
