@@ -17,7 +17,7 @@ use super::lexer::{significant, Kind};
 use crate::deploy::Daemons;
 use crate::diagnostic::Source;
 use crate::interrupt::Interrupt;
-use crate::script::api::{err, RhaiResult};
+use crate::script::common::{err, RhaiResult};
 use crate::script::{runtime_error, stdlib, ScriptEngine, ScriptError, Session};
 
 pub struct Evaluator {

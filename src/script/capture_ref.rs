@@ -6,7 +6,8 @@ use std::net::IpAddr;
 
 use rhai::{Array, Dynamic, Engine, FnPtr, NativeCallContext};
 
-use super::api::{err, parse_any_ip, RhaiResult, Shared};
+use super::args::parse_any_ip;
+use super::common::{err, RhaiResult, Shared};
 use crate::check::capture::{parse_pcap, Capture};
 use crate::runtime::CapturePoint;
 
@@ -151,9 +152,9 @@ fn capture(
             .require_interface(router, iface)
             .map_err(err)?;
     }
-    super::checks::settle(s)?;
+    super::common::settle(s)?;
     let at: Vec<String> = points.iter().map(|(r, i)| format!("{r} {i}")).collect();
-    super::checks::announce(s, &format!("capture on {} ({filter})", at.join(", ")));
+    super::common::announce(s, &format!("capture on {} ({filter})", at.join(", ")));
     let points: Vec<CapturePoint> = points
         .iter()
         .map(|(router, iface)| CapturePoint {
@@ -225,7 +226,7 @@ fn expect_labels(s: &Shared, c: &CaptureRef, src: &str, dst: &str, depth: i64) -
         "{} {}: echo requests {src} > {dst} carry {depth} MPLS label(s)",
         c.router, c.interface
     );
-    super::checks::announce(s, &what);
+    super::common::announce(s, &what);
     if c.capture.is_none() {
         return Ok(());
     }

@@ -7,15 +7,15 @@ use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, Engine, FnPtr, NativeCallContext};
 
-use super::api::{err, RhaiResult, Shared};
+use super::common::{announce, err, settle, RhaiResult, Shared};
+use super::pending_check::{parse_ping, truncate, PendingCheck, PingResult, Verdict};
 use super::session::Profile;
-use super::together::{self, parse_ping, truncate, PendingCheck, PingResult, Verdict};
+use super::together;
 
 pub fn register(engine: &mut Engine, shared: &Shared) {
     register_lifecycle(engine, shared);
     register_observations(engine, shared);
     register_waits(engine, shared);
-    super::capture_ref::register(engine, shared);
 }
 
 fn register_lifecycle(engine: &mut Engine, shared: &Shared) {
@@ -93,21 +93,6 @@ fn register_lifecycle(engine: &mut Engine, shared: &Shared) {
         }
         Ok(())
     });
-}
-
-/// Apply pending configuration, so a check observes (and the transcript shows) what the
-/// script configured above it.
-pub fn settle(s: &Shared) -> RhaiResult<()> {
-    s.borrow_mut().deploy.apply().map_err(err)
-}
-
-/// Name a check before it runs: in a plan that is all there is; a real run prints only the
-/// outcome.
-pub fn announce(s: &Shared, what: &str) {
-    let sess = s.borrow();
-    if sess.dry_run() {
-        sess.report.check(what);
-    }
 }
 
 /// `size`: the ICMP payload, sent with don't-fragment set (`-M do`), so that a link whose MTU

@@ -7,8 +7,8 @@ use std::net::Ipv4Addr;
 
 use serde_json::Value;
 
-use super::api::Shared;
-use super::together::Verdict;
+use super::common::Shared;
+use super::pending_check::Verdict;
 use crate::intent::RouterIntent;
 
 /// Text to append to a failed check's message (empty when there is nothing to add).
@@ -288,12 +288,12 @@ pub fn register(engine: &mut rhai::Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn(
         "explain_igp",
-        move |router: &str, igp: &str| -> super::api::RhaiResult<String> {
+        move |router: &str, igp: &str| -> super::common::RhaiResult<String> {
             let igp = match igp {
                 "isis" => Igp::Isis,
                 "ospf" => Igp::Ospf,
                 other => {
-                    return Err(super::api::err(format!(
+                    return Err(super::common::err(format!(
                         "explain_igp: unknown IGP `{other}` (isis or ospf)"
                     )))
                 }

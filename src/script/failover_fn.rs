@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext};
 
-use super::api::{err, RhaiResult, Shared};
-use super::checks::{announce, settle};
+use super::common::{announce, settle};
+use super::common::{err, RhaiResult, Shared};
 use crate::check::probe::{self, Outcome};
 
 /// Where the stream writes, inside the router.

@@ -1,13 +1,13 @@
 //! The Rhai engine: registered API, stdlib modules, limits, and errors mapped to source spans.
 
 pub mod api;
-pub mod api_bfd;
-pub mod api_ipv6;
-pub mod api_sr;
+pub mod args;
 pub mod capture_ref;
 pub mod checks;
+pub mod common;
 pub mod explain;
 pub mod failover_fn;
+pub mod pending_check;
 mod poll_round;
 pub mod session;
 pub mod stdlib;
@@ -121,6 +121,7 @@ impl ScriptEngine {
             .set_max_map_size(MAX_ARRAY);
         api::register(&mut engine, &session);
         checks::register(&mut engine, &session);
+        capture_ref::register(&mut engine, &session);
         whatif::register(&mut engine, &session);
         trace_fn::register(&mut engine, &session);
         failover_fn::register(&mut engine, &session);

@@ -116,7 +116,7 @@ pub struct Session {
     /// Named snapshots of the live lab (what-if, `:snapshot`).
     pub snapshots: BTreeMap<String, crate::check::snapshot::Snapshot>,
     /// Checks queued by `together(|| ...)`, polled when the block ends; `None` outside one.
-    pub batch: Option<Vec<super::together::PendingCheck>>,
+    pub batch: Option<Vec<super::pending_check::PendingCheck>>,
 }
 
 impl Session {

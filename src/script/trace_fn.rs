@@ -2,7 +2,8 @@
 
 use rhai::{Array, Engine};
 
-use super::api::{err, parse_any_ip, RhaiResult, Shared};
+use super::args::parse_any_ip;
+use super::common::{err, RhaiResult, Shared};
 use crate::check::trace::{trace, Observer};
 use crate::runtime::CapturePoint;
 
@@ -52,8 +53,8 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("trace", move |from: &str, dst: &str| -> RhaiResult<Array> {
         let dst_ip = parse_any_ip(dst)?;
-        super::checks::settle(&s)?;
-        super::checks::announce(
+        super::common::settle(&s)?;
+        super::common::announce(
             &s,
             &format!("trace {from} -> {dst}: label operations hop by hop"),
         );

@@ -5,12 +5,12 @@ use std::time::{Duration, Instant};
 
 use rhai::{Array, Dynamic, Engine, FnPtr, NativeCallContext};
 
-use super::api::{err, RhaiResult, Shared};
+use super::common::{err, RhaiResult, Shared};
 use crate::check::snapshot::{commands, diff, summarise, Change, Runs, Snapshot};
 
 /// Read every router's state. In a plan, an empty snapshot.
 pub fn take_snapshot(s: &Shared) -> RhaiResult<Snapshot> {
-    super::checks::settle(s)?;
+    super::common::settle(s)?;
     let mut snap = Snapshot::default();
     if s.borrow().dry_run() {
         return Ok(snap);
@@ -94,7 +94,7 @@ fn print_changes(s: &Shared, title: &str, changes: &[Change]) {
 pub fn register(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("snapshot", move |name: &str| -> RhaiResult<()> {
-        super::checks::announce(&s, &format!("snapshot {name}"));
+        super::common::announce(&s, &format!("snapshot {name}"));
         let snap = take_snapshot(&s)?;
         s.borrow_mut().snapshots.insert(name.to_string(), snap);
         Ok(())
@@ -135,12 +135,12 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
 /// intent back as it was and let the lab converge again.
 fn whatif(s: &Shared, ctx: &NativeCallContext, f: &FnPtr) -> RhaiResult<Array> {
     let timeout = s.borrow().opts.check_timeout;
-    super::checks::announce(s, "what-if: snapshot, change, observe, revert");
+    super::common::announce(s, "what-if: snapshot, change, observe, revert");
     let (before, _) = settled_snapshot(s, timeout)?;
     let intent_before = s.borrow().deploy.desired.clone();
     let outcome: RhaiResult<Dynamic> = f.call_within_context(ctx, ());
     let changes = if outcome.is_ok() {
-        super::checks::settle(s)?;
+        super::common::settle(s)?;
         let (after, secs) = settled_snapshot(s, timeout)?;
         let changes = diff(&before, &after);
         print_changes(s, &format!("what-if (settled in {secs:.1} s)"), &changes);
@@ -150,7 +150,7 @@ fn whatif(s: &Shared, ctx: &NativeCallContext, f: &FnPtr) -> RhaiResult<Array> {
     };
     // Revert even when the experiment failed: a what-if never leaves its change behind.
     s.borrow_mut().deploy.desired = intent_before;
-    super::checks::settle(s)?;
+    super::common::settle(s)?;
     let (restored, secs) = settled_snapshot(s, timeout)?;
     let residue = diff(&before, &restored);
     if residue.is_empty() {

@@ -4,13 +4,16 @@
 //! error underlines the line that breaks it.
 
 use ipnet::Ipv4Net;
-use rhai::Engine;
+use rhai::{CustomType, TypeBuilder};
 
-use super::api::{edit, err, parse_prefix, RhaiResult, RouterRef, Shared};
+use super::edit::*;
+use super::handle::handle;
 use crate::intent::segment_routing::{
     check_index, check_srgb, LastHop, PrefixSid, SegmentRouting, Srgb,
 };
 use crate::intent::{Intent, RouterIntent};
+use crate::script::args::*;
+use crate::script::common::{err, RhaiResult, Shared};
 
 /// Which IGP of a router carries its segments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,14 +31,17 @@ impl Igp {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SrRef {
+    pub session: Shared,
     pub router: String,
     pub igp: Igp,
 }
 
+handle!(SrRef, router);
+
 /// The router's SR in one IGP, if the IGP runs and carries SR.
-fn sr_of(r: &RouterIntent, igp: Igp) -> Option<&SegmentRouting> {
+pub(crate) fn sr_of(r: &RouterIntent, igp: Igp) -> Option<&SegmentRouting> {
     match igp {
         Igp::Isis => r.isis.as_ref()?.sr.as_ref(),
         Igp::Ospf => r.ospf.get(&None)?.sr.as_ref(),
@@ -43,7 +49,7 @@ fn sr_of(r: &RouterIntent, igp: Igp) -> Option<&SegmentRouting> {
 }
 
 /// Every SR instance of the lab, with its router.
-fn all_sr(intent: &Intent) -> impl Iterator<Item = (&str, &SegmentRouting)> {
+pub(crate) fn all_sr(intent: &Intent) -> impl Iterator<Item = (&str, &SegmentRouting)> {
     intent.routers.values().flat_map(|r| {
         [Igp::Isis, Igp::Ospf]
             .into_iter()
@@ -51,14 +57,14 @@ fn all_sr(intent: &Intent) -> impl Iterator<Item = (&str, &SegmentRouting)> {
     })
 }
 
-fn platform_labels(r: &RouterIntent) -> Option<u32> {
+pub(crate) fn platform_labels(r: &RouterIntent) -> Option<u32> {
     r.sysctls
         .get("net.mpls.platform_labels")
         .and_then(|v| v.parse().ok())
 }
 
 /// The IGP `r.sr()` means: the one the router runs, IS-IS or OSPF.
-fn igp_of(r: &RouterIntent) -> RhaiResult<Igp> {
+pub(crate) fn igp_of(r: &RouterIntent) -> RhaiResult<Igp> {
     match (r.isis.is_some(), r.ospf.contains_key(&None)) {
         (true, false) => Ok(Igp::Isis),
         (false, true) => Ok(Igp::Ospf),
@@ -73,7 +79,7 @@ fn igp_of(r: &RouterIntent) -> RhaiResult<Igp> {
     }
 }
 
-fn parse_igp(text: &str) -> RhaiResult<Igp> {
+pub(crate) fn parse_igp(text: &str) -> RhaiResult<Igp> {
     match text {
         "isis" => Ok(Igp::Isis),
         "ospf" => Ok(Igp::Ospf),
@@ -84,7 +90,7 @@ fn parse_igp(text: &str) -> RhaiResult<Igp> {
 }
 
 /// Create the SR instance in the IGP (which must run) and return the handle.
-fn enable(s: &Shared, router: &str, igp: Option<Igp>) -> RhaiResult<SrRef> {
+pub(crate) fn enable(s: &Shared, router: &str, igp: Option<Igp>) -> RhaiResult<SrRef> {
     edit(s, router, |r| {
         let igp = match igp {
             Some(igp) => igp,
@@ -108,13 +114,14 @@ fn enable(s: &Shared, router: &str, igp: Option<Igp>) -> RhaiResult<SrRef> {
             *slot = Some(sr);
         }
         Ok(SrRef {
+            session: s.clone(),
             router: router.to_string(),
             igp,
         })
     })
 }
 
-fn edit_sr<T>(
+pub(crate) fn edit_sr<T>(
     s: &Shared,
     h: &SrRef,
     f: impl FnOnce(&mut SegmentRouting) -> RhaiResult<T>,
@@ -131,7 +138,7 @@ fn edit_sr<T>(
 
 /// A prefix-SID for `prefix` on the handle's router: the index fits every SRGB of the lab and
 /// no other prefix has it.
-fn set_sid(
+pub(crate) fn set_sid(
     s: &Shared,
     h: &SrRef,
     prefix: Ipv4Net,
@@ -161,7 +168,7 @@ fn set_sid(
 }
 
 /// The router's loopback as a /32.
-fn loopback(s: &Shared, router: &str) -> RhaiResult<Ipv4Net> {
+pub(crate) fn loopback(s: &Shared, router: &str) -> RhaiResult<Ipv4Net> {
     s.borrow()
         .deploy
         .lab()
@@ -172,7 +179,7 @@ fn loopback(s: &Shared, router: &str) -> RhaiResult<Ipv4Net> {
         .ok_or_else(|| err(format!("{router} has no loopback for its prefix-SID")))
 }
 
-fn set_srgb(s: &Shared, h: &SrRef, lower: i64, upper: i64) -> RhaiResult<()> {
+pub(crate) fn set_srgb(s: &Shared, h: &SrRef, lower: i64, upper: i64) -> RhaiResult<()> {
     let bound =
         |v: i64| u32::try_from(v).map_err(|_| err(format!("SRGB bound {v} is not a label")));
     let srgb = Srgb {
@@ -212,7 +219,7 @@ pub fn check_platform_labels(r: &RouterIntent, labels: u32) -> RhaiResult<()> {
 }
 
 /// The label `router`'s LFIB takes for `of`'s loopback: its own SRGB base plus the index.
-fn sr_label(s: &Shared, router: &str, of: &str) -> RhaiResult<i64> {
+pub(crate) fn sr_label(s: &Shared, router: &str, of: &str) -> RhaiResult<i64> {
     let lo = loopback(s, of)?;
     let sess = s.borrow();
     let find = |name: &str| {
@@ -232,53 +239,25 @@ fn sr_label(s: &Shared, router: &str, of: &str) -> RhaiResult<i64> {
     Ok(i64::from(base + sid.index))
 }
 
-pub fn register(engine: &mut Engine, shared: &Shared) {
-    engine.register_type_with_name::<SrRef>("SegmentRouting");
-    let s = shared.clone();
-    engine.register_fn("sr", move |r: &mut RouterRef| -> RhaiResult<SrRef> {
-        enable(&s, &r.name, None)
-    });
-    let s = shared.clone();
-    engine.register_fn(
-        "sr",
-        move |r: &mut RouterRef, igp: &str| -> RhaiResult<SrRef> {
-            enable(&s, &r.name, Some(parse_igp(igp)?))
-        },
-    );
-    let s = shared.clone();
-    engine.register_fn("no_sr", move |r: &mut RouterRef| -> RhaiResult<RouterRef> {
-        edit(&s, &r.name, |ri| {
-            if let Some(isis) = ri.isis.as_mut() {
-                isis.sr = None;
-            }
-            if let Some(ospf) = ri.ospf.get_mut(&None) {
-                ospf.sr = None;
-            }
-            Ok(())
-        })?;
-        Ok(r.clone())
-    });
-    let s = shared.clone();
-    engine.register_fn(
-        "srgb",
-        move |h: &mut SrRef, lower: i64, upper: i64| -> RhaiResult<SrRef> {
-            set_srgb(&s, h, lower, upper)?;
-            Ok(h.clone())
-        },
-    );
-    let s = shared.clone();
-    engine.register_fn(
-        "index",
-        move |h: &mut SrRef, index: i64| -> RhaiResult<SrRef> {
+impl CustomType for SrRef {
+    fn build(mut builder: TypeBuilder<Self>) {
+        builder.with_name("SegmentRouting");
+        builder.with_fn(
+            "srgb",
+            |h: &mut SrRef, lower: i64, upper: i64| -> RhaiResult<SrRef> {
+                let s = h.session.clone();
+                set_srgb(&s, h, lower, upper)?;
+                Ok(h.clone())
+            },
+        );
+        builder.with_fn("index", |h: &mut SrRef, index: i64| -> RhaiResult<SrRef> {
+            let s = h.session.clone();
             let lo = loopback(&s, &h.router)?;
             set_sid(&s, h, lo, index, LastHop::Php)?;
             Ok(h.clone())
-        },
-    );
-    let s = shared.clone();
-    engine.register_fn(
-        "index",
-        move |h: &mut SrRef, index: i64, last_hop: &str| -> RhaiResult<SrRef> {
+        });
+        builder.with_fn("index", |h: &mut SrRef, index: i64, last_hop: &str| -> RhaiResult<SrRef> {
+ let s = h.session.clone();
             let last_hop = LastHop::parse(last_hop).ok_or_else(|| {
                 err(format!(
                     "unknown last-hop behaviour `{last_hop}`: write \"php\", \"explicit-null\" or \"no-php\""
@@ -287,19 +266,14 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
             let lo = loopback(&s, &h.router)?;
             set_sid(&s, h, lo, index, last_hop)?;
             Ok(h.clone())
-        },
-    );
-    let s = shared.clone();
-    engine.register_fn(
-        "prefix_sid",
-        move |h: &mut SrRef, prefix: &str, index: i64| -> RhaiResult<SrRef> {
-            set_sid(&s, h, parse_prefix(prefix)?, index, LastHop::Php)?;
-            Ok(h.clone())
-        },
-    );
-    let s = shared.clone();
-    engine.register_fn(
-        "sr_label",
-        move |r: &mut RouterRef, of: &str| -> RhaiResult<i64> { sr_label(&s, &r.name, of) },
-    );
+        },);
+        builder.with_fn(
+            "prefix_sid",
+            |h: &mut SrRef, prefix: &str, index: i64| -> RhaiResult<SrRef> {
+                let s = h.session.clone();
+                set_sid(&s, h, parse_prefix(prefix)?, index, LastHop::Php)?;
+                Ok(h.clone())
+            },
+        );
+    }
 }

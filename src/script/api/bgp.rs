@@ -1,0 +1,96 @@
+//! `router(R).bgp(ASN)`: the router's default BGP instance (router ID, neighbors, the VPN and
+//! IPv6 families, redistribution).
+
+use rhai::{CustomType, TypeBuilder};
+
+use super::edit::*;
+use super::handle::handle;
+use super::*;
+use crate::script::args::*;
+use crate::script::common::{err, RhaiResult, Shared};
+
+#[derive(Clone)]
+pub struct BgpRef {
+    pub session: Shared,
+    pub router: String,
+}
+
+handle!(BgpRef, router);
+
+impl BgpRef {
+    /// Edit the router's default BGP instance, then hand the handle back.
+    fn edit(&self, f: &mut dyn FnMut(&mut crate::intent::Bgp)) -> RhaiResult<Self> {
+        edit_bgp(&self.session, self, f)?;
+        Ok(self.clone())
+    }
+}
+
+impl CustomType for BgpRef {
+    fn build(mut builder: TypeBuilder<Self>) {
+        builder.with_name("Bgp");
+        builder.with_fn(
+            "router_id",
+            |b: &mut BgpRef, id: &str| -> RhaiResult<BgpRef> {
+                let id = parse_ip(id)?;
+                b.edit(&mut |bgp| bgp.router_id = Some(id))
+            },
+        );
+        builder.with_get("asn", |b: &mut BgpRef| -> RhaiResult<i64> {
+            let s = b.session.clone();
+            let sess = s.borrow();
+            let bgp = sess
+                .deploy
+                .desired
+                .routers
+                .get(&b.router)
+                .and_then(|r| r.bgp.as_ref());
+            bgp.map(|b| i64::from(b.asn))
+                .ok_or_else(|| err(format!("BGP was removed from {}", b.router)))
+        });
+        builder.with_fn(
+            "ebgp_requires_policy",
+            |b: &mut BgpRef, on: bool| -> RhaiResult<BgpRef> {
+                b.edit(&mut |bgp| bgp.ebgp_requires_policy = on)
+            },
+        );
+        builder.with_fn(
+            "redistribute",
+            |b: &mut BgpRef, proto: &str| -> RhaiResult<BgpRef> {
+                check_redistribute(proto)?;
+                b.edit(&mut |bgp| {
+                    bgp.redistribute.insert(proto.to_string());
+                })
+            },
+        );
+        builder.with_fn(
+            "neighbor",
+            |b: &mut BgpRef, ip: &str, remote_as: i64| -> RhaiResult<NeighborRef> {
+                let s = b.session.clone();
+                let (ip, remote_as) = (parse_ip(ip)?, to_u32(remote_as, "ASN")?);
+                edit_bgp(&s, b, &mut |bgp| {
+                    bgp.neighbors.entry(ip).or_default().remote_as = remote_as;
+                })?;
+                Ok(NeighborRef {
+                    session: s.clone(),
+                    router: b.router.clone(),
+                    vrf: None,
+                    ip,
+                })
+            },
+        );
+        builder.with_fn(
+            "no_neighbor",
+            |b: &mut BgpRef, ip: &str| -> RhaiResult<BgpRef> {
+                let ip = parse_ip(ip)?;
+                b.edit(&mut |bgp| {
+                    bgp.neighbors.remove(&ip);
+                })
+            },
+        );
+        builder.with_fn("ipv6", |b: &mut BgpRef| -> RhaiResult<BgpRef> {
+            let s = b.session.clone();
+            bgp_ipv6(&s, &b.router)?;
+            Ok(b.clone())
+        });
+    }
+}

@@ -1,0 +1,92 @@
+//! `bgp(ASN).neighbor(IP, AS)` and a VRF's: one BGP neighbor (update source, next-hop-self,
+//! route reflection, families, BFD).
+
+use std::net::Ipv4Addr;
+
+use rhai::{CustomType, TypeBuilder};
+
+use super::edit::*;
+use super::handle::{handle, Handle};
+use super::router::profile;
+use super::*;
+use crate::script::common::{RhaiResult, Shared};
+
+#[derive(Clone)]
+pub struct NeighborRef {
+    pub session: Shared,
+    pub router: String,
+    pub vrf: Option<String>,
+    pub ip: Ipv4Addr,
+}
+
+handle!(NeighborRef, router);
+
+impl NeighborRef {
+    /// Edit the neighbor, then hand the handle back.
+    fn edit<T>(&self, f: impl FnOnce(&mut crate::intent::BgpNeighbor) -> T) -> RhaiResult<Self> {
+        edit_neighbor(&self.session, self, f)?;
+        Ok(self.clone())
+    }
+}
+
+impl CustomType for NeighborRef {
+    fn build(mut builder: TypeBuilder<Self>) {
+        builder.with_name("Neighbor");
+        builder.with_get("ip", |n: &mut NeighborRef| n.ip.to_string());
+        builder.with_fn(
+            "update_source",
+            |n: &mut NeighborRef, src: &str| -> RhaiResult<NeighborRef> {
+                n.edit(|nb| nb.update_source = Some(src.to_string()))
+            },
+        );
+        builder.with_fn("vpnv4", |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
+            n.edit(|nb| nb.ipv4_vpn = true)
+        });
+        builder.with_fn("ipv4", |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
+            n.edit(|nb| nb.ipv4_unicast = true)
+        });
+        builder.with_fn(
+            "rr_client",
+            |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
+                n.edit(|nb| nb.route_reflector_client = true)
+            },
+        );
+        builder.with_fn(
+            "next_hop_self",
+            |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
+                n.edit(|nb| nb.next_hop_self = true)
+            },
+        );
+        builder.with_fn("bfd", |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
+            let s = n.session.clone();
+            edit_neighbor(&s, n, |nb| nb.bfd = true)?;
+            n.edit_router(|ri| {
+                profile(ri);
+                Ok(())
+            })
+        });
+        builder.with_fn("vpnv6", |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
+            n.edit(|nb| nb.ipv6_vpn = true)
+        });
+        // IPv6 unicast on the session, and the family on its instance (default or VRF).
+        builder.with_fn("ipv6", |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
+            let s = n.session.clone();
+            edit_neighbor(&s, n, |nb| nb.ipv6_unicast = true)?;
+            match &n.vrf {
+                None => bgp_ipv6(&s, &n.router)?,
+                Some(vrf) => {
+                    let v = VrfRef {
+                        session: s.clone(),
+                        router: n.router.clone(),
+                        vrf: vrf.clone(),
+                    };
+                    edit_vrf_bgp(&s, &v, |b| {
+                        b.ipv6 = true;
+                        Ok(())
+                    })?
+                }
+            }
+            Ok(n.clone())
+        });
+    }
+}

@@ -1,0 +1,589 @@
+//! `router(R)`: the handle every configuration starts from, and what is set on a router as a
+//! whole (addresses, sysctls, static routes, raw FRR lines, IS-IS, SR, BFD profiles, the
+//! handles of its protocols and VRFs). `router`, `routers` make it.
+
+use rhai::{Array, CustomType, Dynamic, Engine, TypeBuilder};
+
+use super::edit::*;
+use super::handle::{handle, Handle};
+use super::sr::{enable, parse_igp, sr_label};
+use super::*;
+use crate::frr::limits::{self, Knob};
+use crate::intent::{BfdProfile, RouterIntent, StaticRoute};
+use crate::script::args::*;
+use crate::script::common::{err, RhaiResult, Shared};
+
+#[derive(Clone)]
+pub struct RouterRef {
+    pub session: Shared,
+    pub name: String,
+}
+
+handle!(RouterRef, name);
+
+pub(crate) fn profile(r: &mut RouterIntent) -> &mut BfdProfile {
+    r.bfd.get_or_insert_with(BfdProfile::default)
+}
+
+/// The router's IPv6 loopback from the topology, shown by `show`; "" where it has none.
+pub(crate) fn loopback6(
+    s: &Shared,
+    r: &RouterRef,
+    show: fn(ipnet::Ipv6Net) -> String,
+) -> RhaiResult<String> {
+    let sess = s.borrow();
+    let lab = sess.deploy.lab().map_err(err)?;
+    Ok(lab
+        .router(&r.name)
+        .and_then(|r| r.loopback6)
+        .map(show)
+        .unwrap_or_default())
+}
+
+impl CustomType for RouterRef {
+    fn build(mut builder: TypeBuilder<Self>) {
+        builder.with_name("Router");
+        builder.with_get("name", |r: &mut RouterRef| r.name.clone());
+        builder.with_fn("to_string", |r: &mut RouterRef| {
+            format!("router {}", r.name)
+        });
+        builder.with_fn(
+            "loopback_prefix",
+            |r: &mut RouterRef| -> RhaiResult<String> {
+                let s = r.session.clone();
+                let sess = s.borrow();
+                let lo = sess
+                    .deploy
+                    .lab()
+                    .map_err(err)?
+                    .router(&r.name)
+                    .and_then(|r| r.loopback);
+                lo.map(|l| l.to_string())
+                    .ok_or_else(|| err(format!("router {} has no loopback", r.name)))
+            },
+        );
+        builder.with_fn("role", |r: &mut RouterRef| -> RhaiResult<String> {
+            let s = r.session.clone();
+            let sess = s.borrow();
+            Ok(sess
+                .deploy
+                .lab()
+                .map_err(err)?
+                .router(&r.name)
+                .map(|r| r.role.as_str().to_string())
+                .unwrap_or_default())
+        });
+        builder.with_fn("loopback", |r: &mut RouterRef| -> RhaiResult<String> {
+            let s = r.session.clone();
+            let sess = s.borrow();
+            let lo = sess
+                .deploy
+                .lab()
+                .map_err(err)?
+                .router(&r.name)
+                .and_then(|r| r.loopback);
+            lo.map(|l| l.addr().to_string())
+                .ok_or_else(|| err(format!("router {} has no loopback", r.name)))
+        });
+        builder.with_fn("interfaces", |r: &mut RouterRef| -> RhaiResult<Array> {
+            let s = r.session.clone();
+            let sess = s.borrow();
+            let router = sess.deploy.lab().map_err(err)?.router(&r.name).cloned();
+            Ok(router
+                .map(|r| {
+                    r.interfaces
+                        .iter()
+                        .map(|i| Dynamic::from(i.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default())
+        });
+        // Every address the topology gives this router, configured through zebra (`interface X / ip address`);
+        // an interface the topology puts in a customer VRF goes in it first, as its address may
+        // repeat another customer's.
+        builder.with_fn("addresses", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+            let s = r.session.clone();
+            // A handle outlives a `topology(...)` that loads a lab without its router.
+            s.borrow().deploy.require_router(&r.name).map_err(err)?;
+            let (router, tables) = {
+                let sess = s.borrow();
+                let lab = sess.deploy.lab().map_err(err)?;
+                let router = lab
+                    .router(&r.name)
+                    .cloned()
+                    .ok_or_else(|| err(format!("unknown router `{}`", r.name)))?;
+                (router, crate::topology::domain::topology_vrf_tables(lab))
+            };
+            r.edit_router(|ri| {
+                if let Some(lo) = router.loopback {
+                    ri.addresses.entry("lo".into()).or_default().insert(lo);
+                }
+                for i in &router.interfaces {
+                    let Some(vrf) = &i.vrf else { continue };
+                    if !ri.vrfs.contains_key(vrf) {
+                        let table = tables
+                            .iter()
+                            .find(|(v, _)| v == vrf)
+                            .map_or(10, |(_, t)| *t);
+                        if let Some((other, _)) = ri.vrfs.iter().find(|(_, v)| v.table == table) {
+                            return Err(err(format!(
+                                "the topology puts {} in VRF {vrf}, whose table {table} VRF \
+                                 {other} has on {}: give {vrf} a table first with \
+                                 .vrf(\"{vrf}\", TABLE)",
+                                i.name, ri.name
+                            )));
+                        }
+                        ri.vrfs.entry(vrf.clone()).or_default().table = table;
+                    }
+                    ri.vrfs
+                        .get_mut(vrf)
+                        .expect("made above")
+                        .members
+                        .insert(i.name.clone());
+                }
+                for i in &router.interfaces {
+                    ri.addresses
+                        .entry(i.name.clone())
+                        .or_default()
+                        .insert(i.address);
+                }
+                let v6 = router
+                    .loopback6
+                    .map(|lo| ("lo".to_string(), lo))
+                    .into_iter()
+                    .chain(
+                        router
+                            .interfaces
+                            .iter()
+                            .filter_map(|i| Some((i.name.clone(), i.address6?))),
+                    );
+                for (iface, a) in v6 {
+                    enable_ipv6(ri, &iface);
+                    ri.addresses6.entry(iface).or_default().insert(a);
+                }
+                Ok(())
+            })
+        });
+        builder.with_fn(
+            "address",
+            |r: &mut RouterRef, iface: &str, prefix: &str| -> RhaiResult<RouterRef> {
+                let s = r.session.clone();
+                check_iface(&s, &r.name, iface)?;
+                let p = parse_prefix(prefix)?;
+                r.edit_router(|ri| Ok(ri.addresses.entry(iface.into()).or_default().insert(p)))
+            },
+        );
+        builder.with_fn(
+            "no_address",
+            |r: &mut RouterRef, iface: &str, prefix: &str| -> RhaiResult<RouterRef> {
+                let p = parse_prefix(prefix)?;
+                r.edit_router(|ri| {
+                    if let Some(set) = ri.addresses.get_mut(iface) {
+                        set.remove(&p);
+                        if set.is_empty() {
+                            ri.addresses.remove(iface);
+                        }
+                    }
+                    Ok(())
+                })
+            },
+        );
+        builder.with_fn(
+            "sysctl",
+            |r: &mut RouterRef, key: &str, value: Dynamic| -> RhaiResult<RouterRef> {
+                let value = value.to_string();
+                r.edit_router(|ri| Ok(ri.sysctls.insert(key.to_string(), value)))
+            },
+        );
+        builder.with_fn(
+            "no_sysctl",
+            |r: &mut RouterRef, key: &str| -> RhaiResult<RouterRef> {
+                r.edit_router(|ri| Ok(ri.sysctls.remove(key)))
+            },
+        );
+        // Escape hatch for FRR features the model lacks: a top-level line, sent as written.
+        builder.with_fn(
+            "frr",
+            |r: &mut RouterRef, line: &str| -> RhaiResult<RouterRef> {
+                let line = line.trim();
+                if line.is_empty() || line.contains('\n') {
+                    return Err(err("frr() takes one non-empty configuration line"));
+                }
+                r.edit_router(|ri| {
+                    if !ri.raw_config.iter().any(|l| l == line) {
+                        ri.raw_config.push(line.to_string());
+                    }
+                    Ok(())
+                })
+            },
+        );
+        builder.with_fn(
+            "no_frr",
+            |r: &mut RouterRef, line: &str| -> RhaiResult<RouterRef> {
+                r.edit_router(|ri| {
+                    ri.raw_config.retain(|l| l != line.trim());
+                    Ok(())
+                })
+            },
+        );
+        builder.with_fn(
+            "mpls_labels",
+            |r: &mut RouterRef, n: i64| -> RhaiResult<RouterRef> {
+                let n = to_u32(n, "platform labels")?;
+                r.edit_router(|ri| {
+                    super::sr::check_platform_labels(ri, n)?;
+                    Ok(ri
+                        .sysctls
+                        .insert("net.mpls.platform_labels".into(), n.to_string()))
+                })
+            },
+        );
+        builder.with_fn(
+            "interface",
+            |r: &mut RouterRef, iface: &str| -> RhaiResult<IfaceRef> {
+                let s = r.session.clone();
+                check_iface(&s, &r.name, iface)?;
+                Ok(IfaceRef {
+                    session: s.clone(),
+                    router: r.name.clone(),
+                    iface: iface.to_string(),
+                })
+            },
+        );
+        builder.with_fn(
+            "static_route",
+            |r: &mut RouterRef, prefix: &str, nh: &str| -> RhaiResult<RouterRef> {
+                let (prefix, nexthop) = parse_route(Some(prefix), nh)?;
+                let route = StaticRoute {
+                    vrf: None,
+                    prefix,
+                    nexthop,
+                };
+                r.edit_router(|ri| Ok(ri.static_routes.insert(route)))
+            },
+        );
+        builder.with_fn(
+            "default_route",
+            |r: &mut RouterRef, nh: &str| -> RhaiResult<RouterRef> {
+                let (prefix, nexthop) = parse_route(None, nh)?;
+                let route = StaticRoute {
+                    vrf: None,
+                    prefix,
+                    nexthop,
+                };
+                r.edit_router(|ri| Ok(ri.static_routes.insert(route)))
+            },
+        );
+        builder.with_fn(
+            "no_static_route",
+            |r: &mut RouterRef, prefix: &str, nh: &str| -> RhaiResult<RouterRef> {
+                let (prefix, nexthop) = parse_route(Some(prefix), nh)?;
+                let route = StaticRoute {
+                    vrf: None,
+                    prefix,
+                    nexthop,
+                };
+                r.edit_router(|ri| Ok(ri.static_routes.remove(&route)))
+            },
+        );
+        builder.with_fn("ospf", |r: &mut RouterRef| -> RhaiResult<OspfRef> {
+            let s = r.session.clone();
+            edit(&s, &r.name, |ri| {
+                Ok(ri.ospf.entry(None).or_default().clone())
+            })?;
+            Ok(OspfRef {
+                session: s.clone(),
+                router: r.name.clone(),
+                vrf: None,
+            })
+        });
+        // IS-IS level 2 for the core, its NET from the loopback, the loopback passive in it.
+        builder.with_fn("isis", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+ let s = r.session.clone();
+        let loopback = s
+            .borrow()
+            .deploy.lab()
+            .map_err(err)?
+            .router(&r.name)
+            .and_then(|router| router.loopback)
+            .ok_or_else(|| {
+                err(format!(
+                    "{} has no loopback to derive its IS-IS NET from: give it `lo ADDRESS/32` in the topology",
+                    r.name
+                ))
+            })?;
+        r.edit_router(|ri| {
+            let ipv6 = has_ipv6(ri, "lo");
+            let isis = ri.isis.get_or_insert_with(|| crate::intent::router::Isis {
+                net: crate::intent::router::isis_net(loopback.addr()),
+                ..Default::default()
+            });
+            let lo = isis.interfaces.entry("lo".to_string()).or_default();
+            lo.passive = true;
+            lo.ipv6 |= ipv6;
+            Ok(())
+        })
+    });
+        builder.with_fn(
+            "isis_lsp_gen",
+            |r: &mut RouterRef, secs: i64| -> RhaiResult<RouterRef> {
+                let s = r.session.clone();
+                let secs = limit(Knob::IsisLspGenInterval, secs)?;
+                edit_isis(&s, &r.name, |isis| isis.lsp_gen_interval = Some(secs))?;
+                Ok(r.clone())
+            },
+        );
+        builder.with_fn("no_isis", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+            r.edit_router(|ri| Ok(ri.isis.take()))
+        });
+        builder.with_fn("no_ospf", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+            r.edit_router(|ri| Ok(ri.ospf.remove(&None)))
+        });
+        builder.with_fn("ldp", |r: &mut RouterRef| -> RhaiResult<LdpRef> {
+            let s = r.session.clone();
+            edit(&s, &r.name, |ri| {
+                Ok(ri.ldp.get_or_insert_with(Default::default).clone())
+            })?;
+            Ok(LdpRef {
+                session: s.clone(),
+                router: r.name.clone(),
+            })
+        });
+        builder.with_fn("no_ldp", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+            r.edit_router(|ri| {
+                ri.ldp = None;
+                Ok(())
+            })
+        });
+        builder.with_fn("bgp", |r: &mut RouterRef, asn: i64| -> RhaiResult<BgpRef> {
+            let s = r.session.clone();
+            let asn = limit(Knob::Asn, asn)?;
+            edit(&s, &r.name, |ri| match &ri.bgp {
+                Some(b) if b.asn != asn => Err(err(format!(
+                    "router {} already runs BGP AS {}",
+                    ri.name, b.asn
+                ))),
+                Some(_) => Ok(()),
+                None => {
+                    ri.bgp = Some(crate::intent::Bgp {
+                        asn,
+                        ebgp_requires_policy: true,
+                        ..Default::default()
+                    });
+                    Ok(())
+                }
+            })?;
+            Ok(BgpRef {
+                session: s.clone(),
+                router: r.name.clone(),
+            })
+        });
+        builder.with_fn("bgp", |r: &mut RouterRef| -> RhaiResult<BgpRef> {
+            let s = r.session.clone();
+            edit(&s, &r.name, |ri| {
+                ri.bgp
+                    .as_ref()
+                    .map(|_| ())
+                    .ok_or_else(|| err(format!("router {} has no BGP: use .bgp(ASN)", ri.name)))
+            })?;
+            Ok(BgpRef {
+                session: s.clone(),
+                router: r.name.clone(),
+            })
+        });
+        builder.with_fn("no_bgp", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+            r.edit_router(|ri| {
+                ri.bgp = None;
+                for v in ri.vrfs.values_mut() {
+                    v.bgp = None;
+                }
+                Ok(())
+            })
+        });
+        builder.with_fn(
+            "vrf",
+            |r: &mut RouterRef, name: &str, table: i64| -> RhaiResult<VrfRef> {
+                let s = r.session.clone();
+                let table = limit(Knob::VrfTable, table)?;
+                let interfaces: Vec<String> = {
+                    let sess = s.borrow();
+                    let router = sess
+                        .deploy
+                        .lab()
+                        .map_err(|e| err(e.to_string()))?
+                        .router(&r.name);
+                    std::iter::once("lo".to_string())
+                        .chain(
+                            router
+                                .into_iter()
+                                .flat_map(|r| r.interfaces.iter().map(|i| i.name.clone())),
+                        )
+                        .collect()
+                };
+                let names: Vec<&str> = interfaces.iter().map(String::as_str).collect();
+                limits::check_vrf_name(name, &names).map_err(|r| err(r.to_string()))?;
+                edit(&s, &r.name, |ri| {
+                    if let Some((other, _)) = ri
+                        .vrfs
+                        .iter()
+                        .find(|(n, v)| v.table == table && n.as_str() != name)
+                    {
+                        return Err(err(format!(
+                            "table {table} is already used by VRF {other} on {}",
+                            ri.name
+                        )));
+                    }
+                    ri.vrfs.entry(name.to_string()).or_default().table = table;
+                    Ok(())
+                })?;
+                Ok(VrfRef {
+                    session: s.clone(),
+                    router: r.name.clone(),
+                    vrf: name.to_string(),
+                })
+            },
+        );
+        builder.with_fn(
+            "vrf",
+            |r: &mut RouterRef, name: &str| -> RhaiResult<VrfRef> {
+                let s = r.session.clone();
+                edit(&s, &r.name, |ri| {
+                    ri.vrfs.get(name).map(|_| ()).ok_or_else(|| {
+                        err(format!(
+                            "router {} has no VRF {name}: use .vrf(\"{name}\", TABLE)",
+                            ri.name
+                        ))
+                    })
+                })?;
+                Ok(VrfRef {
+                    session: s.clone(),
+                    router: r.name.clone(),
+                    vrf: name.to_string(),
+                })
+            },
+        );
+        builder.with_fn(
+            "no_vrf",
+            |r: &mut RouterRef, name: &str| -> RhaiResult<RouterRef> {
+                r.edit_router(|ri| {
+                    ri.vrfs.remove(name);
+                    ri.static_routes
+                        .retain(|route| route.vrf.as_deref() != Some(name));
+                    ri.ospf.remove(&Some(name.to_string()));
+                    Ok(())
+                })
+            },
+        );
+        builder.with_fn("sr", |r: &mut RouterRef| -> RhaiResult<SrRef> {
+            let s = r.session.clone();
+            enable(&s, &r.name, None)
+        });
+        builder.with_fn("sr", |r: &mut RouterRef, igp: &str| -> RhaiResult<SrRef> {
+            let s = r.session.clone();
+            enable(&s, &r.name, Some(parse_igp(igp)?))
+        });
+        builder.with_fn("no_sr", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+            r.edit_router(|ri| {
+                if let Some(isis) = ri.isis.as_mut() {
+                    isis.sr = None;
+                }
+                if let Some(ospf) = ri.ospf.get_mut(&None) {
+                    ospf.sr = None;
+                }
+                Ok(())
+            })
+        });
+        builder.with_fn(
+            "sr_label",
+            |r: &mut RouterRef, of: &str| -> RhaiResult<i64> {
+                let s = r.session.clone();
+                sr_label(&s, &r.name, of)
+            },
+        );
+        builder.with_fn("bfd", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+            r.edit_router(|ri| {
+                profile(ri);
+                Ok(())
+            })
+        });
+        builder.with_fn(
+            "bfd",
+            |r: &mut RouterRef, interval_ms: i64, multiplier: i64| -> RhaiResult<RouterRef> {
+                let interval_ms = limit(Knob::BfdInterval, interval_ms)?;
+                let multiplier = limit(Knob::BfdMultiplier, multiplier)?;
+                r.edit_router(|ri| {
+                    *profile(ri) = BfdProfile {
+                        interval_ms,
+                        multiplier,
+                    };
+                    Ok(())
+                })
+            },
+        );
+        builder.with_fn("no_bfd", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+            r.edit_router(|ri| {
+                ri.bfd = None;
+                for o in ri.ospf_interfaces.values_mut() {
+                    o.bfd = false;
+                }
+                for i in ri.isis.iter_mut().flat_map(|i| i.interfaces.values_mut()) {
+                    i.bfd = false;
+                }
+                let default_vrf = ri.bgp.iter_mut().flat_map(|b| b.neighbors.values_mut());
+                let vrfs = ri
+                    .vrfs
+                    .values_mut()
+                    .flat_map(|v| v.bgp.iter_mut().flat_map(|b| b.neighbors.values_mut()));
+                for n in default_vrf.chain(vrfs) {
+                    n.bfd = false;
+                }
+                Ok(())
+            })
+        });
+        builder.with_fn("loopback6", |r: &mut RouterRef| -> RhaiResult<String> {
+            let s = r.session.clone();
+            loopback6(&s, r, |l| l.addr().to_string())
+        });
+        builder.with_fn(
+            "loopback6_prefix",
+            |r: &mut RouterRef| -> RhaiResult<String> {
+                let s = r.session.clone();
+                loopback6(&s, r, |l| l.to_string())
+            },
+        );
+    }
+}
+
+pub(crate) fn register_globals(engine: &mut Engine, shared: &Shared) {
+    let s = shared.clone();
+    engine.register_fn("router", move |name: &str| -> RhaiResult<RouterRef> {
+        s.borrow().deploy.require_router(name).map_err(err)?;
+        Ok(RouterRef {
+            session: s.clone(),
+            name: name.to_string(),
+        })
+    });
+    let s = shared.clone();
+    engine.register_fn("routers", move || -> RhaiResult<Array> {
+        let sess = s.borrow();
+        let lab = sess.deploy.lab().map_err(err)?;
+        Ok(lab
+            .routers
+            .iter()
+            .map(|r| Dynamic::from(r.name.clone()))
+            .collect())
+    });
+    let s = shared.clone();
+    engine.register_fn("routers", move |role: &str| -> RhaiResult<Array> {
+        let sess = s.borrow();
+        let lab = sess.deploy.lab().map_err(err)?;
+        let role = crate::topology::Role::parse(role)
+            .ok_or_else(|| err(format!("unknown role `{role}`: expected p, pe, ce or rr")))?;
+        Ok(lab
+            .routers
+            .iter()
+            .filter(|r| r.role == role)
+            .map(|r| Dynamic::from(r.name.clone()))
+            .collect())
+    });
+}

@@ -1,0 +1,101 @@
+//! Arguments as scripts write them (addresses, prefixes, route targets, ranges FRR takes),
+//! parsed into typed values or refused with the reason.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::{IpNet, Ipv4Net};
+use rhai::{Array, Dynamic};
+
+use super::common::{err, RhaiResult};
+use crate::frr::limits::{self, Knob};
+
+pub fn parse_ip(text: &str) -> RhaiResult<Ipv4Addr> {
+    text.parse()
+        .map_err(|_| err(format!("invalid IPv4 address `{text}`")))
+}
+
+/// An address of either family.
+pub fn parse_any_ip(text: &str) -> RhaiResult<IpAddr> {
+    text.parse()
+        .map_err(|_| err(format!("invalid IP address `{text}`")))
+}
+
+/// A prefix of either family.
+pub(crate) fn parse_any_prefix(text: &str) -> RhaiResult<IpNet> {
+    text.parse().map_err(|_| {
+        err(format!(
+            "invalid prefix `{text}` (expected like 10.1.1.0/24 or 2001:db8:1::/64)"
+        ))
+    })
+}
+
+/// A static route's prefix and next hop, of one family; the default route is `0.0.0.0/0` or
+/// `::/0` after the next hop's.
+pub fn parse_route(prefix: Option<&str>, nexthop: &str) -> RhaiResult<(IpNet, IpAddr)> {
+    let nh: IpAddr = nexthop.parse().map_err(|_| {
+        err(format!(
+            "invalid next hop `{nexthop}` (an IPv4 or IPv6 address)"
+        ))
+    })?;
+    let prefix: IpNet = match prefix {
+        None if nh.is_ipv4() => "0.0.0.0/0".parse().expect("literal"),
+        None => "::/0".parse().expect("literal"),
+        Some(p) => parse_any_prefix(p)?,
+    };
+    if prefix.addr().is_ipv4() != nh.is_ipv4() {
+        return Err(err(format!(
+            "route {prefix} via {nh}: the prefix and the next hop must be of one family"
+        )));
+    }
+    Ok((prefix, nh))
+}
+
+pub fn parse_prefix(text: &str) -> RhaiResult<Ipv4Net> {
+    text.parse().map_err(|_| {
+        err(format!(
+            "invalid IPv4 prefix `{text}` (expected like 10.1.1.0/24)"
+        ))
+    })
+}
+
+/// A value FRR would refuse, as a script error with FRR's range in its help line.
+pub(crate) fn limit(knob: Knob, value: i64) -> RhaiResult<u32> {
+    limits::check(knob, value).map_err(|r| err(r.to_string()))
+}
+
+pub(crate) fn to_u32(value: i64, what: &str) -> RhaiResult<u32> {
+    u32::try_from(value).map_err(|_| err(format!("{what} out of range: {value}")))
+}
+
+/// A route target or a list of them, as accepted by `rt`, `rt_import`, `rt_export`.
+pub(crate) fn route_targets(value: Dynamic) -> RhaiResult<Vec<String>> {
+    let items: Vec<Dynamic> = if value.is_array() {
+        value.cast::<Array>()
+    } else {
+        vec![value]
+    };
+    items
+        .into_iter()
+        .map(|v| {
+            let s = v
+                .into_string()
+                .map_err(|t| err(format!("route target must be a string, not {t}")))?;
+            validate_community(&s, "RT")?;
+            Ok(s)
+        })
+        .collect()
+}
+
+/// RD/RT syntax: `ASN:NN` or `IP:NN`.
+pub(crate) fn validate_community(text: &str, what: &str) -> RhaiResult<()> {
+    limits::check_community(text, what).map_err(|r| err(r.to_string()))
+}
+
+pub(crate) fn check_redistribute(proto: &str) -> RhaiResult<()> {
+    match proto {
+        "static" | "connected" | "ospf" | "bgp" | "kernel" => Ok(()),
+        _ => Err(err(format!(
+            "cannot redistribute `{proto}`: expected static, connected, ospf, bgp or kernel"
+        ))),
+    }
+}
