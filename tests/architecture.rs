@@ -129,9 +129,16 @@ impl<'ast> Visit<'ast> for Paths {
         syn::visit::visit_item(self, item);
     }
 
+    /// `pub(super)` and `pub(crate)` say who may see an item, not what it uses.
+    fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
+
     fn visit_path(&mut self, path: &'ast syn::Path) {
-        self.paths
-            .push(path.segments.iter().map(|s| s.ident.to_string()).collect());
+        // A lone name (`segments`) is a local or an item in scope, not a module path, even
+        // when a child module has that name.
+        if path.segments.len() > 1 || path.leading_colon.is_some() {
+            self.paths
+                .push(path.segments.iter().map(|s| s.ident.to_string()).collect());
+        }
         syn::visit::visit_path(self, path);
     }
 }
