@@ -14,6 +14,8 @@
 //! - [`apply`]: the script that applies one router's change, and the reading of FRR's reply,
 //!   so that a line FRR did not take fails the step that sent it;
 //! - [`readback`]: the running configuration read back after a change, against what was sent;
+//! - [`saved`]: a router's configuration as a file (`show running-config` saved, a saved
+//!   frr.conf sent back);
 //! - [`limits`]: the ranges FRR accepts for each knob the API sets, checked at plan time.
 //!
 //! The runtime backends run the scripts these build; they never see FRR syntax.
@@ -26,6 +28,7 @@ pub mod json;
 pub mod limits;
 pub mod readback;
 pub mod render;
+pub mod saved;
 pub mod start;
 pub mod version;
 

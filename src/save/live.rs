@@ -52,28 +52,10 @@ pub fn capture(
     commands.extend(link_commands(&links, router)?);
     Ok(RouterFiles {
         router: router.name.clone(),
-        frr_conf: running_config(&running),
+        frr_conf: crate::frr::saved::running_config(&running),
         kernel_sh: kernel_script(&router.name, &commands),
         daemons,
     })
-}
-
-/// `show running-config` as a frr.conf: without the two lines vtysh prints before it.
-pub fn running_config(text: &str) -> String {
-    let mut out: String = text
-        .lines()
-        .skip_while(|l| {
-            let t = l.trim();
-            t.is_empty()
-                || t.starts_with("Building configuration")
-                || t.starts_with("Current configuration")
-        })
-        .map(|l| format!("{l}\n"))
-        .collect();
-    if out.is_empty() {
-        out.push_str("end\n");
-    }
-    out
 }
 
 /// `sysctl -w` lines for the MPLS knobs that are on.
@@ -198,15 +180,6 @@ mod tests {
                 "sysctl -w net.mpls.platform_labels=100000",
                 "sysctl -w net.mpls.conf.eth0.input=1"
             ]
-        );
-    }
-
-    #[test]
-    fn running_config_loses_vtysh_preamble() {
-        let text = "Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.4\nhostname PE1\nend\n";
-        assert_eq!(
-            running_config(text),
-            "!\nfrr version 8.4\nhostname PE1\nend\n"
         );
     }
 }

@@ -72,7 +72,7 @@ pub fn load(dir: &Path) -> anyhow::Result<SavedLab> {
         routers.push(SavedRouter {
             name: r.name.clone(),
             kernel: kernel_commands(&kernel_path, &kernel_text)?,
-            vtysh: config_lines(&frr_text),
+            vtysh: crate::frr::saved::config_lines(&frr_text),
             daemons,
         });
     }
@@ -103,25 +103,6 @@ pub fn kernel_commands(path: &Path, text: &str) -> anyhow::Result<Vec<Vec<String
         out.push(line.split_whitespace().map(str::to_string).collect());
     }
     Ok(out)
-}
-
-/// The lines of a `frr.conf` to feed to `vtysh -f`: without comments, `end`, and the lines
-/// that only FRR's start reads (`frr version`, `frr defaults`), or that `show running-config`
-/// prints before the configuration.
-pub fn config_lines(text: &str) -> Vec<String> {
-    text.lines()
-        .filter(|l| {
-            let t = l.trim();
-            !(t.is_empty()
-                || t.starts_with('!')
-                || t == "end"
-                || t.starts_with("frr version")
-                || t.starts_with("frr defaults")
-                || t.starts_with("Building configuration")
-                || t.starts_with("Current configuration"))
-        })
-        .map(|l| l.trim_end().to_string())
-        .collect()
 }
 
 /// Create the saved lab with the session's backend and send each router its saved files.
@@ -178,22 +159,6 @@ mod tests {
             err.to_string()
                 .starts_with("k.sh:2: `ip link | grep x`: `|` needs a shell"),
             "{err}"
-        );
-    }
-
-    #[test]
-    fn config_lines_drop_what_vtysh_f_does_not_take() {
-        let text = "Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.4.4\n\
-                    frr defaults traditional\nhostname PE1\n!\nrouter bgp 65000\n neighbor 2.2.2.2 remote-as 65000\nexit\n!\nend\n";
-        let lines = config_lines(text);
-        assert_eq!(
-            lines,
-            [
-                "hostname PE1",
-                "router bgp 65000",
-                " neighbor 2.2.2.2 remote-as 65000",
-                "exit"
-            ]
         );
     }
 }
