@@ -1,9 +1,13 @@
 //! Which Docker engine a command runs on, and connecting to it: the one given, the local
-//! socket if it forwards MPLS, the lab VM, or several engines for one lab.
+//! socket if it forwards MPLS, the lab VM, or several engines for one lab (`--engines` and
+//! `--place` are read here, so the runtime gets engines and a placement, not their syntax).
 
 use std::path::Path;
 
-use anyhow::Context;
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+
+use anyhow::{anyhow, bail, Context};
 
 use crate::run_guard::Connected;
 use crate::runtime::docker::DockerBackend;
@@ -52,15 +56,12 @@ pub fn connect_engines(list: &str, place: Option<&str>) -> anyhow::Result<MultiE
 /// `--engines URL[@UNDERLAY],...`, the lab VMs' underlay addresses known from their ports.
 pub(crate) fn engine_list(list: &str) -> anyhow::Result<Vec<EngineAddr>> {
     let first_vm_port = crate::vm::VmConfig::from_env().instance(0).port;
-    crate::runtime::multi_engine::parse_engines(list, first_vm_port)
+    parse_engines(list, first_vm_port)
 }
 
 /// `--place ROUTER=N,...`, none when not given.
 pub(crate) fn pins(place: Option<&str>) -> anyhow::Result<Placement> {
-    Ok(place
-        .map(crate::runtime::multi_engine::parse_place)
-        .transpose()?
-        .unwrap_or_default())
+    Ok(place.map(parse_place).transpose()?.unwrap_or_default())
 }
 
 /// Find a Docker engine that can run MPLS labs: the one asked for, else the local socket if it
@@ -150,4 +151,120 @@ pub fn connect_existing(engine: &EngineChoice) -> anyhow::Result<DockerBackend> 
         "no Docker engine: set DOCKER_HOST or --docker-host, or start the lab VM with `mplsrepl vm up`"
             .to_string(),
     ))
+}
+
+/// `URL[@UNDERLAY],...`. An engine given without its underlay address must be one of the lab
+/// VMs (`tcp://127.0.0.1:PORT`, PORT from `first_vm_port` on), whose address is known.
+pub fn parse_engines(text: &str, first_vm_port: u16) -> anyhow::Result<Vec<EngineAddr>> {
+    let engines = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            let (url, underlay) = match item.rsplit_once('@') {
+                Some((url, addr)) => {
+                    let addr = addr.parse().map_err(|_| {
+                        anyhow!("--engines: `{addr}` in `{item}` is not an IPv4 underlay address")
+                    })?;
+                    (url, addr)
+                }
+                None => (
+                    item,
+                    lab_vm_underlay(item, first_vm_port).ok_or_else(|| {
+                        anyhow!(
+                            "--engines: give the underlay address of `{item}` as `{item}@ADDRESS` \
+                         (the address the other engines reach it at; known only for the lab VMs)"
+                        )
+                    })?,
+                ),
+            };
+            Ok(EngineAddr {
+                url: url.to_string(),
+                underlay,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if engines.len() < 2 {
+        bail!("--engines: give two engines or more, separated by commas (one engine is --docker-host)");
+    }
+    let urls: BTreeSet<&str> = engines.iter().map(|e| e.url.as_str()).collect();
+    if urls.len() != engines.len() {
+        bail!("--engines: an engine is listed twice");
+    }
+    let underlays: BTreeSet<Ipv4Addr> = engines.iter().map(|e| e.underlay).collect();
+    if underlays.len() != engines.len() {
+        bail!("--engines: two engines have one underlay address: a tunnel would have both ends on one host");
+    }
+    Ok(engines)
+}
+
+/// The underlay address of lab VM `i` (`vm up --count N`), from its dockerd port.
+fn lab_vm_underlay(url: &str, first_vm_port: u16) -> Option<Ipv4Addr> {
+    let port: u16 = url.strip_prefix("tcp://127.0.0.1:")?.parse().ok()?;
+    let index = port.checked_sub(first_vm_port)?;
+    (u32::from(index) < crate::vm::MAX_VMS).then(|| Ipv4Addr::new(192, 0, 2, 1 + index as u8))
+}
+
+/// `ROUTER=N,...` (engines numbered from 1) as a placement.
+pub fn parse_place(text: &str) -> anyhow::Result<Placement> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            let (router, n) = item
+                .split_once('=')
+                .ok_or_else(|| anyhow!("--place: `{item}` is not ROUTER=ENGINE, like PR=2"))?;
+            let n: usize = n.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                anyhow!("--place: `{n}` in `{item}` is not an engine number (1, 2, ...)")
+            })?;
+            Ok((router.to_string(), n - 1))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_name_their_underlay_or_are_lab_vms() {
+        let e = parse_engines("tcp://127.0.0.1:23750,tcp://127.0.0.1:23751", 23750).unwrap();
+        assert_eq!(e[0].underlay, Ipv4Addr::new(192, 0, 2, 1));
+        assert_eq!(e[1].underlay, Ipv4Addr::new(192, 0, 2, 2));
+        let e = parse_engines(
+            "tcp://10.0.0.5:2375@10.0.0.5, tcp://10.0.0.6:2375@10.0.0.6",
+            23750,
+        )
+        .unwrap();
+        assert_eq!(e[1].to_string(), "tcp://10.0.0.6:2375@10.0.0.6");
+        let err = parse_engines("tcp://10.0.0.5:2375,tcp://10.0.0.6:2375@10.0.0.6", 23750)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("give the underlay address of `tcp://10.0.0.5:2375`"),
+            "{err}"
+        );
+        let err = parse_engines("tcp://127.0.0.1:23750", 23750)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("two engines or more"), "{err}");
+        let err = parse_engines("tcp://127.0.0.1:23750,tcp://127.0.0.1:23750", 23750)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listed twice"), "{err}");
+    }
+
+    #[test]
+    fn place_is_router_equals_engine_from_one() {
+        let p = parse_place("PR=2, PE2=2").unwrap();
+        assert_eq!(p, [("PE2".to_string(), 1), ("PR".to_string(), 1)].into());
+        assert!(parse_place("PR=0")
+            .unwrap_err()
+            .to_string()
+            .contains("not an engine number"));
+        assert!(parse_place("PR")
+            .unwrap_err()
+            .to_string()
+            .contains("ROUTER=ENGINE"));
+    }
 }
