@@ -104,8 +104,7 @@ fn print_placement(
         lab,
         &opts.default_image,
         crate::runtime::Wiring::Veth,
-        |_| Default::default(),
-        |_| Default::default(),
+        |_, _| Default::default(),
     );
     let placement = crate::runtime::placement::place(&spec, engines.len(), pinned)?;
     let names: Vec<String> = engines.iter().map(|e| e.to_string()).collect();

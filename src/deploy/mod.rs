@@ -15,7 +15,7 @@ use anyhow::{anyhow, bail, Context};
 use crate::frr::diff::router_change;
 use crate::frr::{Daemon, FrrVersion};
 use crate::intent::Intent;
-use crate::runtime::{Backend, Configure, ExecOutput, LabSpec, Wiring};
+use crate::runtime::{Backend, Configure, ExecOutput, LabSpec, NodeSpec, Wiring};
 use crate::topology::{Lab, Router};
 use crate::ui::Reporter;
 
@@ -166,17 +166,34 @@ impl Deployment {
         Ok(())
     }
 
+    /// The FRR each router will run and the daemons it starts with, from the image it runs and
+    /// the daemons planned for it.
+    fn frr_node(&self, router: &Router, image: &str) -> (FrrVersion, BTreeSet<Daemon>) {
+        let version = self
+            .target
+            .frr
+            .or_else(|| FrrVersion::from_image_name(image))
+            .unwrap_or_default();
+        (version, self.daemons.of(router))
+    }
+
+    /// The lab as the backend builds it; FRR's part of each container is its node label and
+    /// start script (frr::start).
     pub fn lab_spec(&self) -> anyhow::Result<LabSpec> {
-        let daemons = &self.daemons;
-        let frr = self.target.frr;
         Ok(LabSpec::from_lab(
             self.lab()?,
             &self.target.image,
             self.target.wiring,
-            |r| daemons.of(r),
-            |image| {
-                frr.or_else(|| FrrVersion::from_image_name(image))
-                    .unwrap_or_default()
+            |r, image| {
+                let (version, daemons) = self.frr_node(r, image);
+                NodeSpec {
+                    node: format!("FRR {}", version.major),
+                    start_script: crate::frr::start::script(&crate::frr::start::Node {
+                        router: &r.name,
+                        version,
+                        daemons: &daemons,
+                    }),
+                }
             },
         ))
     }
@@ -195,21 +212,18 @@ impl Deployment {
                 problems.join("\n  - ")
             );
         }
-        self.report.create_lab(&spec);
+        self.node_frr.clear();
+        self.node_daemons.clear();
+        for c in &spec.containers {
+            let router = self.lab()?.router(&c.router).expect("the spec's routers");
+            let (version, daemons) = self.frr_node(router, &c.image);
+            let order = crate::frr::daemons::start_order(version, &daemons);
+            self.node_frr.insert(c.router.clone(), version);
+            self.node_daemons.insert(c.router.clone(), order);
+        }
+        self.report
+            .create_lab(&spec, &self.node_frr, &self.node_daemons);
         self.created_lab = true;
-        self.node_daemons = spec
-            .containers
-            .iter()
-            .map(|c| {
-                let order = crate::frr::daemons::start_order(c.frr, &c.daemons);
-                (c.router.clone(), order)
-            })
-            .collect();
-        self.node_frr = spec
-            .containers
-            .iter()
-            .map(|c| (c.router.clone(), c.frr))
-            .collect();
         let report = &self.report;
         self.backend
             .create_lab(&spec, &|msg| report.info(msg))

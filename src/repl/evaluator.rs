@@ -272,9 +272,17 @@ mod tests {
         let mut e = evaluator();
         ok(&mut e, &format!("topology({:?});", topo()));
         let sess = e.script.session.borrow();
+        assert_eq!(sess.deploy.daemons, Daemons::Every);
         let spec = sess.deploy.lab_spec().unwrap();
         let ce1 = spec.containers.iter().find(|c| c.router == "CE1").unwrap();
-        assert_eq!(ce1.daemons.len(), Daemon::ALL.len());
+        for daemon in Daemon::ALL {
+            let name = daemon.as_str();
+            assert!(
+                ce1.start_script.contains(name),
+                "{name}:\n{}",
+                ce1.start_script
+            );
+        }
     }
 
     #[test]

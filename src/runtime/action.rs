@@ -1,6 +1,5 @@
 //! What a backend is asked to do. Built from the lab model and intent diffs; printed as the plan.
 
-use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
@@ -8,7 +7,6 @@ use serde::Serialize;
 
 use crate::frr::apply::ApplyScript;
 use crate::frr::diff::RouterChange;
-use crate::frr::{Daemon, FrrVersion};
 use crate::topology::{Lab, Role, Router, SegmentKind};
 
 /// Everything needed to create a lab's networks and containers, in one batch so a backend can
@@ -94,6 +92,14 @@ pub const CUSTOMER_MTU: u32 = 1500;
 /// leaves room for deeper stacks (SR, and a VPN over a transport label over a repair label).
 pub const CORE_MTU: u32 = 1600;
 
+/// What the node kind gives the backend for one router: what it runs, for people, and the
+/// script that starts it once its interfaces exist. The backend reads nothing else of FRR.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeSpec {
+    pub node: String,
+    pub start_script: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ContainerSpec {
     /// Runtime name, `<lab>-<router>`.
@@ -103,9 +109,6 @@ pub struct ContainerSpec {
     pub image: String,
     /// In the order the names are wanted (eth0 first); the backend makes the kernel agree.
     pub interfaces: Vec<InterfaceSpec>,
-    /// The FRR it was planned for, and the daemons it runs beyond the ones every router runs.
-    pub frr: FrrVersion,
-    pub daemons: BTreeSet<Daemon>,
     /// What it runs, for people (`status`): `FRR 10`.
     pub node: String,
     /// What the backend runs once the router's interfaces exist: FRR's start (frr::start).
@@ -161,8 +164,7 @@ impl LabSpec {
         lab: &Lab,
         default_image: &str,
         wiring: Wiring,
-        daemons: impl Fn(&Router) -> BTreeSet<Daemon>,
-        frr: impl Fn(&str) -> FrrVersion,
+        node: impl Fn(&Router, &str) -> NodeSpec,
     ) -> LabSpec {
         let network_name = |segment: &str| format!("{}-{segment}", lab.name);
         let networks = lab
@@ -181,14 +183,8 @@ impl LabSpec {
             .routers
             .iter()
             .map(|r| {
-                let daemons = daemons(r);
                 let image = r.image.clone().unwrap_or_else(|| default_image.to_string());
-                let frr = frr(&image);
-                let start_script = crate::frr::start::script(&crate::frr::start::Node {
-                    router: &r.name,
-                    version: frr,
-                    daemons: &daemons,
-                });
+                let NodeSpec { node, start_script } = node(r, &image);
                 ContainerSpec {
                     name: container_name(&lab.name, &r.name),
                     router: r.name.clone(),
@@ -203,9 +199,7 @@ impl LabSpec {
                             address: i.address.addr(),
                         })
                         .collect(),
-                    frr,
-                    node: format!("FRR {}", frr.major),
-                    daemons,
+                    node,
                     start_script,
                     engine: r.engine.map(|n| n as usize - 1),
                 }
@@ -248,11 +242,5 @@ pub struct Configure {
 pub fn spec_of(topology: &str) -> LabSpec {
     let source = crate::diagnostic::Source::new("t.topo", topology.to_string());
     let lab = crate::topology::load(&source).expect("valid topology");
-    LabSpec::from_lab(
-        &lab,
-        "img",
-        Wiring::Veth,
-        |_| Default::default(),
-        |_| Default::default(),
-    )
+    LabSpec::from_lab(&lab, "img", Wiring::Veth, |_, _| NodeSpec::default())
 }

@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use owo_colors::OwoColorize;
 
+use std::collections::BTreeMap;
+
+use crate::frr::FrrVersion;
 use crate::runtime::{Configure, LabSpec, Wiring};
 
 /// Where transcript text goes: a terminal, or a buffer that tests read back.
@@ -92,7 +95,13 @@ impl Reporter {
         self.line(&self.paint(&format!("  ! {text}"), |t| t.yellow().to_string()));
     }
 
-    pub fn create_lab(&self, spec: &LabSpec) {
+    /// What creating the lab does; each router's FRR line and daemons in their start order.
+    pub fn create_lab(
+        &self,
+        spec: &LabSpec,
+        frr: &BTreeMap<String, FrrVersion>,
+        daemons: &BTreeMap<String, Vec<&'static str>>,
+    ) {
         let links = crate::runtime::links_container_name(&spec.lab);
         if spec.wiring == Wiring::Veth && !spec.networks.is_empty() {
             let image = spec
@@ -119,13 +128,15 @@ impl Reporter {
             ));
         }
         for c in &spec.containers {
-            let daemons = crate::frr::daemons::start_order(c.frr, &c.daemons);
             self.line(&format!(
                 "  container {} image {} privileged, FRR {}, daemons {}",
                 self.paint(&c.name, |t| t.green().to_string()),
                 c.image,
-                c.frr.major,
-                daemons.join(" ")
+                frr.get(&c.router).copied().unwrap_or_default().major,
+                daemons
+                    .get(&c.router)
+                    .map(|d| d.join(" "))
+                    .unwrap_or_default()
             ));
             for i in &c.interfaces {
                 self.line(&format!("    {} -> {} ({})", i.name, i.network, i.address));

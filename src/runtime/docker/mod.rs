@@ -565,9 +565,7 @@ mod tests {
                 network: "lab-net1".into(),
                 address: "10.1.1.2".parse().unwrap(),
             }],
-            frr: crate::frr::FrrVersion::DEFAULT,
             node: "FRR 10".into(),
-            daemons: Default::default(),
             start_script: "echo the node starts\n".into(),
             engine: None,
         }
