@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 
 use crate::connect::{connect, connect_existing, connect_lab, engine_list, pins, EngineChoice};
 use crate::diagnostic::Source;
-use crate::dry_run::{daemon_hints, dry_run, plan_session};
+use crate::dry_run::{dry_run, plan_session, planned_daemons, start_order};
 use crate::run_guard::RunGuard;
 use crate::runtime::docker::DockerBackend;
 use crate::runtime::engine_lost::Unreachable;
@@ -69,23 +69,20 @@ pub fn plan(
         "plan",
         ", a topology (.topo) or a saved lab's directory",
     )?;
-    let hints = match daemon_hints(path, opts) {
-        Ok(h) => h,
-        Err(e) => return Ok(script_failure(&e, color)),
-    };
-    let opts = Options {
-        daemons: crate::deploy::Daemons::Planned(hints),
-        ..opts.clone()
-    };
-    match plan_session(path, &opts, report) {
+    // One run: its transcript is printed afterwards, when every daemon the script will need
+    // (a later step may add one) is known for step 1's containers.
+    let (recording, transcript) = Reporter::recording(color, true);
+    match plan_session(path, opts, recording) {
         Ok(engine) => {
             let sess = engine.session.borrow();
+            let daemons = planned_daemons(&sess);
+            print!("{}", transcript.text(&start_order(&sess, &daemons)));
             if let (Some(spread), Ok(lab)) = (&spread, sess.deploy.lab()) {
-                sess.report.line("");
-                print_placement(lab, &opts, spread)?;
+                report.line("");
+                print_placement(lab, opts, spread)?;
             }
-            sess.report.line("");
-            sess.report.line(&format!(
+            report.line("");
+            report.line(&format!(
                 "plan: {} steps; nothing was performed and no check was evaluated",
                 sess.progress.number
             ));

@@ -1,9 +1,10 @@
 //! A script run on the plan backend: the plan itself, and what a real run learns from it
 //! beforehand (the daemons each router needs, each step's plan for `run --step`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use crate::frr::Daemon;
 use crate::runtime::plan::PlanBackend;
 use crate::script::{Options, ScriptEngine, ScriptError, Session};
 use crate::ui::Reporter;
@@ -23,51 +24,49 @@ pub(crate) fn plan_session(
     }
 }
 
-/// Daemons each router needs at some step of the script, learnt from a silent dry run.
-pub fn daemon_hints(
-    path: &Path,
-    opts: &Options,
-) -> Result<BTreeMap<String, std::collections::BTreeSet<crate::frr::Daemon>>, ScriptError> {
-    Ok(dry_run(path, opts)?.0)
+pub type DaemonHints = BTreeMap<String, BTreeSet<Daemon>>;
+
+/// The daemons each router needs at some step of the script: what its final intent needs, and
+/// every daemon an earlier step used (a script may drop a protocol it used).
+pub fn planned_daemons(sess: &Session) -> DaemonHints {
+    let Some(lab) = &sess.deploy.lab else {
+        return BTreeMap::new();
+    };
+    lab.routers
+        .iter()
+        .map(|r| {
+            let mut daemons =
+                crate::frr::daemons::needed(r.role, sess.deploy.desired.routers.get(&r.name));
+            daemons.extend(sess.deploy.daemons_used.get(&r.name).into_iter().flatten());
+            (r.name.clone(), daemons)
+        })
+        .collect()
 }
 
-pub type DaemonHints = BTreeMap<String, std::collections::BTreeSet<crate::frr::Daemon>>;
+/// Each router's daemons in the order its FRR starts them, as a transcript prints them.
+pub fn start_order<'a>(
+    sess: &'a Session,
+    daemons: &'a DaemonHints,
+) -> impl Fn(&str) -> String + 'a {
+    move |router| {
+        let version = sess
+            .deploy
+            .node_frr
+            .get(router)
+            .copied()
+            .unwrap_or_default();
+        let planned = daemons.get(router).cloned().unwrap_or_default();
+        crate::frr::daemons::start_order(version, &planned).join(" ")
+    }
+}
 
-/// A silent dry run of a script: the daemons each router's final intent needs, and the plan
-/// transcript of each step (for `run --step`).
+/// A silent dry run of a script: the daemons each router needs, and the plan of each step
+/// (for `run --step`).
 pub fn dry_run(path: &Path, opts: &Options) -> Result<(DaemonHints, Vec<String>), ScriptError> {
-    let (report, buf) = Reporter::buffer(true);
+    let (report, transcript) = Reporter::recording(false, true);
     let engine = plan_session(path, opts, report)?;
     let sess = engine.session.borrow();
-    let hints = match &sess.deploy.lab {
-        Some(lab) => lab
-            .routers
-            .iter()
-            .map(|r| {
-                let mut daemons =
-                    crate::frr::daemons::needed(r.role, sess.deploy.desired.routers.get(&r.name));
-                daemons.extend(sess.deploy.daemons_used.get(&r.name).into_iter().flatten());
-                (r.name.clone(), daemons)
-            })
-            .collect(),
-        None => BTreeMap::new(),
-    };
-    let text = String::from_utf8_lossy(&buf.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
-    Ok((hints, split_steps(&text)))
-}
-
-/// The transcript of each step, without its header.
-fn split_steps(transcript: &str) -> Vec<String> {
-    let mut steps: Vec<String> = Vec::new();
-    for line in transcript.lines() {
-        if line.starts_with("== step ") {
-            steps.push(String::new());
-        } else if let Some(current) = steps.last_mut() {
-            if !line.is_empty() {
-                current.push_str(line);
-                current.push('\n');
-            }
-        }
-    }
-    steps
+    let hints = planned_daemons(&sess);
+    let steps = transcript.steps(&start_order(&sess, &hints));
+    Ok((hints, steps))
 }

@@ -106,3 +106,28 @@ fn a_lab_over_two_engines_plans_its_placement_as_before() {
         ]),
     );
 }
+
+/// `plan` evaluates a script once (its transcript is printed after the run), and step 1 still
+/// lists a daemon that only a later step needs.
+#[test]
+fn plan_evaluates_the_script_once() {
+    let dir = std::env::temp_dir().join(format!("mplsrepl-plan-once-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("once.rhai");
+    std::fs::write(
+        &script,
+        format!(
+            "topology({:?});\nup();\ndebug(\"once-marker\");\nstep(\"BGP\");\nrouter(\"CE1\").bgp(65001);\n",
+            root().join("scripts/mpls_vpn.topo")
+        ),
+    )
+    .unwrap();
+    let out = plan(&[script.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.matches("once-marker").count(), 1, "{out}");
+    let ce1 = out
+        .lines()
+        .find(|l| l.contains("container mpls_vpn-CE1 "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(ce1.ends_with("daemons mgmtd zebra staticd bgpd"), "{ce1}");
+}

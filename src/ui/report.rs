@@ -10,14 +10,17 @@ use owo_colors::OwoColorize;
 
 use std::collections::BTreeMap;
 
+use super::transcript::{Entry, Transcript};
 use crate::frr::FrrVersion;
 use crate::runtime::{Configure, LabSpec, Wiring};
 
-/// Where transcript text goes: a terminal, or a buffer that tests read back.
+/// Where transcript text goes: a terminal, a buffer that tests read back, or a transcript
+/// printed later.
 #[derive(Clone)]
 pub enum Sink {
     Stdout,
     Buffer(Arc<Mutex<Vec<u8>>>),
+    Record(Transcript),
 }
 
 #[derive(Clone)]
@@ -50,6 +53,29 @@ impl Reporter {
         )
     }
 
+    /// A reporter keeping what it is told as a [`Transcript`], to print later.
+    pub fn recording(color: bool, verbose: bool) -> (Self, Transcript) {
+        let transcript = Transcript::default();
+        (
+            Reporter {
+                sink: Sink::Record(transcript.clone()),
+                color,
+                verbose,
+            },
+            transcript,
+        )
+    }
+
+    fn record(&self, entry: Entry) -> bool {
+        match &self.sink {
+            Sink::Record(t) => {
+                t.0.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub fn color(&self) -> bool {
         self.color
     }
@@ -64,6 +90,9 @@ impl Reporter {
                 let mut b = buf.lock().unwrap_or_else(|e| e.into_inner());
                 let _ = writeln!(b, "{text}");
             }
+            Sink::Record(_) => {
+                self.record(Entry::Line(text.to_string()));
+            }
         }
     }
 
@@ -77,8 +106,11 @@ impl Reporter {
 
     pub fn step(&self, number: usize, title: &str) {
         let text = format!("== step {number}: {title} ==");
-        self.line("");
-        self.line(&self.paint(&text, |t| t.bold().cyan().to_string()));
+        let header = self.paint(&text, |t| t.bold().cyan().to_string());
+        if !self.record(Entry::Step(header.clone())) {
+            self.line("");
+            self.line(&header);
+        }
     }
 
     pub fn info(&self, text: &str) {
@@ -128,16 +160,20 @@ impl Reporter {
             ));
         }
         for c in &spec.containers {
-            self.line(&format!(
-                "  container {} image {} privileged, FRR {}, daemons {}",
+            let head = format!(
+                "  container {} image {} privileged, FRR {}, daemons ",
                 self.paint(&c.name, |t| t.green().to_string()),
                 c.image,
                 frr.get(&c.router).copied().unwrap_or_default().major,
-                daemons
-                    .get(&c.router)
-                    .map(|d| d.join(" "))
-                    .unwrap_or_default()
-            ));
+            );
+            let recorded = self.record(Entry::Container {
+                router: c.router.clone(),
+                head: head.clone(),
+            });
+            if !recorded {
+                let started = daemons.get(&c.router).map(|d| d.join(" "));
+                self.line(&format!("{head}{}", started.unwrap_or_default()));
+            }
             for i in &c.interfaces {
                 self.line(&format!("    {} -> {} ({})", i.name, i.network, i.address));
             }
