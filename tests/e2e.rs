@@ -319,7 +319,7 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
     for p in &pcaps {
         let bytes = std::fs::read(p.path()).unwrap();
         assert!(
-            mplsrepl::check::capture::parse_pcap(&bytes)
+            mplsrepl::check::pcap::parse_pcap(&bytes)
                 .unwrap()
                 .packets
                 .len()

@@ -1,7 +1,8 @@
-//! Observations of a live lab: captures, JSON subset matching.
+//! Observations of a live lab, decoded: pcap files with their label stacks, JSON subset
+//! matching, traces through the FIBs, snapshots, check results.
 
-pub mod capture;
 pub mod json_subset;
+pub mod pcap;
 pub mod probe;
 pub mod results;
 pub mod snapshot;

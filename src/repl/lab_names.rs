@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rhai::{Dynamic, Engine, Scope};
 
 use crate::script::api::{BgpRef, IfaceRef, LdpRef, NeighborRef, OspfRef, RouterRef, VrfRef};
-use crate::script::capture_ref::CaptureRef;
+use crate::script::capture_fn::CaptureRef;
 use crate::script::Session;
 
 #[derive(Debug, Clone, Default)]

@@ -2,7 +2,7 @@
 
 pub mod api;
 pub mod args;
-pub mod capture_ref;
+pub mod capture_fn;
 pub mod checks;
 pub mod common;
 pub mod explain;
@@ -121,7 +121,7 @@ impl ScriptEngine {
             .set_max_map_size(MAX_ARRAY);
         api::register(&mut engine, &session);
         checks::register(&mut engine, &session);
-        capture_ref::register(&mut engine, &session);
+        capture_fn::register(&mut engine, &session);
         whatif::register(&mut engine, &session);
         trace_fn::register(&mut engine, &session);
         failover_fn::register(&mut engine, &session);

@@ -122,12 +122,12 @@ fn confirm_on_the_wire(
         interface: iface.clone(),
         filter: "mpls".into(),
     };
-    let (_, pcaps) = super::capture_ref::around(s, &[point], || {
+    let (_, pcaps) = super::capture_fn::around(s, &[point], || {
         s.borrow_mut().deploy.exec(from, &argv).map_err(err)
     })?;
     let bytes = &pcaps[0];
     let cap =
-        crate::check::capture::parse_pcap(bytes).map_err(|e| err(format!("trace capture: {e}")))?;
+        crate::check::pcap::parse_pcap(bytes).map_err(|e| err(format!("trace capture: {e}")))?;
     let seen: Vec<Vec<u32>> = cap
         .packets
         .iter()

@@ -8,7 +8,7 @@ use rhai::{Array, Dynamic, Engine, FnPtr, NativeCallContext};
 
 use super::args::parse_any_ip;
 use super::common::{err, RhaiResult, Shared};
-use crate::check::capture::{parse_pcap, Capture};
+use crate::check::pcap::{parse_pcap, Capture};
 use crate::runtime::CapturePoint;
 
 #[derive(Debug, Clone)]
@@ -21,7 +21,7 @@ pub struct CaptureRef {
 }
 
 impl CaptureRef {
-    fn echo_requests(&self, src: IpAddr, dst: IpAddr) -> Vec<&crate::check::capture::Packet> {
+    fn echo_requests(&self, src: IpAddr, dst: IpAddr) -> Vec<&crate::check::pcap::Packet> {
         self.capture
             .as_ref()
             .map(|c| c.echo_requests(src, dst))
