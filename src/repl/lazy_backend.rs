@@ -1,45 +1,31 @@
 //! A backend that connects on first use, so the REPL starts without Docker (or the lab VM) and
 //! only reaches for an engine when a line needs the lab: creating it, configuring, observing.
 
-use crate::runtime::{
-    refuse_all, Backend, CaptureHandle, CapturePoint, Configure, DestroyReport, ExecOutput, LabSpec,
-};
+use crate::runtime::layer::{Call, Layer, Layered};
+use crate::runtime::Backend;
 
 pub type Connect = Box<dyn FnMut() -> anyhow::Result<Box<dyn Backend>>>;
 
-pub struct LazyBackend {
+pub type LazyBackend = Layered<Lazy>;
+
+pub struct Lazy {
     connect: Connect,
     inner: Option<Box<dyn Backend>>,
     /// What `describe` says before connecting.
     pending: String,
 }
 
-impl LazyBackend {
-    pub fn new(pending: impl Into<String>, connect: Connect) -> Self {
-        LazyBackend {
+impl Lazy {
+    pub fn backend(pending: impl Into<String>, connect: Connect) -> LazyBackend {
+        Layered(Lazy {
             connect,
             inner: None,
             pending: pending.into(),
-        }
-    }
-
-    /// The connected backend; a failed attempt is retried by the next call.
-    fn get(&mut self) -> anyhow::Result<&mut Box<dyn Backend>> {
-        if self.inner.is_none() {
-            let backend = (self.connect)()?;
-            eprintln!("engine: {}", backend.describe());
-            self.inner = Some(backend);
-        }
-        Ok(self.inner.as_mut().expect("connected above"))
+        })
     }
 }
 
-impl Backend for LazyBackend {
-    /// A lazy backend is always a real one: nothing about it is a dry run.
-    fn is_dry_run(&self) -> bool {
-        false
-    }
-
+impl Layer for Lazy {
     fn describe(&self) -> String {
         match &self.inner {
             Some(b) => b.describe(),
@@ -47,61 +33,19 @@ impl Backend for LazyBackend {
         }
     }
 
-    fn preflight(&mut self, spec: &LabSpec) -> anyhow::Result<Vec<String>> {
-        self.get()?.preflight(spec)
+    /// A lazy backend is always a real one: nothing about it is a dry run.
+    fn is_dry_run(&self) -> bool {
+        false
     }
 
-    fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
-        self.get()?.create_lab(spec, progress)
-    }
-
-    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<ExecOutput> {
-        self.get()?.configure(lab, step)
-    }
-
-    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<ExecOutput>> {
-        match self.get() {
-            Ok(backend) => backend.configure_all(lab, steps),
-            Err(e) => refuse_all(steps.len(), &e),
+    /// The connected backend; a failed attempt is retried by the next call.
+    fn enter(&mut self, _: Call<'_>) -> anyhow::Result<&mut dyn Backend> {
+        if self.inner.is_none() {
+            let backend = (self.connect)()?;
+            eprintln!("engine: {}", backend.describe());
+            self.inner = Some(backend);
         }
-    }
-
-    fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
-        self.get()?.exec(lab, router, argv)
-    }
-
-    fn exec_all(
-        &mut self,
-        lab: &str,
-        commands: &[(String, Vec<String>)],
-    ) -> Vec<anyhow::Result<ExecOutput>> {
-        match self.get() {
-            Ok(backend) => backend.exec_all(lab, commands),
-            Err(e) => refuse_all(commands.len(), &e),
-        }
-    }
-
-    fn start_captures(
-        &mut self,
-        lab: &str,
-        points: &[CapturePoint],
-    ) -> anyhow::Result<Vec<CaptureHandle>> {
-        self.get()?.start_captures(lab, points)
-    }
-
-    fn stop_captures(
-        &mut self,
-        lab: &str,
-        handles: &[CaptureHandle],
-    ) -> Vec<anyhow::Result<Vec<u8>>> {
-        match self.get() {
-            Ok(backend) => backend.stop_captures(lab, handles),
-            Err(e) => refuse_all(handles.len(), &e),
-        }
-    }
-
-    fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {
-        self.get()?.destroy_lab(lab)
+        Ok(self.inner.as_mut().expect("connected above").as_mut())
     }
 }
 
@@ -116,7 +60,7 @@ mod tests {
     fn connects_on_first_real_call_only() {
         let calls = Rc::new(Cell::new(0));
         let counter = calls.clone();
-        let mut lazy = LazyBackend::new(
+        let mut lazy = Lazy::backend(
             "docker (not connected yet)",
             Box::new(move || {
                 counter.set(counter.get() + 1);
@@ -136,7 +80,7 @@ mod tests {
     fn a_failed_connection_is_retried() {
         let calls = Rc::new(Cell::new(0));
         let counter = calls.clone();
-        let mut lazy = LazyBackend::new(
+        let mut lazy = Lazy::backend(
             "docker",
             Box::new(move || {
                 counter.set(counter.get() + 1);

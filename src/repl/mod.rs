@@ -40,7 +40,7 @@ use evaluator::Evaluator;
 use helper::ReplHelper;
 use history::HistoryFile;
 use lab_names::LabNames;
-use lazy_backend::LazyBackend;
+use lazy_backend::Lazy;
 use line_reader::LineReader;
 
 pub struct ReplOptions {
@@ -76,7 +76,7 @@ pub fn run(opts: ReplOptions) -> anyhow::Result<ExitCode> {
     } else {
         let engine = opts.engine.clone();
         let color = opts.color;
-        Box::new(LazyBackend::new(
+        Box::new(Lazy::backend(
             "Docker (connected when a line first needs the lab)",
             Box::new(move || Ok(crate::connect::connect(&engine, color)?.backend)),
         ))

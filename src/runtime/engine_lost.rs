@@ -8,9 +8,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::runtime::{
-    Backend, CaptureHandle, CapturePoint, Configure, DestroyReport, ExecOutput, LabSpec,
-};
+use crate::runtime::layer::{Call, Layer, Layered};
+use crate::runtime::Backend;
 
 /// Context of a failure to connect: the engine never answered, so it did not stop mid-run.
 #[derive(Debug)]
@@ -130,10 +129,10 @@ impl EngineLost {
     }
 
     pub fn watch(&self, inner: Box<dyn Backend>) -> EngineWatch {
-        EngineWatch {
+        Layered(Watch {
             inner,
             lost: self.clone(),
-        }
+        })
     }
 
     fn note<T>(&self, r: anyhow::Result<T>) -> anyhow::Result<T> {
@@ -145,78 +144,28 @@ impl EngineLost {
 }
 
 /// A backend whose connection failures are remembered in an [`EngineLost`].
-pub struct EngineWatch {
+pub type EngineWatch = Layered<Watch>;
+
+pub struct Watch {
     inner: Box<dyn Backend>,
     lost: EngineLost,
 }
 
-impl Backend for EngineWatch {
-    fn is_dry_run(&self) -> bool {
-        self.inner.is_dry_run()
-    }
-
+impl Layer for Watch {
     fn describe(&self) -> String {
         self.inner.describe()
     }
 
-    fn preflight(&mut self, spec: &LabSpec) -> anyhow::Result<Vec<String>> {
-        self.lost.note(self.inner.preflight(spec))
+    fn is_dry_run(&self) -> bool {
+        self.inner.is_dry_run()
     }
 
-    fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
-        self.lost.note(self.inner.create_lab(spec, progress))
+    fn enter(&mut self, _: Call<'_>) -> anyhow::Result<&mut dyn Backend> {
+        Ok(self.inner.as_mut())
     }
 
-    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<ExecOutput> {
-        self.lost.note(self.inner.configure(lab, step))
-    }
-
-    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<ExecOutput>> {
-        self.inner
-            .configure_all(lab, steps)
-            .into_iter()
-            .map(|r| self.lost.note(r))
-            .collect()
-    }
-
-    fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
-        self.lost.note(self.inner.exec(lab, router, argv))
-    }
-
-    fn exec_all(
-        &mut self,
-        lab: &str,
-        commands: &[(String, Vec<String>)],
-    ) -> Vec<anyhow::Result<ExecOutput>> {
-        self.inner
-            .exec_all(lab, commands)
-            .into_iter()
-            .map(|r| self.lost.note(r))
-            .collect()
-    }
-
-    fn start_captures(
-        &mut self,
-        lab: &str,
-        points: &[CapturePoint],
-    ) -> anyhow::Result<Vec<CaptureHandle>> {
-        self.lost.note(self.inner.start_captures(lab, points))
-    }
-
-    fn stop_captures(
-        &mut self,
-        lab: &str,
-        handles: &[CaptureHandle],
-    ) -> Vec<anyhow::Result<Vec<u8>>> {
-        self.inner
-            .stop_captures(lab, handles)
-            .into_iter()
-            .map(|r| self.lost.note(r))
-            .collect()
-    }
-
-    fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {
-        self.lost.note(self.inner.destroy_lab(lab))
+    fn leave<T>(&mut self, _: Call<'_>, result: anyhow::Result<T>) -> anyhow::Result<T> {
+        self.lost.note(result)
     }
 }
 

@@ -4,104 +4,65 @@
 //! Tearing down is never refused: it is how the user (or the interrupted run) cleans up.
 
 use crate::interrupt::Interrupt;
-use crate::runtime::{
-    refuse_all, Backend, CaptureHandle, CapturePoint, Configure, DestroyReport, ExecOutput, LabSpec,
-};
+use crate::runtime::layer::{Call, Layer, Layered};
+use crate::runtime::Backend;
 
 impl Interrupt {
     pub fn guard(&self, inner: Box<dyn Backend>) -> Interruptible {
-        Interruptible {
+        Layered(Guard {
             inner,
             interrupt: self.clone(),
-        }
+        })
     }
 }
 
 /// A backend that refuses to start new work once a signal arrived.
-pub struct Interruptible {
+pub type Interruptible = Layered<Guard>;
+
+pub struct Guard {
     inner: Box<dyn Backend>,
     interrupt: Interrupt,
 }
 
-impl Backend for Interruptible {
-    fn is_dry_run(&self) -> bool {
-        self.inner.is_dry_run()
-    }
-
+impl Layer for Guard {
     fn describe(&self) -> String {
         self.inner.describe()
     }
 
-    fn preflight(&mut self, spec: &LabSpec) -> anyhow::Result<Vec<String>> {
-        self.interrupt.check()?;
-        self.inner.preflight(spec)
+    fn is_dry_run(&self) -> bool {
+        self.inner.is_dry_run()
     }
 
-    fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
-        self.interrupt.check()?;
-        self.interrupt.set_lab(&spec.lab);
-        self.interrupt.set_creating(true);
-        self.inner.create_lab(spec, progress)?;
-        self.interrupt.set_creating(false);
-        Ok(())
-    }
-
-    fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<ExecOutput> {
-        self.interrupt.check()?;
-        self.interrupt.set_lab(lab);
-        self.inner.configure(lab, step)
-    }
-
-    fn configure_all(&mut self, lab: &str, steps: &[Configure]) -> Vec<anyhow::Result<ExecOutput>> {
-        if let Err(e) = self.interrupt.check() {
-            return refuse_all(steps.len(), &e);
+    fn enter(&mut self, call: Call<'_>) -> anyhow::Result<&mut dyn Backend> {
+        match call {
+            Call::StopCaptures | Call::DestroyLab => {}
+            Call::CreateLab { lab } => {
+                self.interrupt.check()?;
+                self.interrupt.set_lab(lab);
+                self.interrupt.set_creating(true);
+            }
+            Call::Configure { lab } => {
+                self.interrupt.check()?;
+                self.interrupt.set_lab(lab);
+            }
+            Call::Preflight | Call::Exec | Call::StartCaptures => self.interrupt.check()?,
         }
-        self.interrupt.set_lab(lab);
-        self.inner.configure_all(lab, steps)
+        Ok(self.inner.as_mut())
     }
 
-    fn exec(&mut self, lab: &str, router: &str, argv: &[String]) -> anyhow::Result<ExecOutput> {
-        self.interrupt.check()?;
-        self.inner.exec(lab, router, argv)
-    }
-
-    fn exec_all(
-        &mut self,
-        lab: &str,
-        commands: &[(String, Vec<String>)],
-    ) -> Vec<anyhow::Result<ExecOutput>> {
-        if let Err(e) = self.interrupt.check() {
-            return refuse_all(commands.len(), &e);
+    /// A creation that failed stays unfinished, for whoever cleans up.
+    fn leave<T>(&mut self, call: Call<'_>, result: anyhow::Result<T>) -> anyhow::Result<T> {
+        if matches!(call, Call::CreateLab { .. }) && result.is_ok() {
+            self.interrupt.set_creating(false);
         }
-        self.inner.exec_all(lab, commands)
-    }
-
-    fn start_captures(
-        &mut self,
-        lab: &str,
-        points: &[CapturePoint],
-    ) -> anyhow::Result<Vec<CaptureHandle>> {
-        self.interrupt.check()?;
-        self.inner.start_captures(lab, points)
-    }
-
-    // A running capture is always stopped, or it would keep tcpdump running in the router.
-    fn stop_captures(
-        &mut self,
-        lab: &str,
-        handles: &[CaptureHandle],
-    ) -> Vec<anyhow::Result<Vec<u8>>> {
-        self.inner.stop_captures(lab, handles)
-    }
-
-    fn destroy_lab(&mut self, lab: &str) -> anyhow::Result<DestroyReport> {
-        self.inner.destroy_lab(lab)
+        result
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::LabSpec;
     use crate::runtime::plan::PlanBackend;
 
     #[test]

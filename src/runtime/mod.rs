@@ -8,6 +8,7 @@ pub mod backend;
 pub mod docker;
 pub mod engine_lost;
 pub mod interrupt_guard;
+pub mod layer;
 pub mod multi_engine;
 pub mod placement;
 pub mod plan;
