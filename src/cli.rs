@@ -457,23 +457,21 @@ fn print_labs(backend: &mut DockerBackend) -> anyhow::Result<ExitCode> {
         }
         // Impaired links are the kernel's state, not the containers': each running router
         // says what its queueing disciplines do.
-        let prefix = format!("{lab}-");
         let routers: Vec<String> = containers
             .iter()
-            .filter(|(_, state, node)| node.is_some() && state.starts_with("Up"))
-            .filter_map(|(name, _, _)| name.strip_prefix(&prefix).map(str::to_string))
+            .filter(|c| c.status.starts_with("Up"))
+            .filter_map(|c| c.router.clone())
             .collect();
         let tc = vec!["tc".to_string(), "qdisc".to_string(), "show".to_string()];
         let commands: Vec<(String, Vec<String>)> =
             routers.iter().map(|r| (r.clone(), tc.clone())).collect();
         let outputs = backend.exec_all(&lab, &commands);
-        for (name, state, node) in containers {
-            match &node {
-                Some(node) => println!("  {name:<24} {node:<8} {state}"),
-                None => println!("  {name:<24} {:<8} {state}", ""),
-            }
-            let Some(i) = name
-                .strip_prefix(&prefix)
+        for c in containers {
+            let node = c.node.as_deref().unwrap_or("");
+            println!("  {:<24} {node:<8} {}", c.name, c.status);
+            let Some(i) = c
+                .router
+                .as_ref()
                 .and_then(|r| routers.iter().position(|x| x == r))
             else {
                 continue;

@@ -62,8 +62,8 @@ impl Layer for Guard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::LabSpec;
     use crate::runtime::plan::PlanBackend;
+    use crate::runtime::LabSpec;
 
     #[test]
     fn refuses_new_work_after_a_signal_but_still_tears_down() {

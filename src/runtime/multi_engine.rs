@@ -49,7 +49,8 @@ struct Engine {
 pub struct MultiEngine {
     engines: Vec<Engine>,
     pinned: Placement,
-    /// Decided by `preflight`/`create_lab`; routers not in it are on no engine yet.
+    /// Decided once by `preflight` (or `create_lab` without one, or learnt by `attach`);
+    /// routers not in it are on no engine yet.
     placement: Placement,
 }
 
@@ -85,19 +86,17 @@ impl MultiEngine {
         Ok(MultiEngine { pinned, ..multi })
     }
 
-    /// Learn where an existing lab's routers run, from the engines' containers, so that
-    /// commands about a running lab (`save --live`) reach each router on its engine.
+    /// Learn where an existing lab's routers run, from the router label of the engines'
+    /// containers, so that commands about a running lab (`save --live`) reach each router on
+    /// its engine.
     pub fn attach(&mut self, lab: &str) -> anyhow::Result<()> {
-        let prefix = format!("{lab}-");
         for (k, e) in self.engines.iter().enumerate() {
             for (name, containers) in e.backend.labs()? {
                 if name != lab {
                     continue;
                 }
-                for (container, _, node) in containers {
-                    if let (Some(router), Some(_)) = (container.strip_prefix(&prefix), node) {
-                        self.placement.insert(router.to_string(), k);
-                    }
+                for router in containers.into_iter().filter_map(|c| c.router) {
+                    self.placement.insert(router, k);
                 }
             }
         }
@@ -289,6 +288,8 @@ impl Backend for MultiEngine {
             return Ok(vec![why]);
         }
         let parts = self.split(spec, &placement, &BTreeMap::new());
+        // Recorded: create_lab builds the lab where preflight checked it.
+        self.placement = placement;
         let mut problems = Vec::new();
         for (e, part) in self.engines.iter_mut().zip(parts) {
             let url = e.addr.url.clone();
@@ -302,7 +303,12 @@ impl Backend for MultiEngine {
     }
 
     fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
-        let placement = self.place(spec)?;
+        let placed = |c: &super::ContainerSpec| self.placement.contains_key(&c.router);
+        let placement = if spec.containers.iter().all(placed) {
+            self.placement.clone()
+        } else {
+            self.place(spec)?
+        };
         let crossing: Vec<String> = placement::crossing(spec, &placement)
             .into_iter()
             .map(|(segment, _)| segment)

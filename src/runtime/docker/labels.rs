@@ -4,9 +4,20 @@ use std::collections::HashMap;
 
 use crate::runtime::action::LabSpec;
 
-/// A lab on the engine: its name and its containers, each with its Docker status and, for a
-/// router, what it runs ([`LABEL_NODE`]).
-pub type LabListing = (String, Vec<(String, String, Option<String>)>);
+/// A lab on the engine: its name and its containers.
+pub type LabListing = (String, Vec<LabContainer>);
+
+/// A container of a lab, as its labels and Docker describe it.
+#[derive(Debug, Clone)]
+pub struct LabContainer {
+    pub name: String,
+    /// Docker's status (`Up 3 minutes`).
+    pub status: String,
+    /// The router it is ([`LABEL_ROUTER`]); none for the lab's links container.
+    pub router: Option<String>,
+    /// What the router runs ([`LABEL_NODE`]).
+    pub node: Option<String>,
+}
 
 pub const LABEL_LAB: &str = "mplsrepl.lab";
 

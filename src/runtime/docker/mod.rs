@@ -32,7 +32,7 @@ use calls::bounded;
 use capture::RunningCapture;
 pub use containers::setup_script;
 use containers::*;
-pub use labels::{LabListing, LABEL_LAB, LABEL_NODE, LABEL_ROUTER};
+pub use labels::{LabContainer, LabListing, LABEL_LAB, LABEL_NODE, LABEL_ROUTER};
 pub use networks::free_subnets;
 use probe::*;
 use shell::ShellPool;
@@ -154,7 +154,7 @@ impl DockerBackend {
         Ok(vec![image_missing(image, &self.host)])
     }
 
-    /// Labs on this engine: lab name -> (container, state).
+    /// Labs on this engine, each with its containers.
     pub fn labs(&self) -> anyhow::Result<Vec<LabListing>> {
         let filters: HashMap<&str, Vec<&str>> = [("label", vec![LABEL_LAB])].into();
         let opts = ListContainersOptionsBuilder::new()
@@ -162,8 +162,7 @@ impl DockerBackend {
             .filters(&filters)
             .build();
         let list = self.rt.block_on(self.docker.list_containers(Some(opts)))?;
-        let mut labs: std::collections::BTreeMap<String, Vec<(String, String, Option<String>)>> =
-            Default::default();
+        let mut labs: std::collections::BTreeMap<String, Vec<LabContainer>> = Default::default();
         for c in list {
             let lab = c
                 .labels
@@ -176,12 +175,13 @@ impl DockerBackend {
                 .as_ref()
                 .and_then(|n| n.first())
                 .map(|n| n.trim_start_matches('/').to_string());
-            let node = c.labels.as_ref().and_then(|l| l.get(LABEL_NODE)).cloned();
-            labs.entry(lab).or_default().push((
-                name.unwrap_or_default(),
-                c.status.unwrap_or_default(),
-                node,
-            ));
+            let label = |key: &str| c.labels.as_ref().and_then(|l| l.get(key)).cloned();
+            labs.entry(lab).or_default().push(LabContainer {
+                name: name.unwrap_or_default(),
+                status: c.status.clone().unwrap_or_default(),
+                router: label(LABEL_ROUTER),
+                node: label(LABEL_NODE),
+            });
         }
         Ok(labs.into_iter().collect())
     }
