@@ -99,3 +99,18 @@ pub(crate) fn check_redistribute(proto: &str) -> RhaiResult<()> {
         ))),
     }
 }
+
+/// A static route from a script's prefix (none: the default route of the next hop's family)
+/// and next hop, in a VRF or the default table.
+pub(crate) fn static_route(
+    vrf: Option<&str>,
+    prefix: Option<&str>,
+    nexthop: &str,
+) -> RhaiResult<crate::intent::StaticRoute> {
+    let (prefix, nexthop) = parse_route(prefix, nexthop)?;
+    Ok(crate::intent::StaticRoute {
+        vrf: vrf.map(str::to_string),
+        prefix,
+        nexthop,
+    })
+}

@@ -9,7 +9,7 @@ use super::handle::{handle, Handle};
 use super::sr::{enable, parse_igp, sr_label};
 use super::*;
 use crate::frr::limits::{self, Knob};
-use crate::intent::{BfdProfile, RouterIntent, StaticRoute};
+use crate::intent::{BfdProfile, RouterIntent};
 use crate::script::args::*;
 use crate::script::common::{err, RhaiResult, Shared};
 
@@ -253,36 +253,21 @@ impl CustomType for RouterRef {
         builder.with_fn(
             "static_route",
             |r: &mut RouterRef, prefix: &str, nh: &str| -> RhaiResult<RouterRef> {
-                let (prefix, nexthop) = parse_route(Some(prefix), nh)?;
-                let route = StaticRoute {
-                    vrf: None,
-                    prefix,
-                    nexthop,
-                };
+                let route = static_route(None, Some(prefix), nh)?;
                 r.edit_router(|ri| Ok(ri.static_routes.insert(route)))
             },
         );
         builder.with_fn(
             "default_route",
             |r: &mut RouterRef, nh: &str| -> RhaiResult<RouterRef> {
-                let (prefix, nexthop) = parse_route(None, nh)?;
-                let route = StaticRoute {
-                    vrf: None,
-                    prefix,
-                    nexthop,
-                };
+                let route = static_route(None, None, nh)?;
                 r.edit_router(|ri| Ok(ri.static_routes.insert(route)))
             },
         );
         builder.with_fn(
             "no_static_route",
             |r: &mut RouterRef, prefix: &str, nh: &str| -> RhaiResult<RouterRef> {
-                let (prefix, nexthop) = parse_route(Some(prefix), nh)?;
-                let route = StaticRoute {
-                    vrf: None,
-                    prefix,
-                    nexthop,
-                };
+                let route = static_route(None, Some(prefix), nh)?;
                 r.edit_router(|ri| Ok(ri.static_routes.remove(&route)))
             },
         );

@@ -7,7 +7,6 @@ use super::edit::*;
 use super::handle::{handle, Handle};
 use super::*;
 use crate::frr::limits::{self, Knob};
-use crate::intent::StaticRoute;
 use crate::script::args::*;
 use crate::script::common::{err, RhaiResult, Shared};
 
@@ -168,12 +167,7 @@ impl CustomType for VrfRef {
             "static_route",
             |v: &mut VrfRef, prefix: &str, nh: &str| -> RhaiResult<VrfRef> {
                 let s = v.session.clone();
-                let (prefix, nexthop) = parse_route(Some(prefix), nh)?;
-                let route = StaticRoute {
-                    vrf: Some(v.vrf.clone()),
-                    prefix,
-                    nexthop,
-                };
+                let route = static_route(Some(&v.vrf), Some(prefix), nh)?;
                 // Through edit_vrf: a handle kept after no_vrf() must not configure a VRF that is gone.
                 edit_vrf(&s, v, |_| Ok(()))?;
                 v.edit_router(|ri| Ok(ri.static_routes.insert(route)))
@@ -182,12 +176,7 @@ impl CustomType for VrfRef {
         builder.with_fn(
             "no_static_route",
             |v: &mut VrfRef, prefix: &str, nh: &str| -> RhaiResult<VrfRef> {
-                let (prefix, nexthop) = parse_route(Some(prefix), nh)?;
-                let route = StaticRoute {
-                    vrf: Some(v.vrf.clone()),
-                    prefix,
-                    nexthop,
-                };
+                let route = static_route(Some(&v.vrf), Some(prefix), nh)?;
                 v.edit_router(|ri| Ok(ri.static_routes.remove(&route)))
             },
         );
