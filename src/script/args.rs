@@ -6,65 +6,76 @@ use std::net::{IpAddr, Ipv4Addr};
 use ipnet::{IpNet, Ipv4Net};
 use rhai::{Array, Dynamic};
 
-use super::common::{err, RhaiResult};
+use super::common::RhaiResult;
 use crate::frr::limits::{self, Knob};
+use crate::script::api_error::ApiError;
 
 pub fn parse_ip(text: &str) -> RhaiResult<Ipv4Addr> {
-    text.parse()
-        .map_err(|_| err(format!("invalid IPv4 address `{text}`")))
+    text.parse().map_err(|_| {
+        ApiError::Address {
+            family: "IPv4",
+            text: text.into(),
+        }
+        .into()
+    })
 }
 
 /// An address of either family.
 pub fn parse_any_ip(text: &str) -> RhaiResult<IpAddr> {
-    text.parse()
-        .map_err(|_| err(format!("invalid IP address `{text}`")))
+    text.parse().map_err(|_| {
+        ApiError::Address {
+            family: "IP",
+            text: text.into(),
+        }
+        .into()
+    })
 }
 
 /// A prefix of either family.
 pub(crate) fn parse_any_prefix(text: &str) -> RhaiResult<IpNet> {
-    text.parse().map_err(|_| {
-        err(format!(
-            "invalid prefix `{text}` (expected like 10.1.1.0/24 or 2001:db8:1::/64)"
-        ))
-    })
+    text.parse()
+        .map_err(|_| ApiError::Prefix(text.into()).into())
 }
 
 /// A static route's prefix and next hop, of one family; the default route is `0.0.0.0/0` or
 /// `::/0` after the next hop's.
 pub fn parse_route(prefix: Option<&str>, nexthop: &str) -> RhaiResult<(IpNet, IpAddr)> {
-    let nh: IpAddr = nexthop.parse().map_err(|_| {
-        err(format!(
-            "invalid next hop `{nexthop}` (an IPv4 or IPv6 address)"
-        ))
-    })?;
+    let nh: IpAddr = nexthop
+        .parse()
+        .map_err(|_| ApiError::NextHop(nexthop.into()))?;
     let prefix: IpNet = match prefix {
         None if nh.is_ipv4() => "0.0.0.0/0".parse().expect("literal"),
         None => "::/0".parse().expect("literal"),
         Some(p) => parse_any_prefix(p)?,
     };
     if prefix.addr().is_ipv4() != nh.is_ipv4() {
-        return Err(err(format!(
-            "route {prefix} via {nh}: the prefix and the next hop must be of one family"
-        )));
+        return Err(ApiError::MixedFamilies {
+            prefix,
+            nexthop: nh,
+        }
+        .into());
     }
     Ok((prefix, nh))
 }
 
 pub fn parse_prefix(text: &str) -> RhaiResult<Ipv4Net> {
-    text.parse().map_err(|_| {
-        err(format!(
-            "invalid IPv4 prefix `{text}` (expected like 10.1.1.0/24)"
-        ))
-    })
+    text.parse()
+        .map_err(|_| ApiError::Ipv4Prefix(text.into()).into())
 }
 
 /// A value FRR would refuse, as a script error with FRR's range in its help line.
 pub(crate) fn limit(knob: Knob, value: i64) -> RhaiResult<u32> {
-    limits::check(knob, value).map_err(|r| err(r.to_string()))
+    limits::check(knob, value).map_err(|r| ApiError::from(r).into())
 }
 
 pub(crate) fn to_u32(value: i64, what: &str) -> RhaiResult<u32> {
-    u32::try_from(value).map_err(|_| err(format!("{what} out of range: {value}")))
+    u32::try_from(value).map_err(|_| {
+        ApiError::OutOfRange {
+            what: what.into(),
+            value,
+        }
+        .into()
+    })
 }
 
 /// A route target or a list of them, as accepted by `rt`, `rt_import`, `rt_export`.
@@ -79,7 +90,7 @@ pub(crate) fn route_targets(value: Dynamic) -> RhaiResult<Vec<String>> {
         .map(|v| {
             let s = v
                 .into_string()
-                .map_err(|t| err(format!("route target must be a string, not {t}")))?;
+                .map_err(|t| ApiError::NotAString(t.into()))?;
             validate_community(&s, "RT")?;
             Ok(s)
         })
@@ -88,15 +99,13 @@ pub(crate) fn route_targets(value: Dynamic) -> RhaiResult<Vec<String>> {
 
 /// RD/RT syntax: `ASN:NN` or `IP:NN`.
 pub(crate) fn validate_community(text: &str, what: &str) -> RhaiResult<()> {
-    limits::check_community(text, what).map_err(|r| err(r.to_string()))
+    limits::check_community(text, what).map_err(|r| ApiError::from(r).into())
 }
 
 pub(crate) fn check_redistribute(proto: &str) -> RhaiResult<()> {
     match proto {
         "static" | "connected" | "ospf" | "bgp" | "kernel" => Ok(()),
-        _ => Err(err(format!(
-            "cannot redistribute `{proto}`: expected static, connected, ospf, bgp or kernel"
-        ))),
+        _ => Err(ApiError::Redistribute(proto.into()).into()),
     }
 }
 

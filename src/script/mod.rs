@@ -1,6 +1,7 @@
 //! The Rhai engine: registered API, stdlib modules, limits, and errors mapped to source spans.
 
 pub mod api;
+pub mod api_error;
 pub mod args;
 pub mod capture_fn;
 pub mod checks;

@@ -6,8 +6,9 @@ use rhai::{CustomType, TypeBuilder};
 use super::edit::*;
 use super::handle::handle;
 use super::*;
+use crate::script::api_error::ApiError;
 use crate::script::args::*;
-use crate::script::common::{err, RhaiResult, Shared};
+use crate::script::common::{RhaiResult, Shared};
 
 #[derive(Clone)]
 pub struct BgpRef {
@@ -44,8 +45,13 @@ impl CustomType for BgpRef {
                 .routers
                 .get(&b.router)
                 .and_then(|r| r.bgp.as_ref());
-            bgp.map(|b| i64::from(b.asn))
-                .ok_or_else(|| err(format!("BGP was removed from {}", b.router)))
+            bgp.map(|b| i64::from(b.asn)).ok_or_else(|| {
+                ApiError::Removed {
+                    what: "BGP".into(),
+                    router: b.router.clone(),
+                }
+                .into()
+            })
         });
         builder.with_fn(
             "ebgp_requires_policy",

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::intent::{BgpNeighbor, OspfInterface, RouterIntent, Vrf, VrfBgp};
+use crate::script::api_error::ApiError;
 use crate::script::common::{err, RhaiResult, Shared};
 
 /// IPv6 on in the router and on the interface, forwarding, and no duplicate address
@@ -43,10 +44,10 @@ pub(crate) fn edit_vrf<T>(
     f: impl FnOnce(&mut Vrf) -> RhaiResult<T>,
 ) -> RhaiResult<T> {
     edit(s, &v.router, |r| {
-        let vrf = r
-            .vrfs
-            .get_mut(&v.vrf)
-            .ok_or_else(|| err(format!("router {} has no VRF {}", v.router, v.vrf)))?;
+        let vrf = r.vrfs.get_mut(&v.vrf).ok_or_else(|| ApiError::NoVrf {
+            router: v.router.clone(),
+            vrf: v.vrf.clone(),
+        })?;
         f(vrf)
     })
 }
@@ -74,10 +75,10 @@ pub(crate) fn edit_vrf_bgp<T>(
 ) -> RhaiResult<T> {
     edit(s, &v.router, |r| {
         let asn = r.bgp.as_ref().map(|b| b.asn);
-        let vrf = r
-            .vrfs
-            .get_mut(&v.vrf)
-            .ok_or_else(|| err(format!("router {} has no VRF {}", v.router, v.vrf)))?;
+        let vrf = r.vrfs.get_mut(&v.vrf).ok_or_else(|| ApiError::NoVrf {
+            router: v.router.clone(),
+            vrf: v.vrf.clone(),
+        })?;
         if vrf.bgp.is_none() {
             let asn = asn.ok_or_else(|| {
                 err(format!(
@@ -110,7 +111,10 @@ pub(crate) fn edit_neighbor<T>(
         };
         let neighbor = table
             .and_then(|t| t.get_mut(&n.ip))
-            .ok_or_else(|| err(format!("neighbor {} was removed from {}", n.ip, n.router)))?;
+            .ok_or_else(|| ApiError::Removed {
+                what: format!("neighbor {}", n.ip),
+                router: n.router.clone(),
+            })?;
         Ok(f(neighbor))
     })
 }
@@ -246,10 +250,10 @@ pub(crate) fn edit_bgp(
     f: &mut dyn FnMut(&mut crate::intent::Bgp),
 ) -> RhaiResult<()> {
     edit(s, &b.router, |ri| {
-        let bgp = ri
-            .bgp
-            .as_mut()
-            .ok_or_else(|| err(format!("BGP was removed from {}", ri.name)))?;
+        let bgp = ri.bgp.as_mut().ok_or_else(|| ApiError::Removed {
+            what: "BGP".into(),
+            router: ri.name.clone(),
+        })?;
         f(bgp);
         Ok(())
     })
@@ -258,10 +262,10 @@ pub(crate) fn edit_bgp(
 /// The IPv6 unicast family on the router's default BGP instance.
 pub(crate) fn bgp_ipv6(s: &Shared, router: &str) -> RhaiResult<()> {
     edit(s, router, |ri| {
-        let bgp = ri
-            .bgp
-            .as_mut()
-            .ok_or_else(|| err(format!("BGP was removed from {}", ri.name)))?;
+        let bgp = ri.bgp.as_mut().ok_or_else(|| ApiError::Removed {
+            what: "BGP".into(),
+            router: ri.name.clone(),
+        })?;
         bgp.ipv6 = true;
         Ok(())
     })

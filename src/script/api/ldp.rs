@@ -5,8 +5,9 @@ use rhai::{CustomType, TypeBuilder};
 use super::edit::*;
 use super::handle::{handle, Handle};
 use crate::frr::limits::Knob;
+use crate::script::api_error::ApiError;
 use crate::script::args::*;
-use crate::script::common::{err, RhaiResult, Shared};
+use crate::script::common::{RhaiResult, Shared};
 
 #[derive(Clone)]
 pub struct LdpRef {
@@ -75,9 +76,10 @@ impl CustomType for LdpRef {
         builder.with_fn(
             "transport6",
             |l: &mut LdpRef, addr: &str| -> RhaiResult<LdpRef> {
-                let addr: std::net::Ipv6Addr = addr
-                    .parse()
-                    .map_err(|_| err(format!("invalid IPv6 address `{addr}`")))?;
+                let addr: std::net::Ipv6Addr = addr.parse().map_err(|_| ApiError::Address {
+                    family: "IPv6",
+                    text: addr.into(),
+                })?;
                 l.edit_router(|ri| {
                     ri.ldp
                         .get_or_insert_with(Default::default)

@@ -10,6 +10,7 @@ use super::sr::{enable, parse_igp, sr_label};
 use super::*;
 use crate::frr::limits::{self, Knob};
 use crate::intent::{BfdProfile, RouterIntent};
+use crate::script::api_error::ApiError;
 use crate::script::args::*;
 use crate::script::common::{err, RhaiResult, Shared};
 
@@ -59,7 +60,7 @@ impl CustomType for RouterRef {
                     .router(&r.name)
                     .and_then(|r| r.loopback);
                 lo.map(|l| l.to_string())
-                    .ok_or_else(|| err(format!("router {} has no loopback", r.name)))
+                    .ok_or_else(|| ApiError::NoLoopback(r.name.clone()).into())
             },
         );
         builder.with_fn("role", |r: &mut RouterRef| -> RhaiResult<String> {
@@ -83,7 +84,7 @@ impl CustomType for RouterRef {
                 .router(&r.name)
                 .and_then(|r| r.loopback);
             lo.map(|l| l.addr().to_string())
-                .ok_or_else(|| err(format!("router {} has no loopback", r.name)))
+                .ok_or_else(|| ApiError::NoLoopback(r.name.clone()).into())
         });
         builder.with_fn("interfaces", |r: &mut RouterRef| -> RhaiResult<Array> {
             let s = r.session.clone();
@@ -111,7 +112,7 @@ impl CustomType for RouterRef {
                 let router = lab
                     .router(&r.name)
                     .cloned()
-                    .ok_or_else(|| err(format!("unknown router `{}`", r.name)))?;
+                    .ok_or_else(|| ApiError::UnknownRouter(r.name.clone()))?;
                 (router, crate::topology::domain::topology_vrf_tables(lab))
             };
             r.edit_router(|ri| {
@@ -406,7 +407,7 @@ impl CustomType for RouterRef {
                         .collect()
                 };
                 let names: Vec<&str> = interfaces.iter().map(String::as_str).collect();
-                limits::check_vrf_name(name, &names).map_err(|r| err(r.to_string()))?;
+                limits::check_vrf_name(name, &names).map_err(ApiError::from)?;
                 edit(&s, &r.name, |ri| {
                     if let Some((other, _)) = ri
                         .vrfs
@@ -562,8 +563,7 @@ pub(crate) fn register_globals(engine: &mut Engine, shared: &Shared) {
     engine.register_fn("routers", move |role: &str| -> RhaiResult<Array> {
         let sess = s.borrow();
         let lab = sess.deploy.lab().map_err(err)?;
-        let role = crate::topology::Role::parse(role)
-            .ok_or_else(|| err(format!("unknown role `{role}`: expected p, pe, ce or rr")))?;
+        let role = crate::topology::Role::parse(role).ok_or_else(|| ApiError::Role(role.into()))?;
         Ok(lab
             .routers
             .iter()

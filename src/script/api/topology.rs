@@ -3,6 +3,7 @@
 
 use rhai::Engine;
 
+use crate::script::api_error::ApiError;
 use crate::script::args::*;
 use crate::script::common::{err, RhaiResult, Shared};
 
@@ -16,10 +17,13 @@ pub(crate) fn far_end(
     let lab = sess.deploy.lab().map_err(err)?;
     let r = lab
         .router(router)
-        .ok_or_else(|| err(format!("unknown router `{router}`")))?;
+        .ok_or_else(|| ApiError::UnknownRouter(router.into()))?;
     let i = r
         .interface(iface)
-        .ok_or_else(|| err(format!("router {router} has no interface `{iface}`")))?;
+        .ok_or_else(|| ApiError::UnknownInterface {
+            router: router.into(),
+            iface: iface.into(),
+        })?;
     let seg = lab
         .segment(&i.segment)
         .cloned()

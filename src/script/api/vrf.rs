@@ -7,6 +7,7 @@ use super::edit::*;
 use super::handle::{handle, Handle};
 use super::*;
 use crate::frr::limits::{self, Knob};
+use crate::script::api_error::ApiError;
 use crate::script::args::*;
 use crate::script::common::{err, RhaiResult, Shared};
 
@@ -54,7 +55,7 @@ impl CustomType for VrfRef {
             |v: &mut VrfRef, iface: &str| -> RhaiResult<VrfRef> {
                 let s = v.session.clone();
                 check_iface(&s, &v.router, iface)?;
-                limits::check_vrf_member(iface).map_err(|r| err(r.to_string()))?;
+                limits::check_vrf_member(iface).map_err(ApiError::from)?;
                 check_topology_vrf(&s, &v.router, iface, &v.vrf)?;
                 edit(&s, &v.router, |ri| {
                     if let Some((other, _)) = ri

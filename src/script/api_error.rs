@@ -1,0 +1,53 @@
+//! What a script asked for that cannot be, as kinds rather than format strings: each kind says
+//! its message (and, for what FRR would refuse, FRR's range in a help line). Rhai places the
+//! error at the call that raised it; a script's `catch` sees the message text.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use rhai::EvalAltResult;
+
+use crate::frr::limits::Refused;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// `family` is IPv4, IPv6 or IP (either).
+    #[error("invalid {family} address `{text}`")]
+    Address { family: &'static str, text: String },
+    #[error("invalid prefix `{0}` (expected like 10.1.1.0/24 or 2001:db8:1::/64)")]
+    Prefix(String),
+    #[error("invalid IPv4 prefix `{0}` (expected like 10.1.1.0/24)")]
+    Ipv4Prefix(String),
+    #[error("invalid next hop `{0}` (an IPv4 or IPv6 address)")]
+    NextHop(String),
+    #[error("route {prefix} via {nexthop}: the prefix and the next hop must be of one family")]
+    MixedFamilies { prefix: IpNet, nexthop: IpAddr },
+    #[error("{what} out of range: {value}")]
+    OutOfRange { what: String, value: i64 },
+    #[error("route target must be a string, not {0}")]
+    NotAString(String),
+    #[error("cannot redistribute `{0}`: expected static, connected, ospf, bgp or kernel")]
+    Redistribute(String),
+    #[error("unknown role `{0}`: expected p, pe, ce or rr")]
+    Role(String),
+    #[error("unknown router `{0}`")]
+    UnknownRouter(String),
+    #[error("router {router} has no interface `{iface}`")]
+    UnknownInterface { router: String, iface: String },
+    #[error("router {router} has no VRF {vrf}")]
+    NoVrf { router: String, vrf: String },
+    #[error("router {0} has no loopback")]
+    NoLoopback(String),
+    /// A handle kept after its part was removed: `what` is `BGP`, `SR`, `neighbor IP`.
+    #[error("{what} was removed from {router}")]
+    Removed { what: String, router: String },
+    /// A value FRR or the kernel would refuse.
+    #[error("{0}")]
+    Refused(#[from] Refused),
+}
+
+impl From<ApiError> for Box<EvalAltResult> {
+    fn from(e: ApiError) -> Self {
+        super::common::err(e)
+    }
+}
