@@ -174,7 +174,7 @@ fn bring_up_topology(
     let mut engine = ScriptEngine::new(session);
     engine.session.borrow_mut().base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     if let Some(guard) = guard {
-        guard.attach(&mut engine.engine);
+        guard.attach(&mut engine.rhai);
     }
     let source = Source::new("<topology>", script);
     let outcome = engine.run_source(&source);
@@ -267,7 +267,7 @@ pub fn run(
     let (guard, backend) = RunGuard::install(backend);
     let session = Session::new(backend, report, opts);
     let mut script = ScriptEngine::new(session);
-    guard.attach(&mut script.engine);
+    guard.attach(&mut script.rhai);
     let started = std::time::Instant::now();
     let outcome = script.run_file(path);
     if let Err(ScriptError::At(e)) = &outcome {

@@ -17,7 +17,7 @@ fn the_script_api_keeps_its_signatures() {
     );
     let engine = ScriptEngine::new(session);
     let mut signatures: Vec<String> = engine
-        .engine
+        .rhai
         .gen_fn_signatures(false)
         .iter()
         .map(|s| without_module_paths(s))

@@ -207,7 +207,7 @@ fn registered_names() -> Vec<String> {
     );
     let engine = mplsrepl::script::ScriptEngine::new(session);
     let mut names: Vec<String> = engine
-        .engine
+        .rhai
         .gen_fn_signatures(false)
         .iter()
         .filter_map(|sig| sig.split('(').next())

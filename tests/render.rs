@@ -60,7 +60,7 @@ fn seed_lab_pe1_has_the_articles_vpn_lines() {
 fn pe1_change(edit: &str) -> String {
     let engine = seed();
     let before = engine.session.borrow().deploy.desired.routers["PE1"].clone();
-    engine.engine.run(edit).unwrap_or_else(|e| panic!("{e}"));
+    engine.rhai.run(edit).unwrap_or_else(|e| panic!("{e}"));
     let after = engine.session.borrow().deploy.desired.routers["PE1"].clone();
     let change = router_change(&before, &after);
     let mut out = String::new();

@@ -230,7 +230,7 @@ impl ApiIndex {
             Default::default(),
         );
         let engine = crate::script::ScriptEngine::new(session);
-        ApiIndex::from_engine(&engine.engine)
+        ApiIndex::from_engine(&engine.rhai)
     }
 }
 

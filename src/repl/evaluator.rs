@@ -32,7 +32,7 @@ pub struct Evaluator {
 impl Evaluator {
     pub fn new(session: Session, interrupt: &Interrupt) -> Self {
         let mut script = ScriptEngine::new(session);
-        interrupt.attach(&mut script.engine);
+        interrupt.attach(&mut script.rhai);
         let mut me = Evaluator {
             script,
             scope: Scope::new(),
@@ -41,7 +41,7 @@ impl Evaluator {
         };
         me.start_every_daemon();
         for (name, text) in stdlib::MODULES {
-            let docs = doc_comments(&me.script.engine, text);
+            let docs = doc_comments(&me.script.rhai, text);
             if let Err(e) = me.import(name, name, docs) {
                 eprintln!("warning: stdlib module {name} is unavailable: {e}");
             }
@@ -55,7 +55,7 @@ impl Evaluator {
     fn start_every_daemon(&mut self) {
         let s = self.script.session.clone();
         self.script
-            .engine
+            .rhai
             .register_fn("topology", move |path: &str| -> RhaiResult<()> {
                 let mut sess = s.borrow_mut();
                 sess.load_topology(path).map_err(err)?;
@@ -66,7 +66,7 @@ impl Evaluator {
 
     /// What completion and hints know about the callable API, modules included.
     pub fn api_index(&self) -> ApiIndex {
-        let mut api = ApiIndex::from_engine(&self.script.engine);
+        let mut api = ApiIndex::from_engine(&self.script.rhai);
         for (alias, (module, docs)) in &self.modules {
             api.add_module(alias, module, docs);
         }
@@ -81,7 +81,7 @@ impl Evaluator {
         let program = self.functions.merge(&ast);
         let value = self
             .script
-            .engine
+            .rhai
             .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program)
             .map_err(|e| ScriptError::At(Box::new(runtime_error(source, &e))))?;
         self.keep_imports(&source.text);
@@ -97,14 +97,12 @@ impl Evaluator {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let previous =
             std::mem::replace(&mut self.script.session.borrow_mut().base_dir, dir.clone());
-        self.script
-            .engine
-            .set_module_resolver(stdlib::resolver(&dir));
+        self.script.rhai.set_module_resolver(stdlib::resolver(&dir));
         let source = Source::new(path.display().to_string(), text);
         let outcome = self.eval(&source).map(|_| ());
         self.script.session.borrow_mut().base_dir = previous.clone();
         self.script
-            .engine
+            .rhai
             .set_module_resolver(stdlib::resolver(&previous));
         outcome
     }
@@ -133,7 +131,7 @@ impl Evaluator {
                     let docs = stdlib::MODULES
                         .iter()
                         .find(|(n, _)| *n == path_text)
-                        .map(|(_, src)| doc_comments(&self.script.engine, src))
+                        .map(|(_, src)| doc_comments(&self.script.rhai, src))
                         .unwrap_or_default();
                     // It was imported by the line that just ran: resolving it again cannot
                     // fail for another reason than the file changing meanwhile.
@@ -155,12 +153,12 @@ impl Evaluator {
         alias: &str,
         docs: BTreeMap<String, String>,
     ) -> Result<(), Box<rhai::EvalAltResult>> {
-        let engine = &self.script.engine;
+        let engine = &self.script.rhai;
         let module = engine
             .module_resolver()
             .resolve(engine, None, path, Position::NONE)?;
         self.script
-            .engine
+            .rhai
             .register_static_module(alias, module.clone());
         self.modules.insert(alias.to_string(), (module, docs));
         Ok(())
@@ -181,7 +179,7 @@ impl Evaluator {
             scope.push("value", value.clone());
             if let Ok(text) = self
                 .script
-                .engine
+                .rhai
                 .eval_with_scope::<String>(&mut scope, "value.to_string()")
             {
                 return Some(text);

@@ -191,7 +191,7 @@ impl Repl {
         let sess = self.eval.script.session.borrow();
         ReplHelper {
             api: self.eval.api_index(),
-            lab: LabNames::capture(&sess, &self.eval.scope, &self.eval.script.engine),
+            lab: LabNames::capture(&sess, &self.eval.scope, &self.eval.script.rhai),
             color: self.color,
         }
     }

@@ -33,7 +33,8 @@ const MAX_STRING: usize = 1 << 20;
 const MAX_ARRAY: usize = 100_000;
 
 pub struct ScriptEngine {
-    pub engine: Engine,
+    /// The Rhai interpreter ("engine" elsewhere is a Docker engine, or `engine N` in a topology).
+    pub rhai: Engine,
     pub session: Rc<RefCell<Session>>,
 }
 
@@ -133,7 +134,10 @@ impl ScriptEngine {
         engine.on_print(move |text| s.borrow().report.info(text));
         engine.on_debug(|text, _, pos| eprintln!("debug {pos}: {text}"));
         engine.set_module_resolver(stdlib::resolver(Path::new(".")));
-        ScriptEngine { engine, session }
+        ScriptEngine {
+            rhai: engine,
+            session,
+        }
     }
 
     /// Run a script file to the end, then apply whatever its last step configured.
@@ -143,7 +147,7 @@ impl ScriptEngine {
         })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         self.session.borrow_mut().base_dir = dir.clone();
-        self.engine.set_module_resolver(stdlib::resolver(&dir));
+        self.rhai.set_module_resolver(stdlib::resolver(&dir));
         let source = Source::new(path.display().to_string(), text);
         self.run_source(&source)
     }
@@ -151,7 +155,7 @@ impl ScriptEngine {
     pub fn run_source(&mut self, source: &Source) -> Result<(), ScriptError> {
         let ast = self.compile(source)?;
         self.session.borrow_mut().script_source = Some(source.name.clone());
-        let exited = match self.engine.run_ast(&ast) {
+        let exited = match self.rhai.run_ast(&ast) {
             Ok(()) => None,
             // `exit(N)` ends the script as its end would, with N as the exit status.
             Err(e) => match exit_request(&e) {
@@ -170,7 +174,7 @@ impl ScriptEngine {
 
     pub fn compile(&self, source: &Source) -> Result<AST, ScriptError> {
         let mut ast = self
-            .engine
+            .rhai
             .compile(&*source.text)
             .map_err(|e| ScriptError::At(Box::new(parse_error(source, &e))))?;
         ast.set_source(source.name.as_str());
