@@ -155,6 +155,7 @@ impl Tree {
         rust_files(src, &mut all);
         let mut files = BTreeMap::new();
         let mut paths = BTreeMap::new();
+        let mut test_modules = Vec::new();
         for file in all {
             if file.file_name().is_some_and(|n| n == "main.rs") {
                 continue; // the binary: it sees the library from outside
@@ -164,8 +165,23 @@ impl Tree {
             let mut p = Paths::default();
             p.visit_file(&ast);
             p.defines = ast.items.iter().filter_map(item_name).collect();
+            for item in &ast.items {
+                if let syn::Item::Mod(m) = item {
+                    if m.content.is_none() && is_cfg_test(&m.attrs) {
+                        test_modules.push((module_of(src, &file), m.ident.to_string()));
+                    }
+                }
+            }
             files.insert(module_of(src, &file), file.clone());
             paths.insert(file, p);
+        }
+        // A file that is a `#[cfg(test)] mod tests;` is test code, as an inline one is.
+        for (parent, name) in test_modules {
+            let mut module = parent;
+            module.push(name);
+            if let Some(file) = files.remove(&module) {
+                paths.remove(&file);
+            }
         }
         Tree { files, paths }
     }

@@ -584,3 +584,6 @@ impl Deployment {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

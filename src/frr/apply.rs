@@ -13,7 +13,7 @@ use crate::shell_word::shell_word;
 use super::start::RUN_DIR;
 
 /// Marks where the kernel commands end and vtysh's own output starts.
-const VTYSH_MARK: &str = "@@mplsrepl-vtysh@@";
+pub(crate) const VTYSH_MARK: &str = "@@mplsrepl-vtysh@@";
 /// Starts the line naming a daemon that no longer runs.
 const DEAD_MARK: &str = "@@mplsrepl-dead@@";
 /// Above this, the configuration goes as a file: one exec argument is limited to 128 KiB.
