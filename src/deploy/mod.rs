@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context};
 
-use crate::frr::diff::router_change;
+use crate::frr::diff::Rendered;
 use crate::frr::{Daemon, FrrVersion};
 use crate::intent::Intent;
 use crate::runtime::{Backend, Configure, ExecOutput, LabSpec, NodeSpec, Wiring};
@@ -286,11 +286,15 @@ impl Deployment {
         for name in order {
             let old = self.deployed.router_mut(&name).clone();
             let new = self.desired.router_mut(&name).clone();
-            let change = router_change(&old, &new);
+            let Rendered {
+                change,
+                before,
+                after,
+            } = Rendered::of(&old, &new);
             if !change.is_empty() {
                 let expected = crate::frr::readback::Expected {
-                    before: crate::frr::render::router_config(&old),
-                    after: crate::frr::render::router_config(&new),
+                    before,
+                    after,
                     raw: new.raw_config.clone(),
                 };
                 changes.push((name, change, Some(expected)));
@@ -483,16 +487,19 @@ impl Deployment {
     /// whatever FRR says of each line, then FRR's configuration read back against the one
     /// before the change, and the user told which it is.
     fn roll_back(&mut self, lab: &str, routers: &[String]) {
-        use crate::frr::render::router_config;
         let mut steps = Vec::new();
         let mut expected = Vec::new();
         for router in routers {
             let tried = self.desired.router_mut(router).clone();
             let before = self.deployed.router_mut(router).clone();
-            let inverse = router_change(&tried, &before);
+            let Rendered {
+                change: inverse,
+                before: tried_tree,
+                after: before_tree,
+            } = Rendered::of(&tried, &before);
             expected.push(crate::frr::readback::Expected {
-                before: router_config(&tried),
-                after: router_config(&before),
+                before: tried_tree,
+                after: before_tree,
                 raw: tried
                     .raw_config
                     .iter()

@@ -24,12 +24,31 @@ impl RouterChange {
 }
 
 pub fn router_change(old: &RouterIntent, new: &RouterIntent) -> RouterChange {
-    let KernelChanges { before, after } = kernel_changes(old, new);
-    let nodes = config_diff(&router_config(old), &router_config(new));
-    RouterChange {
-        kernel_before: before,
-        vtysh: to_vtysh_lines(&nodes),
-        kernel_after: after,
+    Rendered::of(old, new).change
+}
+
+/// A router's change with the configuration trees it was computed from, each side rendered
+/// once: the read-back checks the running configuration against the same trees.
+pub struct Rendered {
+    pub change: RouterChange,
+    pub before: Vec<ConfigNode>,
+    pub after: Vec<ConfigNode>,
+}
+
+impl Rendered {
+    pub fn of(old: &RouterIntent, new: &RouterIntent) -> Rendered {
+        let KernelChanges { before, after } = kernel_changes(old, new);
+        let (old_tree, new_tree) = (router_config(old), router_config(new));
+        let nodes = config_diff(&old_tree, &new_tree);
+        Rendered {
+            change: RouterChange {
+                kernel_before: before,
+                vtysh: to_vtysh_lines(&nodes),
+                kernel_after: after,
+            },
+            before: old_tree,
+            after: new_tree,
+        }
     }
 }
 
