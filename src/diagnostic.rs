@@ -139,6 +139,9 @@ impl SourceError {
 
     /// Render with the source line and the span underlined, colored when `color` is set.
     pub fn render(&self, color: bool) -> String {
+        if self.on_a_long_line() {
+            return self.render_excerpt();
+        }
         let handler = if color {
             miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode())
         } else {
@@ -146,6 +149,66 @@ impl SourceError {
         };
         let mut out = String::new();
         let _ = handler.render_report(&mut out, self);
+        out
+    }
+}
+
+/// Lines longer than this (a generated file on one line) are shown as an excerpt around the
+/// span: the graphical renderer cannot pad to a column past 65535.
+const LONGEST_RENDERED_LINE: usize = 10_000;
+
+/// Characters of a long line shown on each side of the span.
+const EXCERPT_CONTEXT: usize = 40;
+
+impl SourceError {
+    fn line_bounds(&self) -> Range<usize> {
+        let text = &*self.source.text;
+        let at = self.span.start.min(text.len());
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        start..end
+    }
+
+    fn on_a_long_line(&self) -> bool {
+        self.line_bounds().len() > LONGEST_RENDERED_LINE
+    }
+
+    /// `file:line:col: message`, then the span with some text on each side, underlined.
+    fn render_excerpt(&self) -> String {
+        let text = &*self.source.text;
+        let line = self.line_bounds();
+        let span = self.span.start.min(line.end)
+            ..self
+                .span
+                .end
+                .min(line.end)
+                .max(self.span.start.min(line.end));
+        let before: String = {
+            let chars: Vec<char> = text[line.start..span.start].chars().collect();
+            chars[chars.len().saturating_sub(EXCERPT_CONTEXT)..]
+                .iter()
+                .collect()
+        };
+        let under: String = text[span.clone()].chars().take(EXCERPT_CONTEXT).collect();
+        let after: String = text[span.end..line.end]
+            .chars()
+            .take(EXCERPT_CONTEXT)
+            .collect();
+        let mut out = format!("error: {self}\n");
+        out.push_str(&format!(
+            "  | ...{}{}{}...\n",
+            printable(&before),
+            printable(&under),
+            printable(&after)
+        ));
+        out.push_str(&format!(
+            "  |    {}{}\n",
+            " ".repeat(before.chars().count()),
+            "^".repeat(under.chars().count().max(1))
+        ));
+        if let Some(help) = &self.help {
+            out.push_str(&format!("help: {help}\n"));
+        }
         out
     }
 }

@@ -106,10 +106,13 @@ impl Interrupt {
 
     /// Sleep, ending early (with an error) when a signal arrives.
     pub fn sleep(&self, d: Duration) -> anyhow::Result<()> {
-        let until = Instant::now() + d;
+        // A wait too long for the clock is a wait until the signal.
+        let until = Instant::now().checked_add(d);
         loop {
             self.check()?;
-            let left = until.saturating_duration_since(Instant::now());
+            let left = until.map_or(Duration::MAX, |u| {
+                u.saturating_duration_since(Instant::now())
+            });
             if left.is_zero() {
                 return Ok(());
             }

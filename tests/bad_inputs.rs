@@ -78,3 +78,20 @@ fn every_bad_input_is_refused_with_its_text_underlined() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// A topology generated on one long line: an error past column 65535 is shown as an excerpt
+/// around its span (the graphical renderer cannot pad that far), not a crash.
+#[test]
+fn an_error_past_column_65535_is_shown_as_an_excerpt() {
+    let text = format!(
+        "lab long\nrouter R1 p lo 1.1.1.1/32{}bogus\n",
+        " ".repeat(70_000)
+    );
+    let Err(errors) = mplsrepl::topology::load(&Source::new("long.topo", text)) else {
+        panic!("accepted");
+    };
+    let shown = errors.render(false);
+    assert!(shown.contains("long.topo:2:70026: "), "{shown}");
+    assert!(shown.contains("bogus...\n"), "{shown}");
+    assert!(shown.contains("^^^^^"), "{shown}");
+}

@@ -24,6 +24,8 @@ pub enum ApiError {
     MixedFamilies { prefix: IpNet, nexthop: IpAddr },
     #[error("{what} out of range: {value}")]
     OutOfRange { what: String, value: i64 },
+    #[error("{what} must be a number of seconds above 0 and at most a day (86400), not {value}")]
+    Seconds { what: String, value: f64 },
     #[error("route target must be a string, not {0}")]
     NotAString(String),
     #[error("cannot redistribute `{0}`: expected static, connected, ospf, bgp or kernel")]

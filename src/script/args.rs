@@ -123,3 +123,19 @@ pub(crate) fn static_route(
         nexthop,
     })
 }
+
+/// The longest wait or timeout a script may ask for: a day.
+pub(crate) const MAX_SECONDS: f64 = 86_400.0;
+
+/// Seconds a script gives for a wait or a timeout: a number above 0 and at most a day
+/// (infinity, NaN or 1e20 would not fit a clock).
+pub(crate) fn seconds(what: &str, value: f64) -> RhaiResult<std::time::Duration> {
+    if value.is_finite() && value > 0.0 && value <= MAX_SECONDS {
+        return Ok(std::time::Duration::from_secs_f64(value));
+    }
+    Err(ApiError::Seconds {
+        what: what.to_string(),
+        value,
+    }
+    .into())
+}

@@ -78,7 +78,7 @@ fn register_lifecycle(engine: &mut Engine, shared: &Shared) {
         if !s.borrow().dry_run() {
             // NaN, negative or infinite seconds must not panic: they sleep 0 s, or at most a day.
             let secs = if secs.is_finite() {
-                secs.clamp(0.0, 86_400.0)
+                secs.clamp(0.0, super::args::MAX_SECONDS)
             } else {
                 0.0
             };
@@ -89,7 +89,9 @@ fn register_lifecycle(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("sleep", move |secs: i64| -> RhaiResult<()> {
         if !s.borrow().dry_run() {
-            crate::interrupt::sleep(Duration::from_secs(secs.max(0) as u64)).map_err(err)?;
+            // As the float form: at most a day, so no clock overflows.
+            let secs = secs.clamp(0, super::args::MAX_SECONDS as i64) as u64;
+            crate::interrupt::sleep(Duration::from_secs(secs)).map_err(err)?;
         }
         Ok(())
     });

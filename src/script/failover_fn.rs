@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext};
 
+use super::args::seconds;
 use super::common::{announce, settle};
 use super::common::{err, RhaiResult, Shared};
 use crate::check::probe::{self, Outcome};
@@ -46,12 +47,26 @@ fn options(s: &Shared, map: &Map) -> RhaiResult<Probe> {
             )));
         }
     }
+    let watch = number("watch")?.map_or(Ok(3.0), |w| {
+        seconds("failover: `watch`", w).map(|d| d.as_secs_f64())
+    })?;
+    let timeout = match number("timeout")? {
+        Some(t) => seconds("failover: `timeout`", t)?,
+        None => s.borrow().opts.check_timeout,
+    };
+    let interval_ms = match number("interval_ms")? {
+        Some(ms) if ms <= 60_000.0 => ms.max(1.0) as u32,
+        Some(ms) => {
+            return Err(err(format!(
+                "failover: `interval_ms` {ms} is more than a minute between probes"
+            )))
+        }
+        None => 10,
+    };
     Ok(Probe {
-        watch: number("watch")?.unwrap_or(3.0),
-        timeout: number("timeout")?
-            .map(Duration::from_secs_f64)
-            .unwrap_or(s.borrow().opts.check_timeout),
-        interval_ms: number("interval_ms")?.map_or(10, |x| x.max(1.0) as u32),
+        watch,
+        timeout,
+        interval_ms,
     })
 }
 

@@ -3,7 +3,8 @@
 //! `import "ospf" as ospf;` finds the embedded module first; any other path is a file relative
 //! to the script's directory.
 
-use std::path::Path;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 
 use rhai::module_resolvers::{FileModuleResolver, ModuleResolversCollection};
 use rhai::{Engine, Module, Scope};
@@ -22,8 +23,65 @@ pub const MODULES: &[(&str, &str)] = &[
 pub fn resolver(script_dir: &Path) -> ModuleResolversCollection {
     let mut all = ModuleResolversCollection::new();
     all.push(EmbeddedResolver);
-    all.push(FileModuleResolver::new_with_path(script_dir));
+    all.push(FileResolver {
+        files: FileModuleResolver::new_with_path(script_dir),
+        importing: RefCell::new(Vec::new()),
+    });
     all
+}
+
+/// A script's own modules, relative to its directory. A module that imports itself, or two
+/// that import each other, is an error at the `import` that closes the circle, not an endless
+/// recursion.
+struct FileResolver {
+    files: FileModuleResolver,
+    /// The files being imported, outermost first.
+    importing: RefCell<Vec<PathBuf>>,
+}
+
+impl rhai::ModuleResolver for FileResolver {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        source: Option<&str>,
+        path: &str,
+        pos: rhai::Position,
+    ) -> Result<rhai::Shared<Module>, Box<rhai::EvalAltResult>> {
+        let file = self.files.get_file_path(path, source.map(Path::new));
+        let file = std::fs::canonicalize(&file).unwrap_or(file);
+        let circle = {
+            let importing = self.importing.borrow();
+            importing.iter().position(|f| *f == file).map(|at| {
+                importing[at..]
+                    .iter()
+                    .chain(std::iter::once(&file))
+                    .map(|f| {
+                        f.file_name()
+                            .unwrap_or_default()
+                            .to_string_lossy()
+                            .into_owned()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" -> ")
+            })
+        };
+        if let Some(circle) = circle {
+            // A resolver may only fail with "not found" or an error in the module.
+            let why = rhai::EvalAltResult::ErrorRuntime(
+                format!("modules import each other in a circle: {circle}").into(),
+                pos,
+            );
+            return Err(Box::new(rhai::EvalAltResult::ErrorInModule(
+                path.to_string(),
+                Box::new(why),
+                pos,
+            )));
+        }
+        self.importing.borrow_mut().push(file);
+        let module = self.files.resolve(engine, source, path, pos);
+        self.importing.borrow_mut().pop();
+        module
+    }
 }
 
 /// Compiles an embedded module on first import.

@@ -49,6 +49,9 @@ pub fn plan_text(
     let session = Session::new(Box::new(PlanBackend), report, Options::default());
     let mut engine = ScriptEngine::new(session);
     engine.session.borrow_mut().base_dir = dir.to_path_buf();
+    engine
+        .rhai
+        .set_module_resolver(mplsrepl::script::stdlib::resolver(dir));
     let source = mplsrepl::diagnostic::Source::new(name, text);
     let result = engine.run_source(&source);
     let out = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
