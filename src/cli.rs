@@ -73,8 +73,8 @@ pub fn plan(
     // (a later step may add one) is known for step 1's containers.
     let (recording, transcript) = Reporter::recording(color, true);
     match plan_session(path, opts, recording) {
-        Ok(engine) => {
-            let sess = engine.session.borrow();
+        Ok(planned) => {
+            let sess = planned.script.session.borrow();
             let daemons = planned_daemons(&sess);
             print!("{}", transcript.text(&start_order(&sess, &daemons)));
             if let (Some(spread), Ok(lab)) = (&spread, sess.deploy.lab()) {
@@ -82,11 +82,16 @@ pub fn plan(
                 print_placement(lab, opts, spread)?;
             }
             report.line("");
+            let ends = match planned.exit {
+                Some(code) => format!(", then the script calls exit({code})"),
+                None => String::new(),
+            };
             report.line(&format!(
-                "plan: {} steps; nothing was performed and no check was evaluated",
+                "plan: {} steps{ends}; nothing was performed and no check was evaluated",
                 sess.progress.number
             ));
-            Ok(ExitCode::SUCCESS)
+            // As `run` would: the script's own status.
+            Ok(planned.exit.map_or(ExitCode::SUCCESS, ExitCode::from))
         }
         Err(e) => Ok(script_failure(&e, color)),
     }
@@ -209,7 +214,7 @@ pub fn render(path: &Path, router: Option<&str>, opts: &Options) -> anyhow::Resu
     require_script(path, "render", "; `mplsrepl up` brings up a bare topology")?;
     let (report, _) = Reporter::buffer(false);
     let engine = match plan_session(path, opts, report) {
-        Ok(e) => e,
+        Ok(planned) => planned.script,
         Err(e) => return Ok(script_failure(&e, false)),
     };
     let sess = engine.session.borrow();
@@ -249,6 +254,7 @@ pub fn run(
         "run",
         " or a saved lab's directory; `mplsrepl up` brings up a bare topology",
     )?;
+    check_report_files(&opts.reports)?;
     let (hints, step_plans) = match dry_run(path, opts) {
         Ok(h) => h,
         Err(e) => {
@@ -357,6 +363,23 @@ pub fn run(
     Ok(code)
 }
 
+/// `--report FILE`s are tried before the lab is built: a path that cannot be written fails
+/// the run now, not after it.
+fn check_report_files(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    for file in files {
+        let existed = file.exists();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(file)
+            .with_context(|| format!("cannot write the report {}", file.display()))?;
+        if !existed {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+    Ok(())
+}
+
 /// `run --report FILE`: the checks' outcomes, JUnit XML for a `.xml` file, JSON otherwise.
 fn write_reports(
     files: &[std::path::PathBuf],
@@ -406,8 +429,9 @@ pub fn lab_name_from_file(path: &Path) -> anyhow::Result<String> {
         return Ok(crate::topology::load_file(path)?.name);
     }
     let (report, _) = Reporter::buffer(false);
-    let engine =
-        plan_session(path, &Options::default(), report).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let engine = plan_session(path, &Options::default(), report)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .script;
     let name = engine.session.borrow().deploy.lab_name()?;
     Ok(name)
 }

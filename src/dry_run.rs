@@ -9,19 +9,27 @@ use crate::runtime::plan::PlanBackend;
 use crate::script::{Options, ScriptEngine, ScriptError, Session};
 use crate::ui::Reporter;
 
+/// A script evaluated on the plan backend.
+pub struct Planned {
+    pub script: ScriptEngine,
+    /// The script called `exit(N)`: the plan is what it did until then, and N its status.
+    pub exit: Option<u8>,
+}
+
 /// Evaluate a script with the plan backend, printing into `report`.
 pub(crate) fn plan_session(
     path: &Path,
     opts: &Options,
     report: Reporter,
-) -> Result<ScriptEngine, ScriptError> {
+) -> Result<Planned, ScriptError> {
     let session = Session::new(Box::new(PlanBackend), report, opts.clone());
-    let mut engine = ScriptEngine::new(session);
-    match engine.run_file(path) {
-        // A plan of a script that calls exit() is what it did until then.
-        Ok(()) | Err(ScriptError::Exit(_)) => Ok(engine),
-        Err(e) => Err(e),
-    }
+    let mut script = ScriptEngine::new(session);
+    let exit = match script.run_file(path) {
+        Ok(()) => None,
+        Err(ScriptError::Exit(code)) => Some(code),
+        Err(e) => return Err(e),
+    };
+    Ok(Planned { script, exit })
 }
 
 pub type DaemonHints = BTreeMap<String, BTreeSet<Daemon>>;
@@ -64,8 +72,8 @@ pub fn start_order<'a>(
 /// (for `run --step`).
 pub fn dry_run(path: &Path, opts: &Options) -> Result<(DaemonHints, Vec<String>), ScriptError> {
     let (report, transcript) = Reporter::recording(false, true);
-    let engine = plan_session(path, opts, report)?;
-    let sess = engine.session.borrow();
+    let planned = plan_session(path, opts, report)?;
+    let sess = planned.script.session.borrow();
     let hints = planned_daemons(&sess);
     let steps = transcript.steps(&start_order(&sess, &hints));
     Ok((hints, steps))

@@ -224,3 +224,68 @@ fn a_report_is_written_when_the_script_is_refused_before_it_runs() {
         String::from_utf8_lossy(&out.stderr).contains("a report is FILE.xml (JUnit) or FILE.json")
     );
 }
+
+fn temp_script(name: &str, body: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("mplsrepl-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join(format!("{name}.rhai"));
+    let topology = root().join("scripts/mpls_vpn.topo");
+    std::fs::write(&script, format!("topology({topology:?});\n{body}")).unwrap();
+    (dir, script)
+}
+
+/// `plan` of a script that calls `exit(N)` says so and exits N, as `run` would.
+#[test]
+fn plan_says_where_the_script_exits_and_exits_with_its_status() {
+    let (dir, script) = temp_script("exits", "step(\"one\");\nexit(3);\nstep(\"never\");\n");
+    let out = mplsrepl(&["plan", script.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("plan: 1 steps, then the script calls exit(3);"),
+        "{stdout}"
+    );
+}
+
+/// A report that cannot be written fails the run before any lab is built.
+#[test]
+fn an_unwritable_report_fails_the_run_before_it_starts() {
+    let out = mplsrepl(&[
+        "run",
+        "scripts/mpls_vpn.rhai",
+        "--report",
+        "/nonexistent-dir/checks.xml",
+        "--docker-host",
+        "tcp://127.0.0.1:1",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot write the report /nonexistent-dir/checks.xml"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("127.0.0.1:1"),
+        "no engine was reached for: {stderr}"
+    );
+}
+
+/// Step titles, prose and print() are the script's text: escape sequences in them are shown,
+/// not obeyed by the terminal.
+#[test]
+fn control_sequences_in_a_scripts_text_are_shown_escaped() {
+    let (dir, script) = temp_script(
+        "escapes",
+        "step(\"red\\x1b[31m title\");\nprint(\"bell\\x07\");\n",
+    );
+    let out = mplsrepl(&["plan", script.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
+    assert!(stdout.contains("red\\x1b[31m title"), "{stdout}");
+    assert!(stdout.contains("bell\\x07"), "{stdout}");
+}

@@ -131,7 +131,7 @@ impl ScriptEngine {
         together::register(&mut engine, &session);
         register_exit(&mut engine);
         let s = session.clone();
-        engine.on_print(move |text| s.borrow().report.info(text));
+        engine.on_print(move |text| s.borrow().report.info(&crate::diagnostic::printable(text)));
         engine.on_debug(|text, _, pos| eprintln!("debug {pos}: {text}"));
         engine.set_module_resolver(stdlib::resolver(Path::new(".")));
         ScriptEngine {

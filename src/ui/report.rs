@@ -11,6 +11,7 @@ use owo_colors::OwoColorize;
 use std::collections::BTreeMap;
 
 use super::transcript::{Entry, Transcript};
+use crate::diagnostic::printable;
 use crate::frr::FrrVersion;
 use crate::runtime::{Configure, LabSpec, Wiring};
 
@@ -105,7 +106,8 @@ impl Reporter {
     }
 
     pub fn step(&self, number: usize, title: &str) {
-        let text = format!("== step {number}: {title} ==");
+        // Titles and prose are the script's text: a terminal must not obey escapes in them.
+        let text = format!("== step {number}: {} ==", printable(title));
         let header = self.paint(&text, |t| t.bold().cyan().to_string());
         if !self.record(Entry::Step(header.clone())) {
             self.line("");
@@ -118,7 +120,7 @@ impl Reporter {
     }
 
     pub fn prose(&self, text: &str) {
-        for l in text.lines() {
+        for l in printable(text).lines() {
             self.line(&self.paint(&format!("  | {l}"), |t| t.italic().to_string()));
         }
     }
