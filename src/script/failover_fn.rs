@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext};
 
-use super::args::seconds;
+use super::args::{parse_any_ip, seconds};
 use super::common::{announce, settle};
 use super::common::{err, RhaiResult, Shared};
 use crate::check::probe::{self, Outcome};
+use crate::shell_word::shell_word;
 
 /// Where the stream writes, inside the router.
 const OUT: &str = "/tmp/mplsrepl-probe.out";
@@ -109,6 +110,12 @@ fn failover(
     p: Probe,
     change: &FnPtr,
 ) -> RhaiResult<Map> {
+    // Both go into the router's shell: addresses, checked here, and quoted there.
+    let dst = parse_any_ip(dst)?.to_string();
+    let src = match src {
+        "" => None,
+        src => Some(parse_any_ip(src)?.to_string()),
+    };
     let what = format!("failover probe {from} -> {dst}: replies come back after the change");
     settle(s)?;
     announce(s, &what);
@@ -118,16 +125,13 @@ fn failover(
         settle(s)?;
         return Ok(to_map(&probe::outcome(0, &[], 0.0)));
     }
-    let source = if src.is_empty() {
-        String::new()
-    } else {
-        format!("-I {src} ")
-    };
+    let source = src.map_or(String::new(), |src| format!("-I {} ", shell_word(&src)));
+    let target = shell_word(&dst);
     // Nothing is changed unless the path works before.
     let before = sh(
         s,
         from,
-        &format!("ping -n -c 3 -i 0.2 -W 1 {source}{dst} >/dev/null && echo ok || true"),
+        &format!("ping -n -c 3 -i 0.2 -W 1 {source}{target} >/dev/null && echo ok || true"),
     )?;
     if before.trim() != "ok" {
         let why = format!(
@@ -145,7 +149,7 @@ fn failover(
         s,
         from,
         &format!(
-            "rm -f {OUT}; setsid ping -n -D -i {interval} -W 1 -c {count} {source}{dst} >{OUT} 2>&1 </dev/null & echo $!"
+            "rm -f {OUT}; setsid ping -n -D -i {interval} -W 1 -c {count} {source}{target} >{OUT} 2>&1 </dev/null & echo $!"
         ),
     )?;
     let pid = pid.trim().to_string();

@@ -7,6 +7,7 @@ use rhai::{Array, Dynamic, Engine, FnPtr, NativeCallContext};
 
 use super::common::{err, RhaiResult, Shared};
 use crate::check::snapshot::{commands, diff, summarise, Change, Runs, Snapshot};
+use crate::shell_word::shell_word;
 
 /// Read every router's state. In a plan, an empty snapshot.
 pub fn take_snapshot(s: &Shared) -> RhaiResult<Snapshot> {
@@ -44,7 +45,7 @@ pub fn take_snapshot(s: &Shared) -> RhaiResult<Snapshot> {
         // One exec per router: every show in one shell, separated by a marker line.
         let script: Vec<String> = cmds
             .iter()
-            .map(|(_, c)| format!("vtysh -c '{c}'; echo; echo '@@mplsrepl@@'"))
+            .map(|(_, c)| format!("vtysh -c {}; echo; echo '@@mplsrepl@@'", shell_word(c)))
             .collect();
         let argv = vec!["sh".to_string(), "-c".to_string(), script.join("; ")];
         let out = s.borrow_mut().deploy.exec(&router, &argv).map_err(err)?;
