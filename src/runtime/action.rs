@@ -139,21 +139,17 @@ pub fn links_container_name(lab: &str) -> String {
 impl LabSpec {
     /// Each segment with its ends, `(container, interface)`, in the containers' order.
     pub fn segment_ends(&self) -> Vec<(&NetworkSpec, Vec<(&str, &str)>)> {
+        let mut ends: std::collections::HashMap<&str, Vec<(&str, &str)>> = Default::default();
+        for c in &self.containers {
+            for i in &c.interfaces {
+                ends.entry(i.network.as_str())
+                    .or_default()
+                    .push((c.name.as_str(), i.name.as_str()));
+            }
+        }
         self.networks
             .iter()
-            .map(|n| {
-                let ends = self
-                    .containers
-                    .iter()
-                    .flat_map(|c| {
-                        c.interfaces
-                            .iter()
-                            .filter(|i| i.network == n.name)
-                            .map(|i| (c.name.as_str(), i.name.as_str()))
-                    })
-                    .collect();
-                (n, ends)
-            })
+            .map(|n| (n, ends.remove(n.name.as_str()).unwrap_or_default()))
             .collect()
     }
 

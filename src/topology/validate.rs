@@ -11,7 +11,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use ipnet::{Ipv4Net, Ipv6Net};
 
 use super::ast::{self, AddressKind, Span, Statement};
-use super::domain::{self, overlaps, Conflict, Domain, Domains, EndInput};
+use super::domain::{self, Conflict, Domain, Domains, EndInput};
 
 mod ipv6;
 mod segments;
@@ -399,13 +399,20 @@ impl<'s> Lowering<'s> {
                 end.interface = Some(iface.text.clone());
             }
         }
+        // Each router's lowest free `ethN` only grows as names are taken, so the search
+        // resumes where it stopped: linear in the interfaces, not quadratic.
+        let mut next_free = vec![0u64; routers.drafts.len()];
         for segment in segments.iter_mut() {
             for end in &mut segment.ends {
-                let Some(names) = end.router.and_then(|r| taken.get_mut(r)) else {
+                let Some(router) = end.router else {
+                    continue;
+                };
+                let (Some(names), Some(next)) = (taken.get_mut(router), next_free.get_mut(router))
+                else {
                     continue;
                 };
                 if end.end.interface.is_none() {
-                    let name = lowest_free_eth(names);
+                    let name = lowest_free_eth(names, next);
                     names.insert(
                         name.clone(),
                         (segment.decl.name.text.clone(), end.end.reference.clone()),
@@ -605,11 +612,15 @@ fn host_range(subnet: Ipv4Net) -> (Ipv4Addr, Ipv4Addr) {
     }
 }
 
-fn lowest_free_eth(taken: &HashMap<String, (String, Span)>) -> String {
-    (0u64..)
-        .map(|n| format!("eth{n}"))
-        .find(|name| !taken.contains_key(name))
-        .unwrap_or_default()
+/// The lowest `ethN` not taken, from `*from` on; `*from` is left just past it.
+fn lowest_free_eth(taken: &HashMap<String, (String, Span)>, from: &mut u64) -> String {
+    loop {
+        let name = format!("eth{from}");
+        *from += 1;
+        if !taken.contains_key(&name) {
+            return name;
+        }
+    }
 }
 
 fn end_owner(end: &EndDraft<'_>) -> String {
@@ -674,6 +685,7 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::topology::domain::overlaps;
 
     fn net(text: &str) -> Ipv4Net {
         text.parse().unwrap()
@@ -721,6 +733,9 @@ mod tests {
         let mut taken = HashMap::new();
         taken.insert("eth0".to_string(), (String::new(), 0..0));
         taken.insert("eth2".to_string(), (String::new(), 0..0));
-        assert_eq!(lowest_free_eth(&taken), "eth1");
+        let mut from = 0;
+        assert_eq!(lowest_free_eth(&taken, &mut from), "eth1");
+        assert_eq!(lowest_free_eth(&taken, &mut from), "eth3");
+        assert_eq!(from, 4);
     }
 }

@@ -1,6 +1,7 @@
 //! The segments pass: each link or network, its subnet, its ends (router, address, VRF,
 //! engine), the routing domains they make and the overlaps inside one domain.
 
+use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 use ipnet::{Ipv4Net, Ipv6Net};
@@ -14,9 +15,16 @@ impl<'s> Lowering<'s> {
         routers: &Routers<'f>,
     ) -> Vec<SegmentDraft<'f>> {
         let mut drafts: Vec<SegmentDraft<'f>> = Vec::new();
+        // Each name's first segment, by index in `drafts`.
+        let mut named: HashMap<&'f str, usize> = HashMap::new();
         for decl in file.statements.iter().filter_map(as_segment) {
             self.check_name(NameKind::Segment(decl.kind), &decl.name);
-            self.check_segment_unique(decl, &drafts);
+            match named.get(decl.name.text.as_str()) {
+                Some(&first) => self.report_duplicate_segment(decl, &drafts[first]),
+                None => {
+                    named.insert(&decl.name.text, drafts.len());
+                }
+            }
             let subnet = self.subnet(decl);
             let subnet6 = self.subnet6(decl);
             self.check_end_count(decl);
@@ -31,14 +39,7 @@ impl<'s> Lowering<'s> {
         drafts
     }
 
-    pub(super) fn check_segment_unique(
-        &mut self,
-        decl: &ast::SegmentDecl,
-        earlier: &[SegmentDraft<'_>],
-    ) {
-        let Some(first) = earlier.iter().find(|d| d.decl.name.text == decl.name.text) else {
-            return;
-        };
+    fn report_duplicate_segment(&mut self, decl: &ast::SegmentDecl, first: &SegmentDraft<'_>) {
         let message = format!(
             "duplicate segment name `{}`: already used by the {} on line {}",
             decl.name.text,
@@ -146,17 +147,20 @@ impl<'s> Lowering<'s> {
 
     /// Subnets may repeat in different domains (two customers' plans), never inside one.
     pub(super) fn check_overlaps(&mut self, segments: &[SegmentDraft<'_>], domains: &Domains) {
-        for (i, s) in segments.iter().enumerate() {
-            let Some(net) = s.subnet else { continue };
-            let here = &domains.segments[i];
-            let overlapping = segments[..i].iter().enumerate().find_map(|(j, d)| {
-                d.subnet
-                    .filter(|o| domains.segments[j] == *here && overlaps(*o, net))
-                    .map(|o| (d, o))
-            });
-            let Some((other, other_net)) = overlapping else {
+        let nets: Vec<_> = segments
+            .iter()
+            .zip(&domains.segments)
+            .map(|(s, domain)| s.subnet.map(|net| (net, domain)))
+            .collect();
+        for (i, first) in domain::first_overlaps(&nets).into_iter().enumerate() {
+            let (Some(j), s) = (first, &segments[i]) else {
                 continue;
             };
+            let (Some(net), other) = (s.subnet, &segments[j]) else {
+                continue;
+            };
+            let other_net = other.subnet.expect("an overlap has a subnet");
+            let here = &domains.segments[i];
             let within = match here {
                 Domain::Provider => String::new(),
                 vrf => format!(", both in {vrf}"),
