@@ -296,7 +296,7 @@ enum Command {
         #[command(flatten)]
         image: ImageArg,
         /// Lab name instead of the topology's (containerlab's `name:`).
-        #[arg(long)]
+        #[arg(long, value_parser = lab_name)]
         lab_name: Option<String>,
     },
     /// Print a topology (.topo) from a containerlab topology (.clab.yml): nodes and links
@@ -350,7 +350,7 @@ struct ScriptArgs {
     #[arg(long, default_value = "article")]
     profile: String,
     /// Lab name instead of the topology's (to run two copies side by side).
-    #[arg(long)]
+    #[arg(long, value_parser = lab_name)]
     lab_name: Option<String>,
     #[command(flatten)]
     image: ImageArg,
@@ -650,6 +650,15 @@ fn report_file(arg: &str) -> Result<PathBuf, String> {
         _ => Err(format!(
             "`{arg}`: a report is FILE.xml (JUnit) or FILE.json"
         )),
+    }
+}
+
+/// `--lab-name`: the rule of a topology's `lab` line, checked as the command line is read (a
+/// usage error, exit 2, with no file to point into).
+fn lab_name(arg: &str) -> Result<String, String> {
+    match mplsrepl::topology::names::lab_name_problem(arg) {
+        Some((problem, help)) => Err(format!("`{arg}`: {problem} ({help})")),
+        None => Ok(arg.to_string()),
     }
 }
 

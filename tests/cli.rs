@@ -289,3 +289,22 @@ fn control_sequences_in_a_scripts_text_are_shown_escaped() {
     assert!(stdout.contains("red\\x1b[31m title"), "{stdout}");
     assert!(stdout.contains("bell\\x07"), "{stdout}");
 }
+
+/// `--lab-name` is a command-line value: a bad one is a usage error (exit 2) naming the option,
+/// not an error pointing into a file it did not come from.
+#[test]
+fn a_bad_lab_name_on_the_command_line_is_a_usage_error() {
+    for args in [
+        ["plan", "scripts/mpls_vpn.topo", "--lab-name", "a b"],
+        ["export-clab", "scripts/mpls_vpn.topo", "--lab-name", "a b"],
+    ] {
+        let out = mplsrepl(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("invalid value 'a b' for '--lab-name"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("<topology>"), "{stderr}");
+    }
+}
