@@ -95,7 +95,9 @@ pub fn check_community(text: &str, what: &str) -> Result<(), Refused> {
     let Some((left, right)) = text.rsplit_once(':') else {
         return Err(refused("no `:`"));
     };
-    let Ok(number) = right.parse::<u64>() else {
+    // Digits only: Rust's parse takes `+5`, FRR's does not.
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let Some(number) = right.parse::<u64>().ok().filter(|_| digits(right)) else {
         return Err(refused("the part after `:` is not a number"));
     };
     if left.parse::<Ipv4Addr>().is_ok() {
@@ -107,7 +109,7 @@ pub fn check_community(text: &str, what: &str) -> Result<(), Refused> {
             ))
         };
     }
-    let Ok(asn) = left.parse::<u64>() else {
+    let Some(asn) = left.parse::<u64>().ok().filter(|_| digits(left)) else {
         return Err(refused(
             "the part before `:` is neither an AS number nor an address",
         ));

@@ -22,6 +22,8 @@ pub enum ApiError {
     NextHop(String),
     #[error("route {prefix} via {nexthop}: the prefix and the next hop must be of one family")]
     MixedFamilies { prefix: IpNet, nexthop: IpAddr },
+    #[error("route {prefix} has host bits set: its network is {network}\nhelp: write {network}")]
+    HostBits { prefix: IpNet, network: IpNet },
     #[error("{what} out of range: {value}")]
     OutOfRange { what: String, value: i64 },
     #[error("{what} must be a number of seconds above 0 and at most a day (86400), not {value}")]

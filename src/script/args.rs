@@ -48,6 +48,14 @@ pub fn parse_route(prefix: Option<&str>, nexthop: &str) -> RhaiResult<(IpNet, Ip
         None => "::/0".parse().expect("literal"),
         Some(p) => parse_any_prefix(p)?,
     };
+    if prefix != prefix.trunc() {
+        // FRR masks the host bits, and the configuration read back would differ.
+        return Err(ApiError::HostBits {
+            prefix,
+            network: prefix.trunc(),
+        }
+        .into());
+    }
     if prefix.addr().is_ipv4() != nh.is_ipv4() {
         return Err(ApiError::MixedFamilies {
             prefix,

@@ -75,14 +75,18 @@ pub(crate) fn name_problem(kind: NameKind, name: &str) -> Option<(String, String
 /// Why a VRF cannot have this name, with a hint: a Linux device name that is not FRR's
 /// `default` VRF nor one of the router's interfaces (`interfaces` includes `lo`).
 pub fn vrf_name_problem(name: &str, interfaces: &[&str]) -> Option<(String, String)> {
+    // Linux refuses `.`, `..`, `/` and whitespace in a device name (dev_valid_name), and
+    // renames one with `%` (a name template) or `:` (an alias): FRR would not find it.
     if name.is_empty()
         || name.len() > 15
-        || name.contains(char::is_whitespace)
-        || name.contains('/')
+        || name == "."
+        || name == ".."
+        || name.contains(|c: char| c.is_whitespace() || matches!(c, '/' | ':' | '%'))
     {
         return Some((
             format!("invalid VRF name `{name}`"),
-            "a VRF is a Linux device: 1-15 characters, no spaces or /".to_string(),
+            "a VRF is a Linux device: 1-15 characters, not `.` or `..`, no spaces, `/`, `:` or `%`"
+                .to_string(),
         ));
     }
     if name == "default" {

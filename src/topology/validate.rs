@@ -31,6 +31,7 @@ pub fn lower(source: &Source, file: &ast::File) -> Result<model::Lab, SourceErro
     let routers = cx.routers(file);
     let mut segments = cx.segments(file, &routers);
     cx.name_interfaces(&routers, &mut segments);
+    cx.check_vrfs_against_interfaces(&routers, &segments);
     let domains = cx.domains(&routers, &segments);
     cx.check_overlaps(&segments, &domains);
     cx.check_overlaps6(&segments, &domains);
@@ -419,6 +420,35 @@ impl<'s> Lowering<'s> {
                     );
                     end.interface = Some(name);
                 }
+            }
+        }
+    }
+
+    /// A `vrf NAME` marker may not take the name of an interface of its router (the VRF is a
+    /// device too), as the script API's `vrf()` refuses; only known once every interface has
+    /// its name.
+    fn check_vrfs_against_interfaces(
+        &mut self,
+        routers: &Routers<'_>,
+        segments: &[SegmentDraft<'_>],
+    ) {
+        let mut interfaces: Vec<Vec<&str>> = vec![vec!["lo"]; routers.drafts.len()];
+        for end in segments.iter().flat_map(|s| &s.ends) {
+            if let (Some(r), Some(name)) = (end.router, &end.interface) {
+                interfaces[r].push(name);
+            }
+        }
+        for end in segments.iter().flat_map(|s| &s.ends) {
+            let (Some(r), Some(vrf)) = (end.router, &end.end.vrf) else {
+                continue;
+            };
+            if !interfaces[r].contains(&vrf.text.as_str()) {
+                continue;
+            }
+            if let Some((message, help)) = super::names::vrf_name_problem(&vrf.text, &interfaces[r])
+            {
+                let e = self.error(&vrf.span, message).with_help(help);
+                self.push(e);
             }
         }
     }

@@ -8,7 +8,7 @@ use super::handle::handle;
 use super::*;
 use crate::script::api_error::ApiError;
 use crate::script::args::*;
-use crate::script::common::{RhaiResult, Shared};
+use crate::script::common::{err, RhaiResult, Shared};
 
 #[derive(Clone)]
 pub struct BgpRef {
@@ -73,6 +73,17 @@ impl CustomType for BgpRef {
             |b: &mut BgpRef, ip: &str, remote_as: i64| -> RhaiResult<NeighborRef> {
                 let s = b.session.clone();
                 let (ip, remote_as) = (parse_ip(ip)?, to_u32(remote_as, "ASN")?);
+                let own = s.borrow().deploy.lab().ok().and_then(|lab| {
+                    lab.router(&b.router)
+                        .and_then(|r| r.loopback)
+                        .map(|lo| lo.addr())
+                });
+                if own == Some(ip) {
+                    return Err(err(format!(
+                        "neighbor {ip} is {}'s own loopback: a BGP session goes to another router",
+                        b.router
+                    )));
+                }
                 edit_bgp(&s, b, &mut |bgp| {
                     bgp.neighbors.entry(ip).or_default().remote_as = remote_as;
                 })?;

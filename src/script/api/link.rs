@@ -69,6 +69,11 @@ impl CustomType for LinkRef {
 pub(crate) fn register_globals(engine: &mut Engine, shared: &Shared) {
     let s = shared.clone();
     engine.register_fn("link", move |a: &str, b: &str| -> RhaiResult<LinkRef> {
+        if a == b {
+            return Err(err(format!(
+                "link(\"{a}\", \"{b}\"): a link joins two routers; name the other end"
+            )));
+        }
         let sess = s.borrow();
         let lab = sess.deploy.lab().map_err(err)?;
         let seg = lab

@@ -230,6 +230,15 @@ impl CustomType for RouterRef {
         builder.with_fn(
             "mpls_labels",
             |r: &mut RouterRef, n: i64| -> RhaiResult<RouterRef> {
+                // An MPLS label has 20 bits: the kernel takes no table past 1048575.
+                const MAX_PLATFORM_LABELS: i64 = 1_048_575;
+                if !(0..=MAX_PLATFORM_LABELS).contains(&n) {
+                    return Err(ApiError::OutOfRange {
+                        what: format!("MPLS platform labels (0-{MAX_PLATFORM_LABELS})"),
+                        value: n,
+                    }
+                    .into());
+                }
                 let n = to_u32(n, "platform labels")?;
                 r.edit_router(|ri| {
                     super::sr::check_platform_labels(ri, n)?;
