@@ -2,6 +2,7 @@
 
 pub mod ast;
 pub mod domain;
+pub mod martian;
 pub mod model;
 pub mod names;
 pub mod parse;

@@ -254,8 +254,16 @@ impl<'s> Lowering<'s> {
                 .loopback
                 .as_ref()
                 .filter(|lo| self.ipv4_first(lo, "a loopback"))
-                .and_then(|lo| self.prefix(lo));
-            let loopback6 = decl.loopback6.as_ref().and_then(|lo| self.prefix6(lo));
+                .and_then(|lo| {
+                    let net = self.prefix(lo)?;
+                    self.not_martian(net.addr().into(), &lo.address.span)
+                        .then_some(net)
+                });
+            let loopback6 = decl.loopback6.as_ref().and_then(|lo| {
+                let net = self.prefix6(lo)?;
+                self.not_martian(net.addr().into(), &lo.address.span)
+                    .then_some(net)
+            });
             let image = self.router_image(decl);
             let engine = decl.engine.as_ref().and_then(|e| self.engine(e));
             routers.drafts.push(RouterDraft {
@@ -323,6 +331,16 @@ impl<'s> Lowering<'s> {
         let address = self.ipv4(&prefix.address.text, &prefix.address.span);
         let length = self.prefix_length(&prefix.length);
         Ipv4Net::new(address?, length?).ok()
+    }
+
+    /// Whether an interface may have `addr` (a loopback, an end's address); if not, why.
+    pub(super) fn not_martian(&mut self, addr: std::net::IpAddr, span: &Span) -> bool {
+        let Some(why) = super::martian::martian(addr) else {
+            return true;
+        };
+        let e = self.error(span, format!("`{addr}` is {why}: no interface can have it"));
+        self.push(e.with_help(super::martian::HELP));
+        false
     }
 
     fn ipv4(&mut self, text: &str, span: &Span) -> Option<Ipv4Addr> {

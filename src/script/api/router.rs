@@ -171,6 +171,13 @@ impl CustomType for RouterRef {
                 let s = r.session.clone();
                 check_iface(&s, &r.name, iface)?;
                 let p = parse_prefix(prefix)?;
+                if let Some(why) = crate::topology::martian::martian(p.addr().into()) {
+                    return Err(err(format!(
+                        "`{}` is {why}: no interface can have it\nhelp: {}",
+                        p.addr(),
+                        crate::topology::martian::HELP
+                    )));
+                }
                 r.edit_router(|ri| Ok(ri.addresses.entry(iface.into()).or_default().insert(p)))
             },
         );

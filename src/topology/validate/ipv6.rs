@@ -147,7 +147,8 @@ impl Lowering<'_> {
             )));
             return None;
         }
-        Some(address)
+        self.not_martian(address.into(), &written.span)
+            .then_some(address)
     }
 
     pub(super) fn check_overlaps6(&mut self, segments: &[SegmentDraft<'_>], domains: &Domains) {

@@ -339,7 +339,9 @@ impl<'s> Lowering<'s> {
         };
         match subnet {
             Some(subnet) if !self.check_placement(decl, written, address, subnet) => None,
-            _ => Some(address),
+            _ => self
+                .not_martian(address.into(), &written.span)
+                .then_some(address),
         }
     }
 
