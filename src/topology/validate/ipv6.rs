@@ -152,21 +152,21 @@ impl Lowering<'_> {
     }
 
     pub(super) fn check_overlaps6(&mut self, segments: &[SegmentDraft<'_>], domains: &Domains) {
-        for (i, s) in segments.iter().enumerate() {
+        let nets: Vec<_> = segments
+            .iter()
+            .zip(&domains.segments)
+            .map(|(s, domain)| s.subnet6.map(|net| (net, domain)))
+            .collect();
+        for (i, first) in super::domain::first_overlaps(&nets).into_iter().enumerate() {
+            let (Some(j), s) = (first, &segments[i]) else {
+                continue;
+            };
             let (Some(net), Some(written)) = (s.subnet6, &s.decl.subnet6) else {
                 continue;
             };
+            let other = &segments[j];
+            let other_net = other.subnet6.expect("an overlap has a subnet");
             let here = &domains.segments[i];
-            let other = segments[..i].iter().enumerate().find_map(|(j, d)| {
-                d.subnet6
-                    .filter(|o| {
-                        domains.segments[j] == *here && (o.contains(&net) || net.contains(o))
-                    })
-                    .map(|o| (d, o))
-            });
-            let Some((other, other_net)) = other else {
-                continue;
-            };
             let within = match here {
                 Domain::Provider => String::new(),
                 vrf => format!(", both in {vrf}"),
