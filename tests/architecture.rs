@@ -132,6 +132,13 @@ impl<'ast> Visit<'ast> for Paths {
     /// `pub(super)` and `pub(crate)` say who may see an item, not what it uses.
     fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
 
+    /// A macro's arguments are tokens to syn (`println!("{}", super::help::render(..))`): the
+    /// paths in them are read from the tokens.
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.visit_path(&mac.path);
+        token_paths(mac.tokens.clone(), &mut self.paths);
+    }
+
     fn visit_path(&mut self, path: &'ast syn::Path) {
         // A lone name (`segments`) is a local or an item in scope, not a module path, even
         // when a child module has that name.
@@ -141,6 +148,45 @@ impl<'ast> Visit<'ast> for Paths {
         }
         syn::visit::visit_path(self, path);
     }
+}
+
+/// Every `a::b::c` run of identifiers in a token stream, groups included.
+fn token_paths(tokens: proc_macro2::TokenStream, out: &mut Vec<Vec<String>>) {
+    use proc_macro2::TokenTree;
+    let mut run: Vec<String> = Vec::new();
+    let mut colons = 0;
+    let flush = |run: &mut Vec<String>, out: &mut Vec<Vec<String>>| {
+        if run.len() > 1 {
+            out.push(std::mem::take(run));
+        }
+        run.clear();
+    };
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(ident) if run.is_empty() || colons == 2 => {
+                run.push(ident.to_string());
+                colons = 0;
+            }
+            TokenTree::Punct(p) if p.as_char() == ':' && !run.is_empty() && colons < 2 => {
+                colons += 1;
+            }
+            TokenTree::Group(group) => {
+                flush(&mut run, out);
+                colons = 0;
+                token_paths(group.stream(), out);
+            }
+            TokenTree::Ident(ident) => {
+                flush(&mut run, out);
+                run.push(ident.to_string());
+                colons = 0;
+            }
+            _ => {
+                flush(&mut run, out);
+                colons = 0;
+            }
+        }
+    }
+    flush(&mut run, out);
 }
 
 struct Tree {
@@ -496,7 +542,7 @@ fn imports_point_down_the_layers_and_make_no_circle() {
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 }
 
-/// The reader itself: a circle through a re-export and an import up the layers are both seen.
+/// The reader itself: re-exports, `super` paths and paths inside macro arguments are seen.
 #[test]
 fn the_reader_follows_re_exports_and_super_paths() {
     let root = common::root();
@@ -515,5 +561,9 @@ fn the_reader_follows_re_exports_and_super_paths() {
     assert!(
         edges[&src.join("cli.rs")].contains_key(&src.join("repl/mod.rs")),
         "cli.rs imports the REPL"
+    );
+    assert!(
+        edges[&src.join("repl/meta.rs")].contains_key(&src.join("repl/help.rs")),
+        "a path inside println!(...) is read too"
     );
 }

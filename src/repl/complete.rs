@@ -16,7 +16,7 @@ use super::api_index::ApiIndex;
 use super::chain::{chain, chain_router, open_call, string_arg, value_type};
 use super::lab_names::LabNames;
 use super::lexer::{keywords, significant, tokenize, Kind, Token};
-use super::meta;
+use super::meta_commands;
 
 /// Methods whose first argument names an interface of their router.
 const IFACE_METHODS: &[&str] = &[
@@ -309,7 +309,10 @@ fn complete_meta(before: &str, lab: &LabNames) -> (usize, Vec<Pair>) {
     let words: Vec<&str> = text.split_whitespace().collect();
     let in_first = word_start == lead;
     if in_first {
-        let names = meta::COMMANDS.iter().map(|c| c.name.to_string()).collect();
+        let names = meta_commands::COMMANDS
+            .iter()
+            .map(|c| c.name.to_string())
+            .collect();
         return (word_start, finish(names, prefix, " "));
     }
     // Which argument the cursor is in: words already complete before it.

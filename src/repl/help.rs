@@ -4,7 +4,7 @@
 use owo_colors::OwoColorize;
 
 use super::api_index::ApiIndex;
-use super::meta::COMMANDS;
+use super::meta_commands::COMMANDS;
 
 /// The API by theme. Hand-written, because a list of 150 overloads teaches nothing; Tab after
 /// a `.` lists them all.

@@ -20,6 +20,7 @@ pub mod lazy_backend;
 pub mod lexer;
 pub mod line_reader;
 pub mod meta;
+pub mod meta_commands;
 pub mod pending;
 pub mod status;
 
