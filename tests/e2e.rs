@@ -482,7 +482,7 @@ fn segment_routing_carries_the_vpn_over_isis_and_ospf() {
         "[SR (IS-IS)]",
         "~ PE1 2.2.2.2/32: isis via 10.1.1.254 eth0 labels 16002 -> isis via 10.1.7.254 eth3 labels 16002",
         "ok PR2's BFD sessions never went down",
-        "ok PE1: `show mpls table json` contains {\"20002\":{\"inLabel\":20002,\"installed\":true}",
+        "ok PE1: `show mpls table json` contains {\"24002\":{\"inLabel\":24002,\"installed\":true}",
         "ok PE1 has 3 BFD sessions up",
     ] {
         assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
