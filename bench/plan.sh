@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Median wall time of the whole `mplsrepl plan scripts/mpls_vpn.rhai` command (process start,
-# dry run for daemon hints, the plan itself, printing), over RUNS runs; and the in-process
+# the plan itself, one run of the script since session 9, printing), over RUNS runs; and the in-process
 # figure from `cargo bench --bench plan`. Target: well under 100 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
