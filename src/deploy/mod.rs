@@ -212,14 +212,23 @@ impl Deployment {
                 problems.join("\n  - ")
             );
         }
+        // The spec has a container per router, in the lab's order.
+        let nodes: Vec<(String, FrrVersion, Vec<&'static str>)> = self
+            .lab()?
+            .routers
+            .iter()
+            .zip(&spec.containers)
+            .map(|(router, c)| {
+                let (version, daemons) = self.frr_node(router, &c.image);
+                let order = crate::frr::daemons::start_order(version, &daemons);
+                (router.name.clone(), version, order)
+            })
+            .collect();
         self.node_frr.clear();
         self.node_daemons.clear();
-        for c in &spec.containers {
-            let router = self.lab()?.router(&c.router).expect("the spec's routers");
-            let (version, daemons) = self.frr_node(router, &c.image);
-            let order = crate::frr::daemons::start_order(version, &daemons);
-            self.node_frr.insert(c.router.clone(), version);
-            self.node_daemons.insert(c.router.clone(), order);
+        for (router, version, order) in nodes {
+            self.node_frr.insert(router.clone(), version);
+            self.node_daemons.insert(router, order);
         }
         self.report
             .create_lab(&spec, &self.node_frr, &self.node_daemons);
