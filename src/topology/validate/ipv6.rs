@@ -152,33 +152,12 @@ impl Lowering<'_> {
     }
 
     pub(super) fn check_overlaps6(&mut self, segments: &[SegmentDraft<'_>], domains: &Domains) {
-        let nets: Vec<_> = segments
-            .iter()
-            .zip(&domains.segments)
-            .map(|(s, domain)| s.subnet6.map(|net| (net, domain)))
-            .collect();
-        for (i, first) in super::domain::first_overlaps(&nets).into_iter().enumerate() {
-            let (Some(j), s) = (first, &segments[i]) else {
-                continue;
-            };
-            let (Some(net), Some(written)) = (s.subnet6, &s.decl.subnet6) else {
-                continue;
-            };
-            let other = &segments[j];
-            let other_net = other.subnet6.expect("an overlap has a subnet");
-            let here = &domains.segments[i];
-            let within = match here {
-                Domain::Provider => String::new(),
-                vrf => format!(", both in {vrf}"),
-            };
-            let message = format!(
-                "subnet {net} overlaps {other_net} of `{}` on line {}{within}",
-                other.decl.name.text,
-                self.line(&other.decl.span)
-            );
-            let e = self.error(&written.span, message);
-            self.push(e.with_help("give each link or network an IPv6 subnet of its own"));
-        }
+        self.report_overlaps(
+            segments,
+            domains,
+            |s| Some((s.subnet6?, &s.decl.subnet6.as_ref()?.span)),
+            |_| "give each link or network an IPv6 subnet of its own",
+        );
     }
 
     pub(super) fn check_unique_addresses6(

@@ -147,19 +147,46 @@ impl<'s> Lowering<'s> {
 
     /// Subnets may repeat in different domains (two customers' plans), never inside one.
     pub(super) fn check_overlaps(&mut self, segments: &[SegmentDraft<'_>], domains: &Domains) {
+        self.report_overlaps(
+            segments,
+            domains,
+            |s| Some((s.subnet?, &s.decl.subnet.span)),
+            |here| match here {
+                Domain::Provider => {
+                    "each link or network is its own broadcast domain: give it a \
+                     subnet of its own; customers that reuse each other's \
+                     addresses go in VRFs (`vrf NAME` after the PE's address)"
+                }
+                Domain::Vrf(_) => {
+                    "each link or network is its own broadcast domain: give it a \
+                     subnet of its own within its VRF"
+                }
+            },
+        );
+    }
+
+    /// Each segment whose subnet (of one family: `subnet`, with where it is written) overlaps
+    /// an earlier one in its domain, reported there with `help`.
+    pub(super) fn report_overlaps<N>(
+        &mut self,
+        segments: &[SegmentDraft<'_>],
+        domains: &Domains,
+        subnet: impl for<'a> Fn(&'a SegmentDraft<'_>) -> Option<(N, &'a Span)>,
+        help: impl Fn(&Domain) -> &'static str,
+    ) where
+        N: Into<ipnet::IpNet> + Copy + std::fmt::Display,
+    {
         let nets: Vec<_> = segments
             .iter()
             .zip(&domains.segments)
-            .map(|(s, domain)| s.subnet.map(|net| (net, domain)))
+            .map(|(s, domain)| subnet(s).map(|(net, _)| (net, domain)))
             .collect();
         for (i, first) in domain::first_overlaps(&nets).into_iter().enumerate() {
-            let (Some(j), s) = (first, &segments[i]) else {
+            let (Some(j), Some((net, written))) = (first, subnet(&segments[i])) else {
                 continue;
             };
-            let (Some(net), other) = (s.subnet, &segments[j]) else {
-                continue;
-            };
-            let other_net = other.subnet.expect("an overlap has a subnet");
+            let other = &segments[j];
+            let (other_net, _) = subnet(other).expect("an overlap has a subnet");
             let here = &domains.segments[i];
             let within = match here {
                 Domain::Provider => String::new(),
@@ -170,18 +197,7 @@ impl<'s> Lowering<'s> {
                 other.decl.name.text,
                 self.line(&other.decl.span)
             );
-            let help = match here {
-                Domain::Provider => {
-                    "each link or network is its own broadcast domain: give it a \
-                                     subnet of its own; customers that reuse each other's \
-                                     addresses go in VRFs (`vrf NAME` after the PE's address)"
-                }
-                Domain::Vrf(_) => {
-                    "each link or network is its own broadcast domain: give it a \
-                                   subnet of its own within its VRF"
-                }
-            };
-            let e = self.error(&s.decl.subnet.span, message).with_help(help);
+            let e = self.error(written, message).with_help(help(here));
             self.push(e);
         }
     }
