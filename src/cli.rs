@@ -439,6 +439,9 @@ pub fn lab_name_from_file(path: &Path) -> anyhow::Result<String> {
 pub fn down(engine: &EngineChoice, lab: &str) -> anyhow::Result<ExitCode> {
     let mut backend = connect_lab(engine, lab)?;
     let report = backend.destroy_lab(lab)?;
+    for line in &report.retried {
+        println!("{line}");
+    }
     println!(
         "lab {lab}: removed {} containers ({}) and {} networks ({})",
         report.containers.len(),

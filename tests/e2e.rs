@@ -681,10 +681,13 @@ fn the_seed_lab_split_over_two_engines_passes_every_check() {
         ],
     );
     let pr_conf = std::fs::read_to_string(format!("{saved}/PR/frr.conf")).unwrap_or_default();
+    // PE1's namespace outlives its container, as when the kernel is slow to clean it up: the
+    // tunnel's VNI must still be free for the next lab (`down` deletes the VXLAN devices).
+    let holder = hold_netns(&host, &format!("{lab}-PE1"));
     let down = mplsrepl(&host, &["down", lab]);
     let left = (lab_objects(&host, lab), lab_objects(&second, lab));
     // A LAN over the two engines: A and B on a bridge here, C's end over the tunnel there;
-    // link bc crosses too.
+    // link bc crosses too. It takes the VNI net1 had.
     let lan = "e2e_split_lan";
     let lan_up = mplsrepl(
         &host,
@@ -712,6 +715,7 @@ fn the_seed_lab_split_over_two_engines_passes_every_check() {
         );
         (from, to, reply)
     });
+    release_netns(&host, &holder);
     let lan_down = mplsrepl(&host, &["down", lan]);
     let lan_left = (lab_objects(&host, lan), lab_objects(&second, lan));
     // What-if, undo and trace on a split lab: the failed link PR-PE1 is the tunnel.
@@ -1177,6 +1181,55 @@ fn an_unreachable_engine_is_named_with_docker_host() {
 /// foreground) rather than Debian's `frrinit.sh`. No registry is reachable here, so the layout
 /// is rebuilt on the local image: the same docker-start script as the official images ship, as
 /// the image's entrypoint. mplsrepl replaces the entrypoint and starts the daemons itself.
+/// Keep `container`'s network namespace alive after the container is gone, as a slow or busy
+/// kernel does while it cleans a namespace up in the background: a process on the engine's
+/// host (another container sharing its PIDs) enters the namespace and sleeps. Returns the
+/// holder's name, to be removed with [`release_netns`].
+fn hold_netns(host: &str, container: &str) -> String {
+    let d = docker(host);
+    let holder = format!("{container}-netns-holder");
+    block_on(async {
+        let pid = d
+            .inspect_container(container, None)
+            .await
+            .unwrap()
+            .state
+            .and_then(|s| s.pid)
+            .unwrap_or_else(|| panic!("{container} has no process"));
+        let body = ContainerCreateBody {
+            image: Some(mplsrepl::vm::IMAGE.into()),
+            entrypoint: Some(
+                ["nsenter", "-t", &pid.to_string(), "-n", "sleep", "600"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            host_config: Some(bollard::models::HostConfig {
+                privileged: Some(true),
+                pid_mode: Some("host".into()),
+                network_mode: Some("none".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        d.create_container(
+            Some(CreateContainerOptionsBuilder::new().name(&holder).build()),
+            body,
+        )
+        .await
+        .unwrap();
+        d.start_container(&holder, None).await.unwrap();
+    });
+    holder
+}
+
+fn release_netns(host: &str, holder: &str) {
+    let d = docker(host);
+    let rm = RemoveContainerOptionsBuilder::new().force(true).build();
+    block_on(async {
+        let _ = d.remove_container(holder, Some(rm)).await;
+    });
+}
+
 fn docker_start_image(host: &str) -> String {
     const IMAGE: &str = "mplsrepl-e2e/frr-docker-start:3";
     let d = docker(host);

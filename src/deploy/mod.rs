@@ -587,6 +587,9 @@ impl Deployment {
             return Ok(());
         }
         let report = self.backend.destroy_lab(&lab)?;
+        for line in &report.retried {
+            self.report.info(line);
+        }
         self.report.info(&format!(
             "removed {} containers and {} networks of lab {lab}",
             report.containers.len(),

@@ -39,6 +39,8 @@ pub struct CaptureHandle {
 pub struct DestroyReport {
     pub containers: Vec<String>,
     pub networks: Vec<String>,
+    /// Removals the engine refused at first and completed when asked again, one line each.
+    pub retried: Vec<String>,
 }
 
 /// One copy of `why` per item of a batch that cannot be started at all (the engine is not

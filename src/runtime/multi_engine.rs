@@ -16,14 +16,12 @@ use anyhow::{anyhow, bail, Context};
 
 use super::action::{LabSpec, VxlanEnd, Wiring};
 use super::backend::{Backend, CaptureHandle, CapturePoint, DestroyReport, ExecOutput};
-use super::docker::DockerBackend;
+use super::docker::{DockerBackend, LABEL_VNIS};
 use super::placement::{self, Placement};
 use super::Configure;
 
 /// The engines of a spread lab, as `URL@UNDERLAY` joined by commas.
 pub const LABEL_ENGINES: &str = "mplsrepl.engines";
-/// The VNIs of a spread lab's cross-engine links, joined by commas.
-pub const LABEL_VNIS: &str = "mplsrepl.vnis";
 /// The first VNI a lab takes: Docker's overlay networks allocate theirs in order from 4096,
 /// so an engine that also runs Swarm would need a million of them to meet ours.
 const FIRST_VNI: u32 = 1_000_000;
@@ -445,6 +443,7 @@ impl Backend for MultiEngine {
                 Ok(r) => {
                     report.containers.extend(r.containers);
                     report.networks.extend(r.networks);
+                    report.retried.extend(r.retried);
                 }
                 Err(err) => errors.push(format!("on {}: {err:#}", e.addr.url)),
             }

@@ -26,6 +26,10 @@ pub const LABEL_ROUTER: &str = "mplsrepl.router";
 /// What a router runs, as the node kind describes it ([`ContainerSpec::node`]).
 pub const LABEL_NODE: &str = "mplsrepl.node";
 
+/// The VNIs of a spread lab's cross-engine links, joined by commas, on every container of
+/// the engine's part.
+pub const LABEL_VNIS: &str = "mplsrepl.vnis";
+
 pub(super) fn labels(lab: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
     let mut l: HashMap<String, String> = [(LABEL_LAB.to_string(), lab.to_string())].into();
     for (k, v) in extra {

@@ -197,6 +197,32 @@ fn vxlan_end(
     )
 }
 
+/// Delete the VXLAN devices in `containers` before they are removed. A device left to go with
+/// its container's network namespace keeps its VNI until the kernel has cleaned that
+/// namespace up, which happens later, in the background (seconds under emulation): a lab made
+/// right after `down` is given the same VNI and the kernel refuses it ("A VXLAN device with the
+/// specified VNI already exists"). Best effort: removal goes on whatever this finds.
+pub async fn remove_vxlan_ends(shells: &super::shell::ShellPool, containers: &[String]) {
+    let script = "for d in $(ip -o link show type vxlan | cut -d: -f2 | cut -d@ -f1); do \
+                  ip link del \"$d\" || echo \"$d: not deleted\" >&2; done";
+    let results = super::calls::bounded(
+        containers
+            .iter()
+            .map(|c| async move { (c, shells.run_script(c, script.to_string()).await) }),
+    )
+    .await;
+    for (c, result) in results {
+        match result {
+            Ok((0, _, _)) => {}
+            Ok((code, _, err)) => tracing::warn!(
+                "{c}: VXLAN devices not all deleted (exit {code}): {}",
+                String::from_utf8_lossy(&err)
+            ),
+            Err(e) => tracing::warn!("{c}: VXLAN devices not deleted: {e:#}"),
+        }
+    }
+}
+
 /// Make the lab's links through the links container's kept shell.
 pub async fn wire(
     shells: &super::shell::ShellPool,
