@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
+use crate::check::repeat::RunRecord;
 use crate::connect::{connect, connect_existing, connect_lab, engine_list, pins, EngineChoice};
 use crate::diagnostic::Source;
 use crate::dry_run::{dry_run, plan_session, planned_daemons, start_order};
@@ -240,7 +241,7 @@ pub fn render(path: &Path, router: Option<&str>, opts: &Options) -> anyhow::Resu
 }
 
 /// `run SCRIPT`: plan silently (to fail fast on script errors and learn the daemons), then run
-/// for real.
+/// for real; `repeat` times over (each run removes its lab) with a summary at the end.
 pub fn run(
     engine: &EngineChoice,
     path: &Path,
@@ -248,6 +249,7 @@ pub fn run(
     color: bool,
     verbose: bool,
     down_after: bool,
+    repeat: u32,
 ) -> anyhow::Result<ExitCode> {
     require_script(
         path,
@@ -258,7 +260,7 @@ pub fn run(
     let (hints, step_plans) = match dry_run(path, opts) {
         Ok(h) => h,
         Err(e) => {
-            write_reports(&opts.reports, "", path, 0.0, &[], Some(e.to_string()))?;
+            write_reports(&opts.reports, path, &[], Some(e.to_string()))?;
             return Ok(script_failure(&e, color));
         }
     };
@@ -267,11 +269,75 @@ pub fn run(
         step_plans,
         ..opts.clone()
     };
+    if repeat > 1 {
+        return run_repeated(engine, path, &opts, color, verbose, repeat);
+    }
+    let once = run_once(engine, path, &opts, color, verbose, down_after)?;
+    if let Some(record) = &once.record {
+        write_reports(&opts.reports, path, std::slice::from_ref(record), None)?;
+    }
+    Ok(once.code)
+}
+
+/// What one run came to: its exit code, its checks and steps (none when the user left for
+/// the REPL).
+struct RunOnce {
+    code: ExitCode,
+    record: Option<(String, RunRecord)>,
+    /// The repeats end here: a signal came, or the lab could not be removed (the next run
+    /// would meet what is left of it).
+    stop: bool,
+}
+
+/// `run --repeat N`: the lab built, scripted, checked and removed N times, then the summary
+/// (crate::check::repeat). Exit 1 if any run failed.
+fn run_repeated(
+    engine: &EngineChoice,
+    path: &Path,
+    opts: &Options,
+    color: bool,
+    verbose: bool,
+    repeat: u32,
+) -> anyhow::Result<ExitCode> {
+    let mut records = Vec::new();
+    let mut code = ExitCode::SUCCESS;
+    for k in 1..=repeat {
+        println!("\n==== run {k} of {repeat} ====");
+        let once = run_once(engine, path, opts, color, verbose, true)?;
+        let Some(record) = once.record else {
+            return Ok(once.code);
+        };
+        if !record.1.passed {
+            code = ExitCode::from(1);
+        }
+        records.push(record);
+        if once.stop {
+            code = once.code;
+            break;
+        }
+    }
+    let runs: Vec<RunRecord> = records.iter().map(|(_, r)| r.clone()).collect();
+    println!(
+        "\n{}",
+        crate::check::repeat::summary(&path.display().to_string(), &runs)
+    );
+    write_reports(&opts.reports, path, &records, None)?;
+    Ok(code)
+}
+
+fn run_once(
+    engine: &EngineChoice,
+    path: &Path,
+    opts: &Options,
+    color: bool,
+    verbose: bool,
+    down_after: bool,
+) -> anyhow::Result<RunOnce> {
     let backend = connect(engine, color)?;
     let report = Reporter::stdout(color, verbose);
     report.line(&format!("engine: {}", backend.backend.describe()));
     let (guard, backend) = RunGuard::install(backend);
-    let session = Session::new(backend, report, opts);
+    let session = Session::new(backend, report, opts.clone());
     let mut script = ScriptEngine::new(session);
     guard.attach(&mut script.rhai);
     let started = std::time::Instant::now();
@@ -286,7 +352,12 @@ pub fn run(
                     Options::default(),
                 ),
             );
-            return crate::repl::run_with_session(session, color);
+            let code = crate::repl::run_with_session(session, color)?;
+            return Ok(RunOnce {
+                code,
+                record: None,
+                stop: false,
+            });
         }
     }
     let mut sess = script.session.borrow_mut();
@@ -296,18 +367,23 @@ pub fn run(
         Err(e) => Some(e.to_string()),
     };
     let lab = sess.deploy.lab_name().unwrap_or_default();
-    write_reports(
-        &sess.opts.reports,
-        &lab,
-        path,
-        elapsed,
-        &sess.check_results,
+    let mut record = RunRecord {
+        checks: sess.check_results.clone(),
+        steps: sess.progress.took.clone(),
+        passed: error.is_none() && sess.checks_passed() == sess.check_results.len(),
         error,
-    )?;
+        seconds: elapsed,
+    };
     if guard.interrupted() {
-        return Ok(guard.finish_interrupted(&mut sess, &outcome, down_after));
+        record.passed = false;
+        record.error.get_or_insert_with(|| "interrupted".into());
+        return Ok(RunOnce {
+            code: guard.finish_interrupted(&mut sess, &outcome, down_after),
+            record: Some((lab, record)),
+            stop: true,
+        });
     }
-    let code = match &outcome {
+    let mut code = match &outcome {
         Err(ScriptError::Exit(code)) => {
             sess.report.line("");
             sess.report.info(&format!(
@@ -346,9 +422,12 @@ pub fn run(
             if let Err(e) = sess.deploy.down() {
                 eprintln!("error: removing lab {lab}: {e:#}");
                 guard.cleanup_hint(&e, &lab);
-                return Ok(ExitCode::from(1));
-            }
-            if let Some(line) = guard.lost_line() {
+                record.passed = false;
+                record
+                    .error
+                    .get_or_insert_with(|| format!("removing lab {lab}: {e:#}"));
+                code = ExitCode::from(1);
+            } else if let Some(line) = guard.lost_line() {
                 eprintln!("{line}");
             }
         } else if let Some(hint) = guard.lost_hint(&lab) {
@@ -360,7 +439,11 @@ pub fn run(
             ));
         }
     }
-    Ok(code)
+    Ok(RunOnce {
+        code,
+        record: Some((lab, record)),
+        stop: down_after && sess.deploy.lab_up,
+    })
 }
 
 /// `--report FILE`s are tried before the lab is built: a path that cannot be written fails
@@ -381,21 +464,28 @@ fn check_report_files(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
 }
 
 /// `run --report FILE`: the checks' outcomes, JUnit XML for a `.xml` file, JSON otherwise.
+/// The reports of `--report`: one run's, or every run of `--repeat` (JSON `{"runs": [...]}`,
+/// JUnit suites named by run). `error` is a script error found before any run.
 fn write_reports(
     files: &[std::path::PathBuf],
-    lab: &str,
     script: &Path,
-    seconds: f64,
-    checks: &[crate::check::results::CheckResult],
+    runs: &[(String, RunRecord)],
     error: Option<String>,
 ) -> anyhow::Result<()> {
+    use crate::check::results::{json_of_runs, junit, RunReport};
     let name = script.display().to_string();
-    let report = crate::check::results::RunReport::new(lab, &name, seconds, checks, error);
+    let mut reports: Vec<RunReport> = runs
+        .iter()
+        .map(|(lab, r)| RunReport::new(lab, &name, r.seconds, &r.checks, r.error.clone()))
+        .collect();
+    if runs.is_empty() {
+        reports.push(RunReport::new("", &name, 0.0, &[], error));
+    }
     for file in files {
-        let text = if file.extension().is_some_and(|e| e == "xml") {
-            report.junit()
-        } else {
-            report.json()
+        let text = match (file.extension().is_some_and(|e| e == "xml"), runs.len() > 1) {
+            (true, _) => junit(&reports),
+            (false, true) => json_of_runs(&reports),
+            (false, false) => reports[0].json(),
         };
         std::fs::write(file, text)
             .with_context(|| format!("writing the report {}", file.display()))?;
@@ -421,7 +511,7 @@ pub fn tutorial(
     let Some(path) = candidates.iter().find(|p| p.is_file()) else {
         bail!("no tutorial `{name}`: expected scripts/tutorials/{name}.rhai or a path to a script");
     };
-    run(engine, path, opts, color, false, false)
+    run(engine, path, opts, color, false, false, 1)
 }
 
 pub fn lab_name_from_file(path: &Path) -> anyhow::Result<String> {

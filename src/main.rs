@@ -147,6 +147,14 @@ enum Command {
         /// check, a suite per step) for FILE.xml, JSON for FILE.json. May be given twice.
         #[arg(long, value_name = "FILE", value_parser = report_file)]
         report: Vec<PathBuf>,
+        /// Build, script, check and remove the lab N times, then print per check how often it
+        /// passed and how long it took to, per step the median, p90 and max time, and each
+        /// failed run's first failure. What to run before trusting a lab in CI; exit 1 if any
+        /// run failed. `--report` holds every run.
+        #[arg(long, value_name = "N", default_value_t = 1,
+              value_parser = clap::value_parser!(u32).range(1..=1000),
+              conflicts_with = "step")]
+        repeat: u32,
     },
     /// Print what a script (or a bare .topo) would do, step by step, without touching Docker.
     Plan {
@@ -473,6 +481,7 @@ fn main() -> ExitCode {
             verbose,
             step,
             report,
+            repeat,
         }) => {
             let engine = engine_of(Some(&lab), None, &opts.image.image);
             let options = mplsrepl::script::Options {
@@ -484,10 +493,22 @@ fn main() -> ExitCode {
                 eprintln!("error: a saved lab runs no checks: --report is for scripts");
                 return ExitCode::from(2);
             }
+            if script.is_dir() && repeat > 1 {
+                eprintln!("error: a saved lab runs no checks: --repeat is for scripts");
+                return ExitCode::from(2);
+            }
             if script.is_dir() {
                 cli_export::run_saved(&engine, &script, &options, color, verbose, down)
             } else {
-                cli::run(&engine, &script, &options, color, verbose || step, down)
+                cli::run(
+                    &engine,
+                    &script,
+                    &options,
+                    color,
+                    verbose || step,
+                    down,
+                    repeat,
+                )
             }
         }
         Some(Command::Plan {

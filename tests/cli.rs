@@ -308,3 +308,28 @@ fn a_bad_lab_name_on_the_command_line_is_a_usage_error() {
         assert!(!stderr.contains("<topology>"), "{stderr}");
     }
 }
+
+/// `run --repeat N` needs N from 1 and cannot pause for the user between steps: both are usage
+/// errors (exit 2), given before anything connects to an engine.
+#[test]
+fn repeat_takes_a_count_and_no_step_mode() {
+    for (args, said) in [
+        (
+            &["run", "scripts/mpls_vpn.rhai", "--repeat", "0"][..],
+            "invalid value '0' for '--repeat <N>'",
+        ),
+        (
+            &["run", "scripts/mpls_vpn.rhai", "--repeat", "2", "--step"],
+            "'--repeat <N>' cannot be used with '--step'",
+        ),
+        (
+            &["run", "scripts", "--repeat", "2"],
+            "--repeat is for scripts",
+        ),
+    ] {
+        let out = mplsrepl(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+    }
+}

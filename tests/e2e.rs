@@ -884,6 +884,67 @@ fn run_tiny(host: &str, lab: &str, body: &str, extra: &[&str]) -> Output {
     out
 }
 
+/// `run --repeat 2` of the two-router lab: built, checked and removed twice, then one line per
+/// check (passed 2/2, its median and max time) and per step, and a JSON report of both runs.
+#[test]
+fn repeat_runs_the_lab_twice_and_summarises_every_check_and_step() {
+    if !enabled("repeat_runs_the_lab_twice_and_summarises_every_check_and_step") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_repeat";
+    let body = "set_profile(\"fast\");\n\
+                import \"ospf\" as ospf;\n\
+                step(\"OSPF between A and B\");\n\
+                ospf::core(\"A\"); ospf::core(\"B\");\n\
+                ospf::expect_full(\"A\", [\"10.9.9.2\"]);\n\
+                expect_ping(\"A\", \"10.9.9.2\", \"10.9.9.1\");";
+    let script = tiny_script(lab, &format!("topology(\"tiny.topo\");\nup();\n{body}\n"));
+    let report = format!("{}/runs.json", tempdir("repeat-report"));
+    let out = mplsrepl(
+        &host,
+        &[
+            "run",
+            &script,
+            "--lab-name",
+            lab,
+            "--repeat",
+            "2",
+            "--report",
+            &report,
+        ],
+    );
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]), "{all}");
+    assert_eq!(all.matches("==== run ").count(), 2, "{all}");
+    assert!(all.contains(": 2 passed, 0 failed =="), "{all}");
+    let row = |start: &str| {
+        all.lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("no row `{start}` in:\n{all}"))
+            .to_string()
+    };
+    assert!(
+        row("step 1: A: `show ip ospf neighbor json`").contains(" 2/2 "),
+        "{all}"
+    );
+    assert!(
+        row("step 1: A: ping -I 10.9.9.1 10.9.9.2").contains(" 2/2 "),
+        "{all}"
+    );
+    assert!(row("step 1: OSPF between A and B").ends_with(" s"), "{all}");
+    assert!(all.contains("whole run: median "), "{all}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let runs = json["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 2, "{json}");
+    assert!(
+        runs.iter().all(|r| r["failed"] == 0 && r["passed"] == 2),
+        "{json}"
+    );
+}
+
 #[test]
 fn frr_rejecting_a_line_names_the_router_the_line_and_frrs_message() {
     if !enabled("frr_rejecting_a_line_names_the_router_the_line_and_frrs_message") {

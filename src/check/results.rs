@@ -20,6 +20,14 @@ pub struct CheckResult {
     pub failure: Option<String>,
 }
 
+/// How long a step of a real run took.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepTime {
+    pub number: usize,
+    pub title: String,
+    pub seconds: f64,
+}
+
 /// A whole run: its checks, and how the script ended when that was not a check failing.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport<'a> {
@@ -61,16 +69,11 @@ impl<'a> RunReport<'a> {
 
     /// JUnit XML as Jenkins, GitLab and GitHub's test reporters read it.
     pub fn junit(&self) -> String {
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let errors = usize::from(self.error.is_some());
-        let _ = writeln!(
-            out,
-            "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{errors}\" time=\"{:.3}\">",
-            escape(format!("mplsrepl {}", self.script)),
-            self.checks.len() + errors,
-            self.failed,
-            self.seconds
-        );
+        junit(std::slice::from_ref(self))
+    }
+
+    /// This run's test suites: one per step, and one for the script's own error.
+    fn junit_suites(&self, out: &mut String, prefix: &str) {
         let mut steps: Vec<(usize, &str)> = Vec::new();
         for c in self.checks {
             if !steps.iter().any(|(n, _)| *n == c.step) {
@@ -82,7 +85,7 @@ impl<'a> RunReport<'a> {
                 self.checks.iter().filter(|c| c.step == number).collect();
             let failures = checks.iter().filter(|c| c.failure.is_some()).count();
             let time: f64 = checks.iter().map(|c| c.seconds).sum();
-            let suite = format!("step {number}: {title}");
+            let suite = format!("{prefix}step {number}: {title}");
             let _ = writeln!(
                 out,
                 "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{time:.3}\">",
@@ -117,17 +120,46 @@ impl<'a> RunReport<'a> {
             let first = error.lines().next().unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  <testsuite name=\"run\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"0\">\n    \
+                "  <testsuite name=\"{}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"0\">\n    \
                  <testcase name=\"the script\" classname=\"{}\" time=\"0\">\n      \
                  <error message=\"{}\">{}</error>\n    </testcase>\n  </testsuite>",
+                escape(format!("{prefix}run")),
                 escape(format!("{}.run", self.lab)),
                 escape(first),
                 escape(error)
             );
         }
-        out.push_str("</testsuites>\n");
-        out
     }
+}
+
+/// JUnit XML of one run, or of the runs of `run --repeat` (each suite named by its run).
+pub fn junit(runs: &[RunReport]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let script = runs.first().map_or("", |r| r.script);
+    let errors: usize = runs.iter().filter(|r| r.error.is_some()).count();
+    let tests: usize = runs.iter().map(|r| r.checks.len()).sum::<usize>() + errors;
+    let failures: usize = runs.iter().map(|r| r.failed).sum();
+    let seconds: f64 = runs.iter().map(|r| r.seconds).sum();
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{seconds:.3}\">",
+        escape(format!("mplsrepl {script}")),
+    );
+    for (k, run) in runs.iter().enumerate() {
+        let prefix = if runs.len() > 1 {
+            format!("run {}: ", k + 1)
+        } else {
+            String::new()
+        };
+        run.junit_suites(&mut out, &prefix);
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// JSON of the runs of `run --repeat`: `{"runs": [...]}`, each as one run's report.
+pub fn json_of_runs(runs: &[RunReport]) -> String {
+    serde_json::to_string_pretty(&serde_json::json!({ "runs": runs })).expect("plain data") + "\n"
 }
 
 #[cfg(test)]

@@ -100,6 +100,8 @@ pub struct StepProgress {
     pub title: String,
     /// When the current step started (for the per-step time a real run prints).
     started: Option<std::time::Instant>,
+    /// How long each step of a real run took, in order (for `run --repeat`).
+    pub took: Vec<crate::check::results::StepTime>,
 }
 
 pub struct Session {
@@ -226,11 +228,16 @@ impl Session {
     pub fn end_step(&mut self) {
         if let Some(started) = self.progress.started.take() {
             if !self.dry_run() {
+                let seconds = started.elapsed().as_secs_f64();
                 self.report.info(&format!(
-                    "step {} took {:.1} s",
-                    self.progress.number,
-                    started.elapsed().as_secs_f64()
+                    "step {} took {seconds:.1} s",
+                    self.progress.number
                 ));
+                self.progress.took.push(crate::check::results::StepTime {
+                    number: self.progress.number,
+                    title: self.progress.title.clone(),
+                    seconds,
+                });
             }
         }
     }

@@ -515,11 +515,13 @@ async fn remove_container(docker: &Docker, name: &str) -> anyhow::Result<Option<
             Ok(())
             | Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 404, ..
-            }) => return Ok(first_error.map(|e| {
-                format!(
+            }) => {
+                return Ok(first_error.map(|e| {
+                    format!(
                     "container {name}: removed at try {attempt}, after the engine answered: {e}"
                 )
-            })),
+                }))
+            }
             Err(e) if attempt < REMOVAL_TRIES && transient_removal_error(&e) => {
                 tracing::debug!("removing {name}, try {attempt}: {e}");
                 first_error.get_or_insert_with(|| e.to_string());
