@@ -416,6 +416,17 @@ fn run_once(
             ExitCode::from(1)
         }
     };
+    let evidence: Vec<&str> = sess
+        .check_results
+        .iter()
+        .filter_map(|c| c.evidence.as_deref())
+        .collect();
+    if !evidence.is_empty() {
+        sess.report.info(&format!(
+            "evidence of the failed checks (the routers' state as they failed): {}",
+            evidence.join(", ")
+        ));
+    }
     if sess.deploy.lab.is_some() {
         let lab = sess.deploy.lab_name()?;
         if down_after {

@@ -378,6 +378,12 @@ struct CheckArgs {
     /// Directory for pcap files of captures.
     #[arg(long, default_value = "captures", value_name = "DIR")]
     capture_dir: PathBuf,
+    /// Where a failed check leaves the state of the routers it involves (running config,
+    /// neighbors, routes, LFIB, LDP bindings, the kernel's FIB and LFIB), read before the lab
+    /// is removed: one directory per failure, named at the end of the run. [default:
+    /// CAPTURE_DIR/evidence]
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -654,6 +660,7 @@ fn to_options(
             std::time::Duration::from_secs(c.check_timeout)
         }),
         capture_dir: checks.map_or(defaults.capture_dir.clone(), |c| c.capture_dir.clone()),
+        evidence: checks.and_then(|c| c.evidence.clone()),
         lab_name: args.lab_name.clone(),
         frr: args
             .frr

@@ -56,14 +56,90 @@ fn mplsrepl(host: &str, args: &[&str]) -> Output {
         .current_dir(root())
         .output()
         .expect("run mplsrepl");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    // First what failed, then everything: a CI log that keeps only the head of a long
+    // transcript still shows why.
+    let failed = if out.status.success() {
+        String::new()
+    } else {
+        let lines: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.contains("FAIL") || l.contains("evidence"))
+            .chain(stderr.lines())
+            .take(40)
+            .collect();
+        format!(
+            "--- what failed\n{}\n{}",
+            lines.join("\n"),
+            evidence_excerpt(&stdout)
+        )
+    };
     eprintln!(
-        "[e2e] mplsrepl {} -> {} in {:.1} s\n--- stdout\n{}--- stderr\n{}---",
+        "[e2e] mplsrepl {} -> {} in {:.1} s\n{failed}--- stdout\n{stdout}--- stderr\n{stderr}---",
         args.join(" "),
         out.status,
         started.elapsed().as_secs_f64(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+/// The evidence a failed run left (named on its line `evidence of the failed checks ...: DIRS`),
+/// in short: each diagnosis, and of each router the sections that say which labels it has.
+fn evidence_excerpt(stdout: &str) -> String {
+    const SECTIONS: [&str; 4] = [
+        "### vtysh -c \"show mpls table\"",
+        "### vtysh -c \"show debugging label-table\"",
+        "### vtysh -c \"show segment-routing srgb\"",
+        "### ip -M route",
+    ];
+    let Some(dirs) = stdout
+        .lines()
+        .find_map(|l| {
+            l.split_once("evidence of the failed checks (the routers' state as they failed): ")
+        })
+        .map(|(_, dirs)| dirs.trim().to_string())
+    else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for dir in dirs.split(", ").take(2) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let name = file
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            if name == "diagnosis.txt" {
+                let head: Vec<&str> = text.lines().take(30).collect();
+                out.push_str(&format!("--- {dir}/{name}\n{}\n", head.join("\n")));
+                continue;
+            }
+            for section in text
+                .split_inclusive('\n')
+                .collect::<String>()
+                .split("\n### ")
+            {
+                let section = if section.starts_with("### ") {
+                    section.to_string()
+                } else {
+                    format!("### {section}")
+                };
+                if SECTIONS.iter().any(|s| section.starts_with(s)) {
+                    let head: Vec<&str> = section.lines().take(25).collect();
+                    out.push_str(&format!("--- {name}: {}\n", head.join("\n")));
+                }
+            }
+        }
+    }
     out
 }
 
@@ -545,8 +621,9 @@ fn failover_is_measured_in_lost_probes() {
 /// Failed checks explain themselves (tests/labs/faults.rhai, faults made on purpose and
 /// caught): an OSPF neighbor whose hello timers differ names the link and both timers; a BGP
 /// session to a route reflector that runs no LDP behind an LDP core names the P router whose
-/// LFIB lacks the label; an IS-IS adjacency across an MTU mismatch names both MTUs. Each is
-/// fixed after, and the check then passes.
+/// LFIB lacks the label; a ping whose label P1's kernel lost (deleted by hand) names P1 as
+/// where FRR and the kernel disagree; an IS-IS adjacency across an MTU mismatch names both
+/// MTUs. Each is fixed after, and the check then passes; each failure left its evidence.
 #[test]
 fn failed_checks_say_what_they_found() {
     if !enabled("failed_checks_say_what_they_found") {
@@ -554,14 +631,46 @@ fn failed_checks_say_what_they_found() {
     }
     let (_guard, host) = lab_vm();
     let lab = "e2e_faults";
+    let evidence = tempdir("evidence");
     let out = run_down(
         &host,
         "tests/labs/faults.rhai",
         lab,
-        &["--check-timeout", "10"],
+        &["--check-timeout", "10", "--evidence", &evidence],
     );
     let all = text(&out);
     assert!(out.status.success(), "{all}");
+    // Each failure left the routers' state, read while the lab was there, and its diagnosis.
+    let written: Vec<String> = (1..=5)
+        .map(|n| format!("{evidence}/{lab}-evidence-{n}"))
+        .collect();
+    assert!(
+        all.contains(&format!(
+            "evidence of the failed checks (the routers' state as they failed): {}",
+            written.join(", ")
+        )),
+        "{all}"
+    );
+    let read = |file: String| {
+        std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}\n{all}"))
+    };
+    assert!(read(format!("{}/diagnosis.txt", written[0])).contains("failover probe"));
+    let bgp = read(format!("{}/diagnosis.txt", written[2]));
+    assert!(bgp.contains(" is not in the LFIB"), "{bgp}");
+    for dir in &written {
+        let pe1 = read(format!("{dir}/PE1.txt"));
+        for section in [
+            "### vtysh -c \"show running-config\"",
+            "### vtysh -c \"show mpls table\"",
+            "### ip -M route",
+        ] {
+            assert!(
+                pe1.contains(section),
+                "{dir}/PE1.txt lacks {section}:\n{pe1}"
+            );
+        }
+        assert!(pe1.contains("hostname PE1"), "{dir}/PE1.txt:\n{pe1}");
+    }
     for expected in [
         "failover probe: PE1 gets no reply from 10.255.2.1 before the change, so nothing was changed",
         "why RR1 lacks OSPF adjacencies with 10.255.0.1:",
@@ -575,7 +684,10 @@ fn failed_checks_say_what_they_found() {
         " is not in the LFIB",
         "must run LDP itself",
         "ok PE1: `show bgp ipv4 vpn summary json` contains {\"peers\":{\"10.255.2.1\":{\"state\":\"Established\"}}}",
-        "4 failed and were caught by the script",
+        "P1: label ",
+        " is in FRR's LFIB [LDP] but not in the kernel's (`ip -M route`) (PE1 sends it there): \
+         the packet is dropped at P1, where the control plane and the kernel disagree",
+        "5 failed and were caught by the script",
     ] {
         assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
     }

@@ -176,6 +176,7 @@ mod tests {
             name: name.into(),
             seconds,
             failure: failure.map(String::from),
+            evidence: None,
         }
     }
 

@@ -18,6 +18,9 @@ pub struct CheckResult {
     pub seconds: f64,
     /// Why it failed; `None` for a check that passed.
     pub failure: Option<String>,
+    /// The directory holding the routers' state when it failed (`--evidence`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 /// How long a step of a real run took.
@@ -173,6 +176,7 @@ mod tests {
             name: name.to_string(),
             seconds: 1.5,
             failure: failure.map(str::to_string),
+            evidence: None,
         }
     }
 

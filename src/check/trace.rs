@@ -2,6 +2,7 @@
 //! which router pushes which labels, who swaps, who pops (PHP), where the VPN label sends the
 //! packet into a VRF, and where it is delivered.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use serde::Serialize;
@@ -30,9 +31,24 @@ impl std::fmt::Display for Hop {
     }
 }
 
-/// Reads `show ... json` from a router (the live lab, or canned answers in tests).
+/// Reads `show ... json` from a router (the live lab, or canned answers in tests), and the
+/// labels of the kernel's LFIB, which is what forwards.
 pub trait Observer {
     fn show(&mut self, router: &str, command: &str) -> anyhow::Result<Value>;
+
+    /// The incoming labels the kernel of `router` has routes for (`ip -M route`); `None` where
+    /// they cannot be read, and then FRR's LFIB is taken at its word.
+    fn kernel_labels(&mut self, _router: &str) -> anyhow::Result<Option<BTreeSet<u32>>> {
+        Ok(None)
+    }
+}
+
+/// The incoming labels in `ip -M route` output: each route's first word.
+pub fn kernel_labels(ip_mpls_route: &str) -> BTreeSet<u32> {
+    ip_mpls_route
+        .lines()
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect()
 }
 
 const MAX_HOPS: usize = 32;
@@ -117,13 +133,20 @@ pub fn trace(
                 hops.push(hop(&router, "pop", "pop 0 (explicit-null)".into(), &stack));
                 continue;
             }
+            // Who sent the labelled packet here, for the message when it is dropped.
+            let sender = hops
+                .last()
+                .map(|h: &Hop| format!(" ({} sends it there)", h.router))
+                .unwrap_or_default();
             let json = obs.show(&router, &format!("show mpls table {top} json"))?;
             let entry = json.get(top.to_string()).unwrap_or(&json);
             let nh = entry
                 .get("nexthops")
                 .and_then(Value::as_array)
                 .and_then(|a| a.first())
-                .ok_or_else(|| anyhow::anyhow!("{router}: label {top} is not in the LFIB"))?;
+                .ok_or_else(|| {
+                    anyhow::anyhow!("{router}: label {top} is not in the LFIB{sender}")
+                })?;
             let out = nh
                 .get("outLabel")
                 .and_then(Value::as_u64)
@@ -149,6 +172,15 @@ pub fn trace(
                 ));
                 vrf = Some(table.to_string());
                 continue;
+            }
+            if let Some(kernel) = obs.kernel_labels(&router)? {
+                if !kernel.contains(&top) {
+                    anyhow::bail!(
+                        "{router}: label {top} is in FRR's LFIB{source} but not in the kernel's \
+                         (`ip -M route`){sender}: the packet is dropped at {router}, where the \
+                         control plane and the kernel disagree"
+                    );
+                }
             }
             let next_ip: IpAddr = nh
                 .get("nexthop")
@@ -216,6 +248,14 @@ fn fib_nexthop(json: &Value) -> Option<&Value> {
     hops.iter()
         .find(|h| h.get("fib") == Some(&Value::Bool(true)))
         .or_else(|| hops.first())
+}
+
+/// The router of the lab that has `addr` (a loopback or an interface address).
+pub fn owner(lab: &Lab, addr: IpAddr) -> Option<&str> {
+    lab.routers
+        .iter()
+        .find(|r| owns(lab, &r.name, addr))
+        .map(|r| r.name.as_str())
 }
 
 fn owns(lab: &Lab, router: &str, addr: IpAddr) -> bool {
@@ -433,6 +473,55 @@ mod tests {
         assert_eq!(
             ops,
             ["forward", "push", "pop", "pop-vrf", "forward", "deliver"]
+        );
+    }
+
+    /// An observer whose routers' kernels hold the given labels (none listed: all of FRR's).
+    struct WithKernel(Canned, HashMap<String, BTreeSet<u32>>);
+
+    impl Observer for WithKernel {
+        fn show(&mut self, router: &str, command: &str) -> anyhow::Result<Value> {
+            self.0.show(router, command)
+        }
+        fn kernel_labels(&mut self, router: &str) -> anyhow::Result<Option<BTreeSet<u32>>> {
+            Ok(self.1.get(router).cloned())
+        }
+    }
+
+    /// A label FRR's LFIB has and the kernel's lost (`ip -M route del` by hand): the trace
+    /// stops at the router that drops the packet and names the one that sent the label.
+    #[test]
+    fn a_label_the_kernel_lacks_stops_the_trace_where_frr_and_the_kernel_disagree() {
+        let (lab, intent) = lab_with_vrf("mpls_vpn.topo", "CUSTA", "eth1");
+        let canned = Canned(
+            [
+                (
+                    ("PE1", "show ip route 2.2.2.2 json"),
+                    route("10.1.1.254", "eth0", &[17]),
+                ),
+                (
+                    ("PR", "show mpls table 17 json"),
+                    json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2"}]}),
+                ),
+            ]
+            .into_iter()
+            .map(|((r, c), v)| ((r.to_string(), c.to_string()), v))
+            .collect(),
+        );
+        let kernels = [("PR".to_string(), BTreeSet::from([16, 18]))].into();
+        let mut obs = WithKernel(canned, kernels);
+        let e = trace(&lab, &intent, &mut obs, "PE1", "2.2.2.2".parse().unwrap()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "PR: label 17 is in FRR's LFIB [LDP] but not in the kernel's (`ip -M route`) \
+             (PE1 sends it there): the packet is dropped at PR, where the control plane and \
+             the kernel disagree"
+        );
+        assert_eq!(
+            kernel_labels(
+                "16 via inet 10.1.1.2 dev eth0 proto ldp\n17 as to 20 via inet 10.1.2.2 dev eth1\n"
+            ),
+            BTreeSet::from([16, 17])
         );
     }
 

@@ -604,5 +604,6 @@ impl Deployment {
     }
 }
 
+mod evidence;
 #[cfg(test)]
 mod tests;

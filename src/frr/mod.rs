@@ -16,7 +16,8 @@
 //! - [`readback`]: the running configuration read back after a change, against what was sent;
 //! - [`saved`]: a router's configuration as a file (`show running-config` saved, a saved
 //!   frr.conf sent back);
-//! - [`limits`]: the ranges FRR accepts for each knob the API sets, checked at plan time.
+//! - [`limits`]: the ranges FRR accepts for each knob the API sets, checked at plan time;
+//! - [`evidence`]: what to read of a router's state when a check fails.
 //!
 //! The runtime backends run the scripts these build; they never see FRR syntax.
 
@@ -24,6 +25,7 @@ pub mod apply;
 pub mod config_tree;
 pub mod daemons;
 pub mod diff;
+pub mod evidence;
 pub mod json;
 pub mod limits;
 pub mod readback;

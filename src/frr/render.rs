@@ -257,6 +257,12 @@ fn neighbor_lines(
                     .about_neighbor(ip, false),
             );
         }
+        if let Some(secs) = n.connect_retry {
+            lines.push(
+                ConfigNode::leaf(format!("neighbor {ip} timers connect {secs}"))
+                    .about_neighbor(ip, false),
+            );
+        }
         if n.bfd {
             lines.push(ConfigNode::leaf(format!("neighbor {ip} bfd")).about_neighbor(ip, false));
             lines.push(

@@ -170,6 +170,9 @@ pub struct BgpNeighbor {
     pub route_reflector_client: bool,
     pub next_hop_self: bool,
     pub bfd: bool,
+    /// Seconds between attempts to open the session (`timers connect`); FRR's default is 120,
+    /// which leaves a session whose first attempts met no route (or no label) down for minutes.
+    pub connect_retry: Option<u16>,
 }
 
 /// A Linux VRF device and what lives in it.

@@ -246,7 +246,8 @@ fn expect_labels(s: &Shared, c: &CaptureRef, src: &str, dst: &str, depth: i64) -
             "check failed on {}: {what}; {seen} (pcap: {})",
             c.router, c.file
         );
-        s.borrow_mut().check_failed(&what, &why, 0.0);
+        s.borrow_mut()
+            .check_failed(&what, &why, 0.0, Some(&c.router));
         return Err(err(why));
     }
     let stack = requests[0]

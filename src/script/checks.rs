@@ -205,7 +205,10 @@ fn expect_ping(s: &Shared, at: At, from: &str, dst: &str, src: Option<&str>) -> 
         s,
         at,
         (from, dst, src, None),
-        Verdict::Reply { dst: dst.into() },
+        Verdict::Reply {
+            dst: dst.into(),
+            src: src.map(String::from),
+        },
         "succeeds",
     )
 }
@@ -316,7 +319,10 @@ fn register_observations(engine: &mut Engine, shared: &Shared) {
                 &s,
                 at(&s, &ctx),
                 (from, dst, Some(src), size),
-                Verdict::Reply { dst: dst.into() },
+                Verdict::Reply {
+                    dst: dst.into(),
+                    src: Some(src.into()),
+                },
                 "succeeds",
             )
         },
@@ -521,7 +527,7 @@ fn wait_until(
                 "check failed: {what} not reached within {:.0} s",
                 timeout.as_secs_f64()
             );
-            s.borrow_mut().check_failed(what, &why, seconds);
+            s.borrow_mut().check_failed(what, &why, seconds, None);
             return Err(err(why));
         }
         crate::interrupt::sleep(Duration::from_millis(1000)).map_err(err)?;

@@ -14,7 +14,9 @@ use crate::intent::RouterIntent;
 /// Text to append to a failed check's message (empty when there is nothing to add).
 pub fn failed_check(s: &Shared, router: &str, verdict: &Verdict) -> String {
     match verdict {
-        Verdict::Reply { dst } => super::trace_fn::explain_no_reply(s, router, dst),
+        Verdict::Reply { dst, src } => {
+            super::trace_fn::explain_no_reply(s, router, dst, src.as_deref())
+        }
         Verdict::Json { cmd, expected } if cmd.contains("bgp") && cmd.contains("summary") => {
             let mut peers = Vec::new();
             bgp_peers(expected, &mut peers);
@@ -53,7 +55,7 @@ fn bgp_peers(v: &Value, out: &mut Vec<Ipv4Addr>) {
 /// A session needs the peer's address reachable, and through an MPLS core the way there is
 /// label-switched: the trace says where it stops.
 fn bgp_session(s: &Shared, router: &str, peer: Ipv4Addr) -> String {
-    let why = super::trace_fn::explain_no_reply(s, router, &peer.to_string());
+    let why = super::trace_fn::explain_no_reply(s, router, &peer.to_string(), None);
     let mut out = format!("\nBGP session {router} -> {peer}: the way to the peer's address{why}");
     if why.contains("is not in the LFIB") || why.contains("has no next hop") {
         out.push_str(&format!(

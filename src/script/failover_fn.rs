@@ -137,7 +137,7 @@ fn failover(
         let why = format!(
             "failover probe: {from} gets no reply from {dst} before the change, so nothing was changed"
         );
-        s.borrow_mut().check_failed(&what, &why, 0.0);
+        s.borrow_mut().check_failed(&what, &why, 0.0, Some(from));
         return Err(err(why));
     }
     let interval = f64::from(p.interval_ms) / 1000.0;
@@ -221,7 +221,8 @@ fn failover(
             "check failed: {what} not reached within {:.0} s ({line})",
             p.timeout.as_secs_f64()
         );
-        s.borrow_mut().check_failed(&what, &why, seconds);
+        s.borrow_mut()
+            .check_failed(&what, &why, seconds, Some(from));
         return Err(err(why));
     }
     s.borrow_mut().check_passed(&what, &line, seconds);

@@ -32,7 +32,8 @@ pub enum Verdict {
         expected: serde_json::Value,
     },
     /// At least one reply; retried (routes may still be converging).
-    Reply { dst: String },
+    /// A reply from `dst`; `src` is the ping's source address when it names one.
+    Reply { dst: String, src: Option<String> },
     /// No reply at all, on the first attempt: isolation must not wait for a route to vanish.
     NoReply { dst: String },
 }
@@ -85,7 +86,7 @@ impl PendingCheck {
                     )
                 ))
             }
-            Verdict::Reply { dst } => {
+            Verdict::Reply { dst, .. } => {
                 let r = parse_ping(&out.stdout);
                 if r.received > 0 {
                     let ttl = r.ttl.map(|t| format!(", ttl {t}")).unwrap_or_default();
@@ -227,6 +228,7 @@ mod tests {
         assert!(matches!(no.attempt(&silent, t), Attempt::Holds(d) if d == ": 0/3 replies"));
         let yes = check(Verdict::Reply {
             dst: "1.1.1.1".into(),
+            src: None,
         });
         assert!(matches!(yes.attempt(&silent, t), Attempt::NotYet(_)));
         assert!(matches!(yes.attempt(&answered, t), Attempt::Holds(d) if d == ": 1/3 replies"));

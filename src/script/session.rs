@@ -72,6 +72,18 @@ pub struct Options {
     pub step_plans: Vec<String>,
     /// `run --report FILE`: where the checks' outcomes go, as JUnit XML (`.xml`) or JSON.
     pub reports: Vec<PathBuf>,
+    /// `--evidence DIR`: where a failed check's routers' state goes; `None` for
+    /// `<capture_dir>/evidence`.
+    pub evidence: Option<PathBuf>,
+}
+
+impl Options {
+    /// Where evidence of failed checks is written.
+    pub fn evidence_dir(&self) -> PathBuf {
+        self.evidence
+            .clone()
+            .unwrap_or_else(|| self.capture_dir.join("evidence"))
+    }
 }
 
 impl Default for Options {
@@ -89,6 +101,7 @@ impl Default for Options {
             step_mode: false,
             step_plans: Vec::new(),
             reports: Vec::new(),
+            evidence: None,
         }
     }
 }
@@ -159,10 +172,33 @@ impl Session {
         self.record_check(what, seconds, None);
     }
 
-    /// A check gave up: printed, kept for the report with `why`.
-    pub fn check_failed(&mut self, what: &str, why: &str, seconds: f64) {
+    /// A check gave up: printed, kept for the report with `why`, and the state of the routers
+    /// it involves (`router`'s, or every router's when it names none) written as evidence
+    /// while the lab is still there.
+    pub fn check_failed(&mut self, what: &str, why: &str, seconds: f64, router: Option<&str>) {
         self.report.fail(what);
         self.record_check(what, seconds, Some(why.to_string()));
+        if self.dry_run() || !self.deploy.lab_up {
+            return;
+        }
+        let routers = self.deploy.involved(router);
+        let dir = self.opts.evidence_dir();
+        match self
+            .deploy
+            .write_evidence(&dir, &routers, &format!("{what}\n\n{why}"))
+        {
+            Ok(written) => {
+                let written = written.display().to_string();
+                self.report.info(&format!(
+                    "evidence: the state of {} in {written}",
+                    routers.join(", ")
+                ));
+                if let Some(last) = self.check_results.last_mut() {
+                    last.evidence = Some(written);
+                }
+            }
+            Err(e) => self.report.warn(&format!("no evidence written: {e:#}")),
+        }
     }
 
     fn record_check(&mut self, what: &str, seconds: f64, failure: Option<String>) {
@@ -172,6 +208,7 @@ impl Session {
             name: what.to_string(),
             seconds,
             failure,
+            evidence: None,
         });
     }
 

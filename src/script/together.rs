@@ -78,7 +78,7 @@ pub fn poll(s: &Shared, checks: Vec<PendingCheck>) -> RhaiResult<()> {
         if let Some((what, mut e, at, router, verdict)) = give_up {
             e.push_str(&super::explain::failed_check(s, &router, &verdict));
             s.borrow_mut()
-                .check_failed(&what, &e, elapsed.as_secs_f64());
+                .check_failed(&what, &e, elapsed.as_secs_f64(), Some(&router));
             return Err(match at {
                 Some(pos) => Box::new(rhai::EvalAltResult::ErrorRuntime(e.into(), pos)),
                 None => err(e),

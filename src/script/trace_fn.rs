@@ -20,12 +20,24 @@ impl Observer for SessionObserver<'_> {
             )
         })
     }
+
+    fn kernel_labels(
+        &mut self,
+        router: &str,
+    ) -> anyhow::Result<Option<std::collections::BTreeSet<u32>>> {
+        let argv = ["ip", "-M", "route", "show"].map(String::from);
+        let out = self.0.borrow_mut().deploy.exec(router, &argv)?;
+        Ok(out
+            .success()
+            .then(|| crate::check::trace::kernel_labels(&out.stdout)))
+    }
 }
 
-/// Why a ping from `from` to `dst` got no reply, as far as the FIBs and LFIBs tell: the hop
-/// where the path breaks, or, when every hop forwards it, that the way there is whole and the
-/// reply's way back (or something that drops packets) is what to look at.
-pub fn explain_no_reply(s: &Shared, from: &str, dst: &str) -> String {
+/// Why a ping from `from` to `dst` got no reply, as far as the FIBs and LFIBs (FRR's and the
+/// kernels') tell, both ways: the hop where the way there breaks, else the hop where the way
+/// back (from `dst`'s router to `src`, or to `from`'s loopback) breaks, else that both are
+/// whole and something else drops the packets.
+pub fn explain_no_reply(s: &Shared, from: &str, dst: &str, src: Option<&str>) -> String {
     let Ok(dst_ip) = dst.parse::<std::net::IpAddr>() else {
         return String::new();
     };
@@ -36,17 +48,50 @@ pub fn explain_no_reply(s: &Shared, from: &str, dst: &str) -> String {
             Err(_) => return String::new(),
         }
     };
-    match trace(&lab, &intent, &mut SessionObserver(s), from, dst_ip) {
-        Err(e) => format!("\nwhere the path breaks (trace {from} -> {dst}): {e:#}"),
-        Ok(hops) => {
-            let path: Vec<String> = hops.iter().map(|h| format!("  {h}")).collect();
-            format!(
-                "\nthe way there is whole by the FIBs (trace {from} -> {dst}):\n{}\n\
-                 so look at the reply's way back, or at what drops packets on the way",
-                path.join("\n")
-            )
+    let there = match trace(&lab, &intent, &mut SessionObserver(s), from, dst_ip) {
+        Err(e) => return format!("\nwhere the path breaks (trace {from} -> {dst}): {e:#}"),
+        Ok(hops) => hops,
+    };
+    let shown = |hops: &[crate::check::trace::Hop]| {
+        hops.iter()
+            .map(|h| format!("  {h}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut out = format!(
+        "\nthe way there is whole by the FIBs and LFIBs (trace {from} -> {dst}):\n{}",
+        shown(&there)
+    );
+    let back_to = src.map(str::to_string).or_else(|| {
+        let r = lab.router(from)?;
+        match dst_ip {
+            std::net::IpAddr::V4(_) => r.loopback.map(|l| l.addr().to_string()),
+            std::net::IpAddr::V6(_) => r.loopback6.map(|l| l.addr().to_string()),
+        }
+    });
+    let back = back_to.as_deref().and_then(|b| {
+        let ip: std::net::IpAddr = b.parse().ok()?;
+        let replier = crate::check::trace::owner(&lab, dst_ip)?.to_string();
+        Some((replier, b, ip))
+    });
+    match back {
+        None => {
+            out.push_str("\nso look at the reply's way back, or at what drops packets on the way")
+        }
+        Some((replier, back_to, ip)) => {
+            match trace(&lab, &intent, &mut SessionObserver(s), &replier, ip) {
+                Err(e) => out.push_str(&format!(
+                    "\nwhere the way back breaks (trace {replier} -> {back_to}): {e:#}"
+                )),
+                Ok(hops) => out.push_str(&format!(
+                    "\nand so is the way back (trace {replier} -> {back_to}):\n{}\n\
+                     so look at what drops packets on the way (a filter, an MTU, a neighbor entry)",
+                    shown(&hops)
+                )),
+            }
         }
     }
+    out
 }
 
 pub fn register(engine: &mut Engine, shared: &Shared) {

@@ -39,6 +39,19 @@ impl CustomType for NeighborRef {
                 n.edit(|nb| nb.update_source = Some(src.to_string()))
             },
         );
+        builder.with_fn(
+            "connect_retry",
+            |n: &mut NeighborRef, secs: i64| -> RhaiResult<NeighborRef> {
+                // FRR's `neighbor X timers connect (1-65535)`.
+                let secs = u16::try_from(secs).ok().filter(|s| *s >= 1).ok_or(
+                    crate::script::api_error::ApiError::OutOfRange {
+                        what: "BGP connect retry (1-65535 seconds)".into(),
+                        value: secs,
+                    },
+                )?;
+                n.edit(|nb| nb.connect_retry = Some(secs))
+            },
+        );
         builder.with_fn("vpnv4", |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
             n.edit(|nb| nb.ipv4_vpn = true)
         });
