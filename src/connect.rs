@@ -163,9 +163,17 @@ pub fn parse_engines(text: &str, first_vm_port: u16) -> anyhow::Result<Vec<Engin
         .map(|item| {
             let (url, underlay) = match item.rsplit_once('@') {
                 Some((url, addr)) => {
-                    let addr = addr.parse().map_err(|_| {
+                    let addr: Ipv4Addr = addr.parse().map_err(|_| {
                         anyhow!("--engines: `{addr}` in `{item}` is not an IPv4 underlay address")
                     })?;
+                    // A tunnel's end is one host the other engines send unicast to: the
+                    // kernel takes no multicast `remote` without a device to join the group on.
+                    if let Some(why) = crate::topology::martian::martian(addr.into()) {
+                        bail!(
+                            "--engines: underlay address {addr} in `{item}` is {why}: give the \
+                             unicast address the other engines reach that engine at"
+                        );
+                    }
                     (url, addr)
                 }
                 None => (
@@ -252,6 +260,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("listed twice"), "{err}");
+        for (underlay, why) in [
+            ("239.1.1.1", "a multicast address"),
+            ("0.0.0.0", "the unspecified address"),
+            ("127.0.0.1", "every host's own loopback"),
+        ] {
+            let err = parse_engines(
+                &format!("tcp://10.0.0.5:2375@{underlay},tcp://127.0.0.1:23751"),
+                23750,
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.contains(&format!("underlay address {underlay} in")) && err.contains(why),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -320,7 +320,8 @@ mod tests {
         let interrupt = interrupted(SIGTERM);
         let started = Instant::now();
         let e = interrupt.sleep(Duration::from_secs(30)).unwrap_err();
-        assert!(started.elapsed() < Duration::from_secs(1));
+        // Early, not fast: a loaded machine may take a while to run anything at all.
+        assert!(started.elapsed() < Duration::from_secs(15));
         assert_eq!(e.to_string(), "interrupted by SIGTERM");
         assert_eq!(interrupt.exit_code(), ExitCode::from(143));
         assert_eq!(interrupted(SIGINT).exit_code(), ExitCode::from(130));

@@ -92,7 +92,7 @@ fn evidence_excerpt(stdout: &str) -> String {
     const SECTIONS: [&str; 4] = [
         "### vtysh -c \"show mpls table\"",
         "### vtysh -c \"show debugging label-table\"",
-        "### vtysh -c \"show segment-routing srgb\"",
+        "### vtysh -c \"show ip ospf database segment-routing\"",
         "### ip -M route",
     ];
     let Some(dirs) = stdout

@@ -87,6 +87,10 @@ pub fn summarise(table: &str, json: &Value, into: &mut BTreeMap<String, String>)
                         )
                     })
                     .collect();
+                // ECMP next hops come in the order zebra last installed them, which a flap
+                // changes: the same set is the same LFIB.
+                let mut hops = hops;
+                hops.sort();
                 into.insert(format!("lfib {label}"), hops.join(", "));
             }
         }
@@ -235,6 +239,19 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn ecmp_next_hops_in_another_order_are_the_same_lfib() {
+        let lfib = |first: &str, second: &str| {
+            let json = json!({"16008": {"nexthops": [
+                {"type": "SR (IS-IS)", "outLabel": 16008, "nexthop": first},
+                {"type": "SR (IS-IS)", "outLabel": 16008, "nexthop": second}]}});
+            let mut into = BTreeMap::new();
+            summarise("lfib", &json, &mut into);
+            into
+        };
+        assert_eq!(lfib("10.1.2.2", "10.1.1.2"), lfib("10.1.1.2", "10.1.2.2"));
+    }
 
     #[test]
     fn routes_keep_protocol_nexthops_and_labels_not_uptime() {

@@ -21,6 +21,8 @@ const INLINE_CONFIG_MAX: usize = 64 * 1024;
 /// Where the configuration goes in the router, inline or uploaded.
 pub const CONFIG_DIR: &str = "/tmp";
 pub const CONFIG_NAME: &str = "mplsrepl-apply.conf";
+/// The second part of a change sent in two ([`release_first`]).
+pub const CONFIG_NAME_2: &str = "mplsrepl-apply-2.conf";
 
 /// What a backend runs to apply a change: a file to place first, if any, and a script.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -44,11 +46,53 @@ pub fn script(change: &RouterChange, daemons: &[&str]) -> ApplyScript {
     if !s.is_empty() {
         s.push('\n');
     }
-    let (path, upload) = place_config(&change.vtysh, &mut s);
+    if let Some((first, rest, daemon)) = release_first(&change.vtysh) {
+        let mut parts = s.clone();
+        let (path, upload) = place_config(first, CONFIG_NAME, &mut parts);
+        let (path2, upload2) = place_config(rest, CONFIG_NAME_2, &mut parts);
+        if upload.is_none() && upload2.is_none() {
+            parts.push_str(&format!(
+                "echo {VTYSH_MARK}\nvtysh -f {path} 2>&1; rc=$?\n\
+                 i=0; while vtysh -c 'show debugging label-table' 2>/dev/null | grep -q '^Proto {daemon}'; do \
+                 i=$((i+1)); [ $i -le 100 ] || break; sleep 0.1; done\n\
+                 vtysh -f {path2} 2>&1; rc2=$?; [ $rc -ne 0 ] || rc=$rc2\n"
+            ));
+            parts.push_str(&alive_check(daemons));
+            parts.push_str("exit $rc");
+            return ApplyScript {
+                upload: None,
+                script: parts,
+            };
+        }
+    }
+    let (path, upload) = place_config(&change.vtysh, CONFIG_NAME, &mut s);
     s.push_str(&format!("echo {VTYSH_MARK}\nvtysh -f {path} 2>&1; rc=$?\n"));
     s.push_str(&alive_check(daemons));
     s.push_str("exit $rc");
     ApplyScript { upload, script: s }
+}
+
+/// A change that ends an IGP instance and goes on: the lines up to and including
+/// `no router isis|ospf ...`, the rest, and the daemon whose label blocks must be back in
+/// zebra's label manager before the rest is sent. A daemon gives its SRGB and SRLB back only
+/// after it has ended the instance, and the other IGP, asked in the same `vtysh -f` for its
+/// own blocks, overlaps them (both take the SRLB 15000-15999, and the default SRGB before the
+/// configured one is read): zebra refuses the request, and that daemon runs SR with no label
+/// block at all, installing no SR label (seen switching IS-IS to OSPF under load: ospfd's
+/// database showed the default SRGB and zebra no chunk of ospf's). Small changes only; one
+/// that must be uploaded goes whole.
+fn release_first(lines: &[String]) -> Option<(&[String], &[String], &'static str)> {
+    let (k, daemon) = lines.iter().enumerate().find_map(|(k, l)| {
+        let l = l.trim_start();
+        if l.starts_with("no router isis") {
+            Some((k, "isis"))
+        } else if l.starts_with("no router ospf") && !l.starts_with("no router ospf6") {
+            Some((k, "ospf"))
+        } else {
+            None
+        }
+    })?;
+    (k + 1 < lines.len()).then(|| (&lines[..=k], &lines[k + 1..], daemon))
 }
 
 /// The script that takes back what FRR took of a rejected change, given the change's inverse.
@@ -66,7 +110,7 @@ pub fn rollback_script(inverse: &RouterChange) -> ApplyScript {
     let mut s = lenient(&inverse.kernel_before);
     let mut upload = None;
     if !inverse.vtysh.is_empty() {
-        let (path, up) = place_config(&inverse.vtysh, &mut s);
+        let (path, up) = place_config(&inverse.vtysh, CONFIG_NAME, &mut s);
         upload = up;
         s.push_str(&format!("vtysh -f {path} >/dev/null 2>&1 || true\n"));
     }
@@ -79,13 +123,14 @@ pub fn rollback_script(inverse: &RouterChange) -> ApplyScript {
 /// to upload. The path the file will have.
 fn place_config(
     lines: &[String],
+    name: &str,
     script: &mut String,
 ) -> (String, Option<(String, String, String)>) {
     let mut config = lines.join("\n");
     config.push('\n');
-    let path = format!("{CONFIG_DIR}/{CONFIG_NAME}");
+    let path = format!("{CONFIG_DIR}/{name}");
     if config.len() > INLINE_CONFIG_MAX {
-        let upload = (CONFIG_DIR.to_string(), CONFIG_NAME.to_string(), config);
+        let upload = (CONFIG_DIR.to_string(), name.to_string(), config);
         return (path, Some(upload));
     }
     // A quoted delimiter: the lines go in verbatim. One no line can equal.
@@ -284,6 +329,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         for (name, body) in [("ip", ip_body), ("vtysh", vtysh_body)] {
             let p = bin.join(name);
+            let body = body.replace("@TMP@", &dir.to_string_lossy());
             std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
@@ -295,6 +341,11 @@ mod tests {
                 &format!("{CONFIG_DIR}/{CONFIG_NAME}"),
                 &dir.join(CONFIG_NAME).to_string_lossy(),
             )
+            .replace(
+                &format!("{CONFIG_DIR}/{CONFIG_NAME_2}"),
+                &dir.join(CONFIG_NAME_2).to_string_lossy(),
+            )
+            .replace("@TMP@", &dir.to_string_lossy())
             .replace(RUN_DIR, &run.to_string_lossy());
         let out = std::process::Command::new("sh")
             .arg("-c")
@@ -322,6 +373,49 @@ mod tests {
 
     fn me() -> String {
         std::process::id().to_string()
+    }
+
+    /// Switching IGPs: the instance's end goes first, then the rest once zebra's label
+    /// manager holds none of the old daemon's blocks (here it lets go after three asks).
+    #[test]
+    fn an_igp_ended_in_a_change_gives_its_label_blocks_back_before_the_rest_is_sent() {
+        let c = change(&[
+            "no router isis CORE",
+            "interface eth0",
+            " no ip router isis CORE",
+            "exit",
+            "router ospf",
+            " segment-routing on",
+            "exit",
+        ]);
+        // vtysh logs what it is asked; isis holds its block for the first three asks.
+        let vtysh = "if [ \"$1\" = -f ]; then echo \"f: $(head -n 1 \"$2\")\" >> @TMP@/log; exit 0; fi\n\
+                     n=$(cat @TMP@/asked 2>/dev/null || echo 0); n=$((n+1)); echo $n > @TMP@/asked\n\
+                     echo \"c: $2\" >> @TMP@/log\n\
+                     [ $n -le 3 ] && echo 'Proto isis: [16000/23999]'\n\
+                     echo 'Proto ldp: [16/79]'";
+        let me = me();
+        let text = script(&c, &["zebra", "bgpd"])
+            .script
+            .replace("exit $rc", "cat @TMP@/log; exit $rc");
+        let (code, out, _) = run_text(&text, "exit 0", vtysh, &[("zebra", &me), ("bgpd", &me)]);
+        assert_eq!(code, 0, "{out}");
+        let log: Vec<&str> = out.lines().skip_while(|l| !l.starts_with("f: ")).collect();
+        assert_eq!(
+            log,
+            [
+                "f: no router isis CORE",
+                "c: show debugging label-table",
+                "c: show debugging label-table",
+                "c: show debugging label-table",
+                "c: show debugging label-table",
+                "f: interface eth0",
+            ]
+        );
+        // A change that ends no instance goes in one piece.
+        let whole = script(&change(&["router ospf", "exit"]), &["zebra"]).script;
+        assert_eq!(whole.matches("vtysh -f").count(), 1, "{whole}");
+        assert!(!whole.contains("label-table"), "{whole}");
     }
 
     #[test]

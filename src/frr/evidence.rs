@@ -19,7 +19,8 @@ const SHOW: &[&str] = &[
     "show ip route vrf all",
     "show mpls table",
     "show mpls ldp binding",
-    "show segment-routing srgb",
+    "show ip ospf database segment-routing",
+    "show isis segment-routing node",
     "show debugging label-table",
 ];
 

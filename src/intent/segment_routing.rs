@@ -15,6 +15,18 @@ pub const DEFAULT_SRGB: Srgb = Srgb {
     upper: 23999,
 };
 
+/// FRR's SRLB when none is configured, the labels of adjacency SIDs: isisd's
+/// SRLB_DFTL_LOWER_BOUND/UPPER_BOUND (isis_sr.h) and ospfd's DEFAULT_SRLB_LABEL/END (ospf_sr.h).
+/// An SRGB that overlaps it is refused when the daemon asks zebra for both blocks.
+pub const DEFAULT_SRLB: Srgb = Srgb {
+    lower: 15000,
+    upper: 15999,
+};
+
+/// The largest prefix-SID index: `segment-routing prefix A.B.C.D/M index (0-65535)` in both
+/// isisd's and ospfd's grammar (FRR 8.4 and 10.3 alike).
+pub const MAX_SID_INDEX: u32 = 65535;
+
 /// Labels 0-15 are reserved (RFC 3032); the kernel forwards labels below `platform_labels`.
 pub const FIRST_UNRESERVED_LABEL: u32 = 16;
 /// The largest MPLS label (20 bits).
@@ -106,6 +118,14 @@ pub fn check_srgb(srgb: Srgb, platform_labels: Option<u32>) -> Result<(), String
             "SRGB {srgb} starts in the reserved labels 0-15: start it at {FIRST_UNRESERVED_LABEL} or above"
         ));
     }
+    if srgb.lower <= DEFAULT_SRLB.upper && DEFAULT_SRLB.lower <= srgb.upper {
+        return Err(format!(
+            "SRGB {srgb} overlaps FRR's local block (SRLB) {DEFAULT_SRLB}, the labels it keeps for adjacency SIDs: \
+             isisd and ospfd refuse it; start the SRGB at {} or above, or end it below {}",
+            DEFAULT_SRLB.upper + 1,
+            DEFAULT_SRLB.lower
+        ));
+    }
     let limit = platform_labels.unwrap_or(MAX_LABEL + 1);
     if srgb.upper >= limit {
         return Err(match platform_labels {
@@ -121,6 +141,11 @@ pub fn check_srgb(srgb: Srgb, platform_labels: Option<u32>) -> Result<(), String
 
 /// An index gives the label SRGB base + index on every router: it must fall inside the block.
 pub fn check_index(index: u32, srgb: Srgb) -> Result<(), String> {
+    if index > MAX_SID_INDEX {
+        return Err(format!(
+            "prefix-SID index {index} is above {MAX_SID_INDEX}, the largest FRR takes"
+        ));
+    }
     if index >= srgb.size() {
         return Err(format!(
             "prefix-SID index {index} is outside the SRGB {srgb}: it holds indexes 0-{} (label {} + index)",
@@ -159,8 +184,23 @@ mod tests {
         .is_err());
         assert!(check_srgb(
             Srgb {
-                lower: 16,
+                lower: 16000,
                 upper: MAX_LABEL
+            },
+            None
+        )
+        .is_ok());
+        for (lower, upper) in [(16, 20000), (15999, 23999), (10000, 15000)] {
+            let e = check_srgb(Srgb { lower, upper }, None).unwrap_err();
+            assert!(
+                e.contains("overlaps FRR's local block (SRLB) 15000-15999"),
+                "{e}"
+            );
+        }
+        assert!(check_srgb(
+            Srgb {
+                lower: 16,
+                upper: 14999
             },
             None
         )

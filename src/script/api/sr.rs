@@ -271,7 +271,17 @@ impl CustomType for SrRef {
             "prefix_sid",
             |h: &mut SrRef, prefix: &str, index: i64| -> RhaiResult<SrRef> {
                 let s = h.session.clone();
-                set_sid(&s, h, parse_prefix(prefix)?, index, LastHop::Php)?;
+                let prefix = parse_prefix(prefix)?;
+                // ospfd takes a prefix-SID for a loopback's prefix only (issue 24's trial:
+                // one for a link's prefix passed the plan and failed on the router).
+                if h.igp == Igp::Ospf && prefix != loopback(&s, &h.router)? {
+                    return Err(err(format!(
+                        "OSPF gives prefix-SIDs to loopback prefixes only, and {prefix} is not {}'s loopback\n\
+                         help: use `index(n)` for the loopback, or IS-IS, which takes a SID for any of the router's prefixes",
+                        h.router
+                    )));
+                }
+                set_sid(&s, h, prefix, index, LastHop::Php)?;
                 Ok(h.clone())
             },
         );
