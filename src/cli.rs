@@ -59,6 +59,9 @@ pub fn plan(
         .transpose()?;
     if is_topology(path) {
         let code = plan_topology(path, opts, report)?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
         if let Some(spread) = &spread {
             let lab = crate::topology::load_file(path)?;
             print_placement(&lab, opts, spread)?;
@@ -168,7 +171,7 @@ fn bring_up_topology(
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let source = Source::new(path.display().to_string(), text);
-    if let Err(errors) = crate::topology::load(&source) {
+    if let Err(errors) = crate::topology::load_for(&source, opts.engines) {
         eprintln!("{}", errors.render(report.color()));
         return Ok(ExitCode::from(2));
     }

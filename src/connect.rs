@@ -153,6 +153,11 @@ pub fn connect_existing(engine: &EngineChoice) -> anyhow::Result<DockerBackend> 
     ))
 }
 
+/// How many engines a `--engines` list names (as [`parse_engines`] splits it).
+pub fn engine_count(list: &str) -> usize {
+    list.split(',').filter(|s| !s.trim().is_empty()).count()
+}
+
 /// `URL[@UNDERLAY],...`. An engine given without its underlay address must be one of the lab
 /// VMs (`tcp://127.0.0.1:PORT`, PORT from `first_vm_port` on), whose address is known.
 pub fn parse_engines(text: &str, first_vm_port: u16) -> anyhow::Result<Vec<EngineAddr>> {

@@ -523,7 +523,10 @@ fn main() -> ExitCode {
             engines,
             place,
         }) => {
-            let options = to_options(&engine_of(None, None, &opts.image.image), &opts, None);
+            let options = mplsrepl::script::Options {
+                engines: engines.as_deref().map(mplsrepl::connect::engine_count),
+                ..to_options(&engine_of(None, None, &opts.image.image), &opts, None)
+            };
             let spread = engines.map(|engines| cli::Spread { engines, place });
             if file.is_dir() {
                 cli_export::plan_saved(&file, &options, color)
@@ -661,6 +664,10 @@ fn to_options(
         }),
         capture_dir: checks.map_or(defaults.capture_dir.clone(), |c| c.capture_dir.clone()),
         evidence: checks.and_then(|c| c.evidence.clone()),
+        engines: engine
+            .engines
+            .as_deref()
+            .map(mplsrepl::connect::engine_count),
         lab_name: args.lab_name.clone(),
         frr: args
             .frr

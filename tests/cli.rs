@@ -333,3 +333,46 @@ fn repeat_takes_a_count_and_no_step_mode() {
         assert!(stderr.contains(said), "{args:?}: {stderr}");
     }
 }
+
+/// An `engine N` past the engines of `--engines` is an error at the number, in the topology,
+/// before anything is planned: for the topology itself and for a script that loads it.
+#[test]
+fn an_engine_past_the_engines_given_is_refused_at_its_number() {
+    let dir = std::env::temp_dir().join(format!("mplsrepl-cli-engines-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let topo = dir.join("spread.topo");
+    std::fs::write(
+        &topo,
+        "lab spread\nrouter A p lo 10.9.9.1/32 engine 3\nrouter B p lo 10.9.9.2/32 engine 2\n\
+         link ab 10.9.0.0/24 { A:eth0 .1, B:eth0 .2 }\n",
+    )
+    .unwrap();
+    let script = dir.join("spread.rhai");
+    std::fs::write(&script, "topology(\"spread.topo\");\nup();\n").unwrap();
+    let engines = "tcp://127.0.0.1:23750,tcp://127.0.0.1:23751";
+    for file in [&topo, &script] {
+        let out = mplsrepl(&["plan", file.to_str().unwrap(), "--engines", engines]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{}:2:34: router A runs on engine 3, but the lab is spread over 2 engines",
+                topo.display()
+            )),
+            "{file:?}: {stderr}"
+        );
+        assert!(!stderr.contains("<topology>"), "{stderr}");
+        assert!(
+            !stderr.contains("engine 2,"),
+            "only A is past them: {stderr}"
+        );
+    }
+    // Without --engines, the same topology plans: engines are a property of the run.
+    let out = mplsrepl(&["plan", topo.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

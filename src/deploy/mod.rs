@@ -54,6 +54,8 @@ pub struct Target {
     pub frr: Option<FrrVersion>,
     /// Override of the lab name from the topology (two labs side by side).
     pub lab_name: Option<String>,
+    /// How many engines the lab is spread over (`--engines`), when it is.
+    pub engines: Option<usize>,
 }
 
 pub struct Deployment {
@@ -150,7 +152,7 @@ impl Deployment {
                 lab.name
             );
         }
-        let mut lab = crate::topology::load_file(&full)?;
+        let mut lab = crate::topology::load_file_for(&full, self.target.engines)?;
         if let Some(name) = &self.target.lab_name {
             if let Some((problem, help)) = crate::topology::names::lab_name_problem(name) {
                 bail!("invalid lab name `{name}` (--lab-name): {problem}\nhelp: {help}");

@@ -72,6 +72,9 @@ pub struct Options {
     pub step_plans: Vec<String>,
     /// `run --report FILE`: where the checks' outcomes go, as JUnit XML (`.xml`) or JSON.
     pub reports: Vec<PathBuf>,
+    /// How many engines `--engines` spreads the lab over, when it does: a topology's
+    /// `engine N` is checked against them as the topology is read.
+    pub engines: Option<usize>,
     /// `--evidence DIR`: where a failed check's routers' state goes; `None` for
     /// `<capture_dir>/evidence`.
     pub evidence: Option<PathBuf>,
@@ -102,6 +105,7 @@ impl Default for Options {
             step_plans: Vec::new(),
             reports: Vec::new(),
             evidence: None,
+            engines: None,
         }
     }
 }
@@ -141,6 +145,7 @@ impl Session {
             wiring: opts.wiring,
             frr: opts.frr,
             lab_name: opts.lab_name.clone(),
+            engines: opts.engines,
         };
         Session {
             deploy: Deployment::new(backend, report.clone(), target, opts.daemons.clone()),

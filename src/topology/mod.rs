@@ -15,8 +15,18 @@ use crate::diagnostic::{Source, SourceErrors};
 
 /// Parse and validate a topology file's text into a lab model.
 pub fn load(source: &Source) -> Result<Lab, SourceErrors> {
+    load_for(source, None)
+}
+
+/// [`load`] for a lab spread over `engines` engines, when known: an `engine N` past them is an
+/// error at its number.
+pub fn load_for(source: &Source, engines: Option<usize>) -> Result<Lab, SourceErrors> {
     let ast = parse::parse(source)?;
-    validate::lower(source, &ast)
+    let lab = validate::lower(source, &ast)?;
+    if let Some(engines) = engines {
+        validate::engines_within(source, &ast, engines)?;
+    }
+    Ok(lab)
 }
 
 /// Read a topology file from disk and load it.
@@ -24,6 +34,11 @@ pub fn load(source: &Source) -> Result<Lab, SourceErrors> {
 const MAX_TOPOLOGY_BYTES: u64 = 16 << 20;
 
 pub fn load_file(path: &std::path::Path) -> anyhow::Result<Lab> {
+    load_file_for(path, None)
+}
+
+/// [`load_file`] for a lab spread over `engines` engines ([`load_for`]).
+pub fn load_file_for(path: &std::path::Path, engines: Option<usize>) -> anyhow::Result<Lab> {
     use std::io::Read;
     let cannot = |e: &dyn std::fmt::Display| anyhow::anyhow!("cannot read {}: {e}", path.display());
     let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
@@ -39,5 +54,5 @@ pub fn load_file(path: &std::path::Path) -> anyhow::Result<Lab> {
         );
     }
     let source = Source::new(path.display().to_string(), text);
-    load(&source).map_err(anyhow::Error::new)
+    load_for(&source, engines).map_err(anyhow::Error::new)
 }

@@ -40,6 +40,42 @@ pub fn lower(source: &Source, file: &ast::File) -> Result<model::Lab, SourceErro
     cx.finish(name, default_image, &routers, &segments)
 }
 
+/// Each `engine N` of `file` names one of `engines` engines (`--engines`): known only when the
+/// lab is planned or run over them, so checked apart from [`lower`], at the number.
+pub fn engines_within(
+    source: &Source,
+    file: &ast::File,
+    engines: usize,
+) -> Result<(), SourceErrors> {
+    let errors: Vec<SourceError> = file
+        .statements
+        .iter()
+        .filter_map(|s| match s {
+            ast::Statement::Router(decl) => decl.engine.as_ref().map(|e| (decl, e)),
+            _ => None,
+        })
+        .filter(|(_, e)| e.text.parse::<usize>().is_ok_and(|n| n > engines))
+        .map(|(decl, e)| {
+            SourceError::new(
+                source,
+                e.span.clone(),
+                format!(
+                    "router {} runs on engine {}, but the lab is spread over {engines} engines",
+                    decl.name.text, e.text
+                ),
+            )
+            .with_help(format!(
+                "`--engines` lists engines 1 to {engines}: write one of those, or give another engine"
+            ))
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(SourceErrors(errors))
+    }
+}
+
 /// Linux's IFNAMSIZ (16) minus the terminating NUL.
 const MAX_INTERFACE_NAME: usize = 15;
 const ROLES: [&str; 4] = ["p", "pe", "ce", "rr"];
