@@ -367,12 +367,22 @@ fn an_engine_past_the_engines_given_is_refused_at_its_number() {
             "only A is past them: {stderr}"
         );
     }
-    // Without --engines, the same topology plans: engines are a property of the run.
+    // Without --engines, the same topology plans: engines are a property of the run. With
+    // --place moving A, the command line overrides the topology, as docs/topology.md says.
     let out = mplsrepl(&["plan", topo.to_str().unwrap()]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let topo_arg = topo.to_str().unwrap();
+    let out = mplsrepl(&["plan", topo_arg, "--engines", engines, "--place", "A=1"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("@192.0.2.1: A\n"), "{stdout}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
