@@ -101,11 +101,7 @@ pub fn import(yaml: &str, default_image: &str) -> anyhow::Result<Imported> {
             });
         }
     }
-    let lab = Lab {
-        name: name.to_string(),
-        routers,
-        segments,
-    };
+    let lab = Lab::new(name.to_string(), routers, segments);
     let text = write(&lab, &notes);
     let errors = crate::topology::load(&Source::new(format!("{name}.topo"), text.clone()))
         .err()

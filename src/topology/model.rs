@@ -13,7 +13,25 @@ pub struct Lab {
     pub name: String,
     pub routers: Vec<Router>,
     pub segments: Vec<Segment>,
+    #[serde(skip)]
+    pub(crate) index: RouterIndex,
 }
+
+/// The lab's routers by name, made at the first lookup: a script asks for its routers by name
+/// at every call, and a scan of thousands of routers each time made planning a large lab grow
+/// with the square of its size. A lab's routers do not change once it is read; a lookup that
+/// finds another router at the indexed place scans instead.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RouterIndex(std::sync::OnceLock<std::collections::HashMap<String, usize>>);
+
+/// Two labs are equal by their content, whether or not either has been looked into yet.
+impl PartialEq for RouterIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for RouterIndex {}
 
 /// The part a router plays in an MPLS VPN; it decides which FRR daemons run by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -123,8 +141,29 @@ pub struct Endpoint {
 }
 
 impl Lab {
+    /// A lab of these routers and segments.
+    pub fn new(name: String, routers: Vec<Router>, segments: Vec<Segment>) -> Lab {
+        Lab {
+            name,
+            routers,
+            segments,
+            index: RouterIndex::default(),
+        }
+    }
+
     pub fn router(&self, name: &str) -> Option<&Router> {
-        self.routers.iter().find(|r| r.name == name)
+        let index = self.index.0.get_or_init(|| {
+            let mut index = std::collections::HashMap::with_capacity(self.routers.len());
+            for (k, r) in self.routers.iter().enumerate() {
+                // The first of a name, as a scan finds it.
+                index.entry(r.name.clone()).or_insert(k);
+            }
+            index
+        });
+        match index.get(name).and_then(|&k| self.routers.get(k)) {
+            Some(r) if r.name == name => Some(r),
+            _ => self.routers.iter().find(|r| r.name == name),
+        }
     }
 
     pub fn segment(&self, name: &str) -> Option<&Segment> {
@@ -136,5 +175,29 @@ impl Lab {
         self.segments.iter().find(|s| {
             s.endpoints.iter().any(|e| e.router == a) && s.endpoints.iter().any(|e| e.router == b)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Source;
+
+    fn lab() -> super::Lab {
+        let text = "lab t\nrouter A p lo 10.9.9.1/32\nrouter B p lo 10.9.9.2/32\n\
+                    link ab 10.9.0.0/24 { A:eth0 .1, B:eth0 .2 }\n";
+        crate::topology::load(&Source::new("t.topo", text)).unwrap()
+    }
+
+    #[test]
+    fn routers_are_found_by_name_and_a_lab_looked_into_equals_one_not() {
+        let (looked, fresh) = (lab(), lab());
+        assert_eq!(looked.router("B").map(|r| r.name.as_str()), Some("B"));
+        assert!(looked.router("C").is_none());
+        assert_eq!(looked, fresh);
+        // A lab changed after its index was made is still searched right.
+        let mut changed = looked.clone();
+        changed.routers.remove(0);
+        assert_eq!(changed.router("B").map(|r| r.name.as_str()), Some("B"));
+        assert!(changed.router("A").is_none());
     }
 }

@@ -635,11 +635,7 @@ fn build(
             endpoints,
         });
     }
-    Some(model::Lab {
-        name,
-        routers: lab_routers,
-        segments: lab_segments,
-    })
+    Some(model::Lab::new(name, lab_routers, lab_segments))
 }
 
 fn as_lab(statement: &Statement) -> Option<&ast::LabDecl> {

@@ -113,7 +113,14 @@ impl CustomType for RouterRef {
                     .router(&r.name)
                     .cloned()
                     .ok_or_else(|| ApiError::UnknownRouter(r.name.clone()))?;
-                (router, crate::topology::domain::topology_vrf_tables(lab))
+                // The VRF tables come from a pass over every segment: only for a router
+                // the topology puts in a VRF.
+                let tables = if router.interfaces.iter().any(|i| i.vrf.is_some()) {
+                    crate::topology::domain::topology_vrf_tables(lab)
+                } else {
+                    Vec::new()
+                };
+                (router, tables)
             };
             r.edit_router(|ri| {
                 if let Some(lo) = router.loopback {
