@@ -153,9 +153,12 @@ pub fn connect_existing(engine: &EngineChoice) -> anyhow::Result<DockerBackend> 
     ))
 }
 
-/// How many engines a `--engines` list names (as [`parse_engines`] splits it).
-pub fn engine_count(list: &str) -> usize {
-    list.split(',').filter(|s| !s.trim().is_empty()).count()
+/// How many engines `--engines` spreads the lab over (as [`parse_engines`] splits the list),
+/// for checking a topology's `engine N` as it is read; none with `--place`, which may move a
+/// router off an engine the topology names (placement checks it then).
+pub fn engines_to_check(engines: Option<&str>, place: Option<&str>) -> Option<usize> {
+    let list = engines.filter(|_| place.is_none())?;
+    Some(list.split(',').filter(|s| !s.trim().is_empty()).count())
 }
 
 /// `URL[@UNDERLAY],...`. An engine given without its underlay address must be one of the lab

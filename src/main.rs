@@ -524,10 +524,7 @@ fn main() -> ExitCode {
             place,
         }) => {
             let options = mplsrepl::script::Options {
-                engines: engines
-                    .as_deref()
-                    .filter(|_| place.is_none())
-                    .map(mplsrepl::connect::engine_count),
+                engines: mplsrepl::connect::engines_to_check(engines.as_deref(), place.as_deref()),
                 ..to_options(&engine_of(None, None, &opts.image.image), &opts, None)
             };
             let spread = engines.map(|engines| cli::Spread { engines, place });
@@ -667,12 +664,10 @@ fn to_options(
         }),
         capture_dir: checks.map_or(defaults.capture_dir.clone(), |c| c.capture_dir.clone()),
         evidence: checks.and_then(|c| c.evidence.clone()),
-        // With --place, a topology's `engine N` may be overridden: placement checks it then.
-        engines: engine
-            .engines
-            .as_deref()
-            .filter(|_| engine.place.is_none())
-            .map(mplsrepl::connect::engine_count),
+        engines: mplsrepl::connect::engines_to_check(
+            engine.engines.as_deref(),
+            engine.place.as_deref(),
+        ),
         lab_name: args.lab_name.clone(),
         frr: args
             .frr

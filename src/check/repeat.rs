@@ -52,6 +52,18 @@ fn median(values: &[f64]) -> Option<f64> {
 /// A check or step across runs: (step number, name or title), and what each run gave.
 type Across<'a, T> = Vec<((usize, &'a str), Vec<T>)>;
 
+/// `items` grouped by key, in the order each key first came.
+fn across<'a, T>(items: impl Iterator<Item = ((usize, &'a str), T)>) -> Across<'a, T> {
+    let mut grouped: Across<T> = Vec::new();
+    for (key, value) in items {
+        match grouped.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) => values.push(value),
+            None => grouped.push((key, vec![value])),
+        }
+    }
+    grouped
+}
+
 fn seconds(value: Option<f64>) -> String {
     value.map_or_else(|| "-".into(), |s| format!("{s:.1} s"))
 }
@@ -73,18 +85,12 @@ pub fn summary(script: &str, runs: &[RunRecord]) -> String {
         runs.len() - failed.len(),
         failed.len()
     );
-    // Checks in the order they first ran, keyed by step and name.
-    let mut checks: Across<Option<f64>> = Vec::new();
-    for run in runs {
-        for c in &run.checks {
-            let key = (c.step, c.name.as_str());
-            let time = c.failure.is_none().then_some(c.seconds);
-            match checks.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, times)) => times.push(time),
-                None => checks.push((key, vec![time])),
-            }
-        }
-    }
+    // Checks in the order they first ran, keyed by step and name; a failed one has no time
+    // to pass.
+    let checks = across(runs.iter().flat_map(|run| &run.checks).map(|c| {
+        let time = c.failure.is_none().then_some(c.seconds);
+        ((c.step, c.name.as_str()), time)
+    }));
     let rows: Vec<[String; 4]> = checks
         .iter()
         .map(|((step, name), times)| {
@@ -98,16 +104,11 @@ pub fn summary(script: &str, runs: &[RunRecord]) -> String {
         })
         .collect();
     table(&mut out, ["check", "passed", "median", "max"], &rows);
-    let mut steps: Across<f64> = Vec::new();
-    for run in runs {
-        for s in &run.steps {
-            let key = (s.number, s.title.as_str());
-            match steps.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, times)) => times.push(s.seconds),
-                None => steps.push((key, vec![s.seconds])),
-            }
-        }
-    }
+    let steps = across(
+        runs.iter()
+            .flat_map(|run| &run.steps)
+            .map(|s| ((s.number, s.title.as_str()), s.seconds)),
+    );
     let rows: Vec<[String; 4]> = steps
         .iter()
         .map(|((number, title), times)| {

@@ -46,27 +46,26 @@ pub fn script(change: &RouterChange, daemons: &[&str]) -> ApplyScript {
     if !s.is_empty() {
         s.push('\n');
     }
-    if let Some((first, rest, daemon)) = release_first(&change.vtysh) {
-        let mut parts = s.clone();
-        let (path, upload) = place_config(first, CONFIG_NAME, &mut parts);
-        let (path2, upload2) = place_config(rest, CONFIG_NAME_2, &mut parts);
-        if upload.is_none() && upload2.is_none() {
-            parts.push_str(&format!(
-                "echo {VTYSH_MARK}\nvtysh -f {path} 2>&1; rc=$?\n\
+    // In two parts when an IGP instance ends first (see release_first), unless the change
+    // must be uploaded, which goes whole.
+    let (send, upload) = match release_first(&change.vtysh).filter(|_| fits_inline(&change.vtysh)) {
+        Some((first, rest, daemon)) => {
+            let (path, _) = place_config(first, CONFIG_NAME, &mut s);
+            let (path2, _) = place_config(rest, CONFIG_NAME_2, &mut s);
+            let send = format!(
+                "vtysh -f {path} 2>&1; rc=$?\n\
                  i=0; while vtysh -c 'show debugging label-table' 2>/dev/null | grep -q '^Proto {daemon}'; do \
                  i=$((i+1)); [ $i -le 100 ] || break; sleep 0.1; done\n\
                  vtysh -f {path2} 2>&1; rc2=$?; [ $rc -ne 0 ] || rc=$rc2\n"
-            ));
-            parts.push_str(&alive_check(daemons));
-            parts.push_str("exit $rc");
-            return ApplyScript {
-                upload: None,
-                script: parts,
-            };
+            );
+            (send, None)
         }
-    }
-    let (path, upload) = place_config(&change.vtysh, CONFIG_NAME, &mut s);
-    s.push_str(&format!("echo {VTYSH_MARK}\nvtysh -f {path} 2>&1; rc=$?\n"));
+        None => {
+            let (path, upload) = place_config(&change.vtysh, CONFIG_NAME, &mut s);
+            (format!("vtysh -f {path} 2>&1; rc=$?\n"), upload)
+        }
+    };
+    s.push_str(&format!("echo {VTYSH_MARK}\n{send}"));
     s.push_str(&alive_check(daemons));
     s.push_str("exit $rc");
     ApplyScript { upload, script: s }
@@ -129,7 +128,7 @@ fn place_config(
     let mut config = lines.join("\n");
     config.push('\n');
     let path = format!("{CONFIG_DIR}/{name}");
-    if config.len() > INLINE_CONFIG_MAX {
+    if !fits_inline(lines) {
         let upload = (CONFIG_DIR.to_string(), name.to_string(), config);
         return (path, Some(upload));
     }
@@ -140,6 +139,11 @@ fn place_config(
     }
     script.push_str(&format!("cat > {path} <<'{eof}'\n{config}{eof}\n"));
     (path, None)
+}
+
+/// Whether `lines`, as one file, go inline in the script (an exec argument is limited).
+fn fits_inline(lines: &[String]) -> bool {
+    lines.iter().map(|l| l.len() + 1).sum::<usize>() <= INLINE_CONFIG_MAX
 }
 
 /// One line per daemon of `daemons` whose pid file names no live process.

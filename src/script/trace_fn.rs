@@ -62,24 +62,20 @@ pub fn explain_no_reply(s: &Shared, from: &str, dst: &str, src: Option<&str>) ->
         "\nthe way there is whole by the FIBs and LFIBs (trace {from} -> {dst}):\n{}",
         shown(&there)
     );
-    let back_to = src.map(str::to_string).or_else(|| {
-        let r = lab.router(from)?;
-        match dst_ip {
-            std::net::IpAddr::V4(_) => r.loopback.map(|l| l.addr().to_string()),
-            std::net::IpAddr::V6(_) => r.loopback6.map(|l| l.addr().to_string()),
-        }
-    });
-    let back = back_to.as_deref().and_then(|b| {
-        let ip: std::net::IpAddr = b.parse().ok()?;
-        let replier = crate::check::trace::owner(&lab, dst_ip)?.to_string();
-        Some((replier, b, ip))
-    });
-    match back {
+    let back_to: Option<std::net::IpAddr> = match src {
+        Some(src) => src.parse().ok(),
+        None => lab.router(from).and_then(|r| match dst_ip {
+            std::net::IpAddr::V4(_) => r.loopback.map(|l| l.addr().into()),
+            std::net::IpAddr::V6(_) => r.loopback6.map(|l| l.addr().into()),
+        }),
+    };
+    let replier = crate::check::trace::owner(&lab, dst_ip).map(str::to_string);
+    match back_to.zip(replier) {
         None => {
             out.push_str("\nso look at the reply's way back, or at what drops packets on the way")
         }
-        Some((replier, back_to, ip)) => {
-            match trace(&lab, &intent, &mut SessionObserver(s), &replier, ip) {
+        Some((back_to, replier)) => {
+            match trace(&lab, &intent, &mut SessionObserver(s), &replier, back_to) {
                 Err(e) => out.push_str(&format!(
                     "\nwhere the way back breaks (trace {replier} -> {back_to}): {e:#}"
                 )),
