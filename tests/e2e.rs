@@ -694,6 +694,35 @@ fn failed_checks_say_what_they_found() {
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
+/// The causes of two CI flakes made to happen on purpose (tests/labs/flake_causes.rhai): a BGP
+/// session refused once waits for FRR's 120 s connect retry while the fast profile's 2 s one
+/// comes up; ospfd gets no label block while isisd holds its own, and the switch between the
+/// two IGPs' SR, sent in two parts, leaves OSPF's labels in the LFIB.
+#[test]
+fn the_causes_of_two_flakes_happen_on_purpose_and_their_fixes_hold() {
+    if !enabled("the_causes_of_two_flakes_happen_on_purpose_and_their_fixes_hold") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_flakes";
+    let out = run_down(&host, "tests/labs/flake_causes.rhai", lab, &[]);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    for expected in [
+        "ok A: `show bgp neighbors 10.9.0.2 json` contains {\"10.9.0.2\":{\"bgpState\":\"Active\"}}",
+        "ok A: `show bgp neighbors 10.9.9.2 json` contains {\"10.9.9.2\":{\"bgpState\":\"Established\"}}",
+        "with FRR's connect retry, A's session to 10.9.0.2 is still ",
+        "ok zebra holds isisd's label blocks on A",
+        "ospfd on A got no label block in 10 s while isisd held its own",
+        "ok zebra holds ospfd's label blocks on A",
+        "ok A: `show mpls table json` contains {\"24002\":{\"inLabel\":24002,\"installed\":true}}",
+        "ok B: `show mpls table json` contains {\"24001\":{\"inLabel\":24001,\"installed\":true}}",
+    ] {
+        assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
+    }
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+}
+
 /// IPv6 customers over the dual-stack core (scripts/mpls_vpn_v6.rhai), on both FRR lines:
 /// IS-IS and LDP for both families, VPNv6 on the PEs' iBGP session, a static and an eBGP
 /// customer; IPv6 pings cross the VPN under two labels over the IPv6 payload, a full-size

@@ -251,6 +251,10 @@ fn neighbor_lines(
             ConfigNode::leaf(format!("neighbor {ip} remote-as {}", n.remote_as))
                 .about_neighbor(ip, true),
         );
+        if n.passive {
+            lines
+                .push(ConfigNode::leaf(format!("neighbor {ip} passive")).about_neighbor(ip, false));
+        }
         if let Some(src) = &n.update_source {
             lines.push(
                 ConfigNode::leaf(format!("neighbor {ip} update-source {src}"))

@@ -173,6 +173,8 @@ pub struct BgpNeighbor {
     /// Seconds between attempts to open the session (`timers connect`); FRR's default is 120,
     /// which leaves a session whose first attempts met no route (or no label) down for minutes.
     pub connect_retry: Option<u16>,
+    /// Wait for the peer to open the session, never open it from here (`passive`).
+    pub passive: bool,
 }
 
 /// A Linux VRF device and what lives in it.

@@ -45,6 +45,14 @@ pub enum ApiError {
     /// A handle kept after its part was removed: `what` is `BGP`, `SR`, `neighbor IP`.
     #[error("{what} was removed from {router}")]
     Removed { what: String, router: String },
+    /// SR in both IGPs of one router: both daemons ask zebra for the SRLB 15000-15999, which
+    /// zebra gives to the first; the second runs SR without labels and says nothing.
+    #[error(
+        "{router} already runs SR over {other}: isisd and ospfd both take FRR's local block (SRLB) \
+         15000-15999, and zebra gives it to the daemon that asks first, so the other would run SR \
+         without labels\nhelp: remove the other IGP's SR first (r.no_sr(), or r.no_isis() / r.no_ospf())"
+    )]
+    SrInBothIgps { router: String, other: &'static str },
     /// A value FRR or the kernel would refuse.
     #[error("{0}")]
     Refused(#[from] Refused),

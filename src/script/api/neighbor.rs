@@ -1,5 +1,5 @@
 //! `bgp(ASN).neighbor(IP, AS)` and a VRF's: one BGP neighbor (update source, next-hop-self,
-//! route reflection, families, BFD).
+//! route reflection, families, BFD, how the session is opened).
 
 use std::net::Ipv4Addr;
 
@@ -51,6 +51,10 @@ impl CustomType for NeighborRef {
                 )?;
                 n.edit(|nb| nb.connect_retry = Some(secs))
             },
+        );
+        builder.with_fn(
+            "passive",
+            |n: &mut NeighborRef| -> RhaiResult<NeighborRef> { n.edit(|nb| nb.passive = true) },
         );
         builder.with_fn("vpnv4", |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
             n.edit(|nb| nb.ipv4_vpn = true)

@@ -12,6 +12,7 @@ use crate::intent::segment_routing::{
     check_index, check_srgb, LastHop, PrefixSid, SegmentRouting, Srgb,
 };
 use crate::intent::{Intent, RouterIntent};
+use crate::script::api_error::ApiError;
 use crate::script::args::*;
 use crate::script::common::{err, RhaiResult, Shared};
 
@@ -103,6 +104,17 @@ pub(crate) fn enable(s: &Shared, router: &str, igp: Option<Igp>) -> RhaiResult<S
                 igp.name()
             ))
         };
+        let other = match igp {
+            Igp::Isis => Igp::Ospf,
+            Igp::Ospf => Igp::Isis,
+        };
+        if sr_of(r, igp).is_none() && sr_of(r, other).is_some() {
+            return Err(ApiError::SrInBothIgps {
+                router: r.name.clone(),
+                other: other.name(),
+            }
+            .into());
+        }
         let labels = platform_labels(r);
         let slot = match igp {
             Igp::Isis => &mut r.isis.as_mut().ok_or_else(missing)?.sr,
