@@ -116,7 +116,7 @@ fn seed_lab_has_the_article_addresses_in_interface_order() {
         .flat_map(|r| {
             r.interfaces
                 .iter()
-                .map(move |i| format!("{} {} {} {}", r.name, i.name, i.segment, i.address))
+                .map(move |i| format!("{} {} {} {}", r.name, i.name, i.segment, i.address.unwrap()))
         })
         .collect();
     let expected = [
@@ -146,7 +146,7 @@ fn seed_lab_has_six_links_with_their_ends() {
             let ends: Vec<String> = s
                 .endpoints
                 .iter()
-                .map(|e| format!("{}:{}={}", e.router, e.interface, e.address))
+                .map(|e| format!("{}:{}={}", e.router, e.interface, e.address.unwrap()))
                 .collect();
             format!("{} {:?} {} {}", s.name, s.kind, s.subnet, ends.join(" "))
         })
@@ -225,11 +225,14 @@ fn host_parts_expand_against_the_subnet() {
     let addresses: Vec<String> = lab.segments[0]
         .endpoints
         .iter()
-        .map(|e| e.address.to_string())
+        .map(|e| e.address.unwrap().to_string())
         .collect();
     assert_eq!(addresses, ["10.9.0.254", "10.9.3.4", "10.9.200.1"]);
     assert_eq!(
-        lab.router("B").unwrap().interfaces[0].address.to_string(),
+        lab.router("B").unwrap().interfaces[0]
+            .address
+            .unwrap()
+            .to_string(),
         "10.9.3.4/16"
     );
 }

@@ -56,8 +56,12 @@ fn check_lab(lab: &Lab) {
             let segment = lab
                 .segment(&i.segment)
                 .unwrap_or_else(|| panic!("{}:{} on unknown {}", r.name, i.name, i.segment));
-            assert_eq!(i.address.prefix_len(), segment.subnet.prefix_len());
-            assert!(segment.subnet.contains(&i.address.addr()));
+            // Only an attachment circuit's PE end has no address.
+            assert_eq!(i.address.is_none(), i.l2vpn.is_some(), "{}:{}", r.name, i.name);
+            if let Some(address) = i.address {
+                assert_eq!(address.prefix_len(), segment.subnet.prefix_len());
+                assert!(segment.subnet.contains(&address.addr()));
+            }
             assert!(
                 segment
                     .endpoints
@@ -71,22 +75,29 @@ fn check_lab(lab: &Lab) {
         }
     }
     let mut segments = HashSet::new();
-    // A customer's routers (behind a PE end marked `vrf NAME`) may reuse another customer's
-    // addresses: a loopback is unique within its domain, the provider's or one VRF's.
-    let mut domain_of: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    // A customer's routers (behind a PE end marked `vrf NAME` or `l2vpn NAME`) may reuse
+    // another customer's addresses: a loopback is unique within its domain, the provider's,
+    // one VRF's or one L2VPN's.
+    let marker = |e: &mplsrepl::topology::Endpoint| {
+        e.vrf
+            .as_ref()
+            .map(|v| format!("vrf {v}"))
+            .or_else(|| e.l2vpn.as_ref().map(|n| format!("l2vpn {n}")))
+    };
+    let mut domain_of: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     for s in &lab.segments {
-        if let Some(vrf) = s.endpoints.iter().find_map(|e| e.vrf.as_deref()) {
-            for e in s.endpoints.iter().filter(|e| e.vrf.is_none()) {
-                domain_of.insert(e.router.as_str(), vrf);
+        if let Some(domain) = s.endpoints.iter().find_map(marker) {
+            for e in s.endpoints.iter().filter(|e| marker(e).is_none()) {
+                domain_of.insert(e.router.as_str(), domain.clone());
             }
         }
     }
     let mut addresses = HashSet::new();
     for r in &lab.routers {
         if let Some(lo) = r.loopback {
-            let domain = domain_of.get(r.name.as_str()).copied().unwrap_or("");
+            let domain = domain_of.get(r.name.as_str()).cloned().unwrap_or_default();
             assert!(
-                addresses.insert((domain, lo.addr())),
+                addresses.insert((domain.clone(), lo.addr())),
                 "{} used twice in {domain:?}",
                 lo.addr()
             );
@@ -104,36 +115,38 @@ fn check_lab(lab: &Lab) {
         let domain = s
             .endpoints
             .iter()
-            .find_map(|e| e.vrf.as_deref())
-            .or_else(|| domain_of.get(s.endpoints[0].router.as_str()).copied())
-            .unwrap_or("");
+            .find_map(marker)
+            .or_else(|| domain_of.get(s.endpoints[0].router.as_str()).cloned())
+            .unwrap_or_default();
         let mut on_segment = HashSet::new();
         for e in &s.endpoints {
             let router = lab
                 .router(&e.router)
                 .unwrap_or_else(|| panic!("end {} of {} is no router", e.router, s.name));
             assert!(on_segment.insert(e.router.as_str()), "{} twice", e.router);
-            assert!(
-                s.subnet.contains(&e.address),
-                "{} outside {} of {}",
-                e.address,
-                s.subnet,
-                s.name
-            );
-            if s.subnet.prefix_len() <= 30 {
-                assert_ne!(e.address, s.subnet.network());
-                assert_ne!(e.address, s.subnet.broadcast());
-            }
-            assert!(
-                addresses.insert((domain, e.address)),
-                "{} used twice in {domain:?}",
-                e.address
-            );
             let iface = router
                 .interface(&e.interface)
                 .unwrap_or_else(|| panic!("{} has no {}", e.router, e.interface));
             assert_eq!(iface.segment, s.name);
-            assert_eq!(iface.address.addr(), e.address);
+            assert_eq!(iface.address.map(|a| a.addr()), e.address);
+            let Some(address) = e.address else {
+                assert!(e.l2vpn.is_some(), "{}:{} has no address", e.router, e.interface);
+                continue;
+            };
+            assert!(
+                s.subnet.contains(&address),
+                "{address} outside {} of {}",
+                s.subnet,
+                s.name
+            );
+            if s.subnet.prefix_len() <= 30 {
+                assert_ne!(address, s.subnet.network());
+                assert_ne!(address, s.subnet.broadcast());
+            }
+            assert!(
+                addresses.insert((domain.clone(), address)),
+                "{address} used twice in {domain:?}"
+            );
         }
     }
 }

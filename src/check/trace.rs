@@ -268,7 +268,7 @@ fn owns(lab: &Lab, router: &str, addr: IpAddr) -> bool {
 
 fn has_address(i: &crate::topology::Interface, addr: IpAddr) -> bool {
     match addr {
-        IpAddr::V4(a) => i.address.addr() == a,
+        IpAddr::V4(a) => i.address.is_some_and(|n| n.addr() == a),
         IpAddr::V6(a) => i.address6.is_some_and(|n| n.addr() == a),
     }
 }

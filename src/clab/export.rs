@@ -69,7 +69,10 @@ pub fn export(lab: &Lab, default_image: &str) -> anyhow::Result<String> {
             exec.push(format!("ip -6 addr add {lo6} dev lo"));
         }
         for i in &r.interfaces {
-            exec.push(format!("ip addr add {} dev {}", i.address, i.name));
+            let Some(address) = i.address else {
+                continue;
+            };
+            exec.push(format!("ip addr add {address} dev {}", i.name));
             // nodad: the address is usable at once, as the lab's own addressing is unique.
             if let Some(a6) = i.address6 {
                 exec.push(format!("ip -6 addr add {a6} dev {} nodad", i.name));

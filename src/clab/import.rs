@@ -95,9 +95,12 @@ pub fn import(yaml: &str, default_image: &str) -> anyhow::Result<Imported> {
             r.interfaces.push(Interface {
                 name: e.interface.clone(),
                 segment: s.name.clone(),
-                address: Ipv4Net::new(e.address, s.subnet.prefix_len()).expect("valid length"),
+                address: e
+                    .address
+                    .map(|a| Ipv4Net::new(a, s.subnet.prefix_len()).expect("valid length")),
                 address6: None,
                 vrf: None,
+                l2vpn: None,
             });
         }
     }
@@ -323,9 +326,10 @@ fn segments(nodes: &[Node], links: &[Link], notes: &mut Notes) -> Vec<Segment> {
             endpoints.push(Endpoint {
                 router: r.clone(),
                 interface: i.clone(),
-                address: addr,
+                address: Some(addr),
                 address6: None,
                 vrf: None,
+                l2vpn: None,
             });
         }
         if !guessed.is_empty() && !notes.segments.contains_key(&name) {

@@ -101,10 +101,13 @@ pub enum Vertex {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Port {
     pub interface: String,
-    pub address: Ipv4Addr,
+    /// None on an attachment circuit's PE end.
+    pub address: Option<Ipv4Addr>,
     pub address6: Option<Ipv6Addr>,
     /// The VRF the interface is enslaved to, per the script's final intent.
     pub vrf: Option<String>,
+    /// The layer-2 VPN the interface attaches its segment to (`l2vpn NAME`).
+    pub l2vpn: Option<String>,
 }
 
 impl Port {
@@ -116,11 +119,14 @@ impl Port {
         }
     }
 
-    /// `10.1.1.2`, with the IPv6 address after it on a dual-stack segment.
+    /// `10.1.1.2`, with the IPv6 address after it on a dual-stack segment; `l2vpn CUST` on an
+    /// attachment circuit's PE end, which has no address.
     pub fn addresses(&self) -> String {
-        match self.address6 {
-            Some(a6) => format!("{} {a6}", self.address),
-            None => self.address.to_string(),
+        match (self.address, self.address6, &self.l2vpn) {
+            (Some(a), Some(a6), _) => format!("{a} {a6}"),
+            (Some(a), None, _) => a.to_string(),
+            (None, _, Some(n)) => format!("l2vpn {n}"),
+            (None, _, None) => String::new(),
         }
     }
 }
@@ -195,6 +201,7 @@ impl Diagram {
                             interface: e.interface.clone(),
                             address: e.address,
                             address6: e.address6,
+                            l2vpn: e.l2vpn.clone(),
                             // The script's binding, else the topology's `vrf NAME`.
                             vrf: vrf_of(&e.router, &e.interface).or_else(|| e.vrf.clone()),
                         }),

@@ -122,8 +122,8 @@ pub struct InterfaceSpec {
     pub name: String,
     /// Runtime network name.
     pub network: String,
-    /// The lab address (configured by zebra, not by Docker).
-    pub address: Ipv4Addr,
+    /// The lab address (configured by zebra, not by Docker); none on an attachment circuit.
+    pub address: Option<Ipv4Addr>,
 }
 
 pub fn container_name(lab: &str, router: &str) -> String {
@@ -192,7 +192,7 @@ impl LabSpec {
                         .map(|i| InterfaceSpec {
                             name: i.name.clone(),
                             network: network_name(&i.segment),
-                            address: i.address.addr(),
+                            address: i.address.map(|a| a.addr()),
                         })
                         .collect(),
                     node,

@@ -97,17 +97,21 @@ pub struct SegmentDecl {
     pub span: Span,
 }
 
-/// `ROUTER[:IFACE] ADDRESS [ADDRESS6] [vrf NAME]`
+/// `ROUTER[:IFACE] ADDRESS [ADDRESS6] [vrf NAME]`, or `ROUTER[:IFACE] l2vpn NAME`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct End {
     pub router: Word,
     /// `None` when the interface is left to automatic naming.
     pub interface: Option<Word>,
-    pub address: Address,
+    /// `None` on an attachment circuit's PE end (`l2vpn NAME`), which has no address.
+    pub address: Option<Address>,
     /// `2001:db8:1::2`, or `::2` for the low bits under the segment's IPv6 subnet.
     pub address6: Option<Word>,
     /// `vrf NAME` after the address: the customer VRF this (PE) end is in.
     pub vrf: Option<Word>,
+    /// `l2vpn NAME` in place of the addresses: this (PE) end attaches a customer to the
+    /// layer-2 VPN NAME.
+    pub l2vpn: Option<Word>,
     /// `ROUTER[:IFACE]`, what an error about the interface points at.
     pub reference: Span,
     pub span: Span,

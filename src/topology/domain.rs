@@ -25,11 +25,13 @@ pub fn topology_vrf_tables(lab: &super::Lab) -> Vec<(String, u32)> {
     tables
 }
 
-/// A domain: the provider's table, or a customer VRF by name.
+/// A domain: the provider's table, a customer VRF by name, or a layer-2 VPN by name (its
+/// customers' segments are one broadcast domain: one subnet, each address once).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Domain {
     Provider,
     Vrf(String),
+    L2vpn(String),
 }
 
 impl Domain {
@@ -39,8 +41,8 @@ impl Domain {
 
     pub fn vrf(&self) -> Option<&str> {
         match self {
-            Domain::Provider => None,
             Domain::Vrf(v) => Some(v),
+            Domain::Provider | Domain::L2vpn(_) => None,
         }
     }
 }
@@ -50,6 +52,7 @@ impl std::fmt::Display for Domain {
         match self {
             Domain::Provider => f.write_str("the provider's table"),
             Domain::Vrf(v) => write!(f, "VRF {v}"),
+            Domain::L2vpn(n) => write!(f, "L2VPN {n}"),
         }
     }
 }
@@ -61,13 +64,26 @@ pub struct EndInput<'a> {
     pub router: usize,
     /// The VRF this end is put in (`vrf NAME` in the topology, or a script's `bind`).
     pub vrf: Option<&'a str>,
+    /// The layer-2 VPN this end attaches its segment to (`l2vpn NAME`).
+    pub l2vpn: Option<&'a str>,
+}
+
+impl EndInput<'_> {
+    /// The domain this end gives its segment, if it names one.
+    fn says(&self) -> Option<Domain> {
+        match (self.vrf, self.l2vpn) {
+            (Some(v), _) => Some(Domain::Vrf(v.to_string())),
+            (None, Some(n)) => Some(Domain::L2vpn(n.to_string())),
+            (None, None) => None,
+        }
+    }
 }
 
 /// Why the domains of a lab cannot be worked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conflict {
-    /// One segment has ends in two different VRFs: (segment, end index of the first, of the
-    /// second).
+    /// One segment has ends in two different VRFs or L2VPNs: (segment, end index of the
+    /// first, of the second).
     SegmentInTwo {
         segment: usize,
         first: usize,
@@ -100,22 +116,22 @@ pub fn assign(is_ce: &[bool], segments: &[Vec<EndInput<'_>>]) -> Domains {
         .iter()
         .enumerate()
         .map(|(si, ends)| {
-            let mut vrf_end: Option<(usize, &str)> = None;
+            let mut marked: Option<(usize, Domain)> = None;
             for (ei, e) in ends.iter().enumerate() {
-                if let Some(v) = e.vrf {
-                    match vrf_end {
-                        Some((first, w)) if w != v => conflicts.push(Conflict::SegmentInTwo {
+                if let Some(d) = e.says() {
+                    match &marked {
+                        Some((first, w)) if *w != d => conflicts.push(Conflict::SegmentInTwo {
                             segment: si,
-                            first,
+                            first: *first,
                             second: ei,
                         }),
                         Some(_) => {}
-                        None => vrf_end = Some((ei, v)),
+                        None => marked = Some((ei, d)),
                     }
                 }
             }
-            if let Some((_, v)) = vrf_end {
-                return Some(Domain::Vrf(v.to_string()));
+            if let Some((_, d)) = marked {
+                return Some(d);
             }
             ends.iter()
                 .any(|e| !is_ce[e.router])
@@ -195,6 +211,7 @@ pub fn of_lab(lab: &super::Lab, bound: &[(&str, &str, &str)]) -> Domains {
                     Some(EndInput {
                         router: index(&e.router)?,
                         vrf,
+                        l2vpn: e.l2vpn.as_deref(),
                     })
                 })
                 .collect()
@@ -318,11 +335,12 @@ pub fn clash_after(lab: &super::Lab, bound: &[(&str, &str, &str)]) -> Option<Str
             ));
         }
     }
+    // An L2VPN's segments share their one subnet on purpose (validation checks they do).
     let nets: Vec<_> = lab
         .segments
         .iter()
         .zip(&d.segments)
-        .map(|(s, domain)| Some((s.subnet, domain)))
+        .map(|(s, domain)| (!matches!(domain, Domain::L2vpn(_))).then_some((s.subnet, domain)))
         .collect();
     for (i, j) in first_overlaps(&nets).into_iter().enumerate() {
         if let Some(j) = j {
@@ -349,11 +367,11 @@ pub fn clash_after(lab: &super::Lab, bound: &[(&str, &str, &str)]) -> Option<Str
         .iter()
         .zip(seg_domains)
         .flat_map(|(s, domain)| {
-            s.endpoints.iter().map(move |e| {
-                (
-                    (domain, e.address),
+            s.endpoints.iter().filter_map(move |e| {
+                Some((
+                    (domain, e.address?),
                     format!("`{}:{}`", e.router, e.interface),
-                )
+                ))
             })
         });
     for (key, owner) in loopbacks.chain(ends) {
@@ -373,7 +391,11 @@ mod tests {
     use super::*;
 
     fn end(router: usize, vrf: Option<&str>) -> EndInput<'_> {
-        EndInput { router, vrf }
+        EndInput {
+            router,
+            vrf,
+            l2vpn: None,
+        }
     }
 
     /// Routers: 0 PE1, 1 PE2, 2 CE1, 3 CE2, 4 CE3 (behind CE1).

@@ -97,14 +97,17 @@ pub struct Interface {
     pub name: String,
     /// Name of the segment (link or network) the interface is attached to.
     pub segment: String,
-    /// Interface address with the segment's prefix length.
-    pub address: Ipv4Net,
+    /// Interface address with the segment's prefix length; none on an attachment circuit.
+    pub address: Option<Ipv4Net>,
     /// The IPv6 address on a dual-stack segment, with the segment's IPv6 prefix length.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address6: Option<Ipv6Net>,
     /// The customer VRF the topology puts this interface in (`vrf NAME` on a PE's end).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vrf: Option<String>,
+    /// The layer-2 VPN this interface attaches a customer to (`l2vpn NAME` on a PE's end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l2vpn: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,12 +135,16 @@ pub struct Segment {
 pub struct Endpoint {
     pub router: String,
     pub interface: String,
-    pub address: Ipv4Addr,
+    /// None on an attachment circuit's PE end.
+    pub address: Option<Ipv4Addr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address6: Option<Ipv6Addr>,
     /// `vrf NAME` on this end in the topology.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vrf: Option<String>,
+    /// `l2vpn NAME` on this end in the topology.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l2vpn: Option<String>,
 }
 
 impl Lab {

@@ -104,6 +104,24 @@ pub fn vrf_name_problem(name: &str, interfaces: &[&str]) -> Option<(String, Stri
     None
 }
 
+/// The longest L2VPN name ldpd keeps (`L2VPN_NAME_LEN` in ldpd/ldpd.h, 32 with its NUL).
+pub const MAX_L2VPN_NAME: usize = 31;
+
+/// Why an L2VPN cannot have this name, with a hint: ldpd's `l2vpn NAME` keeps 31 characters,
+/// and the name stays one word in every command that carries it.
+pub fn l2vpn_name_problem(name: &str) -> Option<(String, String)> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if name.is_empty() || name.len() > MAX_L2VPN_NAME || !name.chars().all(allowed) {
+        return Some((
+            format!("invalid L2VPN name `{name}`"),
+            format!(
+                "an L2VPN name is 1-{MAX_L2VPN_NAME} letters, digits, `_`, `.` or `-` (FRR's ldpd keeps no more)"
+            ),
+        ));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

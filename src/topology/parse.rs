@@ -157,6 +157,19 @@ fn endpoint(pair: Pair<'_, Rule>) -> Built<ast::End> {
     let reference = children.required(Rule::end_ref)?;
     let reference_span = span_of(&reference);
     let (router, interface) = end_ref(reference)?;
+    if let Some(pair) = children.optional(Rule::end_l2vpn) {
+        let l2vpn = word(Children::new(pair).required(Rule::l2vpn_name)?);
+        return Ok(ast::End {
+            router,
+            interface,
+            address: None,
+            address6: None,
+            vrf: None,
+            l2vpn: Some(l2vpn),
+            reference: reference_span,
+            span,
+        });
+    }
     let address = address(children.next_pair()?)?;
     let address6 = children.optional(Rule::address6).map(word);
     let vrf = match children.optional(Rule::end_vrf) {
@@ -166,9 +179,10 @@ fn endpoint(pair: Pair<'_, Rule>) -> Built<ast::End> {
     Ok(ast::End {
         router,
         interface,
-        address,
+        address: Some(address),
         address6,
         vrf,
+        l2vpn: None,
         reference: reference_span,
         span,
     })
@@ -310,6 +324,7 @@ fn is_token(rule: Rule) -> bool {
             | Rule::kw_network
             | Rule::kw_lo
             | Rule::kw_vrf
+            | Rule::kw_l2vpn
             | Rule::kw_engine
             | Rule::comma
             | Rule::open_brace
@@ -388,6 +403,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::engine_number => "an engine number (1, 2, ...)",
         Rule::end_vrf | Rule::kw_vrf => "`vrf NAME`",
         Rule::vrf_name => "a VRF name",
+        Rule::l2vpn_name => "an L2VPN name",
         Rule::loopback | Rule::kw_lo => "`lo` and a loopback prefix",
         Rule::lab_name => "a lab name",
         Rule::router_name => "a router name",
@@ -492,10 +508,13 @@ mod tests {
         assert_eq!(s.kind, SegmentKind::Network);
         assert_eq!(s.ends.len(), 2);
         assert_eq!(s.ends[0].interface.as_ref().unwrap().text, "eth3");
-        assert_eq!(s.ends[0].address.kind, AddressKind::Full);
+        assert_eq!(s.ends[0].address.as_ref().unwrap().kind, AddressKind::Full);
         assert_eq!(&text[s.ends[0].reference.clone()], "A:eth3");
         assert!(s.ends[1].interface.is_none());
-        assert_eq!(s.ends[1].address.kind, AddressKind::HostPart);
+        assert_eq!(
+            s.ends[1].address.as_ref().unwrap().kind,
+            AddressKind::HostPart
+        );
         assert_eq!(&text[s.ends_span.clone()], "{ A:eth3 10.0.0.1, B .2, }");
     }
 

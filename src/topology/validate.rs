@@ -14,6 +14,7 @@ use super::ast::{self, AddressKind, Span, Statement};
 use super::domain::{self, Conflict, Domain, Domains, EndInput};
 
 mod ipv6;
+mod l2vpn;
 mod segments;
 use super::model::{self, Role, SegmentKind};
 use super::names::{kind_noun, name_problem, NameKind};
@@ -33,6 +34,7 @@ pub fn lower(source: &Source, file: &ast::File) -> Result<model::Lab, SourceErro
     cx.name_interfaces(&routers, &mut segments);
     cx.check_vrfs_against_interfaces(&routers, &segments);
     let domains = cx.domains(&routers, &segments);
+    cx.check_attachment_circuits(&routers, &segments, &domains);
     cx.check_overlaps(&segments, &domains);
     cx.check_overlaps6(&segments, &domains);
     cx.check_unique_addresses(&routers, &segments, &domains);
@@ -529,9 +531,9 @@ impl<'s> Lowering<'s> {
         }
         for (i, s) in segments.iter().enumerate() {
             for end in &s.ends {
-                if let Some(address) = end.address {
+                if let (Some(address), Some(written)) = (end.address, &end.end.address) {
                     let key = (&domains.segments[i], address);
-                    uses.push((key, &end.end.address.span, end_owner(end)));
+                    uses.push((key, &written.span, end_owner(end)));
                 }
             }
         }
@@ -606,7 +608,13 @@ fn build(
         let subnet = segment.subnet?;
         let mut endpoints = Vec::new();
         for end in &segment.ends {
-            let (router, address, interface) = (end.router?, end.address?, end.interface.clone()?);
+            let (router, interface) = (end.router?, end.interface.clone()?);
+            let l2vpn = end.end.l2vpn.as_ref().map(|n| n.text.clone());
+            // An attachment circuit's PE end is the one end without an address.
+            let address = match &l2vpn {
+                Some(_) => None,
+                None => Some(end.address?),
+            };
             let owner = lab_routers.get_mut(router)?;
             let address6 = match (end.address6, segment.subnet6) {
                 (Some(a), Some(net)) => Some(Ipv6Net::new(a, net.prefix_len()).ok()?),
@@ -615,9 +623,13 @@ fn build(
             owner.interfaces.push(model::Interface {
                 name: interface.clone(),
                 segment: segment.decl.name.text.clone(),
-                address: Ipv4Net::new(address, subnet.prefix_len()).ok()?,
+                address: match address {
+                    Some(a) => Some(Ipv4Net::new(a, subnet.prefix_len()).ok()?),
+                    None => None,
+                },
                 address6,
                 vrf: end.end.vrf.as_ref().map(|v| v.text.clone()),
+                l2vpn: l2vpn.clone(),
             });
             endpoints.push(model::Endpoint {
                 router: owner.name.clone(),
@@ -625,6 +637,7 @@ fn build(
                 address,
                 address6: end.address6,
                 vrf: end.end.vrf.as_ref().map(|v| v.text.clone()),
+                l2vpn,
             });
         }
         lab_segments.push(model::Segment {

@@ -77,10 +77,14 @@ pub fn write(lab: &Lab, notes: &Notes) -> String {
             .endpoints
             .iter()
             .map(|e| {
+                let Some(address) = e.address else {
+                    let l2vpn = e.l2vpn.as_deref().unwrap_or_default();
+                    return format!("{}:{} l2vpn {l2vpn}", e.router, e.interface);
+                };
                 let mut addr = if s.subnet.prefix_len() >= 24 {
-                    format!(".{}", e.address.octets()[3])
+                    format!(".{}", address.octets()[3])
                 } else {
-                    e.address.to_string()
+                    address.to_string()
                 };
                 if let Some(a6) = e.address6 {
                     let _ = write!(addr, " {a6}");

@@ -177,7 +177,12 @@ impl Reporter {
                 self.line(&format!("{head}{}", started.unwrap_or_default()));
             }
             for i in &c.interfaces {
-                self.line(&format!("    {} -> {} ({})", i.name, i.network, i.address));
+                let address = i
+                    .address
+                    .map_or("no address: an attachment circuit".to_string(), |a| {
+                        a.to_string()
+                    });
+                self.line(&format!("    {} -> {} ({address})", i.name, i.network));
             }
         }
     }

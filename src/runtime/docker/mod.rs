@@ -694,7 +694,7 @@ mod tests {
             interfaces: vec![crate::runtime::action::InterfaceSpec {
                 name: "eth0".into(),
                 network: "lab-net1".into(),
-                address: "10.1.1.2".parse().unwrap(),
+                address: Some("10.1.1.2".parse().unwrap()),
             }],
             node: "FRR 10".into(),
             start_script: "echo the node starts\n".into(),

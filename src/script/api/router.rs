@@ -149,11 +149,13 @@ impl CustomType for RouterRef {
                         .members
                         .insert(i.name.clone());
                 }
+                // An attachment circuit's PE end has no address: it forwards frames.
                 for i in &router.interfaces {
+                    let Some(address) = i.address else { continue };
                     ri.addresses
                         .entry(i.name.clone())
                         .or_default()
-                        .insert(i.address);
+                        .insert(address);
                 }
                 let v6 = router
                     .loopback6

@@ -49,7 +49,8 @@ pub(crate) fn register_globals(engine: &mut Engine, shared: &Shared) {
         move |router: &str, iface: &str| -> RhaiResult<String> {
             Ok(far_end(&s, router, iface)?
                 .1
-                .map(|e| e.address.to_string())
+                .and_then(|e| e.address)
+                .map(|a| a.to_string())
                 .unwrap_or_default())
         },
     );

@@ -90,6 +90,7 @@ impl<'s> Lowering<'s> {
                         Some(EndInput {
                             router: e.router?,
                             vrf: e.end.vrf.as_ref().map(|v| v.text.as_str()),
+                            l2vpn: e.end.l2vpn.as_ref().map(|n| n.text.as_str()),
                         })
                     })
                     .collect()
@@ -107,16 +108,21 @@ impl<'s> Lowering<'s> {
                     let known: Vec<&EndDraft<'_>> =
                         s.ends.iter().filter(|e| e.router.is_some()).collect();
                     let (a, b) = (known[*first].end, known[*second].end);
-                    let (Some(va), Some(vb)) = (&a.vrf, &b.vrf) else {
+                    let marker = |e: &ast::End| match (&e.vrf, &e.l2vpn) {
+                        (Some(v), _) => Some((format!("VRF {}", v.text), v.span.clone())),
+                        (None, Some(n)) => Some((format!("L2VPN {}", n.text), n.span.clone())),
+                        (None, None) => None,
+                    };
+                    let (Some((da, _)), Some((db, at))) = (marker(a), marker(b)) else {
                         continue;
                     };
                     let message = format!(
-                        "`{}` would join VRF {} (at `{}`) and VRF {}",
-                        s.decl.name.text, va.text, a.router.text, vb.text
+                        "`{}` would join {da} (at `{}`) and {db}",
+                        s.decl.name.text, a.router.text
                     );
-                    let e = self
-                        .error(&vb.span, message)
-                        .with_help("a segment is in one VRF: customers meet only through the VPN");
+                    let e = self.error(&at, message).with_help(
+                        "a segment is in one VRF or L2VPN: customers meet only through the VPN",
+                    );
                     self.push(e);
                 }
                 Conflict::CeInTwo {
@@ -152,6 +158,8 @@ impl<'s> Lowering<'s> {
             domains,
             |s| Some((s.subnet?, &s.decl.subnet.span)),
             |here| match here {
+                // Not asked: an L2VPN's segments are checked for their one subnet instead.
+                Domain::L2vpn(_) => "",
                 Domain::Provider => {
                     "each link or network is its own broadcast domain: give it a \
                      subnet of its own; customers that reuse each other's \
@@ -176,10 +184,14 @@ impl<'s> Lowering<'s> {
     ) where
         N: Into<ipnet::IpNet> + Copy + std::fmt::Display,
     {
+        // An L2VPN's segments share one subnet on purpose: check_attachment_circuits sees to it.
         let nets: Vec<_> = segments
             .iter()
             .zip(&domains.segments)
-            .map(|(s, domain)| subnet(s).map(|(net, _)| (net, domain)))
+            .map(|(s, domain)| match domain {
+                Domain::L2vpn(_) => None,
+                _ => subnet(s).map(|(net, _)| (net, domain)),
+            })
             .collect();
         for (i, first) in domain::first_overlaps(&nets).into_iter().enumerate() {
             let (Some(j), Some((net, written))) = (first, subnet(&segments[i])) else {
@@ -249,7 +261,13 @@ impl<'s> Lowering<'s> {
             if let Some(vrf) = &end.vrf {
                 self.check_end_vrf(end, vrf, router.map(|i| &routers.drafts[i]));
             }
-            let address = self.end_address(decl, end, subnet);
+            if let Some(l2vpn) = &end.l2vpn {
+                self.check_end_l2vpn(end, l2vpn, router.map(|i| &routers.drafts[i]));
+            }
+            let address = end
+                .address
+                .as_ref()
+                .and_then(|written| self.end_address(decl, written, subnet));
             let address6 = end
                 .address6
                 .as_ref()
@@ -332,10 +350,9 @@ impl<'s> Lowering<'s> {
     pub(super) fn end_address(
         &mut self,
         decl: &ast::SegmentDecl,
-        end: &ast::End,
+        written: &ast::Address,
         subnet: Option<Ipv4Net>,
     ) -> Option<Ipv4Addr> {
-        let written = &end.address;
         let address = match written.kind {
             AddressKind::Ipv6 => {
                 let e = self.error(
