@@ -723,6 +723,69 @@ fn the_causes_of_two_flakes_happen_on_purpose_and_their_fixes_hold() {
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
+/// Layer-2 VPNs that forward (scripts/l2vpn.rhai, FRR 10): a VPWS and a VPLS over LDP
+/// pseudowires, the PEs' pseudowire agent keeping the tc data plane; CE pings across both,
+/// [transport][PW] on the wire into the core and the PW label alone after PHP, and the VPWS
+/// measured across a core link failure, then on the other path.
+#[test]
+fn l2vpn_lab_forwards_customer_frames_over_pseudowires() {
+    if !enabled("l2vpn_lab_forwards_customer_frames_over_pseudowires") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_l2vpn_dp";
+    let out = run_down(&host, "scripts/l2vpn.rhai", lab, &[]);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    for expected in [
+        "ok PE1's pseudowire to 2.2.2.2 (PW id 100) is up",
+        "ok CE1: ping 192.168.10.2",
+        "ok CE3: ping 192.168.20.2",
+        "ok CE4: ping 192.168.20.3",
+        "ok P1 eth0: echo requests 192.168.10.1 > 192.168.10.2 carry 2 MPLS label(s)",
+        "ok P1 eth1: echo requests 192.168.10.1 > 192.168.10.2 carry 1 MPLS label(s)",
+        "VPWS across PE1's link to P1 going down: ",
+        "ok P2 eth0: echo requests 192.168.10.1 > 192.168.10.2 carry 2 MPLS label(s)",
+    ] {
+        assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
+    }
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+}
+
+/// Layer-2 VPN signalling (tests/labs/l2vpn_signalling.rhai) on both FRR lines: the LDP
+/// pseudowires of a VPWS and a VPLS come up at every PE, in ldpd's view and zebra's, with both
+/// labels.
+#[test]
+fn l2vpn_pseudowires_are_signalled_on_both_frr_lines() {
+    if !enabled("l2vpn_pseudowires_are_signalled_on_both_frr_lines") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    for image in ["labfrr:10", "labfrr:8"] {
+        let lab = "e2e_l2vpn";
+        let out = run_down(
+            &host,
+            "tests/labs/l2vpn_signalling.rhai",
+            lab,
+            &["--image", image],
+        );
+        let all = text(&out);
+        assert!(out.status.success(), "{image}:\n{all}");
+        for expected in [
+            "ok PE1's pseudowire to 2.2.2.2 (PW id 100) is up",
+            "ok PE3's pseudowire to 2.2.2.2 (PW id 200) is up",
+            "ok PE1 holds both labels of each of its pseudowires",
+            "ok zebra on PE1 has its three pseudowires UP",
+        ] {
+            assert!(
+                all.contains(expected),
+                "{image}: missing `{expected}` in:\n{all}"
+            );
+        }
+        assert_eq!(lab_objects(&host, lab), (vec![], vec![]), "{image}");
+    }
+}
+
 /// IPv6 customers over the dual-stack core (scripts/mpls_vpn_v6.rhai), on both FRR lines:
 /// IS-IS and LDP for both families, VPNv6 on the PEs' iBGP session, a static and an eBGP
 /// customer; IPv6 pings cross the VPN under two labels over the IPv6 payload, a full-size
@@ -2163,6 +2226,7 @@ fn every_rendering_reads_back_from_both_frr_lines() {
         "scripts/mpls_vpn_sr.rhai",
         "tests/labs/general.rhai",
         "tests/labs/sr_variants.rhai",
+        "tests/labs/l2vpn_signalling.rhai",
     ] {
         let (engine, _) =
             common::plan_script(&root().join(script), mplsrepl::script::Options::default());
@@ -2172,6 +2236,9 @@ fn every_rendering_reads_back_from_both_frr_lines() {
             // The IS-IS lab's CEs are the seed's: only its core routers are new renderings.
             let new_rendering = intent.isis.is_some() || intent.ospf.contains_key(&None);
             if (script.ends_with("_isis.rhai") || script.contains("sr")) && !new_rendering {
+                continue;
+            }
+            if script.contains("l2vpn") && intent.l2vpns.is_empty() {
                 continue;
             }
             routers.push((format!("{script}:{name}"), intent.clone()));

@@ -55,6 +55,28 @@ fn general_lab_in_every_format() {
     all_formats("general", &lab, Some(&intent));
 }
 
+/// The L2VPN lab: attachment circuits with no address, and each pseudowire a dashed line
+/// between its PEs, once whichever end names it.
+#[test]
+fn l2vpn_lab_in_every_format() {
+    let (lab, intent) = scripted("scripts/l2vpn.rhai");
+    all_formats("l2vpn", &lab, Some(&intent));
+    let d = Diagram::new(&lab, Some(&intent));
+    let labels: Vec<String> = d.pseudowires.iter().map(|p| p.label()).collect();
+    assert_eq!(
+        labels,
+        [
+            "pw 100 (CUSTA)",
+            "pw 200 (CUSTB)",
+            "pw 200 (CUSTB)",
+            "pw 200 (CUSTB)"
+        ]
+    );
+    let ascii = graph::render(&lab, Some(&intent), Format::Ascii);
+    assert!(ascii.contains("PE1 ══[pw 100 (CUSTA)]══ PE2"), "{ascii}");
+    assert!(ascii.contains("── l2vpn CUSTA eth2 PE1"), "{ascii}");
+}
+
 #[test]
 fn lan_lab_in_every_format() {
     all_formats("lan", &lan(), None);

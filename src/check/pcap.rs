@@ -1,5 +1,6 @@
 //! Decoding of the classic pcap files that `tcpdump -w` writes inside a lab container, down
-//! to what MPLS checks look at: the label stack and the IP (v4 or v6) and ICMP headers under it.
+//! to what MPLS checks look at: the label stack and the IP (v4 or v6) and ICMP headers under it,
+//! or a pseudowire's Ethernet frame (with or without a control word) and the IP inside it.
 //!
 //! Only the classic format is read (tcpdump 4.99 writes it unless given `--pcapng`). Frames are
 //! decoded best-effort: a frame cut short yields whatever was decoded before the cut, flagged
@@ -102,6 +103,17 @@ pub struct IcmpSummary {
     pub code: u8,
 }
 
+/// A customer's Ethernet frame that a pseudowire carries under the label stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PwFrame {
+    /// A control word (RFC 4385, a first nibble of 0) came before the frame.
+    pub control_word: bool,
+    pub src_mac: Option<MacAddr>,
+    pub dst_mac: Option<MacAddr>,
+    /// The frame's EtherType after any VLAN tags.
+    pub ethertype: u16,
+}
+
 /// An IPv4 or IPv6 header, as far as checks look at it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct IpSummary {
@@ -149,7 +161,9 @@ pub struct Packet {
     pub ethertype: Option<u16>,
     /// Outermost label first.
     pub labels: Vec<MplsLabel>,
-    /// The IP header, directly in the frame or under the label stack.
+    /// The Ethernet frame under the labels, when a pseudowire carries one.
+    pub pw_frame: Option<PwFrame>,
+    /// The IP header, directly in the frame, under the label stack, or in a pseudowire's frame.
     pub ip: Option<IpSummary>,
     /// Decoding ran out of captured bytes (snap length, or a record cut short) before the
     /// headers above were complete.
@@ -193,6 +207,7 @@ impl Packet {
             vlan: None,
             ethertype: None,
             labels: Vec::new(),
+            pw_frame: None,
             ip: None,
             truncated: false,
         }
@@ -219,6 +234,21 @@ impl fmt::Display for Packet {
                 }
                 write!(f, " ttl {}]", l.ttl)?;
             }
+            if let Some(frame) = &self.pw_frame {
+                if frame.control_word {
+                    f.write_str(" cw")?;
+                }
+                f.write_str(" ether")?;
+                if let (Some(src), Some(dst)) = (frame.src_mac, frame.dst_mac) {
+                    write!(f, " {src} > {dst}")?;
+                }
+                if self.ip.is_none() {
+                    match frame.ethertype {
+                        ETHERTYPE_ARP => f.write_str(" ARP")?,
+                        other => write!(f, " ethertype 0x{other:04x}")?,
+                    }
+                }
+            }
         } else if let Some(ip) = &self.ip {
             f.write_str(if ip.is_ipv6() { " IP6" } else { " IP" })?;
         } else {
@@ -234,7 +264,7 @@ impl fmt::Display for Packet {
             write!(f, " {} > {} ", ip.src, ip.dst)?;
             write_protocol(f, ip)?;
             write!(f, " ttl {}", ip.ttl)?;
-        } else if !self.labels.is_empty() && !self.truncated {
+        } else if !self.labels.is_empty() && !self.truncated && self.pw_frame.is_none() {
             f.write_str(" (non-IP payload)")?;
         }
         if self.truncated {
@@ -550,14 +580,69 @@ fn decode_mpls(payload: &[u8], p: &mut Packet) {
             break;
         }
     }
-    // MPLS does not say what it carries; the first nibble is the usual way to guess, and an
-    // L3VPN carries IP directly (no pseudowire control word).
-    match payload.get(at).map(|b| b >> 4) {
-        Some(4) => decode_ipv4(tail(payload, at), p),
-        Some(6) => decode_ipv6(tail(payload, at), p),
-        Some(_) => {}
-        None => p.truncated = true,
+    // MPLS does not say what it carries. An L3VPN carries IP (the first nibble says which); a
+    // pseudowire an Ethernet frame, possibly after a control word: told apart by a known
+    // EtherType where a frame has one, unless the bytes read as a plausible IP header.
+    let rest = tail(payload, at);
+    let Some(&first) = rest.first() else {
+        p.truncated = true;
+        return;
+    };
+    if !plausible_ip(rest) {
+        for (offset, control_word) in [(0, false), (4, true)] {
+            if control_word && first >> 4 != 0 {
+                continue;
+            }
+            let frame = tail(rest, offset);
+            if let Some(ethertype) = be16(frame, 12).filter(|t| KNOWN_IN_FRAMES.contains(t)) {
+                decode_pw_frame(frame, ethertype, control_word, p);
+                return;
+            }
+        }
     }
+    match first >> 4 {
+        4 => decode_ipv4(rest, p),
+        6 => decode_ipv6(rest, p),
+        _ => {}
+    }
+}
+
+/// EtherTypes a customer's frame under a pseudowire is taken to have.
+const KNOWN_IN_FRAMES: [u16; 5] = [
+    ETHERTYPE_IPV4,
+    ETHERTYPE_ARP,
+    ETHERTYPE_IPV6,
+    ETHERTYPE_VLAN,
+    ETHERTYPE_QINQ,
+];
+
+/// An IPv4 header whose total length fits what follows, or an IPv6 one whose payload does.
+fn plausible_ip(data: &[u8]) -> bool {
+    match data.first().map(|b| b >> 4) {
+        Some(4) => {
+            let header_len = usize::from(data[0] & 0x0f) * 4;
+            let total = be16(data, 2).map_or(0, usize::from);
+            header_len >= 20 && total >= header_len && total <= data.len()
+        }
+        Some(6) => be16(data, 4).is_some_and(|len| usize::from(len) + 40 <= data.len()),
+        _ => false,
+    }
+}
+
+/// A pseudowire's Ethernet frame: its addresses, then what it carries, as for a frame on the
+/// wire (VLAN tags skipped, IP decoded).
+fn decode_pw_frame(frame: &[u8], ethertype: u16, control_word: bool, p: &mut Packet) {
+    let (outer_vlan, outer_ethertype) = (p.vlan.take(), p.ethertype);
+    decode_ethertype(ethertype, tail(frame, 14), p);
+    p.pw_frame = Some(PwFrame {
+        control_word,
+        src_mac: mac(frame, 6),
+        dst_mac: mac(frame, 0),
+        ethertype: p.ethertype.unwrap_or(ethertype),
+    });
+    // The outer frame's VLAN and EtherType stay the packet's own.
+    p.vlan = outer_vlan;
+    p.ethertype = outer_ethertype;
 }
 
 fn decode_ipv4(data: &[u8], p: &mut Packet) {
@@ -910,6 +995,66 @@ mod tests {
         assert_eq!(p.ip, None);
         assert!(!p.truncated);
         assert_eq!(p.to_string(), "#1 MPLS [2 S ttl 64] (non-IP payload)");
+    }
+
+    /// A customer's frame from CE MAC `src` to `dst`, carried by a pseudowire.
+    fn customer_frame(dst: [u8; 6], src: [u8; 6], ethertype: u16, payload: &[u8]) -> Vec<u8> {
+        let mut f = dst.to_vec();
+        f.extend_from_slice(&src);
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    }
+
+    const CE_X: [u8; 6] = [0xaa, 0x00, 0x00, 0x00, 0x00, 0x01];
+    // A first nibble of 4, as an IPv4 header has.
+    const CE_Y: [u8; 6] = [0x46, 0xff, 0xff, 0x00, 0x00, 0x02];
+
+    #[test]
+    fn a_pseudowire_frame_without_control_word_shows_its_addresses_and_its_ip() {
+        let inner = customer_frame(CE_Y, CE_X, 0x0800, &ping(64));
+        let frame = eth(
+            0x8847,
+            &mpls(&[(18, 0, false, 63), (17, 0, true, 255)], &inner),
+        );
+        let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
+        assert_eq!(p.label_depth(), 2);
+        let pw = p.pw_frame.expect("a pseudowire frame");
+        assert!(!pw.control_word);
+        assert_eq!(pw.ethertype, 0x0800);
+        assert!(p.is_icmp_echo_request());
+        assert_eq!(p.ethertype, Some(0x8847), "the wire's own EtherType stays");
+        assert_eq!(
+            p.to_string(),
+            "#1 MPLS [18 ttl 63] [17 S ttl 255] ether aa:00:00:00:00:01 > 46:ff:ff:00:00:02 \
+             192.168.1.1 > 192.168.2.1 ICMP echo request ttl 64"
+        );
+    }
+
+    #[test]
+    fn a_pseudowire_frame_after_a_control_word_and_an_arp_inside_one() {
+        let mut payload = vec![0, 0, 0, 7];
+        let arp = [0u8; 28];
+        payload.extend(customer_frame([0xff; 6], CE_X, 0x0806, &arp));
+        let frame = eth(0x8847, &mpls(&[(17, 0, true, 255)], &payload));
+        let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
+        let pw = p.pw_frame.expect("a pseudowire frame");
+        assert!(pw.control_word);
+        assert_eq!(p.ip, None);
+        assert_eq!(
+            p.to_string(),
+            "#1 MPLS [17 S ttl 255] cw ether aa:00:00:00:00:01 > ff:ff:ff:ff:ff:ff ARP"
+        );
+    }
+
+    #[test]
+    fn ip_under_labels_is_still_ip_whatever_its_addresses() {
+        // Source 8.6.x.x puts 0x0806 (ARP's EtherType) where a frame has its EtherType.
+        let packet = ip(Ipv4Addr::new(8, 6, 1, 1), CE2, 63, 1, &echo(8));
+        let frame = eth(0x8847, &mpls(&[(17, 0, true, 63)], &packet));
+        let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
+        assert_eq!(p.pw_frame, None);
+        assert!(p.is_icmp_echo_request());
     }
 
     const CE1_V6: &str = "2001:db8:c1::1";

@@ -60,7 +60,7 @@ pub fn needed(role: Role, intent: Option<&RouterIntent>) -> BTreeSet<Daemon> {
         if !r.ospf.is_empty() {
             d.insert(Daemon::Ospfd);
         }
-        if r.ldp.is_some() {
+        if r.ldp.is_some() || !r.l2vpns.is_empty() {
             d.insert(Daemon::Ldpd);
         }
         if r.isis.is_some() {

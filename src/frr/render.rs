@@ -40,6 +40,9 @@ pub fn router_config(r: &RouterIntent) -> Vec<ConfigNode> {
     if let Some(ldp) = &r.ldp {
         nodes.push(ldp_config(ldp));
     }
+    for (name, l2vpn) in &r.l2vpns {
+        nodes.push(l2vpn_config(name, l2vpn));
+    }
     for route in &r.static_routes {
         nodes.push(ConfigNode::leaf(static_route_line(route)));
     }
@@ -452,6 +455,27 @@ fn ldp_config(ldp: &Ldp) -> ConfigNode {
         children.push(ConfigNode::context("address-family ipv6", af6).removable());
     }
     ConfigNode::context("mpls ldp", children)
+}
+
+/// ldpd's one instance type is `vpls`: a VPWS is one with a single circuit and pseudowire.
+/// No control word until the data plane (tc, which pushes none) writes one.
+fn l2vpn_config(name: &str, l: &crate::intent::l2vpn::L2vpn) -> ConfigNode {
+    let mut children: Vec<ConfigNode> = l
+        .members
+        .iter()
+        .map(|m| ConfigNode::leaf(format!("member interface {m}")))
+        .collect();
+    for (ifname, pw) in &l.pseudowires {
+        children.push(ConfigNode::context(
+            format!("member pseudowire {ifname}"),
+            vec![
+                ConfigNode::leaf(format!("neighbor lsr-id {}", pw.peer)),
+                ConfigNode::leaf(format!("pw-id {}", pw.pw_id)),
+                ConfigNode::leaf("control-word exclude"),
+            ],
+        ));
+    }
+    ConfigNode::context(format!("l2vpn {name} type vpls"), children)
 }
 
 fn ldp_interfaces(interfaces: &std::collections::BTreeSet<String>) -> Vec<ConfigNode> {

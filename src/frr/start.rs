@@ -18,6 +18,9 @@ use super::FrrVersion;
 /// so that the script's own message (with FRR's start log) is what a user sees.
 pub const START_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The pseudowire data plane FRR lacks on Linux, run in a PE once it has a pseudowire.
+pub const PSEUDOWIRE_AGENT: &str = include_str!("pseudowire_agent.sh");
+
 /// Where FRR's daemons keep their sockets and pid files.
 pub const RUN_DIR: &str = "/var/run/frr";
 
@@ -69,6 +72,14 @@ pub fn script(node: &Node) -> String {
         "mkdir -p /var/log/frr {RUN_DIR}; chown -R frr:frr /etc/frr /var/log/frr {RUN_DIR} 2>/dev/null || true\n"
     ));
     s.push_str(&version_check(node.version));
+    // Pseudowires need ldpd: their data plane's agent is ready where it runs.
+    if node.daemons.contains(&Daemon::Ldpd) {
+        s.push_str(&format!(
+            "mkdir -p $(dirname {agent}); cat > {agent} <<'MPLSREPL_PW_EOF'\n{}MPLSREPL_PW_EOF\nchmod 755 {agent}\n",
+            PSEUDOWIRE_AGENT,
+            agent = crate::intent::l2vpn::AGENT
+        ));
+    }
     for d in &order {
         s.push_str(&format!(
             "/usr/lib/frr/{d} -d -F traditional {} >>/var/log/frr/start.log 2>&1 || \

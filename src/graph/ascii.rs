@@ -69,6 +69,17 @@ pub fn render(d: &Diagram) -> String {
             members.join(", ")
         ));
     }
+    if !d.pseudowires.is_empty() {
+        out.push("pseudowires".to_string());
+    }
+    for pw in &d.pseudowires {
+        out.push(format!(
+            "  {} ══[{}]══ {}",
+            d.routers[pw.ends[0]].name,
+            pw.label(),
+            d.routers[pw.ends[1]].name
+        ));
+    }
     out.join("\n") + "\n"
 }
 

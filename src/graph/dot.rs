@@ -68,6 +68,14 @@ pub fn render(d: &Diagram) -> String {
             attrs.join(", ")
         ));
     }
+    for pw in &d.pseudowires {
+        out.push(format!(
+            "  {} -- {} [style=dashed, color=\"{PLAIN_LINE}\", label={}];",
+            quote(&d.routers[pw.ends[0]].name),
+            quote(&d.routers[pw.ends[1]].name),
+            quote(&pw.label())
+        ));
+    }
     out.push("}".to_string());
     out.join("\n") + "\n"
 }

@@ -54,6 +54,14 @@ pub fn render(d: &Diagram) -> String {
             .map_or(PLAIN_LINE, vrf_color);
         link_styles.push(format!("  linkStyle {n} stroke:{color},stroke-width:2px"));
     }
+    for pw in &d.pseudowires {
+        out.push(format!(
+            "  r{} -.-|{}| r{}",
+            pw.ends[0],
+            quote(&pw.label()),
+            pw.ends[1]
+        ));
+    }
     out.extend(link_styles);
     for role in [Role::P, Role::Pe, Role::Ce, Role::Rr] {
         let (fill, stroke) = role_colors(role);

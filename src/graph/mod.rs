@@ -1,9 +1,10 @@
 //! Pictures of a lab: SVG (our own layout, no Graphviz), DOT, Mermaid and an ASCII sketch.
 //!
 //! Every format draws the same [`Diagram`], computed once from the lab model and, when a
-//! script was evaluated, its intent (for the VRF each PE interface belongs to). A two-ended
-//! segment is an edge between two routers; a `network` with three or more ends is a bus that
-//! each member joins, since a line cannot have three ends.
+//! script was evaluated, its intent (for the VRF each PE interface belongs to, and the
+//! pseudowires between PEs). A two-ended segment is an edge between two routers; a `network`
+//! with three or more ends is a bus that each member joins, since a line cannot have three
+//! ends. A pseudowire is a dashed line between two PEs, over the core it crosses.
 
 pub mod ascii;
 pub mod dot;
@@ -47,6 +48,54 @@ pub struct Diagram {
     pub routers: Vec<Node>,
     pub buses: Vec<Bus>,
     pub edges: Vec<Edge>,
+    pub pseudowires: Vec<PseudowireLine>,
+}
+
+/// A pseudowire between two PEs (indexes into [`Diagram::routers`]), once per pair and PW id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PseudowireLine {
+    pub ends: [usize; 2],
+    pub l2vpn: String,
+    pub pw_id: u32,
+}
+
+impl PseudowireLine {
+    /// `pw 100 (CUSTA)`.
+    pub fn label(&self) -> String {
+        format!("pw {} ({})", self.pw_id, self.l2vpn)
+    }
+}
+
+/// The pseudowires the intent gives, each drawn once whichever end names it.
+fn pseudowire_lines(lab: &Lab, intent: Option<&Intent>) -> Vec<PseudowireLine> {
+    let Some(intent) = intent else {
+        return Vec::new();
+    };
+    let index = |name: &str| lab.routers.iter().position(|r| r.name == name);
+    let by_loopback = |addr: Ipv4Addr| {
+        lab.routers
+            .iter()
+            .position(|r| r.loopback.is_some_and(|lo| lo.addr() == addr))
+    };
+    let mut lines: Vec<PseudowireLine> = Vec::new();
+    for (name, r) in &intent.routers {
+        for (l2vpn, l) in &r.l2vpns {
+            for pw in l.pseudowires.values() {
+                let (Some(a), Some(b)) = (index(name), by_loopback(pw.peer)) else {
+                    continue;
+                };
+                let line = PseudowireLine {
+                    ends: [a.min(b), a.max(b)],
+                    l2vpn: l2vpn.clone(),
+                    pw_id: pw.pw_id,
+                };
+                if !lines.contains(&line) {
+                    lines.push(line);
+                }
+            }
+        }
+    }
+    lines
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -247,6 +296,7 @@ impl Diagram {
             routers,
             buses,
             edges,
+            pseudowires: pseudowire_lines(lab, intent),
         }
     }
 

@@ -45,6 +45,7 @@ pub fn render(d: &Diagram) -> String {
         escape(&d.lab)
     );
     edges(&mut s, d, &lay);
+    pseudowires(&mut s, d, &lay);
     for l in &lay.labels {
         label(&mut s, l);
     }
@@ -57,6 +58,22 @@ pub fn render(d: &Diagram) -> String {
     legend_row(&mut s, &legend, lay.height + 8.0);
     s.push_str("</svg>\n");
     s
+}
+
+/// Dashed, straight from PE to PE: a pseudowire rides over whatever the core gives it.
+fn pseudowires(s: &mut String, d: &Diagram, lay: &Layout) {
+    for pw in &d.pseudowires {
+        let ((x1, y1), (x2, y2)) = (
+            lay.routers[pw.ends[0]].center(),
+            lay.routers[pw.ends[1]].center(),
+        );
+        let _ = writeln!(
+            s,
+            "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"{PLAIN_LINE}\" \
+             stroke-width=\"2\" stroke-dasharray=\"6 4\"><title>{}</title></line>",
+            escape(&pw.label())
+        );
+    }
 }
 
 fn edges(s: &mut String, d: &Diagram, lay: &Layout) {

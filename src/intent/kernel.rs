@@ -72,6 +72,10 @@ pub fn kernel_changes(old: &RouterIntent, new: &RouterIntent) -> KernelChanges {
             ch.after.push(argv(&["ip", "link", "del", name]));
         }
     }
+    // Pseudowires: veth pairs, redirects and bridges (the labels are the agent's).
+    let (before, after) = super::l2vpn::wiring_changes(&old.l2vpns, &new.l2vpns);
+    ch.before.extend(before);
+    ch.after.extend(after);
     for iface in new.down_interfaces.difference(&old.down_interfaces) {
         ch.before.push(argv(&["ip", "link", "set", iface, "down"]));
     }

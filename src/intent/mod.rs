@@ -8,6 +8,7 @@
 pub mod bfd;
 pub mod impairment;
 pub mod kernel;
+pub mod l2vpn;
 pub mod router;
 pub mod segment_routing;
 

@@ -28,6 +28,8 @@ pub struct RouterIntent {
     /// The IS-IS process of the core (level 2).
     pub isis: Option<Isis>,
     pub ldp: Option<Ldp>,
+    /// Layer-2 VPN instances (ldpd's `l2vpn NAME type vpls`), by name.
+    pub l2vpns: BTreeMap<String, super::l2vpn::L2vpn>,
     /// bfdd's timer profile, present once anything on the router uses BFD.
     pub bfd: Option<BfdProfile>,
     pub bgp: Option<Bgp>,

@@ -18,6 +18,7 @@ pub const MODULES: &[(&str, &str)] = &[
     ("checks", include_str!("../../stdlib/checks.rhai")),
     ("sr", include_str!("../../stdlib/sr.rhai")),
     ("bfd", include_str!("../../stdlib/bfd.rhai")),
+    ("l2vpn", include_str!("../../stdlib/l2vpn.rhai")),
 ];
 
 pub fn resolver(script_dir: &Path) -> ModuleResolversCollection {

@@ -24,8 +24,9 @@ pub const BUILD_LABEL: &str = "mplsrepl.build";
 /// Label on an imported image: the FRR version in it (`10.3`, `8.4.4`).
 pub const FRR_LABEL: &str = "mplsrepl.frr";
 
-/// Packages of every lab image: FRR, `ip` and `tc`, tcpdump, ping, ps.
-const PACKAGES: &[&str] = &["frr", "iproute2", "tcpdump", "iputils-ping", "procps"];
+/// Packages of every lab image: FRR, `ip` and `tc`, tcpdump, ping, ps, and jq, with which the
+/// pseudowire agent reads FRR's JSON.
+const PACKAGES: &[&str] = &["frr", "iproute2", "tcpdump", "iputils-ping", "procps", "jq"];
 
 /// One lab image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,6 +9,7 @@ mod bgp;
 mod edit;
 mod handle;
 mod interface;
+mod l2vpn;
 mod ldp;
 mod link;
 mod neighbor;
@@ -22,6 +23,7 @@ use rhai::Engine;
 
 pub use bgp::BgpRef;
 pub use interface::IfaceRef;
+pub use l2vpn::L2vpnRef;
 pub use ldp::LdpRef;
 pub use link::LinkRef;
 pub use neighbor::NeighborRef;
@@ -44,7 +46,8 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
         .build_type::<BgpRef>()
         .build_type::<NeighborRef>()
         .build_type::<LinkRef>()
-        .build_type::<SrRef>();
+        .build_type::<SrRef>()
+        .build_type::<L2vpnRef>();
     router::register_globals(engine, shared);
     link::register_globals(engine, shared);
     topology::register_globals(engine, shared);

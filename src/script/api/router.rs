@@ -1,6 +1,6 @@
 //! `router(R)`: the handle every configuration starts from, and what is set on a router as a
 //! whole (addresses, sysctls, static routes, raw FRR lines, IS-IS, SR, BFD profiles, the
-//! handles of its protocols and VRFs). `router`, `routers` make it.
+//! handles of its protocols, VRFs and L2VPNs). `router`, `routers` make it.
 
 use rhai::{Array, CustomType, Dynamic, Engine, TypeBuilder};
 
@@ -470,6 +470,22 @@ impl CustomType for RouterRef {
                     session: s.clone(),
                     router: r.name.clone(),
                     vrf: name.to_string(),
+                })
+            },
+        );
+        builder.with_fn(
+            "l2vpn",
+            |r: &mut RouterRef, name: &str, kind: &str| -> RhaiResult<L2vpnRef> {
+                let s = r.session.clone();
+                super::l2vpn::l2vpn(&s, &r.name, name, kind)
+            },
+        );
+        builder.with_fn(
+            "no_l2vpn",
+            |r: &mut RouterRef, name: &str| -> RhaiResult<RouterRef> {
+                r.edit_router(|ri| {
+                    ri.l2vpns.remove(name);
+                    Ok(())
                 })
             },
         );
