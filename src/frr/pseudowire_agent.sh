@@ -43,25 +43,22 @@ core_interfaces() {
     done
 }
 
-# "IFNAME PEER VCID STATUS" per pseudowire ldpd knows.
+# What FRR knows, in one vtysh call (each call costs a process start, slow in an emulated VM):
+# ldpd's pseudowires, their labels, and zebra's routes. One line per pseudowire:
+# "IFNAME STATUS LOCAL REMOTE NEXTHOP DEV TRANSPORT", LOCAL and REMOTE "unassigned" until
+# known, NEXTHOP and DEV "-" without an installed route to the peer's /32, TRANSPORT 3 (implicit
+# null) when the next hop pops or the route carries no label. Nothing, and status 1, when FRR
+# could not be read whole: then the round changes nothing.
 pseudowires() {
-    vtysh -c 'show l2vpn atom vc json' 2>/dev/null |
-        jq -r 'to_entries[] | "\(.key) \(.value.peerId) \(.value.vcId) \(.value.status)"' 2>/dev/null
-}
-
-# "LOCAL REMOTE" labels of the pseudowire to $1 with PW id $2 ("unassigned" until known).
-labels() {
-    vtysh -c 'show l2vpn atom binding json' 2>/dev/null |
-        jq -r --arg k "$1: $2" '.[$k] // empty | "\(.localLabel) \(.remoteLabel)"' 2>/dev/null
-}
-
-# "NEXTHOP DEV LABEL" of zebra's installed way to $1 (the first of equal ones); LABEL 3
-# (implicit null) when the next hop pops or the route carries none.
-way_to() {
-    vtysh -c "show ip route $1 json" 2>/dev/null |
-        jq -r 'to_entries[0].value[]? | select(.selected == true) | .nexthops[]?
-               | select(.fib == true and .ip != null)
-               | "\(.ip) \(.interfaceName) \((.labels // [3])[0])"' 2>/dev/null | head -n 1
+    vtysh -c 'show l2vpn atom vc json' -c 'show l2vpn atom binding json' -c 'show ip route json' 2>/dev/null |
+        jq -rs '
+            if length != 3 then error("FRR was not read whole") else . end |
+            .[0] as $vc | .[1] as $bindings | .[2] as $routes |
+            $vc | to_entries[] | .key as $pw | .value as $v |
+            ($bindings["\($v.peerId): \($v.vcId)"] // {}) as $b |
+            ([($routes["\($v.peerId)/32"] // [])[] | select(.selected == true)
+              | .nexthops[]? | select(.fib == true and .ip != null)] | first) as $nh |
+            "\($pw) \($v.status) \($b.localLabel // "unassigned") \($b.remoteLabel // "unassigned") \($nh.ip // "-") \($nh.interfaceName // "-") \(($nh.labels // [3])[0])"'
 }
 
 # The MAC address of $1 on $2, learnt by asking once if the neighbor table lacks it.
@@ -122,17 +119,14 @@ program() {
 # One round: what each pseudowire should have, changed where it differs.
 round() {
     cores=$(core_interfaces)
-    pseudowires | while read -r pw peer vcid status; do
+    state=$(pseudowires) || return 0
+    echo "$state" | while read -r pw status local_label remote nh dev transport; do
         [ -n "$pw" ] || continue
         echo "$pw" >> "$STATE/.seen"
         [ "$status" = up ] || { unprogram "$pw"; continue; }
         ip link show "${pw}x" >/dev/null 2>&1 || continue
-        set -- $(labels "$peer" "$vcid")
-        local_label=${1:-unassigned} remote=${2:-unassigned}
         case "$local_label$remote" in *[!0-9]*) unprogram "$pw"; continue ;; esac
-        set -- $(way_to "$peer")
-        [ $# = 3 ] || { unprogram "$pw"; continue; }
-        nh=$1 dev=$2 transport=$3
+        [ "$nh" != - ] || { unprogram "$pw"; continue; }
         nh_mac=$(mac_of "$nh" "$dev")
         [ -n "$nh_mac" ] || continue
         own_mac=$(cat "$SYS/class/net/$dev/address")
