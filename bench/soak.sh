@@ -14,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-10}
 RUNS8=${RUNS8:-5}
-LABS=${LABS:-scripts/mpls_vpn.rhai scripts/mpls_vpn_isis.rhai scripts/mpls_vpn_sr.rhai scripts/mpls_vpn_v6.rhai scripts/overlap.rhai scripts/failover.rhai}
+LABS=${LABS:-scripts/mpls_vpn.rhai scripts/mpls_vpn_isis.rhai scripts/mpls_vpn_sr.rhai scripts/mpls_vpn_v6.rhai scripts/overlap.rhai scripts/failover.rhai scripts/l2vpn.rhai}
 LABS8=${LABS8:-scripts/mpls_vpn.rhai scripts/mpls_vpn_v6.rhai}
 MPLSREPL=${MPLSREPL:-target/release/mplsrepl}
 OUT=${OUT:-target/bench/soak-$(date +%Y%m%d-%H%M%S)}
