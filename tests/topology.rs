@@ -920,3 +920,33 @@ fn mutated_seed_lab_never_panics() {
 }
 
 const MUTATION_ROUNDS: usize = 1500;
+
+/// An L2VPN's attachment circuits share one subnet and the PE ends have no address; a
+/// segment behind a CE is the customer's own, checked against the circuits' subnet, and the
+/// same subnets may serve another customer.
+#[test]
+fn an_l2vpn_customer_has_one_subnet_and_sites_behind_its_ces() {
+    let lab = load(
+        "lab l2\nrouter PE1 pe lo 1.1.1.1/32\nrouter PE2 pe lo 2.2.2.2/32\n\
+         router CE5 ce\nrouter CE6 ce\nrouter H5 ce\nrouter CE7 ce\n\
+         link ac1 192.168.50.0/24 { PE1 l2vpn CUSTC, CE5 .1 }\n\
+         link ac2 192.168.50.0/24 { PE2 l2vpn CUSTC, CE6 .2 }\n\
+         link site5 10.5.0.0/24 { CE5 .1, H5 .2 }\n\
+         link other 192.168.50.0/24 { PE2 .254 vrf CUSTD, CE7 .1 }\n",
+    )
+    .expect("a valid topology");
+    let pe1 = lab.router("PE1").unwrap();
+    assert_eq!(pe1.interfaces[0].address, None);
+    assert_eq!(pe1.interfaces[0].l2vpn.as_deref(), Some("CUSTC"));
+    let ends: Vec<Option<String>> = lab.segments[1]
+        .endpoints
+        .iter()
+        .map(|e| e.address.map(|a| a.to_string()))
+        .collect();
+    assert_eq!(ends, [None, Some("192.168.50.2".to_string())]);
+    let written = mplsrepl::topology::write::write(&lab, &Default::default());
+    assert!(
+        written.contains("PE1:eth0 l2vpn CUSTC, CE5:eth0 .1"),
+        "{written}"
+    );
+}

@@ -335,12 +335,20 @@ pub fn clash_after(lab: &super::Lab, bound: &[(&str, &str, &str)]) -> Option<Str
             ));
         }
     }
-    // An L2VPN's segments share their one subnet on purpose (validation checks they do).
+    // An L2VPN's attachment circuits share their one subnet on purpose (validation checks
+    // they do): the first stands for them all.
+    let mut circuits_seen = std::collections::HashSet::new();
     let nets: Vec<_> = lab
         .segments
         .iter()
         .zip(&d.segments)
-        .map(|(s, domain)| (!matches!(domain, Domain::L2vpn(_))).then_some((s.subnet, domain)))
+        .map(|(s, domain)| {
+            let circuit_of = s.endpoints.iter().find_map(|e| e.l2vpn.as_deref());
+            match circuit_of {
+                Some(name) if !circuits_seen.insert(name) => None,
+                _ => Some((s.subnet, domain)),
+            }
+        })
         .collect();
     for (i, j) in first_overlaps(&nets).into_iter().enumerate() {
         if let Some(j) = j {

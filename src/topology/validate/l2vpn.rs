@@ -53,6 +53,10 @@ impl<'s> Lowering<'s> {
             };
             let marked: Vec<&EndDraft<'_>> =
                 s.ends.iter().filter(|e| e.end.l2vpn.is_some()).collect();
+            // A segment behind a CE is in the customer's domain, but no attachment circuit.
+            if marked.is_empty() {
+                continue;
+            }
             if let [_, second, ..] = marked.as_slice() {
                 let message = format!(
                     "`{}` attaches two PE ends to L2VPN {name}",

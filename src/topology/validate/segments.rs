@@ -158,8 +158,11 @@ impl<'s> Lowering<'s> {
             domains,
             |s| Some((s.subnet?, &s.decl.subnet.span)),
             |here| match here {
-                // Not asked: an L2VPN's segments are checked for their one subnet instead.
-                Domain::L2vpn(_) => "",
+                Domain::L2vpn(_) => {
+                    "each link or network is its own broadcast domain, and an L2VPN's \
+                     attachment circuits one together: give a segment behind a CE a subnet \
+                     of its own"
+                }
                 Domain::Provider => {
                     "each link or network is its own broadcast domain: give it a \
                      subnet of its own; customers that reuse each other's \
@@ -184,13 +187,18 @@ impl<'s> Lowering<'s> {
     ) where
         N: Into<ipnet::IpNet> + Copy + std::fmt::Display,
     {
-        // An L2VPN's segments share one subnet on purpose: check_attachment_circuits sees to it.
+        // An L2VPN's attachment circuits share one subnet on purpose: the first stands for
+        // them all, and check_attachment_circuits sees that the others repeat it.
+        let mut circuits_seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         let nets: Vec<_> = segments
             .iter()
             .zip(&domains.segments)
-            .map(|(s, domain)| match domain {
-                Domain::L2vpn(_) => None,
-                _ => subnet(s).map(|(net, _)| (net, domain)),
+            .map(|(s, domain)| {
+                let circuit_of = s.ends.iter().find_map(|e| e.end.l2vpn.as_ref());
+                match circuit_of {
+                    Some(name) if !circuits_seen.insert(name.text.as_str()) => None,
+                    _ => subnet(s).map(|(net, _)| (net, domain)),
+                }
             })
             .collect();
         for (i, first) in domain::first_overlaps(&nets).into_iter().enumerate() {
