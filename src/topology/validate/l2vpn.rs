@@ -15,26 +15,16 @@ impl<'s> Lowering<'s> {
         name: &ast::Word,
         router: Option<&RouterDraft<'_>>,
     ) {
-        if let Some((message, help)) = crate::topology::names::l2vpn_name_problem(&name.text) {
-            let e = self.error(&name.span, message).with_help(help);
-            self.push(e);
-            return;
-        }
-        let Some(role) = router.and_then(|r| r.role) else {
-            return;
-        };
-        if role != Role::Pe {
-            let message = format!(
-                "`l2vpn` on the end of `{}`, a {} router: only a PE attaches customers to a layer-2 VPN",
-                end.router.text,
-                role.as_str()
-            );
-            let e = self.error(&name.span, message).with_help(
-                "write `l2vpn NAME` instead of the PE's address on the link to the customer; \
-                 the customer's end keeps its address",
-            );
-            self.push(e);
-        }
+        let problem = crate::topology::names::l2vpn_name_problem(&name.text);
+        self.check_pe_marker(
+            end,
+            name,
+            router,
+            problem,
+            ("l2vpn", "only a PE attaches customers to a layer-2 VPN"),
+            "write `l2vpn NAME` instead of the PE's address on the link to the customer; \
+             the customer's end keeps its address",
+        );
     }
 
     /// Each attachment circuit joins one PE to customers, and an L2VPN's circuits share one

@@ -298,8 +298,31 @@ impl<'s> Lowering<'s> {
         vrf: &ast::Word,
         router: Option<&RouterDraft<'_>>,
     ) {
-        if let Some((message, help)) = crate::topology::names::vrf_name_problem(&vrf.text, &[]) {
-            let e = self.error(&vrf.span, message).with_help(help);
+        let problem = crate::topology::names::vrf_name_problem(&vrf.text, &[]);
+        self.check_pe_marker(
+            end,
+            vrf,
+            router,
+            problem,
+            ("vrf", "only a PE has customer VRFs"),
+            "put `vrf NAME` after the PE's address on the link to the customer; the CE \
+             joins that VRF through it",
+        );
+    }
+
+    /// A marker on an end (`vrf NAME`, `l2vpn NAME`): a name its consumer takes (`problem`
+    /// says why not, if not), on a PE's end only (else `keyword` and `why` say so, with `help`).
+    pub(super) fn check_pe_marker(
+        &mut self,
+        end: &ast::End,
+        name: &ast::Word,
+        router: Option<&RouterDraft<'_>>,
+        problem: Option<(String, String)>,
+        (keyword, why): (&str, &str),
+        help: &str,
+    ) {
+        if let Some((message, name_help)) = problem {
+            let e = self.error(&name.span, message).with_help(name_help);
             self.push(e);
             return;
         }
@@ -308,14 +331,11 @@ impl<'s> Lowering<'s> {
         };
         if role != Role::Pe {
             let message = format!(
-                "`vrf` on the end of `{}`, a {} router: only a PE has customer VRFs",
+                "`{keyword}` on the end of `{}`, a {} router: {why}",
                 end.router.text,
                 role.as_str()
             );
-            let e = self.error(&vrf.span, message).with_help(
-                "put `vrf NAME` after the PE's address on the link to the customer; the CE \
-                 joins that VRF through it",
-            );
+            let e = self.error(&name.span, message).with_help(help);
             self.push(e);
         }
     }
