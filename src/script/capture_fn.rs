@@ -74,6 +74,16 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
             Ok(c.clone())
         },
     );
+    // No echo request from SRC to DST passed here: where a packet must not go (a VPLS's unicast
+    // to a learnt MAC, traffic kept off a failed path).
+    let s = shared.clone();
+    engine.register_fn(
+        "expect_none",
+        move |c: &mut CaptureRef, src: &str, dst: &str| -> RhaiResult<CaptureRef> {
+            expect_none(&s, c, src, dst)?;
+            Ok(c.clone())
+        },
+    );
 }
 
 fn describe(c: &CaptureRef) -> String {
@@ -215,13 +225,51 @@ fn save(s: &Shared, lab: &str, router: &str, iface: &str, bytes: &[u8]) -> RhaiR
     Ok(path.display().to_string())
 }
 
-fn expect_labels(s: &Shared, c: &CaptureRef, src: &str, dst: &str, depth: i64) -> RhaiResult<()> {
+/// SRC and DST as addresses of one family.
+fn echo_pair(what: &str, src: &str, dst: &str) -> RhaiResult<(IpAddr, IpAddr)> {
     let (src_ip, dst_ip) = (parse_any_ip(src)?, parse_any_ip(dst)?);
     if src_ip.is_ipv4() != dst_ip.is_ipv4() {
         return Err(err(format!(
-            "expect_labels: {src} and {dst} are of different families"
+            "{what}: {src} and {dst} are of different families"
         )));
     }
+    Ok((src_ip, dst_ip))
+}
+
+fn expect_none(s: &Shared, c: &CaptureRef, src: &str, dst: &str) -> RhaiResult<()> {
+    let (src_ip, dst_ip) = echo_pair("expect_none", src, dst)?;
+    let what = format!(
+        "{} {}: no echo request {src} > {dst} passes",
+        c.router, c.interface
+    );
+    super::common::announce(s, &what);
+    if c.capture.is_none() {
+        return Ok(());
+    }
+    let requests = c.echo_requests(src_ip, dst_ip);
+    if !requests.is_empty() {
+        let seen: Vec<String> = requests.iter().map(|p| p.to_string()).collect();
+        let why = format!(
+            "check failed on {}: {what}; {} did:\n  {} (pcap: {})",
+            c.router,
+            requests.len(),
+            seen.join("\n  "),
+            c.file
+        );
+        s.borrow_mut()
+            .check_failed(&what, &why, 0.0, Some(&c.router));
+        return Err(err(why));
+    }
+    let line = format!(
+        "{what} ({} packets captured there)",
+        c.capture.as_ref().map_or(0, |cap| cap.packets.len())
+    );
+    s.borrow_mut().check_passed(&what, &line, 0.0);
+    Ok(())
+}
+
+fn expect_labels(s: &Shared, c: &CaptureRef, src: &str, dst: &str, depth: i64) -> RhaiResult<()> {
+    let (src_ip, dst_ip) = echo_pair("expect_labels", src, dst)?;
     let what = format!(
         "{} {}: echo requests {src} > {dst} carry {depth} MPLS label(s)",
         c.router, c.interface
