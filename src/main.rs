@@ -259,10 +259,11 @@ enum Command {
     /// Save each router's configuration as files, to start the same lab later with `run DIR`
     ///
     /// Writes DIR/ROUTER/frr.conf (the complete FRR configuration after the script, as
-    /// `render` prints it), DIR/ROUTER/kernel.sh (sysctls, VRF devices and their interfaces),
-    /// DIR/lab.topo and DIR/README. With --live, the configuration is read from the running
-    /// lab instead (`show running-config`, and the kernel's MPLS sysctls and VRFs), which
-    /// keeps what was changed by hand or in the REPL.
+    /// `render` prints it), DIR/ROUTER/kernel.sh (sysctls, VRF devices and their interfaces,
+    /// the pseudowires' veth pairs, bridges and redirects), DIR/lab.topo and DIR/README. With
+    /// --live, the configuration is read from the running lab instead (`show running-config`,
+    /// and the kernel's MPLS sysctls, VRFs and pseudowire wiring), which keeps what was changed
+    /// by hand or in the REPL.
     ///
     /// Examples:
     ///   mplsrepl save saved/ scripts/mpls_vpn.rhai          the script's final configuration

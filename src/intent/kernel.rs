@@ -104,7 +104,7 @@ pub fn kernel_changes(old: &RouterIntent, new: &RouterIntent) -> KernelChanges {
 /// a bridge, its pseudowires isolated from each other (split horizon). The labels' half is the
 /// pseudowire agent's (frr/pseudowire_agent.sh), which follows FRR.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Piece {
+pub enum Piece {
     Veth(String),
     Bridge(String),
     Port {
@@ -164,15 +164,22 @@ pub fn wiring_changes(
     old: &BTreeMap<String, L2vpn>,
     new: &BTreeMap<String, L2vpn>,
 ) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
-    let (was, will) = (pieces(old), pieces(new));
+    piece_changes(&pieces(old), &pieces(new))
+}
+
+/// Kernel commands from one wiring to another, given as their pieces (a saved lab reads them
+/// from the kernel). The agent is started with a router's first pseudowire.
+pub fn piece_changes(
+    was: &BTreeSet<Piece>,
+    will: &BTreeSet<Piece>,
+) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
     let mut before = Vec::new();
-    let has_pws =
-        |l2vpns: &BTreeMap<String, L2vpn>| l2vpns.values().any(|l| !l.pseudowires.is_empty());
-    if has_pws(new) && !has_pws(old) {
+    let has_pws = |pieces: &BTreeSet<Piece>| pieces.iter().any(|p| matches!(p, Piece::Veth(_)));
+    if has_pws(will) && !has_pws(was) {
         before.push(argv(&[AGENT, "start"]));
     }
     // Made in order: pairs and bridges, then what joins them.
-    for piece in will.difference(&was) {
+    for piece in will.difference(was) {
         match piece {
             Piece::Veth(pw) => {
                 let x = tc_end(pw);
@@ -189,7 +196,7 @@ pub fn wiring_changes(
             _ => {}
         }
     }
-    for piece in will.difference(&was) {
+    for piece in will.difference(was) {
         match piece {
             Piece::Port {
                 bridge,
@@ -214,7 +221,7 @@ pub fn wiring_changes(
         }
     }
     let mut after = Vec::new();
-    let gone: Vec<&Piece> = was.difference(&will).collect();
+    let gone: Vec<&Piece> = was.difference(will).collect();
     let deleted = |dev: &str| gone.contains(&&Piece::Veth(dev.to_string()));
     // Taken apart in the reverse order; what goes with a deleted pair needs no command.
     for piece in &gone {

@@ -3,13 +3,17 @@
 //!
 //! The kernel side covers what the intent model puts there: MPLS sysctls (non-zero
 //! `platform_labels` and `conf.<if>.input`), VRF devices with their tables and members, and
-//! interfaces that are administratively down. Other sysctls a script may have set are not
-//! read back.
+//! interfaces that are administratively down, and the static half of the pseudowires' data
+//! plane (veth pairs, bridges, redirects; the agent re-learns the labels' half from FRR).
+//! Other sysctls a script may have set are not read back.
 
 use anyhow::{bail, Context};
 use serde::Deserialize;
 
+use std::collections::BTreeSet;
+
 use super::{kernel_script, RouterFiles};
+use crate::intent::kernel::Piece;
 use crate::runtime::Backend;
 use crate::topology::Router;
 
@@ -50,6 +54,19 @@ pub fn capture(
     ])?;
     let mut commands = mpls_sysctls(&mpls);
     commands.extend(link_commands(&links, router)?);
+    // A VPWS's redirects are tc filters: read on the interfaces that can have one.
+    let mut devices: Vec<String> = router.interfaces.iter().map(|i| i.name.clone()).collect();
+    devices.extend(pseudowire_veths(&parse_links(&links)?));
+    let mut script = String::new();
+    for d in &devices {
+        let d = crate::shell_word::shell_word(d);
+        script.push_str(&format!(
+            "echo '== '{d}; tc -j filter show dev {d} ingress pref {REDIRECT_PREF} 2>/dev/null; echo; "
+        ));
+    }
+    let filters = run(&["sh", "-c", &script])?;
+    let pieces = wiring_pieces(&links, &filters)?;
+    commands.extend(crate::intent::kernel::piece_changes(&Default::default(), &pieces).0);
     Ok(RouterFiles {
         router: router.name.clone(),
         frr_conf: crate::frr::saved::running_config(&running),
@@ -95,13 +112,95 @@ struct LinkInfo {
     info_kind: Option<String>,
     #[serde(default)]
     info_data: Option<serde_json::Value>,
+    #[serde(default)]
+    info_slave_kind: Option<String>,
+    #[serde(default)]
+    info_slave_data: Option<serde_json::Value>,
+}
+
+fn parse_links(json: &str) -> anyhow::Result<Vec<Link>> {
+    serde_json::from_str(json).context("cannot read the output of `ip -j -d link show`")
+}
+
+/// The tc preference of a VPWS's redirects (the pseudowire agent's filters have others).
+const REDIRECT_PREF: &str = "1";
+
+/// The `mpwN` ends of the pseudowires' veth pairs.
+fn pseudowire_veths(links: &[Link]) -> Vec<String> {
+    links
+        .iter()
+        .filter(|l| {
+            let kind = l.linkinfo.as_ref().and_then(|i| i.info_kind.as_deref());
+            kind == Some("veth")
+                && l.ifname
+                    .strip_prefix(crate::intent::l2vpn::PW_INTERFACE_PREFIX)
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .map(|l| l.ifname.clone())
+        .collect()
+}
+
+/// The pseudowires' wiring as the kernel has it: veth pairs, bridges and their ports (the
+/// isolated ones too), and the redirects of each interface in `filters` (blocks of `== DEV`
+/// followed by `tc -j filter show dev DEV ingress pref 1`).
+pub fn wiring_pieces(links_json: &str, filters: &str) -> anyhow::Result<BTreeSet<Piece>> {
+    let links = parse_links(links_json)?;
+    let mut out = BTreeSet::new();
+    for pw in pseudowire_veths(&links) {
+        out.insert(Piece::Veth(pw));
+    }
+    let bridges: Vec<&str> = links
+        .iter()
+        .filter(|l| l.linkinfo.as_ref().and_then(|i| i.info_kind.as_deref()) == Some("bridge"))
+        .map(|l| l.ifname.as_str())
+        .collect();
+    for b in &bridges {
+        out.insert(Piece::Bridge(b.to_string()));
+    }
+    for l in &links {
+        let Some(master) = l.master.as_deref().filter(|m| bridges.contains(m)) else {
+            continue;
+        };
+        let isolated = l
+            .linkinfo
+            .as_ref()
+            .filter(|i| i.info_slave_kind.as_deref() == Some("bridge"))
+            .and_then(|i| i.info_slave_data.as_ref()?.get("isolated")?.as_bool())
+            .unwrap_or(false);
+        out.insert(Piece::Port {
+            bridge: master.to_string(),
+            dev: l.ifname.clone(),
+            isolated,
+        });
+    }
+    for block in filters.split("== ").filter(|b| !b.trim().is_empty()) {
+        let (dev, json) = block.split_once('\n').unwrap_or((block, ""));
+        let json = json.trim();
+        if json.is_empty() {
+            continue;
+        }
+        let list: Vec<serde_json::Value> = serde_json::from_str(json)
+            .with_context(|| format!("cannot read the tc filters of {}", dev.trim()))?;
+        for to in list
+            .iter()
+            .filter_map(|f| f.get("options")?.get("actions")?.as_array())
+            .flatten()
+            .filter(|a| a.get("kind").and_then(|k| k.as_str()) == Some("mirred"))
+            .filter_map(|a| a.get("to_dev")?.as_str())
+        {
+            out.insert(Piece::Redirect {
+                from: dev.trim().to_string(),
+                to: to.to_string(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// From `ip -j -d link show`: VRF devices (created and up), their members, and the lab
 /// interfaces that are down.
 pub fn link_commands(json: &str, router: &Router) -> anyhow::Result<Vec<Vec<String>>> {
-    let links: Vec<Link> =
-        serde_json::from_str(json).context("cannot read the output of `ip -j -d link show`")?;
+    let links = parse_links(json)?;
     let mut out = Vec::new();
     let vrfs: Vec<(&str, u64)> = links
         .iter()
@@ -179,6 +278,57 @@ mod tests {
             [
                 "sysctl -w net.mpls.platform_labels=100000",
                 "sysctl -w net.mpls.conf.eth0.input=1"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_pseudowires_wiring_is_read_back_from_links_and_filters() {
+        let links = r#"[
+          {"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP"]},
+          {"ifindex":4,"ifname":"eth2","flags":["UP"],"linkinfo":{"info_kind":"veth"}},
+          {"ifindex":5,"ifname":"eth3","flags":["UP"],"master":"vpls0",
+           "linkinfo":{"info_kind":"veth","info_slave_kind":"bridge","info_slave_data":{"isolated":false}}},
+          {"ifindex":9,"ifname":"mpw0","flags":["UP"],"linkinfo":{"info_kind":"veth"}},
+          {"ifindex":10,"ifname":"mpw0x","flags":["UP"],"linkinfo":{"info_kind":"veth"}},
+          {"ifindex":11,"ifname":"mpw1","flags":["UP"],"master":"vpls0",
+           "linkinfo":{"info_kind":"veth","info_slave_kind":"bridge","info_slave_data":{"isolated":true}}},
+          {"ifindex":12,"ifname":"mpw1x","flags":["UP"],"linkinfo":{"info_kind":"veth"}},
+          {"ifindex":13,"ifname":"vpls0","flags":["UP"],"linkinfo":{"info_kind":"bridge","info_data":{}}}
+        ]"#;
+        let mirred = |to: &str| {
+            format!(
+                r#"[{{"protocol":"all","pref":1,"kind":"matchall","chain":0}},{{"protocol":"all","pref":1,"kind":"matchall","chain":0,"options":{{"handle":1,"actions":[{{"order":1,"kind":"mirred","mirred_action":"redirect","direction":"egress","to_dev":"{to}"}}]}}}}]"#
+            )
+        };
+        let filters = format!(
+            "== eth0\n\n== eth2\n{}\n\n== mpw0\n{}\n\n== mpw1\n\n",
+            mirred("mpw0"),
+            mirred("eth2")
+        );
+        let pieces = wiring_pieces(links, &filters).unwrap();
+        let (before, after) = crate::intent::kernel::piece_changes(&BTreeSet::new(), &pieces);
+        assert!(after.is_empty());
+        let before: Vec<String> = before.iter().map(|c| c.join(" ")).collect();
+        assert_eq!(
+            before,
+            [
+                "/usr/local/sbin/mplsrepl-pw start",
+                "ip link add mpw0 type veth peer name mpw0x",
+                "ip link set mpw0 up",
+                "ip link set mpw0x up",
+                "ip link add mpw1 type veth peer name mpw1x",
+                "ip link set mpw1 up",
+                "ip link set mpw1x up",
+                "ip link add vpls0 type bridge",
+                "ip link set vpls0 up",
+                "ip link set eth3 master vpls0",
+                "ip link set mpw1 master vpls0",
+                "bridge link set dev mpw1 isolated on",
+                "tc qdisc replace dev eth2 clsact",
+                "tc filter replace dev eth2 ingress pref 1 handle 1 matchall action mirred egress redirect dev mpw0",
+                "tc qdisc replace dev mpw0 clsact",
+                "tc filter replace dev mpw0 ingress pref 1 handle 1 matchall action mirred egress redirect dev eth2",
             ]
         );
     }

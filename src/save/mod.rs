@@ -131,7 +131,7 @@ fn readme(dir: &Path, lab: &Lab, origin: &str) -> String {
          \n\
          \x20 lab.topo              the topology: routers, links, addresses\n\
          \x20 ROUTER/frr.conf       the router's whole FRR configuration\n\
-         \x20 ROUTER/kernel.sh      what FRR does not own: sysctls, VRF devices and their interfaces\n\
+         \x20 ROUTER/kernel.sh      what FRR does not own: sysctls, VRFs, pseudowire wiring\n\
          \x20 ROUTER/daemons       FRR's daemons file: the daemons the router runs\n\
          \n\
          Routers: {routers}.\n\
