@@ -11,14 +11,19 @@
 # enter mpwN. The agent compares what it wants with what it did each round and changes only
 # what differs: a new path, a new label, a pseudowire gone.
 #
+# Every process start is slow in an emulated lab VM, and a round runs every second on every
+# PE: a round costs four (vtysh, two `ip`, jq) whatever the number of pseudowires, and a round
+# that changes something one more (`tc -batch`); the shell's builtins do the rest. Filters are
+# replaced in place (flower, with a fixed handle), so a path that moves never leaves a
+# pseudowire without one.
+#
 # Environment: PW_AGENT_STATE (default /run/mplsrepl-pw), PW_AGENT_INTERVAL (seconds, default
-# 1); for tests, PW_AGENT_ONCE=1 (one round) and PW_AGENT_PROC / PW_AGENT_SYS (instead of /proc
-# and /sys).
+# 1); for tests, PW_AGENT_ONCE=1 (one round) and PW_AGENT_PROC (instead of /proc).
 set -u
 STATE=${PW_AGENT_STATE:-/run/mplsrepl-pw}
 INTERVAL=${PW_AGENT_INTERVAL:-1}
 PROC=${PW_AGENT_PROC:-/proc}
-SYS=${PW_AGENT_SYS:-/sys}
+BATCH=$STATE/.batch
 mkdir -p "$STATE"
 
 # `mplsrepl-pw start`: run in the background unless it already does (the intent says it once
@@ -37,110 +42,139 @@ log() { echo "$(date +%T) $*"; }
 core_interfaces() {
     for f in "$PROC"/sys/net/mpls/conf/*/input; do
         [ -r "$f" ] || continue
-        [ "$(cat "$f")" = 1 ] || continue
+        # dash's `read` gives the value but status 1 on a /proc file: only the value counts.
+        v=
+        read -r v <"$f"
+        [ "$v" = 1 ] || continue
         d=${f%/input}; d=${d##*/}
-        [ "$d" = lo ] || echo "$d"
+        [ "$d" = lo ] || printf '%s ' "$d"
     done
 }
 
-# What FRR knows, in one vtysh call (each call costs a process start, slow in an emulated VM):
-# ldpd's pseudowires, their labels, and zebra's routes. One line per pseudowire:
-# "IFNAME STATUS LOCAL REMOTE NEXTHOP DEV TRANSPORT", LOCAL and REMOTE "unassigned" until
-# known, NEXTHOP and DEV "-" without an installed route to the peer's /32, TRANSPORT 3 (implicit
-# null) when the next hop pops or the route carries no label. Nothing, and status 1, when FRR
-# could not be read whole: then the round changes nothing.
-pseudowires() {
-    vtysh -c 'show l2vpn atom vc json' -c 'show l2vpn atom binding json' -c 'show ip route json' 2>/dev/null |
-        jq -rs '
-            if length != 3 then error("FRR was not read whole") else . end |
-            .[0] as $vc | .[1] as $bindings | .[2] as $routes |
-            $vc | to_entries[] | .key as $pw | .value as $v |
-            ($bindings["\($v.peerId): \($v.vcId)"] // {}) as $b |
-            ([($routes["\($v.peerId)/32"] // [])[] | select(.selected == true)
-              | .nexthops[]? | select(.fib == true and .ip != null)] | first) as $nh |
-            "\($pw) \($v.status) \($b.localLabel // "unassigned") \($b.remoteLabel // "unassigned") \($nh.ip // "-") \($nh.interfaceName // "-") \(($nh.labels // [3])[0])"'
+# What FRR and the kernel know, in one pass: ldpd's pseudowires, their labels, zebra's routes,
+# the neighbor table and the interfaces. One line per pseudowire:
+# "IFNAME STATUS LOCAL REMOTE NEXTHOP DEV TRANSPORT NEXTHOP_MAC OWN_MAC TC_END_INDEX", LOCAL and
+# REMOTE "unassigned" until known, "-" for what is not there (no installed route to the peer's
+# /32, no neighbor entry, no mpwNx), TRANSPORT 3 (implicit null) when the next hop pops or the
+# route carries no label. Nothing, and status 1, when something could not be read whole: then
+# the round changes nothing.
+snapshot() {
+    {
+        vtysh -c 'show l2vpn atom vc json' -c 'show l2vpn atom binding json' -c 'show ip route json' 2>/dev/null
+        ip -j neigh show 2>/dev/null
+        ip -j link show 2>/dev/null
+    } | jq -rs '
+        if length != 5 then error("not read whole") else . end |
+        .[0] as $vc | .[1] as $bindings | .[2] as $routes | .[3] as $neigh |
+        (.[4] | map({key: .ifname, value: .}) | from_entries) as $links |
+        $vc | to_entries[] | .key as $pw | .value as $v |
+        ($bindings["\($v.peerId): \($v.vcId)"] // {}) as $b |
+        ([($routes["\($v.peerId)/32"] // [])[] | select(.selected == true)
+          | .nexthops[]? | select(.fib == true and .ip != null)] | first) as $nh |
+        ([$neigh[] | select(.dst == $nh.ip and .dev == $nh.interfaceName) | .lladdr // empty]
+          | first) as $mac |
+        [$pw, $v.status, ($b.localLabel // "unassigned"), ($b.remoteLabel // "unassigned"),
+         ($nh.ip // "-"), ($nh.interfaceName // "-"), (($nh.labels // [3])[0]), ($mac // "-"),
+         ($links[$nh.interfaceName // ""].address // "-"), ($links["\($pw)x"].ifindex // "-")]
+        | map(tostring) | join(" ")'
 }
 
-# The MAC address of $1 on $2, learnt by asking once if the neighbor table lacks it.
-mac_of() {
-    mac=$(ip -j neigh show "$1" dev "$2" 2>/dev/null | jq -r '.[0].lladdr // empty' 2>/dev/null)
-    if [ -z "$mac" ]; then
-        ping -c 1 -W 1 -I "$2" "$1" >/dev/null 2>&1
-        mac=$(ip -j neigh show "$1" dev "$2" 2>/dev/null | jq -r '.[0].lladdr // empty' 2>/dev/null)
-    fi
-    echo "$mac"
+# The MAC address of next hop $1 on $2, which the neighbor table lacked: asked for once.
+resolve() {
+    ping -c 1 -W 1 -I "$2" "$1" >/dev/null 2>&1
+    ip -j neigh show "$1" dev "$2" 2>/dev/null | jq -r '.[0].lladdr // empty' 2>/dev/null
 }
 
-# tc's preference for pseudowire mpwN's filters: one number each, on every interface.
+# Pseudowire mpwN's filters have preference 100+N, on every interface.
 pref_of() { echo $((100 + ${1#mpw})); }
 
-ingress() {
-    tc qdisc show dev "$1" 2>/dev/null | grep -q 'clsact\|ingress' || tc qdisc add dev "$1" clsact
-}
-
-# Remove pseudowire $1's filters (its spec in $STATE/$1 says where they are).
+# Queue the removal of pseudowire $1's filters (its state file says where they are).
 unprogram() {
-    [ -f "$STATE/$1" ] || return 0
-    pref=$(pref_of "$1")
-    tc filter del dev "${1}x" ingress pref "$pref" 2>/dev/null
-    for d in $(sed -n 's/^decap //p' "$STATE/$1"); do
-        tc filter del dev "$d" ingress pref "$pref" 2>/dev/null
-    done
-    rm -f "$STATE/$1"
-    log "$1: data plane removed"
-}
-
-# Program pseudowire $1 as the spec on stdin says, replacing what it had.
-program() {
-    pw=$1 spec=$(cat)
-    unprogram "$pw"
+    pw=$1
+    [ -f "$STATE/$pw" ] || return 0
     pref=$(pref_of "$pw")
-    set -- $(echo "$spec" | sed -n 's/^encap //p')
-    remote=$1 transport=$2 nh_mac=$3 own_mac=$4 dev=$5
-    push=""
-    [ "$transport" = 3 ] || push="action mpls push label $transport"
-    ingress "${pw}x"
-    # shellcheck disable=SC2086
-    tc filter add dev "${pw}x" ingress pref "$pref" protocol all matchall \
-        action mpls mac_push label "$remote" $push \
-        action vlan push_eth dst_mac "$nh_mac" src_mac "$own_mac" \
-        action mirred egress redirect dev "$dev" || return 1
-    local_label=$(echo "$spec" | sed -n 's/^local //p')
-    for d in $(echo "$spec" | sed -n 's/^decap //p'); do
-        ingress "$d"
-        tc filter add dev "$d" ingress pref "$pref" protocol mpls_uc flower mpls_label "$local_label" \
-            action vlan pop_eth action mpls pop protocol teb \
-            action mirred egress redirect dev "${pw}x" || return 1
-    done
-    echo "$spec" > "$STATE/$pw"
-    log "$pw: $(echo "$spec" | tr '\n' ' ')"
+    read -r old <"$STATE/$pw"
+    echo "filter del dev ${pw}x ingress pref $pref" >>"$BATCH"
+    set -- $old
+    if [ $# -gt 7 ]; then
+        shift 7
+        for d in "$@"; do echo "filter del dev $d ingress pref $pref" >>"$BATCH"; done
+    fi
+    rm -f "$STATE/$pw"
+    log "$pw: data plane removed"
 }
 
-# One round: what each pseudowire should have, changed where it differs.
+# Queue pseudowire $1's filters as its spec ($2, the line `round` builds) says; $3 is the spec
+# it had, whose decapsulations on interfaces no longer in the core are removed.
+program() {
+    pw=$1 spec=$2 old=$3
+    pref=$(pref_of "$pw")
+    set -- $spec
+    remote=$1 transport=$2 nh_mac=$3 own_mac=$4 dev=$5 local_label=$7
+    shift 7
+    decap=" $* "
+    push=""
+    [ "$transport" = 3 ] || push=" action mpls push label $transport"
+    {
+        echo "qdisc replace dev ${pw}x clsact"
+        echo "filter replace dev ${pw}x ingress pref $pref handle 1 protocol all flower" \
+            "action mpls mac_push label $remote$push" \
+            "action vlan push_eth dst_mac $nh_mac src_mac $own_mac" \
+            "action mirred egress redirect dev $dev"
+        for d in $decap; do
+            echo "qdisc replace dev $d clsact"
+            echo "filter replace dev $d ingress pref $pref handle 1 protocol mpls_uc flower mpls_label $local_label" \
+                "action vlan pop_eth action mpls pop protocol teb" \
+                "action mirred egress redirect dev ${pw}x"
+        done
+        set -- $old
+        if [ $# -gt 7 ]; then
+            shift 7
+            for d in "$@"; do
+                case $decap in *" $d "*) ;; *) echo "filter del dev $d ingress pref $pref" ;; esac
+            done
+        fi
+    } >>"$BATCH"
+    echo "$spec" >"$STATE/$pw"
+    log "$pw: $spec"
+}
+
+# One round: what each pseudowire should have, changed where it differs, in one `tc -batch`.
 round() {
     cores=$(core_interfaces)
-    state=$(pseudowires) || return 0
-    echo "$state" | while read -r pw status local_label remote nh dev transport; do
+    state=$(snapshot) || return 0
+    : >"$BATCH"
+    seen=" " changed=""
+    while read -r pw status local_label remote nh dev transport nh_mac own_mac x_index; do
         [ -n "$pw" ] || continue
-        echo "$pw" >> "$STATE/.seen"
+        seen="$seen$pw "
+        # Down, a label not known yet, no way to the peer, or no mpwNx: no data plane.
         [ "$status" = up ] || { unprogram "$pw"; continue; }
-        ip link show "${pw}x" >/dev/null 2>&1 || continue
         case "$local_label$remote" in *[!0-9]*) unprogram "$pw"; continue ;; esac
-        [ "$nh" != - ] || { unprogram "$pw"; continue; }
-        nh_mac=$(mac_of "$nh" "$dev")
+        [ "$nh" != - ] && [ "$x_index" != - ] || { unprogram "$pw"; continue; }
+        [ "$nh_mac" != - ] || nh_mac=$(resolve "$nh" "$dev")
         [ -n "$nh_mac" ] || continue
-        own_mac=$(cat "$SYS/class/net/$dev/address")
-        spec=$(printf 'encap %s %s %s %s %s\nlocal %s\n' "$remote" "$transport" "$nh_mac" "$own_mac" "$dev" "$local_label"
-            for d in $cores; do echo "decap $d"; done)
-        [ "$spec" = "$(cat "$STATE/$pw" 2>/dev/null)" ] || echo "$spec" | program "$pw"
-    done
+        spec="$remote $transport $nh_mac $own_mac $dev $x_index $local_label $cores"
+        spec=${spec% }
+        old=""
+        [ -f "$STATE/$pw" ] && read -r old <"$STATE/$pw"
+        [ "$spec" = "$old" ] || { program "$pw" "$spec" "$old"; changed="$changed $pw"; }
+    done <<EOF
+$state
+EOF
     # Pseudowires ldpd no longer has.
     for f in "$STATE"/mpw*; do
         [ -f "$f" ] || continue
         pw=${f##*/}
-        grep -qx "$pw" "$STATE/.seen" 2>/dev/null || unprogram "$pw"
+        case $seen in *" $pw "*) ;; *) unprogram "$pw" ;; esac
     done
-    rm -f "$STATE/.seen"
+    [ -s "$BATCH" ] || return 0
+    # A line that fails (a filter already gone with its interface) does not stop the others;
+    # a pseudowire changed in a failed batch is programmed again next round.
+    if ! out=$(tc -force -batch "$BATCH" 2>&1); then
+        log "tc: $out"
+        for pw in $changed; do rm -f "$STATE/$pw"; done
+    fi
 }
 
 log "started"
