@@ -725,8 +725,11 @@ fn the_causes_of_two_flakes_happen_on_purpose_and_their_fixes_hold() {
 
 /// Layer-2 VPNs that forward (scripts/l2vpn.rhai, FRR 10): a VPWS and a VPLS over LDP
 /// pseudowires, the PEs' pseudowire agent keeping the tc data plane; CE pings across both,
-/// [transport][PW] on the wire into the core and the PW label alone after PHP, and the VPWS
-/// measured across a core link failure, then on the other path.
+/// [transport][PW] on the wire into the core and the PW label alone after PHP, a VPLS's
+/// unicast to a learnt MAC address reaching one PE only, and the VPWS measured across a core
+/// link failure, then on the other path. Then the running lab is saved with `save --live`,
+/// removed, and started again from its files: the pseudowires' wiring comes back from
+/// kernel.sh, and the agents forward again.
 #[test]
 fn l2vpn_lab_forwards_customer_frames_over_pseudowires() {
     if !enabled("l2vpn_lab_forwards_customer_frames_over_pseudowires") {
@@ -734,7 +737,47 @@ fn l2vpn_lab_forwards_customer_frames_over_pseudowires() {
     }
     let (_guard, host) = lab_vm();
     let lab = "e2e_l2vpn_dp";
-    let out = run_down(&host, "scripts/l2vpn.rhai", lab, &[]);
+    let captures = tempdir("captures-l2vpn");
+    let script = "scripts/l2vpn.rhai";
+    let out = mplsrepl(
+        &host,
+        &[
+            "run",
+            script,
+            "--profile",
+            "fast",
+            "--lab-name",
+            lab,
+            "--capture-dir",
+            &captures,
+            "--check-timeout",
+            "240",
+        ],
+    );
+    let saved = tempdir("saved-l2vpn");
+    let save = mplsrepl(
+        &host,
+        &["save", "--live", &saved, script, "--lab-name", lab],
+    );
+    let down = mplsrepl(&host, &["down", lab]);
+    let again = format!("{lab}_saved");
+    let restarted = mplsrepl(&host, &["run", &saved, "--lab-name", &again]);
+    // Until the pseudowires are signalled again and the agents have programmed them.
+    let reach = |ce: &str, dst: &str| {
+        exec_in(
+            &host,
+            &format!("{again}-{ce}"),
+            &[
+                "sh",
+                "-c",
+                &format!(
+                    "for i in $(seq 1 90); do ping -c 1 -W 1 {dst} >/dev/null 2>&1 && echo reached && exit 0; done; echo unreached"
+                ),
+            ],
+        )
+    };
+    let reached = [reach("CE1", "192.168.10.2"), reach("CE3", "192.168.20.3")];
+    let down_again = mplsrepl(&host, &["down", &again]);
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     for expected in [
@@ -742,6 +785,9 @@ fn l2vpn_lab_forwards_customer_frames_over_pseudowires() {
         "ok CE1: ping 192.168.10.2",
         "ok CE3: ping 192.168.20.2",
         "ok CE4: ping 192.168.20.3",
+        "ok PE2 eth0: echo requests 192.168.20.1 > 192.168.20.2 carry 1 MPLS label(s)",
+        "ok PE3 eth0: no echo request 192.168.20.1 > 192.168.20.2 passes",
+        "ok PE3 eth1: no echo request 192.168.20.1 > 192.168.20.2 passes",
         "ok P1 eth0: echo requests 192.168.10.1 > 192.168.10.2 carry 2 MPLS label(s)",
         "ok P1 eth1: echo requests 192.168.10.1 > 192.168.10.2 carry 1 MPLS label(s)",
         "VPWS across PE1's link to P1 going down: ",
@@ -749,41 +795,51 @@ fn l2vpn_lab_forwards_customer_frames_over_pseudowires() {
     ] {
         assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
     }
+    assert!(save.status.success(), "{}", text(&save));
+    let kernel = std::fs::read_to_string(format!("{saved}/PE1/kernel.sh")).unwrap_or_default();
+    for expected in [
+        "/usr/local/sbin/mplsrepl-pw start",
+        "ip link add mpw0 type veth peer name mpw0x",
+        "ip link add vpls0 type bridge",
+        "bridge link set dev mpw1 isolated on",
+        "tc filter replace dev eth2 ingress pref 1 handle 1 matchall action mirred egress redirect dev mpw0",
+    ] {
+        assert!(kernel.contains(expected), "PE1's saved kernel.sh lacks `{expected}`:\n{kernel}");
+    }
+    assert!(down.status.success(), "{}", text(&down));
+    assert!(restarted.status.success(), "{}", text(&restarted));
+    assert_eq!(reached, ["reached\n", "reached\n"], "{}", text(&restarted));
+    assert!(down_again.status.success(), "{}", text(&down_again));
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+    assert_eq!(lab_objects(&host, &again), (vec![], vec![]));
 }
 
-/// Layer-2 VPN signalling (tests/labs/l2vpn_signalling.rhai) on FRR 8.4: the LDP pseudowires
-/// of a VPWS and a VPLS come up at every PE, in ldpd's view and zebra's, with both labels.
-/// FRR 10 signals the same in the L2VPN lab, which forwards over them too.
+/// The L2VPN lab (scripts/l2vpn.rhai) on FRR 8.4: ldpd 8.4 signals the same pseudowires, and
+/// the agent forwards over them as on FRR 10: the VPWS and the VPLS carry pings, the VPLS's
+/// unicast reaches one PE, and the VPWS survives a core link failure.
 #[test]
-fn l2vpn_pseudowires_are_signalled_on_frr_8() {
-    if !enabled("l2vpn_pseudowires_are_signalled_on_frr_8") {
+fn l2vpn_lab_forwards_on_frr_8() {
+    if !enabled("l2vpn_lab_forwards_on_frr_8") {
         return;
     }
     let (_guard, host) = lab_vm();
-    for image in ["labfrr:8"] {
-        let lab = "e2e_l2vpn";
-        let out = run_down(
-            &host,
-            "tests/labs/l2vpn_signalling.rhai",
-            lab,
-            &["--image", image],
-        );
-        let all = text(&out);
-        assert!(out.status.success(), "{image}:\n{all}");
-        for expected in [
-            "ok PE1's pseudowire to 2.2.2.2 (PW id 100) is up",
-            "ok PE3's pseudowire to 2.2.2.2 (PW id 200) is up",
-            "ok PE1 holds both labels of each of its pseudowires",
-            "ok zebra on PE1 has its three pseudowires UP",
-        ] {
-            assert!(
-                all.contains(expected),
-                "{image}: missing `{expected}` in:\n{all}"
-            );
-        }
-        assert_eq!(lab_objects(&host, lab), (vec![], vec![]), "{image}");
+    let lab = "e2e_l2vpn_8";
+    let out = run_down(&host, "scripts/l2vpn.rhai", lab, &["--image", "labfrr:8"]);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    for expected in [
+        "FRR 8",
+        "ok PE3's pseudowire to 2.2.2.2 (PW id 200) is up",
+        "ok CE1: ping 192.168.10.2",
+        "ok CE4: ping 192.168.20.3",
+        "ok PE3 eth0: no echo request 192.168.20.1 > 192.168.20.2 passes",
+        "ok P1 eth0: echo requests 192.168.10.1 > 192.168.10.2 carry 2 MPLS label(s)",
+        "ok P2 eth0: echo requests 192.168.10.1 > 192.168.10.2 carry 2 MPLS label(s)",
+        "ok 26 checks passed",
+    ] {
+        assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
     }
+    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
 /// IPv6 customers over the dual-stack core (scripts/mpls_vpn_v6.rhai), on both FRR lines:
