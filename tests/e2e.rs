@@ -490,21 +490,16 @@ fn seed_lab_passes_on_frr_8_too() {
         return;
     }
     let (_guard, host) = lab_vm();
-    let lab = "e2e_seed8";
-    let out = run_down(
+    passing_lab(
         &host,
         "scripts/mpls_vpn.rhai",
-        lab,
+        "e2e_seed8",
         &["--image", "labfrr:8"],
+        &[
+            "FRR 8, daemons zebra staticd bgpd ospfd ldpd",
+            "ok 30 checks passed",
+        ],
     );
-    let all = text(&out);
-    assert!(out.status.success(), "the seed lab failed on FRR 8:\n{all}");
-    assert!(
-        all.contains("FRR 8, daemons zebra staticd bgpd ospfd ldpd"),
-        "{all}"
-    );
-    assert!(all.contains("ok 30 checks passed"), "{all}");
-    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
 /// The seed lab with IS-IS in the core instead of OSPF (scripts/mpls_vpn_isis.rhai): LDP over
@@ -515,22 +510,21 @@ fn the_seed_lab_runs_over_isis() {
         return;
     }
     let (_guard, host) = lab_vm();
-    let lab = "e2e_isis";
-    let out = run_down(&host, "scripts/mpls_vpn_isis.rhai", lab, &[]);
-    let all = text(&out);
-    assert!(out.status.success(), "the IS-IS lab failed:\n{all}");
-    for expected in [
-        "daemons mgmtd zebra staticd ospfd ldpd isisd",
-        "ok PR has 2 IS-IS adjacencies Up",
-        "ok PR: `show ip route json` contains {\"1.1.1.1/32\":[{\"installed\":true,\"protocol\":\"isis\"}]",
-        "ok PR eth1: echo requests 1.1.1.1 > 2.2.2.2 carry 0 MPLS label(s)",
-        "ok PE1 VRF CUSTA routes 192.168.2.0/24 over BGP with a two-label stack",
-        "ok PE1 eth0: echo requests 192.168.1.1 > 192.168.2.1 carry 2 MPLS label(s)",
-    ] {
-        assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
-    }
+    let all = passing_lab(
+        &host,
+        "scripts/mpls_vpn_isis.rhai",
+        "e2e_isis",
+        &[],
+        &[
+            "daemons mgmtd zebra staticd ospfd ldpd isisd",
+            "ok PR has 2 IS-IS adjacencies Up",
+            "ok PR: `show ip route json` contains {\"1.1.1.1/32\":[{\"installed\":true,\"protocol\":\"isis\"}]",
+            "ok PR eth1: echo requests 1.1.1.1 > 2.2.2.2 carry 0 MPLS label(s)",
+            "ok PE1 VRF CUSTA routes 192.168.2.0/24 over BGP with a two-label stack",
+            "ok PE1 eth0: echo requests 192.168.1.1 > 192.168.2.1 carry 2 MPLS label(s)",
+        ],
+    );
     assert!(!all.contains("FAIL"), "{all}");
-    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
 /// SR-MPLS without LDP (scripts/mpls_vpn_sr.rhai) on the two-path core: every loopback's SR
@@ -543,33 +537,32 @@ fn segment_routing_carries_the_vpn_over_isis_and_ospf() {
         return;
     }
     let (_guard, host) = lab_vm();
-    let lab = "e2e_sr";
-    let out = run_down(&host, "scripts/mpls_vpn_sr.rhai", lab, &[]);
-    let all = text(&out);
-    assert!(out.status.success(), "the SR lab failed:\n{all}");
-    for expected in [
-        "daemons mgmtd zebra staticd bgpd ospfd ldpd isisd bfdd",
-        "ok PE1: `show mpls table json` contains {\"16002\":{\"inLabel\":16002,\"installed\":true}",
-        "ok PR1: `show mpls table json` contains {\"16002\":{\"nexthops\":[{\"outLabel\":3}]}}",
-        "ok PR1 eth1: echo requests 1.1.1.1 > 2.2.2.2 carry 0 MPLS label(s)",
-        "ok PR2 has 2 BFD sessions up",
-        "labels [16002/",
-        "PR1    pop 16002 (PHP) via 10.1.2.2, leaves ",
-        "[SR (IS-IS)]",
-        "~ PE1 2.2.2.2/32: isis via 10.1.1.254 eth0 labels 16002 -> isis via 10.1.7.254 eth3 labels 16002",
-        "ok PR2's BFD sessions never went down",
-        "ok PE1: `show mpls table json` contains {\"24002\":{\"inLabel\":24002,\"installed\":true}",
-        "ok PE1 has 3 BFD sessions up",
-    ] {
-        assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
-    }
+    let all = passing_lab(
+        &host,
+        "scripts/mpls_vpn_sr.rhai",
+        "e2e_sr",
+        &[],
+        &[
+            "daemons mgmtd zebra staticd bgpd ospfd ldpd isisd bfdd",
+            "ok PE1: `show mpls table json` contains {\"16002\":{\"inLabel\":16002,\"installed\":true}",
+            "ok PR1: `show mpls table json` contains {\"16002\":{\"nexthops\":[{\"outLabel\":3}]}}",
+            "ok PR1 eth1: echo requests 1.1.1.1 > 2.2.2.2 carry 0 MPLS label(s)",
+            "ok PR2 has 2 BFD sessions up",
+            "labels [16002/",
+            "PR1    pop 16002 (PHP) via 10.1.2.2, leaves ",
+            "[SR (IS-IS)]",
+            "~ PE1 2.2.2.2/32: isis via 10.1.1.254 eth0 labels 16002 -> isis via 10.1.7.254 eth3 labels 16002",
+            "ok PR2's BFD sessions never went down",
+            "ok PE1: `show mpls table json` contains {\"24002\":{\"inLabel\":24002,\"installed\":true}",
+            "ok PE1 has 3 BFD sessions up",
+        ],
+    );
     // The what-if's trace went through PR2, swapping PE2's label there.
     assert!(
         all.contains("PR2    pop 16002 (PHP) via 10.1.8.2"),
         "the detour is traced:\n{all}"
     );
     assert!(!all.contains("FAIL"), "{all}");
-    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
 /// Failover measured (scripts/failover.rhai): a 10 ms probe stream across a link down, a
@@ -581,10 +574,7 @@ fn failover_is_measured_in_lost_probes() {
         return;
     }
     let (_guard, host) = lab_vm();
-    let lab = "e2e_failover";
-    let out = run_down(&host, "scripts/failover.rhai", lab, &[]);
-    let all = text(&out);
-    assert!(out.status.success(), "the failover lab failed:\n{all}");
+    let all = passing_lab(&host, "scripts/failover.rhai", "e2e_failover", &[], &[]);
     let outage = |what: &str| -> f64 {
         let line = all
             .lines()
@@ -615,7 +605,6 @@ fn failover_is_measured_in_lost_probes() {
         "{all}"
     );
     assert!(!all.contains("FAIL"), "{all}");
-    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
 
 /// Failed checks explain themselves (tests/labs/faults.rhai, faults made on purpose and
@@ -704,23 +693,22 @@ fn the_causes_of_two_flakes_happen_on_purpose_and_their_fixes_hold() {
         return;
     }
     let (_guard, host) = lab_vm();
-    let lab = "e2e_flakes";
-    let out = run_down(&host, "tests/labs/flake_causes.rhai", lab, &[]);
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
-    for expected in [
-        "ok A: `show bgp neighbors 10.9.0.2 json` contains {\"10.9.0.2\":{\"bgpState\":\"Active\"}}",
-        "ok A: `show bgp neighbors 10.9.9.2 json` contains {\"10.9.9.2\":{\"bgpState\":\"Established\"}}",
-        "with FRR's connect retry, A's session to 10.9.0.2 is still ",
-        "ok zebra holds isisd's label blocks on A",
-        "ospfd on A got no label block in 10 s while isisd held its own",
-        "ok zebra holds ospfd's label blocks on A",
-        "ok A: `show mpls table json` contains {\"24002\":{\"inLabel\":24002,\"installed\":true}}",
-        "ok B: `show mpls table json` contains {\"24001\":{\"inLabel\":24001,\"installed\":true}}",
-    ] {
-        assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
-    }
-    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+    passing_lab(
+        &host,
+        "tests/labs/flake_causes.rhai",
+        "e2e_flakes",
+        &[],
+        &[
+            "ok A: `show bgp neighbors 10.9.0.2 json` contains {\"10.9.0.2\":{\"bgpState\":\"Active\"}}",
+            "ok A: `show bgp neighbors 10.9.9.2 json` contains {\"10.9.9.2\":{\"bgpState\":\"Established\"}}",
+            "with FRR's connect retry, A's session to 10.9.0.2 is still ",
+            "ok zebra holds isisd's label blocks on A",
+            "ospfd on A got no label block in 10 s while isisd held its own",
+            "ok zebra holds ospfd's label blocks on A",
+            "ok A: `show mpls table json` contains {\"24002\":{\"inLabel\":24002,\"installed\":true}}",
+            "ok B: `show mpls table json` contains {\"24001\":{\"inLabel\":24001,\"installed\":true}}",
+        ],
+    );
 }
 
 /// Layer-2 VPNs that forward (scripts/l2vpn.rhai, FRR 10): a VPWS and a VPLS over LDP
@@ -823,23 +811,22 @@ fn l2vpn_lab_forwards_on_frr_8() {
         return;
     }
     let (_guard, host) = lab_vm();
-    let lab = "e2e_l2vpn_8";
-    let out = run_down(&host, "scripts/l2vpn.rhai", lab, &["--image", "labfrr:8"]);
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
-    for expected in [
-        "FRR 8",
-        "ok PE3's pseudowire to 2.2.2.2 (PW id 200) is up",
-        "ok CE1: ping 192.168.10.2",
-        "ok CE4: ping 192.168.20.3",
-        "ok PE3 eth0: no echo request 192.168.20.1 > 192.168.20.2 passes",
-        "ok P1 eth0: echo requests 192.168.10.1 > 192.168.10.2 carry 2 MPLS label(s)",
-        "ok P2 eth0: echo requests 192.168.10.1 > 192.168.10.2 carry 2 MPLS label(s)",
-        "ok 26 checks passed",
-    ] {
-        assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
-    }
-    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+    passing_lab(
+        &host,
+        "scripts/l2vpn.rhai",
+        "e2e_l2vpn_8",
+        &["--image", "labfrr:8"],
+        &[
+            "FRR 8",
+            "ok PE3's pseudowire to 2.2.2.2 (PW id 200) is up",
+            "ok CE1: ping 192.168.10.2",
+            "ok CE4: ping 192.168.20.3",
+            "ok PE3 eth0: no echo request 192.168.20.1 > 192.168.20.2 passes",
+            "ok P1 eth0: echo requests 192.168.10.1 > 192.168.10.2 carry 2 MPLS label(s)",
+            "ok P2 eth0: echo requests 192.168.10.1 > 192.168.10.2 carry 2 MPLS label(s)",
+            "ok 26 checks passed",
+        ],
+    );
 }
 
 /// IPv6 customers over the dual-stack core (scripts/mpls_vpn_v6.rhai), on both FRR lines:
@@ -1069,10 +1056,7 @@ fn two_customers_with_one_address_plan_stay_apart() {
         return;
     }
     let (_guard, host) = lab_vm();
-    let lab = "e2e_overlap";
-    let out = run_down(&host, "scripts/overlap.rhai", lab, &[]);
-    let all = text(&out);
-    assert!(out.status.success(), "the overlap lab failed:\n{all}");
+    let all = passing_lab(&host, "scripts/overlap.rhai", "e2e_overlap", &[], &[]);
     let line = all
         .lines()
         .find(|l| l.contains("VPN label towards 192.168.2.1: customer A "))
@@ -1084,7 +1068,26 @@ fn two_customers_with_one_address_plan_stay_apart() {
     let (a, b) = (labels[labels.len() - 2], labels[labels.len() - 1]);
     assert!(a >= 16 && b >= 16 && a != b, "two VPN labels: {line}");
     assert!(!all.contains("FAIL"), "{all}");
-    assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
+}
+
+/// A lab run by `run_down` that must pass: its output holds every line of `expected`, and
+/// nothing of it is left on the engine. The output, for a test's own assertions.
+fn passing_lab(host: &str, script: &str, lab: &str, extra: &[&str], expected: &[&str]) -> String {
+    let out = run_down(host, script, lab, extra);
+    let all = text(&out);
+    assert!(
+        out.status.success(),
+        "{lab} ({script} {extra:?}) failed:\n{all}"
+    );
+    for line in expected {
+        assert!(all.contains(line), "{lab}: missing `{line}` in:\n{all}");
+    }
+    assert_eq!(
+        lab_objects(host, lab),
+        (vec![], vec![]),
+        "{lab} left objects"
+    );
+    all
 }
 
 /// `mplsrepl run SCRIPT` on the fast profile under its own lab name, captures in a fresh
