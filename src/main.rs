@@ -404,6 +404,15 @@ enum VmAction {
         /// How many lab VMs (1-8).
         #[arg(long, default_value_t = 1)]
         count: u32,
+        /// Memory of each lab VM, like 6G or 6144M (default 4G, or MPLSREPL_VM_MEM). A
+        /// router takes 15-72 MiB by its daemons: a lab of 50 routers fits 4G, one of 100 needs
+        /// about 8G. Takes effect when the VM starts: `vm down` first to change a running one.
+        #[arg(long, value_name = "SIZE", value_parser = memory_size)]
+        memory: Option<String>,
+        /// vCPUs of each lab VM (default 2, or MPLSREPL_VM_SMP); under emulation (no KVM) more
+        /// vCPUs than the host's cores only slow it down.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+        cpus: Option<u32>,
     },
     /// Power every lab VM off.
     Down,
@@ -698,6 +707,11 @@ fn lab_name(arg: &str) -> Result<String, String> {
     }
 }
 
+/// `--memory SIZE`, checked as the lab VM takes it.
+fn memory_size(text: &str) -> Result<String, String> {
+    mplsrepl::vm::parse_memory(text).map(|_| text.to_string())
+}
+
 /// `down` takes a lab name, or a file whose topology names the lab.
 fn lab_name_of(arg: &str) -> String {
     let path = Path::new(arg);
@@ -715,7 +729,18 @@ fn vm(action: VmAction) -> anyhow::Result<ExitCode> {
     let progress = |msg: &str| eprintln!("[vm] {msg}");
     match action {
         VmAction::Build => vm::build(&cfg, &progress)?,
-        VmAction::Up { count } => {
+        VmAction::Up {
+            count,
+            memory,
+            cpus,
+        } => {
+            let mut cfg = cfg;
+            if let Some(size) = memory {
+                cfg.set_memory(&size).map_err(anyhow::Error::msg)?;
+            }
+            if let Some(n) = cpus {
+                cfg.smp = n;
+            }
             let hosts = vm::up_group(&cfg, count, &progress)?;
             println!("export DOCKER_HOST={}", hosts[0]);
             if hosts.len() > 1 {

@@ -386,3 +386,23 @@ fn an_engine_past_the_engines_given_is_refused_at_its_number() {
     assert!(stdout.contains("@192.0.2.1: A\n"), "{stdout}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_lab_vm_size_it_cannot_take_is_a_usage_error_before_anything_starts() {
+    for (args, said) in [
+        (
+            &["vm", "up", "--memory", "512M"][..],
+            "the lab VM takes 1G to 1024G",
+        ),
+        (
+            &["vm", "up", "--memory", "lots"][..],
+            "write it like 6G or 6144M",
+        ),
+        (&["vm", "up", "--cpus", "0"][..], "--cpus"),
+    ] {
+        let out = mplsrepl(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+    }
+}

@@ -226,6 +226,7 @@ impl Deployment {
                 (router.name.clone(), version, order)
             })
             .collect();
+        self.warn_if_too_big(&nodes);
         self.node_frr.clear();
         self.node_daemons.clear();
         for (router, version, order) in nodes {
@@ -241,6 +242,31 @@ impl Deployment {
             .with_context(|| format!("creating lab {} on {}", spec.lab, self.backend.describe()))?;
         self.lab_up = true;
         Ok(())
+    }
+
+    /// Say so before creating a lab whose routers may not fit the engine's memory, with the way
+    /// to give the lab VM more.
+    fn warn_if_too_big(&mut self, nodes: &[(String, FrrVersion, Vec<&'static str>)]) {
+        // What the engine's own system and dockerd keep (the lab VM: about 400 MiB).
+        const RESERVE_MIB: u64 = 512;
+        let Some(engine) = self.backend.engine_memory_mib() else {
+            return;
+        };
+        let need: u64 = nodes
+            .iter()
+            .map(|(_, _, started)| crate::frr::daemons::memory_estimate_mib(started))
+            .sum();
+        if need + RESERVE_MIB <= engine {
+            return;
+        }
+        let advice = (need + RESERVE_MIB).div_ceil(1024) + 1;
+        self.report.warn(&format!(
+            "the lab's {} routers take about {need} MiB (FRR's daemons, as measured per router) \
+             and {} has {engine} MiB: it may not fit. For the lab VM: `mplsrepl vm down`, then \
+             `mplsrepl vm up --memory {advice}G`",
+            nodes.len(),
+            self.backend.describe()
+        ));
     }
 
     pub fn require_router(&self, name: &str) -> anyhow::Result<()> {

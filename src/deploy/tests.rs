@@ -18,6 +18,8 @@ struct Routers {
     running: BTreeMap<String, String>,
     refusing: Vec<String>,
     calls: Vec<String>,
+    /// The engine's memory, as Docker's `info` would say it.
+    memory_mib: Option<u64>,
 }
 
 struct Recording(Rc<RefCell<Routers>>);
@@ -39,6 +41,9 @@ impl Backend for Recording {
     }
     fn preflight(&mut self, _: &LabSpec) -> anyhow::Result<Vec<String>> {
         Ok(Vec::new())
+    }
+    fn engine_memory_mib(&mut self) -> Option<u64> {
+        self.0.borrow().memory_mib
     }
     fn create_lab(&mut self, spec: &LabSpec, _: &dyn Fn(&str)) -> anyhow::Result<()> {
         self.0
@@ -154,4 +159,35 @@ fn a_refused_change_is_taken_back_and_dropped_while_the_other_router_keeps_its_o
         printed.contains("PE2: the change FRR did not take is dropped from the desired state"),
         "{printed}"
     );
+}
+
+/// The seed lab's seven routers, on an engine of `memory_mib`: what `up` printed.
+fn seed_lab_up_on(memory_mib: u64) -> String {
+    let routers = Rc::new(RefCell::new(Routers {
+        memory_mib: Some(memory_mib),
+        ..Default::default()
+    }));
+    let (report, printed) = Reporter::buffer(false);
+    let session = Session::new(Box::new(Recording(routers)), report, Options::default());
+    let script = ScriptEngine::new(session);
+    let topology = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/mpls_vpn.topo");
+    script
+        .rhai
+        .run(&format!("topology({topology:?}); up();"))
+        .unwrap();
+    let printed = printed.lock().unwrap().clone();
+    String::from_utf8(printed).unwrap()
+}
+
+#[test]
+fn a_lab_that_may_not_fit_the_engines_memory_is_said_before_it_is_made_with_the_way_out() {
+    // FRR 10: a P 54 MiB, two PEs 70, four CEs 27 = 302 MiB, with the engine's reserve 814.
+    let small = seed_lab_up_on(700);
+    assert!(
+        small.contains("the lab's 7 routers take about 302 MiB")
+            && small.contains("recording has 700 MiB: it may not fit")
+            && small.contains("`mplsrepl vm up --memory 2G`"),
+        "{small}"
+    );
+    assert!(!seed_lab_up_on(4096).contains("may not fit"));
 }

@@ -76,6 +76,26 @@ pub fn needed(role: Role, intent: Option<&RouterIntent>) -> BTreeSet<Daemon> {
     d
 }
 
+/// About how much memory a router takes, in MiB, by the daemons it starts (`start_order`):
+/// the resident sizes measured per container in bench/README.md (FRR 10.3 and 8.4.4: a CE
+/// 27 and 15 MiB, a P 56 and 40, a PE 72 and 57), split by daemon; a daemon not measured there
+/// counts as an OSPF one. An upper bound (shared pages are counted in each process), for a
+/// hint before a lab is made, not a limit.
+pub fn memory_estimate_mib(started: &[&str]) -> u64 {
+    // zebra, staticd and the container's PID 1 together.
+    const BASE: u64 = 15;
+    BASE + started
+        .iter()
+        .map(|d| match *d {
+            "zebra" | "staticd" => 0,
+            "mgmtd" | "ospfd" => 12,
+            "ldpd" => 15,
+            "bgpd" => 16,
+            _ => 12,
+        })
+        .sum::<u64>()
+}
+
 /// Every daemon a router runs, in the order they start: mgmtd first where it exists (zebra and
 /// staticd take their configuration from it), then zebra (the others connect to it), staticd,
 /// and the rest.

@@ -158,6 +158,9 @@ fn pieces(l2vpns: &BTreeMap<String, L2vpn>) -> BTreeSet<Piece> {
     out
 }
 
+/// The tc preference of a VPWS's redirects (the pseudowire agent's filters have 100 and up).
+pub const REDIRECT_PREF: &str = "1";
+
 /// Kernel commands from `old`'s pseudowire wiring to `new`'s: what to make before FRR's
 /// change (so that zebra finds `mpwN`), and what to take down after it.
 pub fn wiring_changes(
@@ -213,8 +216,23 @@ pub fn piece_changes(
             Piece::Redirect { from, to } => {
                 before.push(argv(&["tc", "qdisc", "replace", "dev", from, "clsact"]));
                 before.push(argv(&[
-                    "tc", "filter", "replace", "dev", from, "ingress", "pref", "1", "handle", "1",
-                    "matchall", "action", "mirred", "egress", "redirect", "dev", to,
+                    "tc",
+                    "filter",
+                    "replace",
+                    "dev",
+                    from,
+                    "ingress",
+                    "pref",
+                    REDIRECT_PREF,
+                    "handle",
+                    "1",
+                    "matchall",
+                    "action",
+                    "mirred",
+                    "egress",
+                    "redirect",
+                    "dev",
+                    to,
                 ]));
             }
             _ => {}
@@ -228,7 +246,14 @@ pub fn piece_changes(
         match piece {
             Piece::Redirect { from, .. } if !deleted(from) => {
                 after.push(argv(&[
-                    "tc", "filter", "del", "dev", from, "ingress", "pref", "1",
+                    "tc",
+                    "filter",
+                    "del",
+                    "dev",
+                    from,
+                    "ingress",
+                    "pref",
+                    REDIRECT_PREF,
                 ]));
             }
             Piece::Port { dev, .. } if !deleted(dev) => {

@@ -62,6 +62,11 @@ pub trait Backend {
     fn describe(&self) -> String;
     /// Verify the engine can run an MPLS lab; each problem is returned with its fix.
     fn preflight(&mut self, spec: &LabSpec) -> anyhow::Result<Vec<String>>;
+    /// The engine's memory in MiB, to say before creating a lab that it may not fit; `None`
+    /// where it is not known (a plan, several engines).
+    fn engine_memory_mib(&mut self) -> Option<u64> {
+        None
+    }
     fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()>;
     fn configure(&mut self, lab: &str, step: &Configure) -> anyhow::Result<ExecOutput>;
     /// Several routers' changes of one step. The routers do not depend on each other, so a

@@ -76,6 +76,12 @@ impl<L: Layer> Backend for Layered<L> {
         self.one(Call::Preflight, |b| b.preflight(spec))
     }
 
+    fn engine_memory_mib(&mut self) -> Option<u64> {
+        self.one(Call::Preflight, |b| Ok(b.engine_memory_mib()))
+            .ok()
+            .flatten()
+    }
+
     fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
         self.one(Call::CreateLab { lab: &spec.lab }, |b| {
             b.create_lab(spec, progress)

@@ -7,13 +7,13 @@
 //! plane (veth pairs, bridges, redirects; the agent re-learns the labels' half from FRR).
 //! Other sysctls a script may have set are not read back.
 
+use std::collections::BTreeSet;
+
 use anyhow::{bail, Context};
 use serde::Deserialize;
 
-use std::collections::BTreeSet;
-
 use super::{kernel_script, RouterFiles};
-use crate::intent::kernel::Piece;
+use crate::intent::kernel::{Piece, REDIRECT_PREF};
 use crate::runtime::Backend;
 use crate::topology::Router;
 
@@ -121,9 +121,6 @@ struct LinkInfo {
 fn parse_links(json: &str) -> anyhow::Result<Vec<Link>> {
     serde_json::from_str(json).context("cannot read the output of `ip -j -d link show`")
 }
-
-/// The tc preference of a VPWS's redirects (the pseudowire agent's filters have others).
-const REDIRECT_PREF: &str = "1";
 
 /// The `mpwN` ends of the pseudowires' veth pairs.
 fn pseudowire_veths(links: &[Link]) -> Vec<String> {

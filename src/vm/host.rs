@@ -122,6 +122,40 @@ pub(crate) fn qemu_port(pid: u32) -> Option<u16> {
     hostfwd_port(&fs::read(format!("/proc/{pid}/cmdline")).ok()?)
 }
 
+/// The memory (`-m`, as given) and vCPUs (`-smp`) on a qemu command line.
+pub(crate) fn qemu_resources_of(cmdline: &[u8]) -> Option<(String, u32)> {
+    let args: Vec<&str> = cmdline
+        .split(|&b| b == 0)
+        .filter_map(|a| std::str::from_utf8(a).ok())
+        .collect();
+    let after = |flag: &str| {
+        args.windows(2)
+            .find(|w| w[0] == flag)
+            .map(|w| w[1].to_string())
+    };
+    let smp = after("-smp")?;
+    let smp = smp
+        .split(',')
+        .next()?
+        .trim_start_matches("cpus=")
+        .parse()
+        .ok()?;
+    Some((after("-m")?, smp))
+}
+
+/// What our running qemu (pid) was given: memory and vCPUs.
+pub(crate) fn qemu_resources(pid: u32) -> Option<(String, u32)> {
+    qemu_resources_of(&fs::read(format!("/proc/{pid}/cmdline")).ok()?)
+}
+
+/// The host's available memory in MiB (`MemAvailable` of /proc/meminfo).
+pub(crate) fn available_memory_mib() -> Option<u64> {
+    let text = fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
+
 /// Decide from the pidfile content and what /proc says about that pid (None = no such process).
 pub(crate) fn classify_pid(
     pidfile_content: Option<&str>,
@@ -444,6 +478,20 @@ mod tests {
             hostfwd_port(&cmdline(&["qemu-system-x86_64", "-m", "4G"])),
             None
         );
+    }
+
+    #[test]
+    fn memory_and_vcpus_from_cmdline() {
+        let c = cmdline(&[
+            "qemu-system-x86_64",
+            "-m",
+            "6144M",
+            "-smp",
+            "2",
+            "-nographic",
+        ]);
+        assert_eq!(qemu_resources_of(&c), Some(("6144M".to_string(), 2)));
+        assert_eq!(qemu_resources_of(&cmdline(&["qemu-system-x86_64"])), None);
     }
 
     #[test]

@@ -134,7 +134,9 @@ impl VmConfig {
             }
         }
         if let Some(v) = var("MPLSREPL_VM_MEM") {
-            cfg.mem = v.trim().into();
+            if let Err(e) = cfg.set_memory(&v) {
+                cfg.env_errors.push(format!("MPLSREPL_VM_MEM: {e}"));
+            }
         }
         if let Some(v) = var("MPLSREPL_VM_ACCEL") {
             cfg.accel = v.trim().to_ascii_lowercase();
@@ -149,6 +151,23 @@ impl VmConfig {
             cfg.kernel = v.trim().into();
         }
         cfg
+    }
+
+    /// The guest's memory (`vm up --memory`, `MPLSREPL_VM_MEM`): a size in qemu's words, like
+    /// `4G` or `6144M`, from 1 GiB.
+    pub fn set_memory(&mut self, size: &str) -> std::result::Result<(), String> {
+        let mib = parse_memory(size)?;
+        self.mem = if mib % 1024 == 0 {
+            format!("{}G", mib / 1024)
+        } else {
+            format!("{mib}M")
+        };
+        Ok(())
+    }
+
+    /// The guest's memory in MiB.
+    pub fn memory_mib(&self) -> u64 {
+        parse_memory(&self.mem).unwrap_or(4096)
     }
 
     /// `tcp://127.0.0.1:PORT`, the value for `DOCKER_HOST`.
@@ -247,6 +266,17 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
     let docker = cfg.docker();
     if let Some(pid) = qemu::running(cfg, &log)? {
         check_port(cfg, pid)?;
+        if let Some((mem, smp)) = host::qemu_resources(pid) {
+            if parse_memory(&mem).ok() != Some(cfg.memory_mib()) || smp != cfg.smp {
+                log.line(&format!(
+                    "{} runs with memory {mem} and {smp} vCPUs, not the {} and {} asked for: \
+                     `mplsrepl vm down` first to start it with them",
+                    cfg.name(),
+                    cfg.mem,
+                    cfg.smp
+                ));
+            }
+        }
         if docker.ping().is_ok() {
             log.line(&format!("lab VM already running (qemu pid {pid})"));
         } else {
@@ -263,6 +293,16 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
         stages::ensure_images(cfg, &log)?;
         underlay(cfg, &log)?;
         return Ok(cfg.docker_host());
+    }
+    if let Some(free) = host::available_memory_mib() {
+        if cfg.memory_mib() > free {
+            bail!(
+                "the {} would take {} of memory and this host has {free} MiB available: \
+                 give it less (`vm up --memory SIZE`) or stop something",
+                cfg.name(),
+                cfg.mem
+            );
+        }
     }
     stages::build(cfg, &log)?;
     let warm = cfg.build_dir().join("warm.qcow2");
@@ -409,6 +449,8 @@ pub struct VmStatus {
     pub pid: Option<u32>,
     /// Why a leftover pidfile was not considered running (dead pid, not our qemu).
     pub stale: Option<String>,
+    /// The running qemu's memory (as given to `-m`) and vCPUs.
+    pub resources: Option<(String, u32)>,
     /// dockerd `Version` and `KernelVersion` when it answers.
     pub docker_version: Option<String>,
     pub kernel_version: Option<String>,
@@ -453,6 +495,13 @@ impl fmt::Display for VmStatus {
         }
         if self.pid.is_some() {
             writeln!(f, "  DOCKER_HOST={}", self.docker_host)?;
+            if let Some((mem, cpus)) = &self.resources {
+                writeln!(
+                    f,
+                    "  memory {mem}, {cpus} vCPU{} (`vm down`, then `vm up --memory SIZE --cpus N` to change)",
+                    if *cpus == 1 { "" } else { "s" }
+                )?;
+            }
             writeln!(
                 f,
                 "  underlay: {} (eth1, MTU {}: a 1600-byte core link in VXLAN is 1650)",
@@ -494,6 +543,33 @@ impl fmt::Display for VmStatus {
     }
 }
 
+/// A memory size as qemu's `-m` takes it (`4G`, `6144M`, `6144` in MiB), in MiB; at least 1 GiB
+/// (the VM's dockerd and a small lab) and at most 1 TiB.
+pub fn parse_memory(size: &str) -> std::result::Result<u64, String> {
+    let t = size.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "M"),
+    };
+    let factor = match unit.to_ascii_uppercase().as_str() {
+        "M" | "MB" | "MIB" => 1,
+        "G" | "GB" | "GIB" => 1024,
+        _ => {
+            return Err(format!(
+                "`{size}` is not a memory size: write it like 6G or 6144M"
+            ))
+        }
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{size}` is not a memory size: write it like 6G or 6144M"))?;
+    let mib = n.saturating_mul(factor);
+    if !(1024..=1024 * 1024).contains(&mib) {
+        return Err(format!("`{size}`: the lab VM takes 1G to 1024G of memory"));
+    }
+    Ok(mib)
+}
+
 /// Report the VM's state; never starts or stops anything.
 pub fn status(cfg: &VmConfig) -> Result<VmStatus> {
     cfg.check()?;
@@ -515,6 +591,7 @@ pub fn status(cfg: &VmConfig) -> Result<VmStatus> {
         name: cfg.name(),
         pid,
         stale,
+        resources: pid.and_then(host::qemu_resources),
         docker_version: None,
         kernel_version: None,
         images: Vec::new(),
@@ -659,4 +736,26 @@ pub(crate) fn secs(d: Duration) -> String {
 
 pub(crate) fn mb(bytes: u64) -> String {
     format!("{} MB", (bytes + 500_000) / 1_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_sizes_are_read_as_qemu_takes_them() {
+        assert_eq!(parse_memory("4G"), Ok(4096));
+        assert_eq!(parse_memory("6144M"), Ok(6144));
+        assert_eq!(parse_memory("8192"), Ok(8192));
+        assert_eq!(parse_memory(" 8gib "), Ok(8192));
+        assert!(parse_memory("512M").unwrap_err().contains("1G to 1024G"));
+        assert!(parse_memory("4T").is_err());
+        assert!(parse_memory("G").is_err());
+        assert!(parse_memory("99999999999999999999G").is_err());
+        let mut cfg = VmConfig::new("/tmp/x");
+        cfg.set_memory("8192M").unwrap();
+        assert_eq!((cfg.mem.as_str(), cfg.memory_mib()), ("8G", 8192));
+        cfg.set_memory("6500M").unwrap();
+        assert_eq!(cfg.mem, "6500M");
+    }
 }

@@ -250,6 +250,11 @@ impl Backend for DockerBackend {
         Ok(problems)
     }
 
+    fn engine_memory_mib(&mut self) -> Option<u64> {
+        let info = self.rt.block_on(self.docker.info()).ok()?;
+        Some(u64::try_from(info.mem_total?).ok()? / (1024 * 1024))
+    }
+
     fn create_lab(&mut self, spec: &LabSpec, progress: &dyn Fn(&str)) -> anyhow::Result<()> {
         let started = Instant::now();
         let image = spec
