@@ -163,24 +163,31 @@ impl Interrupt {
         if leave {
             let lab = self.state.lab.lock().unwrap_or_else(|e| e.into_inner());
             match lab.as_deref() {
-                Some(lab) => eprintln!(
+                Some(lab) => say(&format!(
                     "\n{name} leaving now; `mplsrepl down {lab}` removes whatever is left of lab {lab}"
-                ),
-                None => eprintln!("\n{name} leaving now"),
+                )),
+                None => say(&format!("\n{name} leaving now")),
             }
             std::process::exit(128 + signal);
         }
         if n == 1 && line {
-            eprintln!(
+            say(&format!(
                 "\n{name} stopping after the current action (press twice more to leave at once)"
-            );
+            ));
         } else if n == 1 {
-            eprintln!(
+            say(&format!(
                 "\n{name} stopping at the next safe point (the Docker call under way finishes); \
                  a second signal leaves at once"
-            );
+            ));
         }
     }
+}
+
+/// A line to stderr that may have no reader (`mplsrepl run ... 2>&1 | head`): `eprintln!`
+/// would panic there, and the panic end the process before the lab is cleaned up.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 fn spawn_handler(interrupt: Interrupt) -> Result<(), String> {

@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use crate::interrupt::{Interrupt, Policy};
+use crate::interrupt::{say, Interrupt, Policy};
 use crate::runtime::engine_lost::engine_lost_line;
 use crate::runtime::{engine_lost_hint, Backend, EngineLost};
 use crate::script::{ScriptError, Session};
@@ -82,7 +82,7 @@ impl RunGuard {
             };
             sess.report.info(&format!("removing lab {lab} ({why})"));
             if let Err(e) = sess.deploy.down() {
-                eprintln!("error: removing lab {lab}: {e:#}");
+                say(&format!("error: removing lab {lab}: {e:#}"));
                 self.cleanup_hint(&e, &lab);
             }
         } else if sess.deploy.lab_up {
@@ -99,12 +99,12 @@ impl RunGuard {
     /// Say how to clean up after a failed teardown; the engine may have gone away.
     pub fn cleanup_hint(&self, e: &anyhow::Error, lab: &str) {
         if self.engine_lost() || crate::runtime::is_engine_lost(e) {
-            eprintln!(
-                "{}",
-                engine_lost_hint(&self.host, Some(&self.down_target(lab)))
-            );
+            say(&engine_lost_hint(&self.host, Some(&self.down_target(lab))));
         } else {
-            eprintln!("`{}` removes what is left", self.down_command(lab));
+            say(&format!(
+                "`{}` removes what is left",
+                self.down_command(lab)
+            ));
         }
     }
 

@@ -1891,6 +1891,56 @@ fn a_dockerd_restart_mid_run_is_named_and_down_cleans_up_after() {
     );
 }
 
+/// Ctrl-C while a lab is made, with nobody reading mplsrepl's output (`mplsrepl up ... 2>&1
+/// | head`, the reader gone): the lab is still removed. Writing the interrupt's message to a
+/// stderr without reader used to end the process before its cleanup.
+#[test]
+fn ctrl_c_with_no_reader_of_the_output_still_removes_the_lab() {
+    if !enabled("ctrl_c_with_no_reader_of_the_output_still_removes_the_lab") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let lab = "e2e_no_reader";
+    mplsrepl(&host, &["down", lab]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mplsrepl"))
+        .args([
+            "up",
+            "tests/labs/tiny.topo",
+            "--lab-name",
+            lab,
+            "--color",
+            "never",
+        ])
+        .env("DOCKER_HOST", &host)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    wait_for_a_container(&host, lab);
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() && started.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let left = lab_objects(&host, lab);
+    if child.try_wait().unwrap().is_none() {
+        let _ = child.kill();
+    }
+    mplsrepl(&host, &["down", lab]);
+    assert_eq!(
+        left,
+        (vec![], vec![]),
+        "the interrupted lab was left behind"
+    );
+}
+
 /// `mplsrepl` running in the background, its stdout and stderr collected as they come.
 struct Running {
     child: std::process::Child,
