@@ -725,23 +725,8 @@ fn l2vpn_lab_forwards_customer_frames_over_pseudowires() {
     }
     let (_guard, host) = lab_vm();
     let lab = "e2e_l2vpn_dp";
-    let captures = tempdir("captures-l2vpn");
     let script = "scripts/l2vpn.rhai";
-    let out = mplsrepl(
-        &host,
-        &[
-            "run",
-            script,
-            "--profile",
-            "fast",
-            "--lab-name",
-            lab,
-            "--capture-dir",
-            &captures,
-            "--check-timeout",
-            "240",
-        ],
-    );
+    let out = run_fast(&host, script, lab, &[]);
     let saved = tempdir("saved-l2vpn");
     let save = mplsrepl(
         &host,
@@ -1093,6 +1078,14 @@ fn passing_lab(host: &str, script: &str, lab: &str, extra: &[&str], expected: &[
 /// `mplsrepl run SCRIPT` on the fast profile under its own lab name, captures in a fresh
 /// directory, the lab removed at the end.
 fn run_down(host: &str, script: &str, lab: &str, extra: &[&str]) -> Output {
+    let mut extra = extra.to_vec();
+    extra.push("--down");
+    run_fast(host, script, lab, &extra)
+}
+
+/// `mplsrepl run SCRIPT` on the fast profile under its own lab name, captures in a fresh
+/// directory; the lab stays up unless `extra` says `--down`.
+fn run_fast(host: &str, script: &str, lab: &str, extra: &[&str]) -> Output {
     let captures = tempdir(&format!("captures-{lab}"));
     let mut args = vec![
         "run",
@@ -1103,7 +1096,6 @@ fn run_down(host: &str, script: &str, lab: &str, extra: &[&str]) -> Output {
         lab,
         "--capture-dir",
         &captures,
-        "--down",
     ];
     if !extra.contains(&"--check-timeout") {
         args.extend(["--check-timeout", "240"]);

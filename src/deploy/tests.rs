@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use crate::frr::render::frr_conf;
 use crate::runtime::{
@@ -94,18 +95,7 @@ fn a_refused_change_is_taken_back_and_dropped_while_the_other_router_keeps_its_o
         refusing: vec!["PE2".into()],
         ..Default::default()
     }));
-    let (report, printed) = Reporter::buffer(false);
-    let session = Session::new(
-        Box::new(Recording(routers.clone())),
-        report,
-        Options::default(),
-    );
-    let script = ScriptEngine::new(session);
-    let topology = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/mpls_vpn.topo");
-    script
-        .rhai
-        .run(&format!("topology({topology:?}); up();"))
-        .unwrap();
+    let (script, printed) = seed_lab_up(routers.clone());
     script
         .rhai
         .run(
@@ -161,12 +151,8 @@ fn a_refused_change_is_taken_back_and_dropped_while_the_other_router_keeps_its_o
     );
 }
 
-/// The seed lab's seven routers, on an engine of `memory_mib`: what `up` printed.
-fn seed_lab_up_on(memory_mib: u64) -> String {
-    let routers = Rc::new(RefCell::new(Routers {
-        memory_mib: Some(memory_mib),
-        ..Default::default()
-    }));
+/// The seed lab made on the recording backend: the script engine, and what it printed.
+fn seed_lab_up(routers: Rc<RefCell<Routers>>) -> (ScriptEngine, Arc<Mutex<Vec<u8>>>) {
     let (report, printed) = Reporter::buffer(false);
     let session = Session::new(Box::new(Recording(routers)), report, Options::default());
     let script = ScriptEngine::new(session);
@@ -175,6 +161,16 @@ fn seed_lab_up_on(memory_mib: u64) -> String {
         .rhai
         .run(&format!("topology({topology:?}); up();"))
         .unwrap();
+    (script, printed)
+}
+
+/// The seed lab's seven routers, on an engine of `memory_mib`: what `up` printed.
+fn seed_lab_up_on(memory_mib: u64) -> String {
+    let routers = Rc::new(RefCell::new(Routers {
+        memory_mib: Some(memory_mib),
+        ..Default::default()
+    }));
+    let (_, printed) = seed_lab_up(routers);
     let printed = printed.lock().unwrap().clone();
     String::from_utf8(printed).unwrap()
 }
