@@ -73,15 +73,11 @@ fn vm_up_serves_dockerd_with_the_lab_image() {
     assert!(status.docker_ready(), "{status}");
     assert!(status.image_present(), "{status}");
     // The memory and vCPUs it was started with, read from qemu's own command line.
-    assert_eq!(
-        status.resources,
-        Some((cfg.mem.clone(), cfg.smp)),
-        "{status}"
-    );
+    assert_eq!(status.resources, Some((cfg.mem(), cfg.smp)), "{status}");
     assert!(
         status
             .to_string()
-            .contains(&format!("memory {}, ", cfg.mem)),
+            .contains(&format!("memory {}, ", cfg.mem())),
         "{status}"
     );
 

@@ -52,11 +52,12 @@ pub fn capture(
         "-c",
         "grep . /proc/sys/net/mpls/platform_labels /proc/sys/net/mpls/conf/*/input 2>/dev/null || true",
     ])?;
+    let links = parse_links(&links)?;
     let mut commands = mpls_sysctls(&mpls);
-    commands.extend(link_commands(&links, router)?);
+    commands.extend(link_commands(&links, router));
     // A VPWS's redirects are tc filters: read on the interfaces that can have one.
     let mut devices: Vec<String> = router.interfaces.iter().map(|i| i.name.clone()).collect();
-    devices.extend(pseudowire_veths(&parse_links(&links)?));
+    devices.extend(pseudowire_veths(&links));
     let mut script = String::new();
     for d in &devices {
         let d = crate::shell_word::shell_word(d);
@@ -118,6 +119,7 @@ struct LinkInfo {
     info_slave_data: Option<serde_json::Value>,
 }
 
+/// The output of `ip -j -d link show`.
 fn parse_links(json: &str) -> anyhow::Result<Vec<Link>> {
     serde_json::from_str(json).context("cannot read the output of `ip -j -d link show`")
 }
@@ -140,10 +142,9 @@ fn pseudowire_veths(links: &[Link]) -> Vec<String> {
 /// The pseudowires' wiring as the kernel has it: veth pairs, bridges and their ports (the
 /// isolated ones too), and the redirects of each interface in `filters` (blocks of `== DEV`
 /// followed by `tc -j filter show dev DEV ingress pref 1`).
-pub fn wiring_pieces(links_json: &str, filters: &str) -> anyhow::Result<BTreeSet<Piece>> {
-    let links = parse_links(links_json)?;
+fn wiring_pieces(links: &[Link], filters: &str) -> anyhow::Result<BTreeSet<Piece>> {
     let mut out = BTreeSet::new();
-    for pw in pseudowire_veths(&links) {
+    for pw in pseudowire_veths(links) {
         out.insert(Piece::Veth(pw));
     }
     let bridges: Vec<&str> = links
@@ -154,7 +155,7 @@ pub fn wiring_pieces(links_json: &str, filters: &str) -> anyhow::Result<BTreeSet
     for b in &bridges {
         out.insert(Piece::Bridge(b.to_string()));
     }
-    for l in &links {
+    for l in links {
         let Some(master) = l.master.as_deref().filter(|m| bridges.contains(m)) else {
             continue;
         };
@@ -196,8 +197,7 @@ pub fn wiring_pieces(links_json: &str, filters: &str) -> anyhow::Result<BTreeSet
 
 /// From `ip -j -d link show`: VRF devices (created and up), their members, and the lab
 /// interfaces that are down.
-pub fn link_commands(json: &str, router: &Router) -> anyhow::Result<Vec<Vec<String>>> {
-    let links = parse_links(json)?;
+fn link_commands(links: &[Link], router: &Router) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     let vrfs: Vec<(&str, u64)> = links
         .iter()
@@ -217,20 +217,20 @@ pub fn link_commands(json: &str, router: &Router) -> anyhow::Result<Vec<Vec<Stri
         ]));
         out.push(argv(&["ip", "link", "set", name, "up"]));
     }
-    for l in &links {
+    for l in links {
         if let Some(master) = &l.master {
             if vrfs.iter().any(|(v, _)| v == master) {
                 out.push(argv(&["ip", "link", "set", &l.ifname, "master", master]));
             }
         }
     }
-    for l in &links {
+    for l in links {
         let is_lab = router.interfaces.iter().any(|i| i.name == l.ifname);
         if is_lab && !l.flags.iter().any(|f| f == "UP") {
             out.push(argv(&["ip", "link", "set", &l.ifname, "down"]));
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -253,8 +253,7 @@ mod tests {
            "linkinfo":{"info_kind":"veth","info_slave_kind":"vrf"}},
           {"ifindex":8,"ifname":"eth2","flags":["BROADCAST"]}
         ]"#;
-        let cmds: Vec<String> = link_commands(json, &pe1())
-            .unwrap()
+        let cmds: Vec<String> = link_commands(&parse_links(json).unwrap(), &pe1())
             .iter()
             .map(|c| c.join(" "))
             .collect();
@@ -303,7 +302,7 @@ mod tests {
             mirred("mpw0"),
             mirred("eth2")
         );
-        let pieces = wiring_pieces(links, &filters).unwrap();
+        let pieces = wiring_pieces(&parse_links(links).unwrap(), &filters).unwrap();
         let (before, after) = crate::intent::kernel::piece_changes(&BTreeSet::new(), &pieces);
         assert!(after.is_empty());
         let before: Vec<String> = before.iter().map(|c| c.join(" ")).collect();

@@ -52,8 +52,8 @@ pub struct VmConfig {
     pub dir: PathBuf,
     /// Host port (on 127.0.0.1) forwarded to dockerd in the guest.
     pub port: u16,
-    /// Guest memory, qemu syntax (`4G`).
-    pub mem: String,
+    /// Guest memory in MiB (qemu's `-m` is [`VmConfig::mem`]).
+    pub mem_mib: u64,
     /// Guest vCPUs.
     pub smp: u32,
     /// Accelerator: `auto` (KVM only if /dev/kvm is usable and not kvm_pvm), `kvm` or `tcg`.
@@ -79,7 +79,7 @@ impl VmConfig {
         VmConfig {
             dir: absolute(dir.into()),
             port: DEFAULT_PORT,
-            mem: "4G".into(),
+            mem_mib: 4096,
             smp: 2,
             accel: "auto".into(),
             cpu: "max".into(),
@@ -156,18 +156,17 @@ impl VmConfig {
     /// The guest's memory (`vm up --memory`, `MPLSREPL_VM_MEM`): a size in qemu's words, like
     /// `4G` or `6144M`, from 1 GiB.
     pub fn set_memory(&mut self, size: &str) -> std::result::Result<(), String> {
-        let mib = parse_memory(size)?;
-        self.mem = if mib % 1024 == 0 {
-            format!("{}G", mib / 1024)
-        } else {
-            format!("{mib}M")
-        };
+        self.mem_mib = parse_memory(size)?;
         Ok(())
     }
 
-    /// The guest's memory in MiB.
-    pub fn memory_mib(&self) -> u64 {
-        parse_memory(&self.mem).unwrap_or(4096)
+    /// The guest's memory as qemu's `-m` takes it: `4G`, or `6500M` when not whole GiB.
+    pub fn mem(&self) -> String {
+        if self.mem_mib.is_multiple_of(1024) {
+            format!("{}G", self.mem_mib / 1024)
+        } else {
+            format!("{}M", self.mem_mib)
+        }
     }
 
     /// `tcp://127.0.0.1:PORT`, the value for `DOCKER_HOST`.
@@ -267,12 +266,12 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
     if let Some(pid) = qemu::running(cfg, &log)? {
         check_port(cfg, pid)?;
         if let Some((mem, smp)) = host::qemu_resources(pid) {
-            if parse_memory(&mem).ok() != Some(cfg.memory_mib()) || smp != cfg.smp {
+            if parse_memory(&mem).ok() != Some(cfg.mem_mib) || smp != cfg.smp {
                 log.line(&format!(
                     "{} runs with memory {mem} and {smp} vCPUs, not the {} and {} asked for: \
                      `mplsrepl vm down` first to start it with them",
                     cfg.name(),
-                    cfg.mem,
+                    cfg.mem(),
                     cfg.smp
                 ));
             }
@@ -295,12 +294,12 @@ pub fn up(cfg: &VmConfig, progress: &dyn Fn(&str)) -> Result<String> {
         return Ok(cfg.docker_host());
     }
     if let Some(free) = host::available_memory_mib() {
-        if cfg.memory_mib() > free {
+        if cfg.mem_mib > free {
             bail!(
                 "the {} would take {} of memory and this host has {free} MiB available: \
                  give it less (`vm up --memory SIZE`) or stop something",
                 cfg.name(),
-                cfg.mem
+                cfg.mem()
             );
         }
     }
@@ -754,8 +753,8 @@ mod tests {
         assert!(parse_memory("99999999999999999999G").is_err());
         let mut cfg = VmConfig::new("/tmp/x");
         cfg.set_memory("8192M").unwrap();
-        assert_eq!((cfg.mem.as_str(), cfg.memory_mib()), ("8G", 8192));
+        assert_eq!((cfg.mem().as_str(), cfg.mem_mib), ("8G", 8192));
         cfg.set_memory("6500M").unwrap();
-        assert_eq!(cfg.mem, "6500M");
+        assert_eq!(cfg.mem(), "6500M");
     }
 }

@@ -112,7 +112,7 @@ pub(crate) fn start(cfg: &VmConfig, backing: &Path, fmt: &str, log: &Progress) -
     log.line(&format!(
         "starting qemu ({}, -m {} -smp {}) on {}",
         accel_args.join(" "),
-        cfg.mem,
+        cfg.mem(),
         cfg.smp,
         backing.file_name().unwrap_or_default().to_string_lossy()
     ));
@@ -140,7 +140,7 @@ pub(crate) fn start(cfg: &VmConfig, backing: &Path, fmt: &str, log: &Progress) -
         cfg.index + 1
     );
     let opts: [(&str, String); 20] = [
-        ("-m", cfg.mem.clone()),
+        ("-m", cfg.mem()),
         ("-smp", cfg.smp.to_string()),
         ("-machine", "q35".into()),
         ("-display", "none".into()),
