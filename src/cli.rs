@@ -168,8 +168,8 @@ fn bring_up_topology(
     backend: Box<dyn crate::runtime::Backend>,
     guard: Option<&RunGuard>,
 ) -> anyhow::Result<ExitCode> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = crate::catalogue::read_to_string(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let source = Source::new(path.display().to_string(), text);
     if let Err(errors) = crate::topology::load_for(&source, opts.engines) {
         eprintln!("{}", errors.render(report.color()));
@@ -505,27 +505,6 @@ fn write_reports(
             .with_context(|| format!("writing the report {}", file.display()))?;
     }
     Ok(())
-}
-
-/// `tutorial NAME`: a script from scripts/tutorials (by name) or a path, run like `run`.
-pub fn tutorial(
-    engine: &EngineChoice,
-    name: &str,
-    opts: &Options,
-    color: bool,
-) -> anyhow::Result<ExitCode> {
-    let as_path = Path::new(name);
-    let candidates = [
-        as_path.to_path_buf(),
-        Path::new("scripts/tutorials").join(format!("{name}.rhai")),
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scripts/tutorials")
-            .join(format!("{name}.rhai")),
-    ];
-    let Some(path) = candidates.iter().find(|p| p.is_file()) else {
-        bail!("no tutorial `{name}`: expected scripts/tutorials/{name}.rhai or a path to a script");
-    };
-    run(engine, path, opts, color, false, false, 1)
 }
 
 pub fn lab_name_from_file(path: &Path) -> anyhow::Result<String> {

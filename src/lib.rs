@@ -5,10 +5,12 @@
 //! node kind (daemons, start, applying a change, versions), `script` the Rhai API, `runtime`
 //! the actions and their backends, `check` the observations, `vm` the lab VM.
 
+pub mod catalogue;
 pub mod check;
 pub mod clab;
 pub mod cli;
 pub mod cli_export;
+pub mod cli_tutorial;
 pub mod connect;
 pub mod deploy;
 pub mod diagnostic;

@@ -126,6 +126,7 @@ enum Command {
     /// failed, in which step.
     Run {
         /// A script (.rhai), or a lab directory written by `mplsrepl save`.
+        #[arg(value_parser = lab_file)]
         script: PathBuf,
         #[command(flatten)]
         opts: ScriptArgs,
@@ -159,6 +160,7 @@ enum Command {
     /// Print what a script (or a bare .topo) would do, step by step, without touching Docker.
     Plan {
         /// A script (.rhai), a topology (.topo), or a lab directory written by `mplsrepl save`.
+        #[arg(value_parser = lab_file)]
         file: PathBuf,
         #[command(flatten)]
         opts: ScriptArgs,
@@ -172,6 +174,7 @@ enum Command {
     /// Render a router's complete FRR configuration (frr.conf) after a script's intent.
     Render {
         /// The script (.rhai) whose final intent to render.
+        #[arg(value_parser = lab_file)]
         script: PathBuf,
         /// Router name; all routers when omitted.
         router: Option<String>,
@@ -185,6 +188,7 @@ enum Command {
     /// once.
     Up {
         /// The topology (.topo).
+        #[arg(value_parser = lab_file)]
         topology: PathBuf,
         #[command(flatten)]
         opts: ScriptArgs,
@@ -193,14 +197,26 @@ enum Command {
     },
     /// Run a tutorial: prose between steps, pauses, and checkpoints that say what is wrong.
     ///
-    /// NAME is a script in scripts/tutorials/ (e.g. `seed`, the eight-step walkthrough) or a
-    /// path to one. Ctrl-C stops it as it stops `run`.
+    /// Without NAME, the catalogue shipped in the binary: the tutorials with their level and
+    /// time, and the example labs (`mplsrepl run builtin:NAME`). NAME is a tutorial of the
+    /// catalogue (e.g. `seed`, the eight-step walkthrough) or a path to a script. Ctrl-C stops
+    /// it as it stops `run`.
+    ///
+    /// Examples:
+    ///   mplsrepl tutorial                        what there is to learn
+    ///   mplsrepl tutorial seed                   the walkthrough, pausing after each step
+    ///   mplsrepl tutorial seed --save my-lab/    write it out to edit, then
+    ///   mplsrepl tutorial my-lab/tutorials/seed.rhai
+    #[command(verbatim_doc_comment)]
     Tutorial {
-        /// A tutorial of scripts/tutorials/ by name (`seed`), or a path to a .rhai file.
-        name: String,
+        /// A tutorial of the catalogue by name (`seed`), or a path to a .rhai file.
+        name: Option<String>,
         /// Do not pause between steps (unattended, as in CI).
         #[arg(long)]
         yes: bool,
+        /// Write the tutorial and the topology it uses into DIR instead of running it.
+        #[arg(long, value_name = "DIR", requires = "name")]
+        save: Option<PathBuf>,
         #[command(flatten)]
         opts: ScriptArgs,
         #[command(flatten)]
@@ -248,6 +264,7 @@ enum Command {
     #[command(verbatim_doc_comment)]
     Graph {
         /// A topology (.topo) or a script (.rhai).
+        #[arg(value_parser = lab_file)]
         file: PathBuf,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = GraphFormat::Svg)]
@@ -276,6 +293,7 @@ enum Command {
         dir: PathBuf,
         /// The script (.rhai) whose final intent to save; with --live, the script or topology
         /// (.topo) of the running lab.
+        #[arg(value_parser = lab_file)]
         file: PathBuf,
         /// Read the configuration from the running lab instead of the script's intent.
         #[arg(long)]
@@ -301,6 +319,7 @@ enum Command {
     #[command(verbatim_doc_comment)]
     ExportClab {
         /// A topology (.topo) or a script (.rhai) that loads one.
+        #[arg(value_parser = lab_file)]
         file: PathBuf,
         #[command(flatten)]
         image: ImageArg,
@@ -560,9 +579,19 @@ fn main() -> ExitCode {
             let engine = engine_of(Some(&lab), None, &opts.image.image);
             cli::up(&engine, &topology, &to_options(&engine, &opts, None), color)
         }
+        Some(Command::Tutorial { name: None, .. }) => {
+            print!("{}", mplsrepl::cli_tutorial::listing());
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Tutorial {
-            name,
+            name: Some(name),
+            save: Some(dir),
+            ..
+        }) => mplsrepl::cli_tutorial::save(&name, &dir),
+        Some(Command::Tutorial {
+            name: Some(name),
             yes,
+            save: None,
             opts,
             checks,
             lab,
@@ -572,7 +601,7 @@ fn main() -> ExitCode {
                 interactive: !yes && std::io::IsTerminal::is_terminal(&std::io::stdin()),
                 ..to_options(&engine, &opts, Some(&checks))
             };
-            cli::tutorial(&engine, &name, &options, color)
+            mplsrepl::cli_tutorial::run(&engine, &name, &options, color)
         }
         Some(Command::Down { lab, engine }) => {
             let engine = engine_of(None, Some(&engine), mplsrepl::vm::IMAGE);
@@ -707,6 +736,12 @@ fn lab_name(arg: &str) -> Result<String, String> {
     }
 }
 
+/// A file argument: `builtin:NAME` is a lab of the catalogue shipped in the binary
+/// (`mplsrepl tutorial` lists them), anything else a path.
+fn lab_file(arg: &str) -> Result<PathBuf, String> {
+    mplsrepl::catalogue::resolve(Path::new(arg))
+}
+
 /// `--memory SIZE`, checked as the lab VM takes it.
 fn memory_size(text: &str) -> Result<String, String> {
     mplsrepl::vm::parse_memory(text).map(|_| text.to_string())
@@ -714,9 +749,11 @@ fn memory_size(text: &str) -> Result<String, String> {
 
 /// `down` takes a lab name, or a file whose topology names the lab.
 fn lab_name_of(arg: &str) -> String {
-    let path = Path::new(arg);
-    if path.is_file() {
-        if let Ok(name) = cli::lab_name_from_file(path) {
+    let Ok(path) = mplsrepl::catalogue::resolve(Path::new(arg)) else {
+        return arg.to_string();
+    };
+    if path.is_file() || mplsrepl::catalogue::is_builtin(&path) {
+        if let Ok(name) = cli::lab_name_from_file(&path) {
             return name;
         }
     }

@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::root;
@@ -405,4 +406,57 @@ fn a_lab_vm_size_it_cannot_take_is_a_usage_error_before_anything_starts() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(said), "{args:?}: {stderr}");
     }
+}
+
+/// The catalogue travels in the binary: installed with `cargo install`, run from a directory
+/// with nothing in it, it lists the tutorials and plans a shipped lab.
+#[test]
+fn an_installed_binary_lists_and_plans_the_catalogue_from_an_empty_directory() {
+    let tmp = std::env::temp_dir().join(format!("mplsrepl-install-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let empty = tmp.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    // The test binary's own target directory: the debug build is there already.
+    let target = Path::new(env!("CARGO_BIN_EXE_mplsrepl"))
+        .ancestors()
+        .nth(2)
+        .unwrap();
+    let install = Command::new(env!("CARGO"))
+        .args([
+            "install",
+            "--quiet",
+            "--debug",
+            "--locked",
+            "--offline",
+            "--path",
+        ])
+        .arg(root())
+        .arg("--root")
+        .arg(&tmp)
+        .arg("--target-dir")
+        .arg(target)
+        .status()
+        .expect("run cargo install");
+    assert!(install.success());
+    let installed = |args: &[&str]| {
+        Command::new(tmp.join("bin/mplsrepl"))
+            .args(args)
+            .current_dir(&empty)
+            .env_remove("DOCKER_HOST")
+            .output()
+            .unwrap()
+    };
+    let list = installed(&["tutorial"]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(list.status.success() && text.contains("  seed  "), "{text}");
+    let plan = installed(&["plan", "builtin:mpls_vpn"]);
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        plan.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    assert!(text.contains("plan: 6 steps"), "{text}");
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+    std::fs::remove_dir_all(&tmp).unwrap();
 }

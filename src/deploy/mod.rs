@@ -141,9 +141,11 @@ impl Deployment {
     pub fn load_topology(&mut self, full: PathBuf) -> anyhow::Result<()> {
         if let Some(lab) = &self.lab {
             // The same file again changes nothing; another would switch labs under the script.
-            let same = |p: &std::path::Path| std::fs::canonicalize(p).ok();
-            if same(&full).is_some() && same(&full) == self.topology_file.as_deref().and_then(same)
-            {
+            let same = self
+                .topology_file
+                .as_deref()
+                .is_some_and(|was| crate::catalogue::same_file(&full, was));
+            if same {
                 return Ok(());
             }
             bail!(

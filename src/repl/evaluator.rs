@@ -91,7 +91,9 @@ impl Evaluator {
     /// Run a script file in this session: its variables, functions and imports stay, and its
     /// relative paths (`topology("x.topo")`, imports) are resolved from its directory.
     pub fn load(&mut self, path: &Path) -> Result<(), ScriptError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let path = &crate::catalogue::resolve(path)
+            .map_err(|e| ScriptError::Other(anyhow::anyhow!("{e}")))?;
+        let text = crate::catalogue::read_to_string(path).map_err(|e| {
             ScriptError::Other(anyhow::anyhow!("cannot read {}: {e}", path.display()))
         })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();

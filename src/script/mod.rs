@@ -142,7 +142,7 @@ impl ScriptEngine {
 
     /// Run a script file to the end, then apply whatever its last step configured.
     pub fn run_file(&mut self, path: &Path) -> Result<(), ScriptError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::catalogue::read_to_string(path).map_err(|e| {
             ScriptError::Other(anyhow::anyhow!("cannot read {}: {e}", path.display()))
         })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();

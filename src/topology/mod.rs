@@ -41,6 +41,11 @@ pub fn load_file(path: &std::path::Path) -> anyhow::Result<Lab> {
 pub fn load_file_for(path: &std::path::Path, engines: Option<usize>) -> anyhow::Result<Lab> {
     use std::io::Read;
     let cannot = |e: &dyn std::fmt::Display| anyhow::anyhow!("cannot read {}: {e}", path.display());
+    if crate::catalogue::is_builtin(path) {
+        let text = crate::catalogue::read_to_string(path).map_err(|e| cannot(&e))?;
+        let source = Source::new(path.display().to_string(), text);
+        return load_for(&source, engines).map_err(anyhow::Error::new);
+    }
     let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
     let mut text = String::new();
     file.take(MAX_TOPOLOGY_BYTES + 1)
