@@ -343,6 +343,9 @@ fn run_once(
     let session = Session::new(backend, report, opts.clone());
     let mut script = ScriptEngine::new(session);
     guard.attach(&mut script.rhai);
+    if opts.interactive {
+        script.set_exercise_prompt(crate::repl::exercise::hook(color));
+    }
     let started = std::time::Instant::now();
     let outcome = script.run_file(path);
     if let Err(ScriptError::At(e)) = &outcome {

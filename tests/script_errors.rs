@@ -267,3 +267,37 @@ fn a_second_topology_and_a_bad_lab_name_are_refused() {
         assert!(e.help.is_some(), "{bad:?}");
     }
 }
+
+#[test]
+fn a_malformed_exercise_is_located_and_says_what_it_lacks() {
+    let check = "#{ what: \"w\", hint: \"h\", check: || true }";
+    for (body, said) in [
+        (
+            "exercise(\"t\", #{ hints: [], solution: \"\" });".to_string(),
+            "exercise `t`: no `checks` in its map",
+        ),
+        (
+            "exercise(\"t\", #{ hints: [], solution: \"\", checks: [] });".to_string(),
+            "no checks, so nothing could say it is done",
+        ),
+        (
+            format!("exercise(\"t\", #{{ hints: [1], solution: \"\", checks: [{check}] }});"),
+            "a hints entry is i64",
+        ),
+        (
+            format!(
+                "exercise(\"t\", #{{ hints: [], solution: \"\", checks: [{check}], hint: 1 }});"
+            ),
+            "unknown key `hint`",
+        ),
+        (
+            format!("exercise(\"t\", #{{ hints: [], solution: \"nope(\", checks: [{check}] }});"),
+            "its reference solution failed",
+        ),
+    ] {
+        let e = error_of(&format!("{SEED}{body}\n"));
+        assert_eq!(e.line_col(), (2, 1), "{body}");
+        assert_eq!(e.spanned_text(), "exercise", "{body}");
+        assert!(e.message.contains(said), "{body}: {}", e.message);
+    }
+}

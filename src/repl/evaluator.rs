@@ -31,7 +31,11 @@ pub struct Evaluator {
 
 impl Evaluator {
     pub fn new(session: Session, interrupt: &Interrupt) -> Self {
-        let mut script = ScriptEngine::new(session);
+        Self::on(ScriptEngine::new(session), interrupt)
+    }
+
+    /// The prompt's evaluator over an existing script engine's session.
+    pub fn on(mut script: ScriptEngine, interrupt: &Interrupt) -> Self {
         interrupt.attach(&mut script.rhai);
         let mut me = Evaluator {
             script,

@@ -10,6 +10,7 @@ pub mod chain;
 pub mod complete;
 pub mod continuation;
 pub mod evaluator;
+pub mod exercise;
 pub mod help;
 pub mod helper;
 pub mod highlight;

@@ -6,6 +6,7 @@ pub mod args;
 pub mod capture_fn;
 pub mod checks;
 pub mod common;
+pub mod exercise;
 pub mod explain;
 pub mod failover_fn;
 pub mod pending_check;
@@ -112,7 +113,12 @@ fn exit_request(e: &EvalAltResult) -> Option<u8> {
 
 impl ScriptEngine {
     pub fn new(session: Session) -> Self {
-        let session = Rc::new(RefCell::new(session));
+        Self::on(Rc::new(RefCell::new(session)))
+    }
+
+    /// An engine on a session another engine works on too (an exercise's prompt, in the
+    /// middle of a tutorial).
+    pub fn on(session: Rc<RefCell<Session>>) -> Self {
         let mut engine = Engine::new();
         engine
             .set_max_operations(MAX_OPERATIONS)
@@ -128,6 +134,7 @@ impl ScriptEngine {
         trace_fn::register(&mut engine, &session);
         failover_fn::register(&mut engine, &session);
         explain::register(&mut engine, &session);
+        exercise::register(&mut engine, &session, None);
         together::register(&mut engine, &session);
         register_exit(&mut engine);
         let s = session.clone();
@@ -138,6 +145,11 @@ impl ScriptEngine {
             rhai: engine,
             session,
         }
+    }
+
+    /// Interactive exercises give the learner `prompt` (the REPL's, from a layer above).
+    pub fn set_exercise_prompt(&mut self, prompt: exercise::Hook) {
+        exercise::register(&mut self.rhai, &self.session, Some(prompt));
     }
 
     /// Run a script file to the end, then apply whatever its last step configured.

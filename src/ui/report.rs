@@ -125,6 +125,11 @@ impl Reporter {
         }
     }
 
+    /// A tutorial's task for the learner.
+    pub fn exercise(&self, task: &str) {
+        self.line(&self.paint(&format!("  > your turn: {task}"), |t| t.bold().to_string()));
+    }
+
     pub fn warn(&self, text: &str) {
         self.line(&self.paint(&format!("  ! {text}"), |t| t.yellow().to_string()));
     }
