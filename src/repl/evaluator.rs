@@ -191,7 +191,16 @@ impl Evaluator {
                 return Some(text);
             }
         }
-        Some(value.to_string())
+        let text = value.to_string();
+        if (value.is_map() || value.is_array()) && text.len() > 100 {
+            // Data (a `show` reply, a list of changes) as a person reads it: one field a line.
+            if let Ok(json) = rhai::serde::from_dynamic::<serde_json::Value>(value) {
+                if let Ok(text) = serde_json::to_string_pretty(&json) {
+                    return Some(text);
+                }
+            }
+        }
+        Some(text)
     }
 }
 
@@ -316,5 +325,12 @@ mod tests {
         assert_eq!(e.display(&v).as_deref(), Some("[1, 2]"));
         let v = eval(&mut e, "let x = 1;").unwrap();
         assert_eq!(e.display(&v), None);
+        // A reply too long for a line reads one field a line, not as one wrapped map.
+        let v = eval(&mut e, "#{ neighbors: [#{ id: \"1.1.1.1\", state: \"OPERATIONAL\" }, #{ id: \"2.2.2.2\", state: \"OPERATIONAL\" }] }").unwrap();
+        let text = e.display(&v).unwrap();
+        assert!(
+            text.contains("\n      \"state\": \"OPERATIONAL\""),
+            "{text}"
+        );
     }
 }

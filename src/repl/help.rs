@@ -6,60 +6,64 @@ use owo_colors::OwoColorize;
 use super::api_index::ApiIndex;
 use super::meta_commands::COMMANDS;
 
-/// The API by theme. Hand-written, because a list of 150 overloads teaches nothing; Tab after
-/// a `.` lists them all.
-const API: &[(&str, &[&str])] = &[
-    (
-        "lab",
-        &[
-            "topology(FILE)  up()  down()  apply()  step(TITLE)  lab_name()",
-            "routers([ROLE])  set_profile(\"fast\")  link(A, B).down()  link(A, B).up()",
-        ],
-    ),
-    (
-        "router",
-        &[
-            "router(NAME) .addresses() .address(IF, PREFIX) .static_route(PREFIX, NH)",
-            ".default_route(NH) .sysctl(KEY, V) .interface(IF)",
-        ],
-    ),
-    (
-        "interface",
-        &[
-            ".interface(IF) .ospf_p2p() .ospf_hello(S) .ospf_dead(S) .ospf_cost(C)",
-            ".ospf_passive() .mpls() .down() .up()",
-        ],
-    ),
-    (
-        "ospf",
-        &[".ospf() .router_id(IP) .network(PREFIX, AREA) .redistribute(PROTO)  .no_ospf()"],
-    ),
-    (
-        "ldp",
-        &[".ldp() .router_id(IP) .transport(IP) .interface(IF) .hello(I, H)  .no_ldp()"],
-    ),
-    (
-        "bgp",
-        &[
-            ".bgp(ASN) .router_id(IP) .neighbor(IP, AS) .update_source(IF) .vpnv4()",
-            ".rr_client() .next_hop_self()",
-        ],
-    ),
-    (
-        "vrf",
-        &[
-            ".vrf(NAME, TABLE) .bind(IF) .rd(RD) .rt(RT) .vpn() .redistribute(PROTO)",
-            ".static_route(PREFIX, NH) .neighbor(IP, AS)",
-        ],
-    ),
-    (
-        "checks",
-        &[
-            "ping(R, DST)  expect_ping(R, DST[, SRC])  show(R, CMD)  sh(R, CMD)",
-            "expect(R, CMD, #{...})  wait_until(WHAT, || ...)  capture(R, IF, FILTER, || ...)",
-        ],
-    ),
+/// The API reference; its families (`## Router`, `## Ldp`, ...) and their functions (`### `)
+/// are what `:help` lists, so the list grows with the API (a test keeps every registered
+/// function documented there).
+const API_DOC: &str = include_str!("../../docs/api.md");
+
+/// The sections of the reference before the API proper and after it.
+const NOT_API: &[&str] = &[
+    "A first script",
+    "How a script works",
+    "The standard library",
 ];
+
+/// Each family of the API with its functions' names, in the reference's order.
+pub fn families() -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut in_code = false;
+    for line in API_DOC.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        if let Some(family) = line.strip_prefix("## ") {
+            out.push((family.trim().to_string(), Vec::new()));
+            continue;
+        }
+        let (Some(entry), Some((_, names))) = (line.strip_prefix("### "), out.last_mut()) else {
+            continue;
+        };
+        // "`bfd` (Interface)", "`down` and `up` (Interface)": the names between backticks.
+        for name in entry.split('`').skip(1).step_by(2) {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    out.retain(|(family, names)| !names.is_empty() && !NOT_API.contains(&family.as_str()));
+    out
+}
+
+/// Words packed into lines of at most `width` characters.
+fn pack(words: &[String], width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for w in words {
+        let line = lines.last_mut().expect("one line at least");
+        if !line.is_empty() && line.len() + 1 + w.len() > width {
+            lines.push(w.clone());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(w);
+        }
+    }
+    lines
+}
 
 /// Room for a module function's description before the line gets too long for a terminal.
 const DOC_WIDTH: usize = 64;
@@ -79,12 +83,17 @@ pub fn render(api: &ApiIndex, color: bool) -> String {
     }
     out.push(String::new());
     out.push(title(
-        "Rhai API (every line is Rhai; its changes are applied when it ends)",
+        "Rhai API by family (every line is Rhai; its changes are applied when it ends)",
     ));
-    for (theme, lines) in API {
-        for (i, line) in lines.iter().enumerate() {
-            let theme = if i == 0 { theme } else { "" };
-            out.push(format!("  {theme:<10} {line}"));
+    out.push(
+        "  docs/api.md has each with an example; Tab after `.` lists a handle's methods".into(),
+    );
+    let all = families();
+    let width = all.iter().map(|(f, _)| f.len()).max().unwrap_or(0);
+    for (family, names) in &all {
+        for (i, line) in pack(names, 76 - width).iter().enumerate() {
+            let family = if i == 0 { family.as_str() } else { "" };
+            out.push(format!("  {family:<width$} {line}"));
         }
     }
     out.push(String::new());
@@ -120,7 +129,42 @@ fn first_sentence(doc: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{first_sentence, shorten};
+    use super::{families, first_sentence, pack, shorten};
+
+    #[test]
+    fn every_family_of_the_api_is_listed_with_its_functions() {
+        let all = families();
+        let family = |name: &str| {
+            all.iter()
+                .find(|(f, _)| f == name)
+                .map(|(_, names)| names.clone())
+                .unwrap_or_else(|| panic!("no family {name} in {all:?}"))
+        };
+        for name in [
+            "Lifecycle",
+            "Router",
+            "Ldp",
+            "Segment Routing",
+            "BFD",
+            "L2vpn",
+            "Tutorials",
+        ] {
+            assert!(!family(name).is_empty(), "{name}");
+        }
+        assert!(
+            family("Interface").contains(&"impair".to_string())
+                || family("Link").contains(&"impair".to_string())
+        );
+        assert!(family("Tutorials").contains(&"exercise".to_string()));
+        assert!(family("Interface").contains(&"down".to_string()));
+        assert!(!all.iter().any(|(f, _)| f == "The standard library"));
+    }
+
+    #[test]
+    fn names_are_packed_into_lines() {
+        let words: Vec<String> = ["ab", "cd", "ef"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(pack(&words, 5), vec!["ab cd", "ef"]);
+    }
 
     #[test]
     fn first_sentence_of_a_doc() {

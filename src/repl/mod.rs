@@ -205,9 +205,12 @@ impl Repl {
             return meta::run(self, input.trim());
         }
         let source = Source::new("<repl>", input.to_string());
+        self.eval.script.session.borrow_mut().value_shown = false;
         match self.eval.eval(&source) {
             Ok(value) => {
-                if let Some(text) = self.eval.display(&value) {
+                let shown = self.eval.script.session.borrow().value_shown;
+                let again = shown && (value.is_array() || value.is_map());
+                if let Some(text) = self.eval.display(&value).filter(|_| !again) {
                     println!("{}", text.trim_end_matches('\n'));
                 }
                 self.settle();

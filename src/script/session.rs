@@ -134,6 +134,9 @@ pub struct Session {
     pub check_results: Vec<crate::check::results::CheckResult>,
     /// Named snapshots of the live lab (what-if, `:snapshot`).
     pub snapshots: BTreeMap<String, crate::check::snapshot::Snapshot>,
+    /// The last API call printed its value for a person (a what-if's changes, a trace's hops):
+    /// the REPL does not print the same value again as data.
+    pub value_shown: bool,
     /// Checks queued by `together(|| ...)`, polled when the block ends; `None` outside one.
     pub batch: Option<Vec<super::pending_check::PendingCheck>>,
 }
@@ -156,6 +159,7 @@ impl Session {
             script_source: None,
             check_results: Vec::new(),
             batch: None,
+            value_shown: false,
             snapshots: BTreeMap::new(),
         }
     }

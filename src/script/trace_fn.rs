@@ -112,6 +112,7 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
         };
         let hops = trace(&lab, &intent, &mut SessionObserver(&s), from, dst_ip).map_err(err)?;
         {
+            s.borrow_mut().value_shown = true;
             let sess = s.borrow();
             sess.report.info(&format!("trace {from} -> {dst}:"));
             for h in &hops {

@@ -81,10 +81,11 @@ fn changes_to_dynamic(changes: &[Change]) -> RhaiResult<Array> {
 }
 
 fn print_changes(s: &Shared, title: &str, changes: &[Change]) {
-    let sess = s.borrow();
-    if sess.dry_run() {
+    if s.borrow().dry_run() {
         return;
     }
+    s.borrow_mut().value_shown = true;
+    let sess = s.borrow();
     sess.report
         .info(&format!("{title}: {} change(s)", changes.len()));
     for c in changes {
