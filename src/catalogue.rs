@@ -38,6 +38,10 @@ const FILES: &[(&str, &str)] = &[
     ("overlap.rhai", include_str!("../scripts/overlap.rhai")),
     ("overlap.topo", include_str!("../scripts/overlap.topo")),
     (
+        "tutorials/breakfix.rhai",
+        include_str!("../scripts/tutorials/breakfix.rhai"),
+    ),
+    (
         "tutorials/ldp.rhai",
         include_str!("../scripts/tutorials/ldp.rhai"),
     ),

@@ -95,9 +95,10 @@ pub fn run(
     name: &str,
     opts: &Options,
     color: bool,
+    down_after: bool,
 ) -> anyhow::Result<ExitCode> {
     let path = find(name)?;
-    crate::cli::run(engine, &path, opts, color, false, false, 1)
+    crate::cli::run(engine, &path, opts, color, false, down_after, 1)
 }
 
 #[cfg(test)]

@@ -217,6 +217,20 @@ enum Command {
         /// Write the tutorial and the topology it uses into DIR instead of running it.
         #[arg(long, value_name = "DIR", requires = "name")]
         save: Option<PathBuf>,
+        /// What a break/fix lab's `pick` chooses by: the same N gives every learner the same
+        /// fault. Without it, a random one (printed, to hand out).
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Say what the break/fix lab broke as soon as it is broken (for the instructor).
+        #[arg(long)]
+        reveal: bool,
+        /// Remove the lab when the tutorial ends (pass or fail).
+        #[arg(long)]
+        down: bool,
+        /// Grading: each checkpoint, and each exercise with its time and the hints used, to
+        /// FILE as JUnit XML (FILE.xml) or JSON, as `run --report` writes them.
+        #[arg(long, value_name = "FILE", value_parser = report_file)]
+        report: Vec<PathBuf>,
         #[command(flatten)]
         opts: ScriptArgs,
         #[command(flatten)]
@@ -592,6 +606,10 @@ fn main() -> ExitCode {
             name: Some(name),
             yes,
             save: None,
+            seed,
+            reveal,
+            down,
+            report,
             opts,
             checks,
             lab,
@@ -599,9 +617,12 @@ fn main() -> ExitCode {
             let engine = engine_of(Some(&lab), None, &opts.image.image);
             let options = mplsrepl::script::Options {
                 interactive: !yes && std::io::IsTerminal::is_terminal(&std::io::stdin()),
+                seed: Some(seed.unwrap_or_else(random_seed)),
+                reveal,
+                reports: report,
                 ..to_options(&engine, &opts, Some(&checks))
             };
-            mplsrepl::cli_tutorial::run(&engine, &name, &options, color)
+            mplsrepl::cli_tutorial::run(&engine, &name, &options, color, down)
         }
         Some(Command::Down { lab, engine }) => {
             let engine = engine_of(None, Some(&engine), mplsrepl::vm::IMAGE);
@@ -740,6 +761,14 @@ fn lab_name(arg: &str) -> Result<String, String> {
 /// (`mplsrepl tutorial` lists them), anything else a path.
 fn lab_file(arg: &str) -> Result<PathBuf, String> {
     mplsrepl::catalogue::resolve(Path::new(arg))
+}
+
+/// A seed nobody chose: the clock's nanoseconds, small enough to read out to a class.
+fn random_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    u64::from(nanos % 10_000)
 }
 
 /// `--memory SIZE`, checked as the lab VM takes it.

@@ -210,6 +210,7 @@ fn registered_names() -> Vec<String> {
         .rhai
         .gen_fn_signatures(false)
         .iter()
+        .filter(|sig| !mplsrepl::script::stdlib::is_closure(sig))
         .filter_map(|sig| sig.split('(').next())
         .map(|name| {
             let name = name.trim_start_matches("get$").trim_start_matches("set$");

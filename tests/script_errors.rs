@@ -301,3 +301,17 @@ fn a_malformed_exercise_is_located_and_says_what_it_lacks() {
         assert!(e.message.contains(said), "{body}: {}", e.message);
     }
 }
+
+/// Rhai looks a closure's hidden function up where it is called: one made by a stdlib
+/// function would be "not found" outside its module unless the engine makes it reachable.
+#[test]
+fn a_closure_made_by_a_stdlib_function_can_be_called_from_the_script() {
+    let dir = root().join("scripts");
+    let text = format!(
+        "{SEED}import \"breakfix\" as breakfix;\nlet checks = breakfix::checks();\nlet f = checks[6].check;\nif type_of(f.call()) != \"bool\" {{ throw \"not a verdict\"; }}\n"
+    );
+    let (result, _) = plan_text(&dir, "test.rhai", &text);
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}

@@ -41,6 +41,7 @@ impl ApiIndex {
         let signatures = engine
             .gen_fn_signatures(false)
             .iter()
+            .filter(|s| !crate::script::stdlib::is_closure(s))
             .filter_map(|s| parse_signature(s, engine))
             .collect();
         ApiIndex {
@@ -57,7 +58,7 @@ impl ApiIndex {
             .filter_map(|s| {
                 let (name, params) = split_call(&s)?;
                 // Closures written in the module's source are functions too, named `anon$...`.
-                if name.starts_with("anon$") {
+                if crate::script::stdlib::is_closure(&name) {
                     return None;
                 }
                 Some(ModuleFn {

@@ -15,6 +15,7 @@ pub mod session;
 pub mod stdlib;
 pub mod together;
 pub mod trace_fn;
+pub mod tutorial_fn;
 pub mod whatif;
 
 use std::cell::RefCell;
@@ -135,6 +136,8 @@ impl ScriptEngine {
         failover_fn::register(&mut engine, &session);
         explain::register(&mut engine, &session);
         exercise::register(&mut engine, &session, None);
+        tutorial_fn::register(&mut engine, &session);
+        stdlib::register_closures(&mut engine);
         together::register(&mut engine, &session);
         register_exit(&mut engine);
         let s = session.clone();

@@ -75,6 +75,10 @@ pub struct Options {
     /// How many engines `--engines` spreads the lab over, when it does: a topology's
     /// `engine N` is checked against them as the topology is read.
     pub engines: Option<usize>,
+    /// `tutorial --seed N`: what `pick` chooses by (0 when not given).
+    pub seed: Option<u64>,
+    /// `tutorial --reveal`: `reveal(text)` prints its text (an instructor's view).
+    pub reveal: bool,
     /// `--evidence DIR`: where a failed check's routers' state goes; `None` for
     /// `<capture_dir>/evidence`.
     pub evidence: Option<PathBuf>,
@@ -106,6 +110,8 @@ impl Default for Options {
             reports: Vec::new(),
             evidence: None,
             engines: None,
+            seed: None,
+            reveal: false,
         }
     }
 }

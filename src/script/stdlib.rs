@@ -19,6 +19,7 @@ pub const MODULES: &[(&str, &str)] = &[
     ("sr", include_str!("../../stdlib/sr.rhai")),
     ("bfd", include_str!("../../stdlib/bfd.rhai")),
     ("l2vpn", include_str!("../../stdlib/l2vpn.rhai")),
+    ("breakfix", include_str!("../../stdlib/breakfix.rhai")),
 ];
 
 pub fn resolver(script_dir: &Path) -> ModuleResolversCollection {
@@ -112,5 +113,37 @@ impl rhai::ModuleResolver for EmbeddedResolver {
         ast.set_source(format!("stdlib/{name}.rhai"));
         let module = Module::eval_ast_as_new(Scope::new(), &ast, engine)?;
         Ok(module.into())
+    }
+}
+
+/// A closure's hidden function, not a function of the API (lists of the API skip it).
+pub fn is_closure(name: &str) -> bool {
+    name.starts_with("anon$")
+}
+
+/// Make the closures the stdlib's functions create callable where they are called.
+///
+/// Rhai compiles a closure to a hidden function (`anon$...`) of the module that defines it, and
+/// looks that name up in the caller's namespace, where it is not: a closure a stdlib function
+/// returns (`breakfix::checks()`'s checks) fails with "function not found". Its hidden function
+/// is made global here (same source, same name). Such a closure may call the API, not its own
+/// module's other functions.
+pub fn register_closures(engine: &mut Engine) {
+    for (name, text) in MODULES {
+        let Ok(mut ast) = engine.compile(*text) else {
+            // The module's own import reports the error, with its position.
+            continue;
+        };
+        ast.clear_statements();
+        ast.retain_functions(|_, _, f, _| is_closure(f));
+        if !ast.has_functions() {
+            continue;
+        }
+        match Module::eval_ast_as_new(Scope::new(), &ast, engine) {
+            Ok(closures) => {
+                engine.register_global_module(closures.into());
+            }
+            Err(e) => eprintln!("warning: the closures of stdlib module {name} are unusable: {e}"),
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Shared test helpers: golden files and script runs with the plan backend.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 
 use mplsrepl::runtime::plan::PlanBackend;
