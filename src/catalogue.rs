@@ -38,16 +38,40 @@ const FILES: &[(&str, &str)] = &[
     ("overlap.rhai", include_str!("../scripts/overlap.rhai")),
     ("overlap.topo", include_str!("../scripts/overlap.topo")),
     (
+        "tutorials/bfd_failover.rhai",
+        include_str!("../scripts/tutorials/bfd_failover.rhai"),
+    ),
+    (
         "tutorials/breakfix.rhai",
         include_str!("../scripts/tutorials/breakfix.rhai"),
+    ),
+    (
+        "tutorials/ipv6_vpn.rhai",
+        include_str!("../scripts/tutorials/ipv6_vpn.rhai"),
+    ),
+    (
+        "tutorials/l3vpn.rhai",
+        include_str!("../scripts/tutorials/l3vpn.rhai"),
     ),
     (
         "tutorials/ldp.rhai",
         include_str!("../scripts/tutorials/ldp.rhai"),
     ),
     (
+        "tutorials/pe_ce.rhai",
+        include_str!("../scripts/tutorials/pe_ce.rhai"),
+    ),
+    (
+        "tutorials/route_reflector.rhai",
+        include_str!("../scripts/tutorials/route_reflector.rhai"),
+    ),
+    (
         "tutorials/seed.rhai",
         include_str!("../scripts/tutorials/seed.rhai"),
+    ),
+    (
+        "tutorials/sr_mpls.rhai",
+        include_str!("../scripts/tutorials/sr_mpls.rhai"),
     ),
 ];
 
@@ -165,8 +189,22 @@ pub struct Entry {
     pub time: Option<String>,
 }
 
+/// The tutorials in the order a learner takes them: the listing's order.
+const LEARNING_PATH: &[&str] = &[
+    "seed",
+    "ldp",
+    "l3vpn",
+    "route_reflector",
+    "pe_ce",
+    "sr_mpls",
+    "bfd_failover",
+    "ipv6_vpn",
+    "breakfix",
+];
+
+/// Tutorials on the learning path, then the labs, each in the catalogue's order.
 pub fn entries() -> Vec<Entry> {
-    FILES
+    let mut all: Vec<Entry> = FILES
         .iter()
         .filter_map(|(file, text)| {
             let stem = file.strip_suffix(".rhai")?;
@@ -176,7 +214,16 @@ pub fn entries() -> Vec<Entry> {
             };
             Some(entry(name, kind, text))
         })
-        .collect()
+        .collect();
+    let rank = |e: &Entry| match e.kind {
+        Kind::Tutorial => LEARNING_PATH
+            .iter()
+            .position(|n| *n == e.name)
+            .unwrap_or(LEARNING_PATH.len()),
+        Kind::Lab => LEARNING_PATH.len() + 1,
+    };
+    all.sort_by_key(rank);
+    all
 }
 
 fn entry(name: &str, kind: Kind, text: &str) -> Entry {
@@ -296,6 +343,10 @@ mod tests {
             .collect();
         assert!(!tutorials.is_empty());
         for t in tutorials {
+            assert!(
+                LEARNING_PATH.contains(&t.name.as_str()),
+                "{t:?} is not on the learning path"
+            );
             assert!(t.level.is_some() && t.time.is_some(), "{t:?}");
             assert!(!t.title.is_empty(), "{t:?}");
         }

@@ -462,9 +462,7 @@ fn register_waits(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "checkpoint",
         move |ctx: NativeCallContext, what: &str, hint: &str, f: FnPtr| -> RhaiResult<()> {
-            let timeout = s.borrow().opts.check_timeout;
-            wait_until(&s, &ctx, &format!("checkpoint: {what}"), timeout, &f)
-                .map_err(|e| err(format!("checkpoint `{what}` not reached: {hint}\n({e})")))
+            checkpoint(&s, &ctx, what, hint, &f)
         },
     );
     let s = shared.clone();
@@ -498,6 +496,20 @@ fn register_waits(engine: &mut Engine, shared: &Shared) {
             wait_until(&s, &ctx, what, Duration::from_secs(secs.max(1) as u64), &f)
         },
     );
+}
+
+/// A tutorial's checkpoint (and an exercise's, unattended): polled as `wait_until`, and a
+/// failure says what the learner should look at.
+pub fn checkpoint(
+    s: &Shared,
+    ctx: &NativeCallContext,
+    what: &str,
+    hint: &str,
+    f: &FnPtr,
+) -> RhaiResult<()> {
+    let timeout = s.borrow().opts.check_timeout;
+    wait_until(s, ctx, &format!("checkpoint: {what}"), timeout, f)
+        .map_err(|e| err(format!("checkpoint `{what}` not reached: {hint}\n({e})")))
 }
 
 /// Call `f` until it returns true. In a dry run `f` is not called: it would observe nothing.

@@ -16,11 +16,11 @@
 //! hold as a tutorial's `checkpoint`s do.
 
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rhai::{Dynamic, Engine, FnPtr, Map, NativeCallContext};
 
-use super::common::{announce, err, settle, RhaiResult, Shared};
+use super::common::{err, settle, RhaiResult, Shared};
 
 /// One thing the learner must make true, with what to look at while it is not.
 #[derive(Clone)]
@@ -176,9 +176,8 @@ fn run(
     }
     apply_solution(ctx, exercise)?;
     settle(s)?;
-    let timeout = s.borrow().opts.check_timeout;
     for c in &exercise.checks {
-        poll(s, &condition, c, timeout)?;
+        super::checks::checkpoint(s, ctx, &c.what, &c.hint, &c.check)?;
     }
     Ok(())
 }
@@ -198,33 +197,4 @@ pub fn apply_solution(ctx: &NativeCallContext, exercise: &Exercise) -> RhaiResul
                 exercise.task
             ))
         })
-}
-
-/// A checkpoint polled until it holds, as `checkpoint` does.
-fn poll(s: &Shared, condition: Condition, c: &Checkpoint, timeout: Duration) -> RhaiResult<()> {
-    let what = format!("checkpoint: {}", c.what);
-    announce(s, &format!("wait until {what}"));
-    if s.borrow().dry_run() {
-        return Ok(());
-    }
-    let start = Instant::now();
-    loop {
-        let seconds = start.elapsed().as_secs_f64();
-        if condition(&c.check)? {
-            let line = format!("{what} ({seconds:.1} s)");
-            s.borrow_mut().check_passed(&what, &line, seconds);
-            return Ok(());
-        }
-        if start.elapsed() > timeout {
-            let why = format!(
-                "checkpoint `{}` not reached: {}\n(not reached within {:.0} s)",
-                c.what,
-                c.hint,
-                timeout.as_secs_f64()
-            );
-            s.borrow_mut().check_failed(&what, &why, seconds, None);
-            return Err(err(why));
-        }
-        crate::interrupt::sleep(Duration::from_millis(1000)).map_err(err)?;
-    }
 }
