@@ -11,68 +11,36 @@ use std::path::{Component, Path, PathBuf};
 
 pub const SCHEME: &str = "builtin:";
 
+/// `(path in scripts/, text)` for each path given.
+macro_rules! shipped {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!("../scripts/", $path)))),*]
+    };
+}
+
 /// Every file of scripts/, by its path there (a test keeps the list equal to the directory).
-const FILES: &[(&str, &str)] = &[
-    ("failover.rhai", include_str!("../scripts/failover.rhai")),
-    ("failover.topo", include_str!("../scripts/failover.topo")),
-    ("l2vpn.rhai", include_str!("../scripts/l2vpn.rhai")),
-    ("l2vpn.topo", include_str!("../scripts/l2vpn.topo")),
-    ("mpls_vpn.rhai", include_str!("../scripts/mpls_vpn.rhai")),
-    ("mpls_vpn.topo", include_str!("../scripts/mpls_vpn.topo")),
-    (
-        "mpls_vpn_isis.rhai",
-        include_str!("../scripts/mpls_vpn_isis.rhai"),
-    ),
-    (
-        "mpls_vpn_sr.rhai",
-        include_str!("../scripts/mpls_vpn_sr.rhai"),
-    ),
-    (
-        "mpls_vpn_v6.rhai",
-        include_str!("../scripts/mpls_vpn_v6.rhai"),
-    ),
-    (
-        "mpls_vpn_v6.topo",
-        include_str!("../scripts/mpls_vpn_v6.topo"),
-    ),
-    ("overlap.rhai", include_str!("../scripts/overlap.rhai")),
-    ("overlap.topo", include_str!("../scripts/overlap.topo")),
-    (
-        "tutorials/bfd_failover.rhai",
-        include_str!("../scripts/tutorials/bfd_failover.rhai"),
-    ),
-    (
-        "tutorials/breakfix.rhai",
-        include_str!("../scripts/tutorials/breakfix.rhai"),
-    ),
-    (
-        "tutorials/ipv6_vpn.rhai",
-        include_str!("../scripts/tutorials/ipv6_vpn.rhai"),
-    ),
-    (
-        "tutorials/l3vpn.rhai",
-        include_str!("../scripts/tutorials/l3vpn.rhai"),
-    ),
-    (
-        "tutorials/ldp.rhai",
-        include_str!("../scripts/tutorials/ldp.rhai"),
-    ),
-    (
-        "tutorials/pe_ce.rhai",
-        include_str!("../scripts/tutorials/pe_ce.rhai"),
-    ),
-    (
-        "tutorials/route_reflector.rhai",
-        include_str!("../scripts/tutorials/route_reflector.rhai"),
-    ),
-    (
-        "tutorials/seed.rhai",
-        include_str!("../scripts/tutorials/seed.rhai"),
-    ),
-    (
-        "tutorials/sr_mpls.rhai",
-        include_str!("../scripts/tutorials/sr_mpls.rhai"),
-    ),
+const FILES: &[(&str, &str)] = shipped![
+    "failover.rhai",
+    "failover.topo",
+    "l2vpn.rhai",
+    "l2vpn.topo",
+    "mpls_vpn.rhai",
+    "mpls_vpn.topo",
+    "mpls_vpn_isis.rhai",
+    "mpls_vpn_sr.rhai",
+    "mpls_vpn_v6.rhai",
+    "mpls_vpn_v6.topo",
+    "overlap.rhai",
+    "overlap.topo",
+    "tutorials/bfd_failover.rhai",
+    "tutorials/breakfix.rhai",
+    "tutorials/ipv6_vpn.rhai",
+    "tutorials/l3vpn.rhai",
+    "tutorials/ldp.rhai",
+    "tutorials/pe_ce.rhai",
+    "tutorials/route_reflector.rhai",
+    "tutorials/seed.rhai",
+    "tutorials/sr_mpls.rhai",
 ];
 
 pub fn files() -> impl Iterator<Item = (&'static str, &'static str)> {

@@ -56,42 +56,45 @@ fn work_on(
          the reference lines; Ctrl-D stops the tutorial.",
         exercise.hints.len()
     );
+    let ending = prompt(&mut repl, &mut progress, color);
+    Interrupt::install(Policy::Run);
+    ending
+}
+
+/// Lines until the exercise is solved or left.
+fn prompt(repl: &mut Repl, progress: &mut Progress, color: bool) -> anyhow::Result<Ending> {
+    let exercise = progress.exercise;
     let mut reader = LineReader::new()?;
-    let ending = loop {
-        let input = match read_input(&mut reader, &repl) {
+    loop {
+        let input = match read_input(&mut reader, repl) {
             Ok(input) => input,
             Err(ReadlineError::Interrupted) => continue,
-            Err(ReadlineError::Eof) => break Ending::Quit,
-            Err(e) => {
-                Interrupt::install(Policy::Run);
-                return Err(e.into());
-            }
+            Err(ReadlineError::Eof) => return Ok(Ending::Quit),
+            Err(e) => return Err(e.into()),
         };
         let line = input.trim();
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             [] => continue,
             [":task"] => println!("  {}", exercise.task),
-            [":hint"] => hint(&mut progress, color),
+            [":hint"] => hint(progress, color),
             [":check"] => {
                 repl.interrupt.reset();
-                if check(&mut repl, &progress, color) {
-                    break Ending::Solved {
+                if check(repl, progress, color) {
+                    return Ok(Ending::Solved {
                         hints_used: progress.hints_used,
                         seconds: progress.started.elapsed().as_secs_f64(),
-                    };
+                    });
                 }
             }
-            [":solution"] => solution(&mut repl, &mut reader, &progress),
+            [":solution"] => solution(repl, &mut reader, progress),
             _ => {
                 if repl.handle(&input) == Flow::Quit {
-                    break Ending::Quit;
+                    return Ok(Ending::Quit);
                 }
             }
         }
-    };
-    Interrupt::install(Policy::Run);
-    Ok(ending)
+    }
 }
 
 fn hint(progress: &mut Progress, color: bool) {

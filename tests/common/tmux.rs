@@ -93,20 +93,10 @@ impl Tmux {
 
     /// Poll the screen until `ready` holds; fail with the screen after a timeout.
     pub fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            if start.elapsed() > WAIT {
-                panic!("timed out waiting for {what}; screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.wait_for_long(what, WAIT.as_secs(), ready)
     }
 
-    /// [`Tmux::wait_for`] with a timeout of its own, for what a lab takes to build or converge.
+    /// [`Tmux::wait_for`] for up to `secs`, for what a lab takes to build or converge.
     pub fn wait_for_long(&self, what: &str, secs: u64, ready: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
@@ -117,7 +107,7 @@ impl Tmux {
             if start.elapsed() > Duration::from_secs(secs) {
                 panic!("timed out waiting for {what}; screen:\n{screen}");
             }
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
