@@ -29,10 +29,10 @@ fn enabled(test: &str) -> bool {
 }
 
 /// One VM for the whole file, and one test on it at a time.
-fn lab_vm() -> (MutexGuard<'static, ()>, String) {
+fn lab_vm() -> (Timed<MutexGuard<'static, ()>>, String) {
     static LOCK: Mutex<()> = Mutex::new(());
     static HOST: OnceLock<String> = OnceLock::new();
-    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let guard = Timed::new(LOCK.lock().unwrap_or_else(|e| e.into_inner()));
     let host = HOST.get_or_init(|| {
         let started = Instant::now();
         let cfg = mplsrepl::vm::VmConfig::from_env();
@@ -45,6 +45,48 @@ fn lab_vm() -> (MutexGuard<'static, ()>, String) {
         host
     });
     (guard, host.clone())
+}
+
+/// The VM's lock, held for a test's whole time on the VM. When it is let go, the test's name
+/// (libtest names each test's thread after it) and its seconds on the VM are appended to
+/// `e2e-times.txt` in cargo's test directory: cargo test keeps a passing test's output, and
+/// CI's budget needs each test's share (`.ci/run` prints the file).
+struct Timed<G> {
+    _guard: G,
+    started: Instant,
+}
+
+impl<G> Timed<G> {
+    fn new(guard: G) -> Self {
+        Timed {
+            _guard: guard,
+            started: Instant::now(),
+        }
+    }
+}
+
+impl<G> Drop for Timed<G> {
+    fn drop(&mut self) {
+        use std::io::Write;
+        let test = std::thread::current().name().unwrap_or("?").to_string();
+        let line = format!(
+            "{:>7.1} s  {test}{}\n",
+            self.started.elapsed().as_secs_f64(),
+            if std::thread::panicking() {
+                " (failed)"
+            } else {
+                ""
+            }
+        );
+        let file = concat!(env!("CARGO_TARGET_TMPDIR"), "/e2e-times.txt");
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(file)
+        {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
 }
 
 fn mplsrepl(host: &str, args: &[&str]) -> Output {
@@ -483,50 +525,6 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
     );
 }
 
-/// The seed lab on Debian 12's FRR 8.4 (labfrr:8), as on the default FRR 10: every check.
-#[test]
-fn seed_lab_passes_on_frr_8_too() {
-    if !enabled("seed_lab_passes_on_frr_8_too") {
-        return;
-    }
-    let (_guard, host) = lab_vm();
-    passing_lab(
-        &host,
-        "scripts/mpls_vpn.rhai",
-        "e2e_seed8",
-        &["--image", "labfrr:8"],
-        &[
-            "FRR 8, daemons zebra staticd bgpd ospfd ldpd",
-            "ok 30 checks passed",
-        ],
-    );
-}
-
-/// The seed lab with IS-IS in the core instead of OSPF (scripts/mpls_vpn_isis.rhai): LDP over
-/// IS-IS, the VPN and its label stacks as over OSPF.
-#[test]
-fn the_seed_lab_runs_over_isis() {
-    if !enabled("the_seed_lab_runs_over_isis") {
-        return;
-    }
-    let (_guard, host) = lab_vm();
-    let all = passing_lab(
-        &host,
-        "scripts/mpls_vpn_isis.rhai",
-        "e2e_isis",
-        &[],
-        &[
-            "daemons mgmtd zebra staticd ospfd ldpd isisd",
-            "ok PR has 2 IS-IS adjacencies Up",
-            "ok PR: `show ip route json` contains {\"1.1.1.1/32\":[{\"installed\":true,\"protocol\":\"isis\"}]",
-            "ok PR eth1: echo requests 1.1.1.1 > 2.2.2.2 carry 0 MPLS label(s)",
-            "ok PE1 VRF CUSTA routes 192.168.2.0/24 over BGP with a two-label stack",
-            "ok PE1 eth0: echo requests 192.168.1.1 > 192.168.2.1 carry 2 MPLS label(s)",
-        ],
-    );
-    assert!(!all.contains("FAIL"), "{all}");
-}
-
 /// SR-MPLS without LDP (scripts/mpls_vpn_sr.rhai) on the two-path core: every loopback's SR
 /// label in every LFIB, PE2's SR label (16002) over the VPN label on the wire, BFD Up on the
 /// IS-IS adjacencies, a what-if that cuts PR1-PE1 and sees the path through PR2, then SR over
@@ -711,21 +709,23 @@ fn the_causes_of_two_flakes_happen_on_purpose_and_their_fixes_hold() {
     );
 }
 
-/// Layer-2 VPNs that forward (scripts/l2vpn.rhai, FRR 10): a VPWS and a VPLS over LDP
-/// pseudowires, the PEs' pseudowire agent keeping the tc data plane; CE pings across both,
-/// [transport][PW] on the wire into the core and the PW label alone after PHP, a VPLS's
-/// unicast to a learnt MAC address reaching one PE only, and the VPWS measured across a core
-/// link failure, then on the other path. Then the running lab is saved with `save --live`,
-/// removed, and started again from its files: the pseudowires' wiring comes back from
-/// kernel.sh, and the agents forward again.
+/// Layer-2 VPNs that forward (scripts/l2vpn.rhai) over both FRR lines at once: PE2 and P2 run
+/// FRR 8.4 (labfrr:8), the rest FRR 10, so ldpd 8.4 signals the VPWS with FRR 10 and its part
+/// of the VPLS, and its PE's agent forwards, in the lab that tests FRR 10's (one lab for both
+/// lines). A VPWS and a VPLS over LDP pseudowires, the PEs' pseudowire agent keeping the tc
+/// data plane; CE pings across both, [transport][PW] on the wire into the core and the PW
+/// label alone after PHP, a VPLS's unicast to a learnt MAC address reaching one PE only, and
+/// the VPWS measured across a core link failure, then on the other path. Then the running lab
+/// is saved with `save --live`, removed, and started again from its files: the pseudowires'
+/// wiring comes back from kernel.sh, and the agents forward again.
 #[test]
-fn l2vpn_lab_forwards_customer_frames_over_pseudowires() {
-    if !enabled("l2vpn_lab_forwards_customer_frames_over_pseudowires") {
+fn l2vpn_lab_forwards_customer_frames_over_pseudowires_on_both_frr_lines() {
+    if !enabled("l2vpn_lab_forwards_customer_frames_over_pseudowires_on_both_frr_lines") {
         return;
     }
     let (_guard, host) = lab_vm();
     let lab = "e2e_l2vpn_dp";
-    let script = "scripts/l2vpn.rhai";
+    let script = &on_both_frr_lines("l2vpn", &["PE2", "P2"]);
     let out = run_fast(&host, script, lab, &[]);
     let saved = tempdir("saved-l2vpn");
     let save = mplsrepl(
@@ -754,6 +754,10 @@ fn l2vpn_lab_forwards_customer_frames_over_pseudowires() {
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     for expected in [
+        "image labfrr:8 privileged, FRR 8, daemons zebra staticd bgpd ospfd ldpd",
+        "image labfrr:latest privileged, FRR 10, daemons mgmtd zebra staticd bgpd ospfd ldpd",
+        "ok PE3's pseudowire to 2.2.2.2 (PW id 200) is up",
+        "ok 26 checks passed",
         "ok PE1's pseudowire to 2.2.2.2 (PW id 100) is up",
         "ok CE1: ping 192.168.10.2",
         "ok CE3: ping 192.168.20.2",
@@ -787,50 +791,32 @@ fn l2vpn_lab_forwards_customer_frames_over_pseudowires() {
     assert_eq!(lab_objects(&host, &again), (vec![], vec![]));
 }
 
-/// The L2VPN lab (scripts/l2vpn.rhai) on FRR 8.4: ldpd 8.4 signals the same pseudowires, and
-/// the agent forwards over them as on FRR 10: the VPWS and the VPLS carry pings, the VPLS's
-/// unicast reaches one PE, and the VPWS survives a core link failure.
-#[test]
-fn l2vpn_lab_forwards_on_frr_8() {
-    if !enabled("l2vpn_lab_forwards_on_frr_8") {
-        return;
-    }
-    let (_guard, host) = lab_vm();
-    passing_lab(
-        &host,
-        "scripts/l2vpn.rhai",
-        "e2e_l2vpn_8",
-        &["--image", "labfrr:8"],
-        &[
-            "FRR 8",
-            "ok PE3's pseudowire to 2.2.2.2 (PW id 200) is up",
-            "ok CE1: ping 192.168.10.2",
-            "ok CE4: ping 192.168.20.3",
-            "ok PE3 eth0: no echo request 192.168.20.1 > 192.168.20.2 passes",
-            "ok P1 eth0: echo requests 192.168.10.1 > 192.168.10.2 carry 2 MPLS label(s)",
-            "ok P2 eth0: echo requests 192.168.10.1 > 192.168.10.2 carry 2 MPLS label(s)",
-            "ok 26 checks passed",
-        ],
-    );
-}
-
-/// IPv6 customers over the dual-stack core (scripts/mpls_vpn_v6.rhai), on both FRR lines:
-/// IS-IS and LDP for both families, VPNv6 on the PEs' iBGP session, a static and an eBGP
+/// IPv6 customers over the dual-stack core (scripts/mpls_vpn_v6.rhai), on both FRR lines at
+/// once (one lab, some of its routers on each): IS-IS and LDP for both families, VPNv6 on the PEs' iBGP session, a static and an eBGP
 /// customer; IPv6 pings cross the VPN under two labels over the IPv6 payload, a full-size
 /// IPv6 packet fits the core, and the customers stay apart.
+/// Its IPv4 half is the seed lab over IS-IS (scripts/mpls_vpn_isis.rhai, whose renderings the
+/// read-back test loads into both FRR lines), so that lab has no run of its own here.
 #[test]
 fn ipv6_customers_cross_the_dual_stack_core_on_both_frr_lines() {
     if !enabled("ipv6_customers_cross_the_dual_stack_core_on_both_frr_lines") {
         return;
     }
     let (_guard, host) = lab_vm();
-    for image in ["labfrr:10", "labfrr:8"] {
-        let lab = format!("e2e_v6_{}", &image[7..]);
-        let out = run_down(&host, "scripts/mpls_vpn_v6.rhai", &lab, &["--image", image]);
+    // PR, PE2 and the CEs behind PE2 on FRR 8.4, PE1 and its CEs on FRR 10: the checks on PR
+    // and PE2 read FRR 8's JSON, those on PE1 FRR 10's, and each session joins the two lines.
+    let script = on_both_frr_lines("mpls_vpn_v6", &["PR", "PE2", "CE2", "CE4"]);
+    {
+        let image = "labfrr:8 and labfrr:10";
+        let lab = "e2e_v6";
+        let out = run_down(&host, &script, lab, &[]);
         let all = text(&out);
         assert!(out.status.success(), "{image}:\n{all}");
         for expected in [
+            "image labfrr:8 privileged, FRR 8, daemons zebra staticd bgpd ospfd ldpd isisd",
+            "image labfrr:latest privileged, FRR 10, daemons mgmtd zebra staticd bgpd ospfd ldpd isisd",
             "ok 32 checks passed",
+            "ok PR has 2 IS-IS adjacencies Up",
             "ok PR: `show ipv6 route json` contains {\"2001:db8:ff::1/128\":[{\"installed\":true,\"protocol\":\"isis\"}]",
             "ok PR eth0: echo requests 2001:db8:ff::1 > 2001:db8:ff::2 carry 1 MPLS label(s)",
             "ok PE1: `show bgp ipv6 vpn summary json` contains {\"peers\":{\"2.2.2.2\":{\"state\":\"Established\"}}}",
@@ -857,7 +843,7 @@ fn ipv6_customers_cross_the_dual_stack_core_on_both_frr_lines() {
                 && l.matches('[').count() == 2
         });
         assert!(stacked, "{image}: no two-label IPv6 packet printed:\n{all}");
-        assert_eq!(lab_objects(&host, &lab), (vec![], vec![]));
+        assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
     }
 }
 
@@ -950,23 +936,6 @@ fn the_seed_lab_split_over_two_engines_passes_every_check() {
     release_netns(&host, &holder);
     let lan_down = mplsrepl(&host, &["down", lan]);
     let lan_left = (lab_objects(&host, lan), lab_objects(&second, lan));
-    // What-if, undo and trace on a split lab: the failed link PR-PE1 is the tunnel.
-    let whatif = mplsrepl(
-        &host,
-        &[
-            "run",
-            "tests/labs/whatif.rhai",
-            "--lab-name",
-            "e2e_split_whatif",
-            "--engines",
-            &engines,
-            "--place",
-            "PR=2",
-            "--down",
-            "--check-timeout",
-            "240",
-        ],
-    );
     mplsrepl::vm::down_one(&second_vm, &|msg| eprintln!("[vm] {msg}"))
         .unwrap_or_else(|e| panic!("the second lab VM did not stop: {e:#}"));
     assert!(out.status.success(), "the split seed lab failed:\n{all}");
@@ -1015,21 +984,6 @@ fn the_seed_lab_split_over_two_engines_passes_every_check() {
     }
     assert!(lan_down.status.success(), "{}", text(&lan_down));
     assert_eq!(lan_left, ((vec![], vec![]), (vec![], vec![])));
-    assert!(whatif.status.success(), "{}", text(&whatif));
-    let whatif = text(&whatif);
-    for expected in [
-        "link net1 crosses engines 1 and 2",
-        "- PE2 vrf CUSTA 192.168.1.0/24: bgp via 1.1.1.1",
-        "reverted: the lab is back as before",
-        "ok CE1 loses CE2 (route targets differ)",
-        "CE2    deliver to 192.168.2.1",
-        "ok on the wire at PE1 eth0: echo requests carry labels",
-    ] {
-        assert!(
-            whatif.contains(expected),
-            "split what-if lacks `{expected}`:\n{whatif}"
-        );
-    }
 }
 
 /// Two customers with one address plan (scripts/overlap.rhai): each reaches its own other
@@ -1053,6 +1007,30 @@ fn two_customers_with_one_address_plan_stay_apart() {
     let (a, b) = (labels[labels.len() - 2], labels[labels.len() - 1]);
     assert!(a >= 16 && b >= 16 && a != b, "two VPN labels: {line}");
     assert!(!all.contains("FAIL"), "{all}");
+}
+
+/// A copy of scripts/NAME.rhai and its NAME.topo in a fresh directory, with `routers` on FRR
+/// 8.4 (labfrr:8) and the rest on the default FRR 10: one lab runs both FRR lines, each
+/// talking to the other. The copied script's path.
+fn on_both_frr_lines(name: &str, routers: &[&str]) -> String {
+    let dir = tempdir(&format!("{name}-mixed"));
+    let topo = std::fs::read_to_string(root().join(format!("scripts/{name}.topo"))).unwrap();
+    let mut mixed = String::new();
+    for line in topo.lines() {
+        mixed.push_str(line);
+        if routers
+            .iter()
+            .any(|r| line.starts_with(&format!("router {r} ")))
+        {
+            mixed.push_str(" image \"labfrr:8\"");
+        }
+        mixed.push('\n');
+    }
+    assert_eq!(mixed.matches("labfrr:8").count(), routers.len(), "{mixed}");
+    std::fs::write(format!("{dir}/{name}.topo"), mixed).unwrap();
+    let script = format!("{dir}/{name}.rhai");
+    std::fs::copy(root().join(format!("scripts/{name}.rhai")), &script).unwrap();
+    script
 }
 
 /// A lab run by `run_down` that must pass: its output holds every line of `expected`, and
@@ -1611,85 +1589,6 @@ fn an_image_with_the_official_docker_start_layout_runs_a_lab() {
         all.contains("ok A: ping -I 10.9.9.1 10.9.9.2 succeeds"),
         "{all}"
     );
-}
-
-#[test]
-fn whatif_undo_and_trace_on_the_seed_lab() {
-    if !enabled("whatif_undo_and_trace_on_the_seed_lab") {
-        return;
-    }
-    let (_guard, host) = lab_vm();
-    mplsrepl(&host, &["down", "e2e_whatif"]);
-    let out = mplsrepl(
-        &host,
-        &[
-            "run",
-            "tests/labs/whatif.rhai",
-            "--lab-name",
-            "e2e_whatif",
-            "--down",
-            "--check-timeout",
-            "240",
-        ],
-    );
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
-    assert!(
-        all.contains("- PE2 vrf CUSTA 192.168.1.0/24: bgp via 1.1.1.1"),
-        "the what-if diff shows the VPN route gone: {all}"
-    );
-    assert!(all.contains("ok CE1 loses CE2"), "{all}");
-    assert!(all.contains("reverted: the lab is back as before"), "{all}");
-    assert!(
-        all.contains("ok CE1 loses CE2 (route targets differ)"),
-        "{all}"
-    );
-    assert_eq!(
-        all.matches("ok CE1: ping -I 192.168.1.1 192.168.2.1 succeeds")
-            .count(),
-        3,
-        "before, after the what-if, after undo: {all}"
-    ); // trace: push at PE1, PHP at PR, the VPN label popped into CUSTA at PE2, confirmed on the wire.
-    for expected in [
-        "(VRF CUSTA) via 10.1.1.254 eth0",
-        "PE1    push ",
-        "PR     pop ",
-        "(PHP) via 10.1.2.2",
-        "(VPN label), lookup in VRF CUSTA",
-        "CE2    deliver to 192.168.2.1",
-        "ok on the wire at PE1 eth0: echo requests carry labels",
-    ] {
-        assert!(all.contains(expected), "trace lacks `{expected}`: {all}");
-    }
-}
-
-#[test]
-fn the_seed_tutorial_runs_unattended_with_every_checkpoint_green() {
-    if !enabled("the_seed_tutorial_runs_unattended_with_every_checkpoint_green") {
-        return;
-    }
-    let (_guard, host) = lab_vm();
-    mplsrepl(&host, &["down", "e2e_tutorial"]);
-    let out = mplsrepl(
-        &host,
-        &[
-            "tutorial",
-            "seed",
-            "--yes",
-            "--profile",
-            "fast",
-            "--lab-name",
-            "e2e_tutorial",
-            "--check-timeout",
-            "240",
-        ],
-    );
-    mplsrepl(&host, &["down", "e2e_tutorial"]);
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
-    assert_eq!(all.matches("ok checkpoint: ").count(), 9, "{all}");
-    assert!(all.contains("carry 2 MPLS label(s)"), "{all}");
-    assert!(!all.contains("FAIL"), "{all}");
 }
 
 /// SIGTERM to `mplsrepl run` in the middle of creating the lab, as a service manager would
@@ -2346,57 +2245,83 @@ fn every_rendering_reads_back_from_both_frr_lines() {
         }
     }
     assert!(routers.len() >= 19, "{}", routers.len());
+    // A router whose every kind of line another router has too reads back as that one does:
+    // only the others are loaded (each container costs seconds of the emulated VM's CPU).
+    let shapes: Vec<_> = routers.iter().map(|(_, i)| rendering_shape(i)).collect();
+    let covered = |i: usize| {
+        shapes.iter().enumerate().any(|(j, other)| {
+            j != i && shapes[i].is_subset(other) && (shapes[i] != *other || j < i)
+        })
+    };
+    let keep: Vec<bool> = (0..routers.len()).map(|i| !covered(i)).collect();
+    let mut keep = keep.into_iter();
+    routers.retain(|_| keep.next().unwrap());
     let d = docker(&host);
     for (image, version) in [
         ("labfrr:10", mplsrepl::frr::FrrVersion::new(10, 0)),
         ("labfrr:8", mplsrepl::frr::FrrVersion::new(8, 0)),
     ] {
-        let all = mplsrepl::frr::Daemon::ALL.into();
-        // A router of its own for each: what zebra put in the kernel (a loopback address)
-        // outlives FRR, and would make the next router's configuration mean something else.
-        let checks = routers.iter().enumerate().map(|(i, (router, intent))| {
-            let d = d.clone();
-            let start = mplsrepl::frr::start::script(&mplsrepl::frr::start::Node {
-                router: "R",
-                version,
-                daemons: &all,
-            });
-            async move {
-                let name = format!("mplsrepl-e2e-readback-{i}");
-                let rm = RemoveContainerOptionsBuilder::new().force(true).build();
-                let _ = d.remove_container(&name, Some(rm.clone())).await;
-                let body = ContainerCreateBody {
-                    image: Some(image.into()),
-                    entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
-                    host_config: Some(bollard::models::HostConfig {
-                        privileged: Some(true),
-                        network_mode: Some("none".into()),
-                        init: Some(true),
-                        ..Default::default()
-                    }),
+        // One container for the FRR line, each router in a network namespace of its own: what
+        // zebra put in the kernel (a loopback address) outlives FRR, and would make the next
+        // router's configuration mean something else; a namespace takes it all away, and costs
+        // a fraction of a container's start and removal under emulation. Each router runs the
+        // daemons its intent needs, as in a lab (a line for a daemon it does not run would
+        // fail there too).
+        let name = format!("mplsrepl-e2e-readback-{}", &image[7..]);
+        let failures: Vec<String> = block_on(async {
+            let rm = RemoveContainerOptionsBuilder::new().force(true).build();
+            let _ = d.remove_container(&name, Some(rm.clone())).await;
+            let body = ContainerCreateBody {
+                image: Some(image.into()),
+                entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
+                host_config: Some(bollard::models::HostConfig {
+                    privileged: Some(true),
+                    network_mode: Some("none".into()),
+                    init: Some(true),
                     ..Default::default()
-                };
-                d.create_container(
-                    Some(CreateContainerOptionsBuilder::new().name(&name).build()),
-                    body,
-                )
-                .await
-                .unwrap();
-                d.start_container(&name, None).await.unwrap();
+                }),
+                ..Default::default()
+            };
+            d.create_container(
+                Some(CreateContainerOptionsBuilder::new().name(&name).build()),
+                body,
+            )
+            .await
+            .unwrap();
+            d.start_container(&name, None).await.unwrap();
+            let mut failures = Vec::new();
+            for (i, (router, intent)) in routers.iter().enumerate() {
+                let daemons =
+                    mplsrepl::frr::daemons::needed(mplsrepl::topology::Role::Ce, Some(intent));
+                let start = mplsrepl::frr::start::script(&mplsrepl::frr::start::Node {
+                    router: "R",
+                    version,
+                    daemons: &daemons,
+                });
                 let conf = mplsrepl::frr::render::frr_conf(intent);
+                let run = mplsrepl::frr::start::RUN_DIR;
                 let script = format!(
-                    "{start}\ncat > /tmp/r.conf <<'MPLSREPL_EOF'\n{conf}MPLSREPL_EOF\n\
+                    "ip netns add r{i}
+                     ip netns exec r{i} sh -e <<'MPLSREPL_START'
+{start}MPLSREPL_START
+                     cat > /tmp/r.conf <<'MPLSREPL_EOF'\n{conf}MPLSREPL_EOF\n\
                      vtysh -f /tmp/r.conf >/tmp/r.out 2>&1 || {{ echo APPLY FAILED; cat /tmp/r.out; }}\n\
-                     echo @@RUNNING@@; vtysh -c 'show running-config'"
+                     echo @@RUNNING@@; vtysh -c 'show running-config'; echo @@END@@\n\
+                     pids=$(cat {run}/*.pid 2>/dev/null); kill $pids 2>/dev/null\n\
+                     for t in $(seq 1 100); do up=0; for p in $pids; do kill -0 $p 2>/dev/null && up=1; done; \
+                     [ $up = 0 ] && break; sleep 0.1; done\n\
+                     kill -9 $pids 2>/dev/null; rm -rf {run}/* /var/log/frr/*; ip netns del r{i}\n"
                 );
                 let out = exec_text(&d, &name, vec!["sh".into(), "-c".into(), script]).await;
-                let _ = d.remove_container(&name, Some(rm)).await;
-                let Some((before, running)) = out.split_once("@@RUNNING@@") else {
-                    return Some(format!("{router}: no running config:\n{out}"));
+                let Some((before, running)) = out
+                    .split_once("@@RUNNING@@")
+                    .and_then(|(b, r)| Some((b, r.split_once("@@END@@")?.0)))
+                else {
+                    failures.push(format!("{router}: no running config:\n{out}"));
+                    continue;
                 };
-                let mut failed = Vec::new();
                 if before.contains("APPLY FAILED") {
-                    failed.push(format!("{router}: vtysh -f failed:\n{before}"));
+                    failures.push(format!("{router}: vtysh -f failed:\n{before}"));
                 }
                 let expected = mplsrepl::frr::readback::Expected {
                     before: vec![],
@@ -2405,18 +2330,11 @@ fn every_rendering_reads_back_from_both_frr_lines() {
                 };
                 if let Err(m) = mplsrepl::frr::readback::check(router, &expected, running, version)
                 {
-                    failed.push(format!("{m}\n--- running:\n{running}"));
+                    failures.push(format!("{m}\n--- running:\n{running}"));
                 }
-                (!failed.is_empty()).then(|| failed.join("\n"))
             }
-        });
-        let failures: Vec<String> = block_on(async {
-            use futures_util::StreamExt;
-            futures_util::stream::iter(checks)
-                .buffer_unordered(8)
-                .filter_map(|f| async move { f })
-                .collect()
-                .await
+            let _ = d.remove_container(&name, Some(rm)).await;
+            failures
         });
         assert!(
             failures.is_empty(),
@@ -2426,6 +2344,49 @@ fn every_rendering_reads_back_from_both_frr_lines() {
             failures.join("\n")
         );
     }
+}
+
+/// The set of a router's configuration lines, each under its block's first line, with the
+/// hostname and comments left out, each address (with or without a prefix length) written
+/// `A` or `A/len`, an IS-IS NET `NET` and an interface `ethN`. What FRR does with a line does
+/// not depend on those, or on how often a line comes; it may on numbers such as timers (a
+/// default is not shown), which are kept.
+fn rendering_shape(intent: &mplsrepl::intent::RouterIntent) -> std::collections::BTreeSet<String> {
+    let word = |previous: &str, w: &str| -> String {
+        if w.parse::<std::net::IpAddr>().is_ok() {
+            "A".into()
+        } else if let Ok(net) = w.parse::<ipnet::IpNet>() {
+            format!("A/{}", net.prefix_len())
+        } else if previous == "net" {
+            "NET".into()
+        } else if w
+            .strip_prefix("eth")
+            .is_some_and(|n| n.parse::<u32>().is_ok())
+        {
+            "ethN".into()
+        } else {
+            w.into()
+        }
+    };
+    let mut block = String::new();
+    let mut shape = std::collections::BTreeSet::new();
+    for line in mplsrepl::frr::render::frr_conf(intent).lines() {
+        if line.starts_with('!') || line.starts_with("hostname ") {
+            continue;
+        }
+        let mut previous = "";
+        let mut normal = Vec::new();
+        for w in line.split(' ') {
+            normal.push(word(previous, w));
+            previous = w;
+        }
+        let normal = normal.join(" ");
+        if !line.starts_with(' ') {
+            block = normal.clone();
+        }
+        shape.insert(format!("{block} | {normal}"));
+    }
+    shape
 }
 
 /// An exercise done by hand at the tutorial's prompt, in a real terminal: an incomplete
@@ -2531,7 +2492,8 @@ print("after the exercise");
 /// Every fault of the break/fix catalogue on one lab in turn, through `mplsrepl tutorial`
 /// unattended: made and made the lab's baseline, caught by the check the catalogue names (and
 /// still caught 8 s later: the lab does not heal itself), then repaired by the reference fix of
-/// an exercise until every check of the lab passes again.
+/// an exercise until every check of the lab passes again. Then what-if, undo and trace on the
+/// repaired lab (tests/labs/breakfix_all.rhai has both, to build the seed lab once).
 #[test]
 fn every_breakfix_fault_is_caught_by_its_check_and_repaired_by_its_fix() {
     if !enabled("every_breakfix_fault_is_caught_by_its_check_and_repaired_by_its_fix") {
@@ -2568,7 +2530,8 @@ fn every_breakfix_fault_is_caught_by_its_check_and_repaired_by_its_fix() {
     ] {
         assert!(
             stdout.contains(&format!("caught {fault}: `"))
-                && stdout.contains("` still fails after 8 s"),
+                && stdout.contains("` still fails after 8 s")
+                && stdout.contains(&format!("repaired {fault}: ")),
             "{fault}: {stdout}"
         );
     }
@@ -2581,5 +2544,33 @@ fn every_breakfix_fault_is_caught_by_its_check_and_repaired_by_its_fix() {
         11,
         "{stdout}"
     );
+    // Then the what-if experiments on the repaired lab: the diff shows the VPN route gone while
+    // the link is down, the lab comes back, an RT change is undone, and the trace follows the
+    // labels: push at PE1, PHP at PR, the VPN label popped into CUSTA at PE2, on the wire too.
+    assert_eq!(
+        stdout
+            .matches("ok CE1: ping -I 192.168.1.1 192.168.2.1 succeeds")
+            .count(),
+        3,
+        "before, after the what-if, after undo: {stdout}"
+    );
+    for expected in [
+        "- PE2 vrf CUSTA 192.168.1.0/24: bgp via 1.1.1.1",
+        "ok CE1 loses CE2",
+        "reverted: the lab is back as before",
+        "ok CE1 loses CE2 (route targets differ)",
+        "(VRF CUSTA) via 10.1.1.254 eth0",
+        "PE1    push ",
+        "PR     pop ",
+        "(PHP) via 10.1.2.2",
+        "(VPN label), lookup in VRF CUSTA",
+        "CE2    deliver to 192.168.2.1",
+        "ok on the wire at PE1 eth0: echo requests carry labels",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "the what-if steps lack `{expected}`: {stdout}"
+        );
+    }
     assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
 }
