@@ -101,45 +101,43 @@ impl LabImage {
         read_trim(&self.rootfs(cfg).join(".frr-version")).map(|v| upstream_version(&v))
     }
 
-    /// Build the root filesystem with build.sh (root only) and give the build an id.
-    pub(crate) fn build(&self, cfg: &VmConfig, log: &Progress) -> Result<()> {
+    /// What building the root filesystem does, for progress lines.
+    pub(crate) fn build_what(&self) -> String {
+        format!(
+            "{}: debootstrap {} + apt-get install {}",
+            self.name,
+            self.suite,
+            packages()
+        )
+    }
+
+    /// Build the root filesystem with build.sh (root only) and give the build an id; the FRR
+    /// version and size it has. Says nothing itself: it may run beside another stage.
+    pub(crate) fn build(&self, cfg: &VmConfig) -> Result<String> {
         let dir = self.dir(cfg);
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let _ = fs::remove_file(dir.join("image.id"));
         let rf = self.rootfs(cfg);
         let rf_arg = rf.to_string_lossy().into_owned();
-        log.phase_note(
-            &format!(
-                "{}: debootstrap {} + apt-get install {}",
-                self.name,
-                self.suite,
-                packages()
-            ),
-            || {
-                super::build_script::run_script(
-                    cfg,
-                    &["frr-rootfs", self.suite, &rf_arg],
-                    &dir.join("build.log"),
-                    &[("IMG_PACKAGES", &packages())],
-                )?;
-                let stamp = SystemTime::now()
-                    .duration_since(SystemTime::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                fs::write(
-                    dir.join("image.id"),
-                    format!("{}-{stamp}\n", self.frr_major),
-                )?;
-                Ok((
-                    (),
-                    format!(
-                        "FRR {}, {}",
-                        self.frr_version(cfg).unwrap_or_else(|| "?".into()),
-                        host::dir_size(&rf).map(mb).unwrap_or_default()
-                    ),
-                ))
-            },
-        )
+        super::build_script::run_script(
+            cfg,
+            &["frr-rootfs", self.suite, &rf_arg],
+            &dir.join("build.log"),
+            &[("IMG_PACKAGES", &packages())],
+        )?;
+        let stamp = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        fs::write(
+            dir.join("image.id"),
+            format!("{}-{stamp}\n", self.frr_major),
+        )?;
+        Ok(format!(
+            "FRR {}, {}",
+            self.frr_version(cfg).unwrap_or_else(|| "?".into()),
+            host::dir_size(&rf).map(mb).unwrap_or_default()
+        ))
     }
 
     /// Import the image unless dockerd has this very build of it; then point `latest` at the

@@ -217,56 +217,82 @@ pub(crate) fn build(cfg: &VmConfig, log: &Progress) -> Result<()> {
             || run_script(cfg, &args, &cfg.dir.join("host-deps.log"), &[]),
         )?;
     }
-    let rf = b.join("rootfs");
-    if p.debootstrap || p.install {
-        let mounts =
-            host::mounts_under(&fs::read_to_string("/proc/mounts").unwrap_or_default(), &rf);
-        if !mounts.is_empty() {
-            bail!(
-                "something is still mounted under {} ({}): umount it first",
-                rf.display(),
-                mounts.join(", ")
-            );
-        }
-    }
-    if p.debootstrap {
-        log.phase("debootstrap bookworm (minbase)", || {
-            run_script(cfg, &["debootstrap"], &b.join("debootstrap.log"), &[])
-        })?;
-    }
-    if p.install {
-        log.phase(
-            &format!("chroot: apt-get install {}", vm_packages(cfg)),
-            || run_script(cfg, &["install"], &b.join("install.log"), &[]),
-        )?;
-    }
-    if p.image {
-        for f in ["warm.qcow2", "warm.id", "base.id"] {
-            let _ = fs::remove_file(b.join(f));
-        }
-        log.phase_note(
-            &format!("guest config + ext4 image ({} sparse)", cfg.disk),
-            || {
-                run_script(cfg, &["image"], &b.join("image.log"), &[])?;
-                let id = format!(
-                    "{}-{}",
-                    guest_hash(cfg),
-                    SystemTime::now()
-                        .duration_since(SystemTime::UNIX_EPOCH)
-                        .map(|d| d.as_secs())
-                        .unwrap_or(0)
+    let base_stages = || -> Result<()> {
+        let rf = b.join("rootfs");
+        if p.debootstrap || p.install {
+            let mounts =
+                host::mounts_under(&fs::read_to_string("/proc/mounts").unwrap_or_default(), &rf);
+            if !mounts.is_empty() {
+                bail!(
+                    "something is still mounted under {} ({}): umount it first",
+                    rf.display(),
+                    mounts.join(", ")
                 );
-                fs::write(b.join("base.cfg"), format!("{}\n", guest_hash(cfg)))?;
-                fs::write(b.join("base.id"), format!("{id}\n"))?;
-                let used = host::disk_usage(&b.join("base.raw"))
-                    .map(mb)
-                    .unwrap_or_default();
-                Ok(((), format!("{used} used")))
-            },
-        )?;
-    }
-    for img in &p.lab_images {
-        img.build(cfg, log)?;
+            }
+        }
+        if p.debootstrap {
+            log.phase("debootstrap bookworm (minbase)", || {
+                run_script(cfg, &["debootstrap"], &b.join("debootstrap.log"), &[])
+            })?;
+        }
+        if p.install {
+            log.phase(
+                &format!("chroot: apt-get install {}", vm_packages(cfg)),
+                || run_script(cfg, &["install"], &b.join("install.log"), &[]),
+            )?;
+        }
+        if p.image {
+            for f in ["warm.qcow2", "warm.id", "base.id"] {
+                let _ = fs::remove_file(b.join(f));
+            }
+            log.phase_note(
+                &format!("guest config + ext4 image ({} sparse)", cfg.disk),
+                || {
+                    run_script(cfg, &["image"], &b.join("image.log"), &[])?;
+                    let id = format!(
+                        "{}-{}",
+                        guest_hash(cfg),
+                        SystemTime::now()
+                            .duration_since(SystemTime::UNIX_EPOCH)
+                            .map(|d| d.as_secs())
+                            .unwrap_or(0)
+                    );
+                    fs::write(b.join("base.cfg"), format!("{}\n", guest_hash(cfg)))?;
+                    fs::write(b.join("base.id"), format!("{id}\n"))?;
+                    let used = host::disk_usage(&b.join("base.raw"))
+                        .map(mb)
+                        .unwrap_or_default();
+                    Ok(((), format!("{used} used")))
+                },
+            )?;
+        }
+        Ok(())
+    };
+    // The lab images' root filesystems need nothing of the VM's: debootstrap them alongside
+    // it (downloads and unpacking overlap; a cold build is part of every fresh CI run).
+    let images = std::thread::scope(|scope| {
+        let side = (!p.lab_images.is_empty()).then(|| {
+            for img in &p.lab_images {
+                log.line(&format!("{}… (alongside)", img.build_what()));
+            }
+            scope.spawn(|| {
+                p.lab_images
+                    .iter()
+                    .map(|img| {
+                        let t = Instant::now();
+                        (img, img.build(cfg), t.elapsed())
+                    })
+                    .collect::<Vec<_>>()
+            })
+        });
+        let base = base_stages();
+        let images = side.map(|h| h.join().expect("a lab image's build panicked"));
+        base.map(|()| images.unwrap_or_default())
+    })?;
+    for (img, built, took) in images {
+        let what = img.build_what();
+        let note = built.with_context(|| format!("{what} failed after {}", secs(took)))?;
+        log.line(&format!("{what}… done in {} ({note})", secs(took)));
     }
     if p.warm {
         warm(cfg, log)?;
