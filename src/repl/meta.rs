@@ -94,7 +94,7 @@ fn step(repl: &mut Repl, args: &[&str]) -> anyhow::Result<()> {
     let [file] = args else {
         anyhow::bail!("usage: :step FILE.rhai");
     };
-    let path = Path::new(file);
+    let path = &crate::catalogue::resolve(Path::new(file)).map_err(|e| anyhow::anyhow!(e))?;
     let opts = repl.eval.script.session.borrow().opts.clone();
     let plans = match crate::dry_run::dry_run(path, &opts) {
         Ok((_, plans)) => plans,
