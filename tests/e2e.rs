@@ -2246,7 +2246,8 @@ fn every_rendering_reads_back_from_both_frr_lines() {
     }
     assert!(routers.len() >= 19, "{}", routers.len());
     // A router whose every kind of line another router has too reads back as that one does:
-    // only the others are loaded (each container costs seconds of the emulated VM's CPU).
+    // only the others are loaded (starting a router's FRR costs seconds of the emulated VM's
+    // CPU).
     let shapes: Vec<_> = routers.iter().map(|(_, i)| rendering_shape(i)).collect();
     let covered = |i: usize| {
         shapes.iter().enumerate().any(|(j, other)| {
