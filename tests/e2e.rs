@@ -49,8 +49,8 @@ fn lab_vm() -> (Timed<MutexGuard<'static, ()>>, String) {
 
 /// The VM's lock, held for a test's whole time on the VM. When it is let go, the test's name
 /// (libtest names each test's thread after it) and its seconds on the VM are appended to
-/// `e2e-times.txt` in cargo's test directory: cargo test keeps a passing test's output, and
-/// CI's budget needs each test's share (`.ci/run` prints the file).
+/// `e2e-times.txt` in cargo's test directory: cargo test does not show a passing test's
+/// output, and CI's budget needs each test's share (`.ci/run` prints the file).
 struct Timed<G> {
     _guard: G,
     started: Instant,
