@@ -296,22 +296,7 @@ impl Foreign {
             })
             .await
             .unwrap();
-            let body = ContainerCreateBody {
-                image: Some(mplsrepl::vm::IMAGE.into()),
-                entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
-                ..Default::default()
-            };
-            d.create_container(
-                Some(
-                    CreateContainerOptionsBuilder::new()
-                        .name(Self::NAME)
-                        .build(),
-                ),
-                body,
-            )
-            .await
-            .unwrap();
-            d.start_container(Self::NAME, None).await.unwrap();
+            fresh_container(&d, Self::NAME, mplsrepl::vm::IMAGE, &IDLE, None).await;
         });
         Foreign {
             host: host.to_string(),
@@ -792,9 +777,9 @@ fn l2vpn_lab_forwards_customer_frames_over_pseudowires_on_both_frr_lines() {
 }
 
 /// IPv6 customers over the dual-stack core (scripts/mpls_vpn_v6.rhai), on both FRR lines at
-/// once (one lab, some of its routers on each): IS-IS and LDP for both families, VPNv6 on the PEs' iBGP session, a static and an eBGP
-/// customer; IPv6 pings cross the VPN under two labels over the IPv6 payload, a full-size
-/// IPv6 packet fits the core, and the customers stay apart.
+/// once (one lab, some of its routers on each): IS-IS and LDP for both families, VPNv6 on the
+/// PEs' iBGP session, a static and an eBGP customer; IPv6 pings cross the VPN under two labels
+/// over the IPv6 payload, a full-size IPv6 packet fits the core, and the customers stay apart.
 /// Its IPv4 half is the seed lab over IS-IS (scripts/mpls_vpn_isis.rhai, whose renderings the
 /// read-back test loads into both FRR lines), so that lab has no run of its own here.
 #[test]
@@ -806,13 +791,12 @@ fn ipv6_customers_cross_the_dual_stack_core_on_both_frr_lines() {
     // PR, PE2 and the CEs behind PE2 on FRR 8.4, PE1 and its CEs on FRR 10: the checks on PR
     // and PE2 read FRR 8's JSON, those on PE1 FRR 10's, and each session joins the two lines.
     let script = on_both_frr_lines("mpls_vpn_v6", &["PR", "PE2", "CE2", "CE4"]);
-    {
-        let image = "labfrr:8 and labfrr:10";
-        let lab = "e2e_v6";
-        let out = run_down(&host, &script, lab, &[]);
-        let all = text(&out);
-        assert!(out.status.success(), "{image}:\n{all}");
-        for expected in [
+    let all = passing_lab(
+        &host,
+        &script,
+        "e2e_v6",
+        &[],
+        &[
             "image labfrr:8 privileged, FRR 8, daemons zebra staticd bgpd ospfd ldpd isisd",
             "image labfrr:latest privileged, FRR 10, daemons mgmtd zebra staticd bgpd ospfd ldpd isisd",
             "ok 32 checks passed",
@@ -829,22 +813,16 @@ fn ipv6_customers_cross_the_dual_stack_core_on_both_frr_lines() {
             "ok PE2 eth1: echo requests 2001:db8:c1::1 > 2001:db8:c2::1 carry 0 MPLS label(s)",
             "CE2    deliver to 2001:db8:c2::1 (own address)",
             "ok on the wire at PE1 eth0: echo requests carry labels",
-        ] {
-            assert!(
-                all.contains(expected),
-                "{image}: missing `{expected}` in:\n{all}"
-            );
-        }
-        // The decoded capture line: two labels, then the IPv6 header and ICMPv6 under them.
-        let stacked = all.lines().any(|l| {
-            l.contains("MPLS [")
-                && l.contains(" S ttl ")
-                && l.contains("] 2001:db8:c1::1 > 2001:db8:c2::1 ICMP6 echo request")
-                && l.matches('[').count() == 2
-        });
-        assert!(stacked, "{image}: no two-label IPv6 packet printed:\n{all}");
-        assert_eq!(lab_objects(&host, lab), (vec![], vec![]));
-    }
+        ],
+    );
+    // The decoded capture line: two labels, then the IPv6 header and ICMPv6 under them.
+    let stacked = all.lines().any(|l| {
+        l.contains("MPLS [")
+            && l.contains(" S ttl ")
+            && l.contains("] 2001:db8:c1::1 > 2001:db8:c2::1 ICMP6 echo request")
+            && l.matches('[').count() == 2
+    });
+    assert!(stacked, "no two-label IPv6 packet printed:\n{all}");
 }
 
 /// The seed lab over two lab VMs (`vm up --count 2`): PE1 with CE1 and CE3 on the first,
@@ -1490,28 +1468,15 @@ fn hold_netns(host: &str, container: &str) -> String {
             .state
             .and_then(|s| s.pid)
             .unwrap_or_else(|| panic!("{container} has no process"));
-        let body = ContainerCreateBody {
-            image: Some(mplsrepl::vm::IMAGE.into()),
-            entrypoint: Some(
-                ["nsenter", "-t", &pid.to_string(), "-n", "sleep", "600"]
-                    .map(String::from)
-                    .to_vec(),
-            ),
-            host_config: Some(bollard::models::HostConfig {
-                privileged: Some(true),
-                pid_mode: Some("host".into()),
-                network_mode: Some("none".into()),
-                ..Default::default()
-            }),
+        let host_pids = bollard::models::HostConfig {
+            privileged: Some(true),
+            pid_mode: Some("host".into()),
+            network_mode: Some("none".into()),
             ..Default::default()
         };
-        d.create_container(
-            Some(CreateContainerOptionsBuilder::new().name(&holder).build()),
-            body,
-        )
-        .await
-        .unwrap();
-        d.start_container(&holder, None).await.unwrap();
+        let pid = pid.to_string();
+        let hold = ["nsenter", "-t", &pid, "-n", "sleep", "600"];
+        fresh_container(&d, &holder, mplsrepl::vm::IMAGE, &hold, Some(host_pids)).await;
     });
     holder
 }
@@ -1532,22 +1497,9 @@ fn docker_start_image(host: &str) -> String {
             return;
         }
         let name = "mplsrepl-e2e-build";
-        let rm = RemoveContainerOptionsBuilder::new().force(true).build();
-        let _ = d.remove_container(name, Some(rm.clone())).await;
         let script = "printf '#!/bin/bash\\nsource /usr/lib/frr/frrcommon.sh\\n/usr/lib/frr/watchfrr $(daemon_list)\\n' \
                       > /usr/lib/frr/docker-start && chmod +x /usr/lib/frr/docker-start";
-        let body = ContainerCreateBody {
-            image: Some(mplsrepl::vm::IMAGE.into()),
-            entrypoint: Some(vec!["sh".into(), "-c".into(), script.into()]),
-            ..Default::default()
-        };
-        d.create_container(
-            Some(CreateContainerOptionsBuilder::new().name(name).build()),
-            body,
-        )
-        .await
-        .unwrap();
-        d.start_container(name, None).await.unwrap();
+        fresh_container(&d, name, mplsrepl::vm::IMAGE, &["sh", "-c", script], None).await;
         use futures_util::StreamExt;
         let mut wait = d.wait_container(name, None);
         while let Some(r) = wait.next().await {
@@ -1565,6 +1517,7 @@ fn docker_start_image(host: &str) -> String {
             ..Default::default()
         };
         d.commit_container(opts, config).await.unwrap();
+        let rm = RemoveContainerOptionsBuilder::new().force(true).build();
         let _ = d.remove_container(name, Some(rm)).await;
     });
     IMAGE.to_string()
@@ -2156,25 +2109,41 @@ fn golden_configurations_are_valid_for_real_frr() {
     }
 }
 
+/// A container of `image` under `name` running `entrypoint`, started; one of that name left by
+/// an earlier run is removed first.
+async fn fresh_container(
+    d: &Docker,
+    name: &str,
+    image: &str,
+    entrypoint: &[&str],
+    host_config: Option<bollard::models::HostConfig>,
+) {
+    let rm = RemoveContainerOptionsBuilder::new().force(true).build();
+    let _ = d.remove_container(name, Some(rm)).await;
+    let body = ContainerCreateBody {
+        image: Some(image.into()),
+        entrypoint: Some(entrypoint.iter().map(|w| w.to_string()).collect()),
+        host_config,
+        ..Default::default()
+    };
+    d.create_container(
+        Some(CreateContainerOptionsBuilder::new().name(name).build()),
+        body,
+    )
+    .await
+    .unwrap();
+    d.start_container(name, None).await.unwrap();
+}
+
+/// What a container runs to stay up doing nothing.
+const IDLE: [&str; 3] = ["tail", "-f", "/dev/null"];
+
 fn dryrun_all(host: &str, image: &str, files: &[std::path::PathBuf], tar: &[u8]) {
     let tar = tar.to_vec();
     let d = docker(host);
     let name = "mplsrepl-e2e-vtysh-check";
     let out = block_on(async {
-        let rm = RemoveContainerOptionsBuilder::new().force(true).build();
-        let _ = d.remove_container(name, Some(rm.clone())).await;
-        let body = ContainerCreateBody {
-            image: Some(image.into()),
-            entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
-            ..Default::default()
-        };
-        d.create_container(
-            Some(CreateContainerOptionsBuilder::new().name(name).build()),
-            body,
-        )
-        .await
-        .unwrap();
-        d.start_container(name, None).await.unwrap();
+        fresh_container(&d, name, image, &IDLE, None).await;
         d.upload_to_container(
             name,
             Some(
@@ -2196,6 +2165,7 @@ fn dryrun_all(host: &str, image: &str, files: &[std::path::PathBuf], tar: &[u8])
             format!("{check}; echo DONE"),
         ];
         let text = exec_text(&d, name, argv).await;
+        let rm = RemoveContainerOptionsBuilder::new().force(true).build();
         let _ = d.remove_container(name, Some(rm)).await;
         text
     });
@@ -2270,26 +2240,13 @@ fn every_rendering_reads_back_from_both_frr_lines() {
         // fail there too).
         let name = format!("mplsrepl-e2e-readback-{}", &image[7..]);
         let failures: Vec<String> = block_on(async {
-            let rm = RemoveContainerOptionsBuilder::new().force(true).build();
-            let _ = d.remove_container(&name, Some(rm.clone())).await;
-            let body = ContainerCreateBody {
-                image: Some(image.into()),
-                entrypoint: Some(vec!["tail".into(), "-f".into(), "/dev/null".into()]),
-                host_config: Some(bollard::models::HostConfig {
-                    privileged: Some(true),
-                    network_mode: Some("none".into()),
-                    init: Some(true),
-                    ..Default::default()
-                }),
+            let privileged = bollard::models::HostConfig {
+                privileged: Some(true),
+                network_mode: Some("none".into()),
+                init: Some(true),
                 ..Default::default()
             };
-            d.create_container(
-                Some(CreateContainerOptionsBuilder::new().name(&name).build()),
-                body,
-            )
-            .await
-            .unwrap();
-            d.start_container(&name, None).await.unwrap();
+            fresh_container(&d, &name, image, &IDLE, Some(privileged)).await;
             let mut failures = Vec::new();
             for (i, (router, intent)) in routers.iter().enumerate() {
                 let daemons =
@@ -2334,6 +2291,7 @@ fn every_rendering_reads_back_from_both_frr_lines() {
                     failures.push(format!("{m}\n--- running:\n{running}"));
                 }
             }
+            let rm = RemoveContainerOptionsBuilder::new().force(true).build();
             let _ = d.remove_container(&name, Some(rm)).await;
             failures
         });
