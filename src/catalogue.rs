@@ -22,6 +22,8 @@ macro_rules! shipped {
 const FILES: &[(&str, &str)] = shipped![
     "failover.rhai",
     "failover.topo",
+    "interas.rhai",
+    "interas.topo",
     "l2vpn.rhai",
     "l2vpn.topo",
     "mpls_vpn.rhai",

@@ -987,6 +987,47 @@ fn two_customers_with_one_address_plan_stay_apart() {
     assert!(!all.contains("FAIL"), "{all}");
 }
 
+/// Two providers joined three ways in one run (scripts/interas.rhai, FRR 10): option A (VRFs
+/// back to back, plain IP between the ASes), `undo` and option B (eBGP VPNv4, the ASBRs swap VPN
+/// labels), and option C as a what-if (BGP-LU between the ASes, VPNv4 PE to PE, three labels
+/// leaving the PE, no VPN route on an ASBR), the customers' pings and the label stack on the
+/// wire at every hop for each option, then back to option B.
+#[test]
+fn inter_as_vpn_options_a_b_and_c_forward_with_their_own_label_stacks() {
+    if !enabled("inter_as_vpn_options_a_b_and_c_forward_with_their_own_label_stacks") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let stack = |at: &str, n: u32| {
+        format!("ok {at}: echo requests 192.168.1.1 > 192.168.2.1 carry {n} MPLS label(s)")
+    };
+    let all = passing_lab(
+        &host,
+        "scripts/interas.rhai",
+        "e2e_interas",
+        &[],
+        &[
+            // The IGPs stop at the inter-AS link.
+            "ok PE1: ping -I 1.1.1.1 2.2.2.2 fails",
+            // Option A: nothing labelled between the ASes, each customer on its own link.
+            &stack("ASBR1 eth2", 0),
+            &stack("ASBR1 eth3", 0),
+            "ok ASBR1: `show ip route vrf CUSTB json` contains",
+            // Option B: ASBR2's VPN label alone between the ASes.
+            &stack("ASBR1 eth1", 1),
+            "ok ASBR1: `show bgp ipv4 vpn 192.168.2.0/24 json` contains",
+            // Option C: three labels out of PE1, two between the ASes, no VPN route on an ASBR.
+            &stack("PE1 eth0", 3),
+            &stack("ASBR1 eth1", 2),
+            "ok ASBR2: `show bgp ipv4 vpn json` contains {\"totalRoutes\":0}",
+            "- ASBR1 vpn 65002:1 192.168.2.0/24: from 10.0.0.3",
+            "bgp ipv4LabeledUnicast peer 10.0.0.3: Established",
+            "ok 50 checks passed",
+        ],
+    );
+    assert!(!all.contains("FAIL"), "{all}");
+}
+
 /// A copy of scripts/NAME.rhai and its NAME.topo in a fresh directory, with `routers` on FRR
 /// 8.4 (labfrr:8) and the rest on the default FRR 10: one lab runs both FRR lines, each
 /// talking to the other. The copied script's path.

@@ -81,6 +81,7 @@ pub fn import(yaml: &str, default_image: &str) -> anyhow::Result<Imported> {
             loopback: n.addresses.iter().find(|(i, _)| i == "lo").map(|a| a.1),
             loopback6: None,
             image: n.image.clone().filter(|i| i != default_image),
+            asn: None,
             engine: None,
             interfaces: Vec::new(),
         });

@@ -181,6 +181,20 @@ impl Deployment {
         (version, self.daemons.of(router))
     }
 
+    /// The FRR a router will run, from its image (or `--frr`), as `plan` knows it.
+    pub fn frr_version(&self, router: &str) -> FrrVersion {
+        let image = self
+            .lab
+            .as_ref()
+            .and_then(|lab| lab.router(router))
+            .and_then(|r| r.image.clone())
+            .unwrap_or_else(|| self.target.image.clone());
+        self.target
+            .frr
+            .or_else(|| FrrVersion::from_image_name(&image))
+            .unwrap_or_default()
+    }
+
     /// The lab as the backend builds it; FRR's part of each container is its node label and
     /// start script (frr::start).
     pub fn lab_spec(&self) -> anyhow::Result<LabSpec> {

@@ -63,12 +63,17 @@ pub fn frr_conf(r: &RouterIntent) -> String {
 
 fn interfaces(r: &RouterIntent) -> Vec<ConfigNode> {
     let isis_names = r.isis.iter().flat_map(|i| i.interfaces.keys());
+    let bgp_names = r
+        .bgp
+        .iter()
+        .flat_map(|b| b.mpls_forwarding.iter().chain(&b.vpn_label_switching));
     let mut names: Vec<&String> = r
         .addresses
         .keys()
         .chain(r.addresses6.keys())
         .chain(r.ospf_interfaces.keys())
         .chain(isis_names)
+        .chain(bgp_names)
         .collect();
     names.sort_by_key(|n| interface_order(n));
     names.dedup();
@@ -91,6 +96,9 @@ fn interfaces(r: &RouterIntent) -> Vec<ConfigNode> {
             );
             if let Some(o) = r.ospf_interfaces.get(name) {
                 children.extend(ospf_interface_lines(o));
+            }
+            if let Some(b) = &r.bgp {
+                children.extend(bgp_interface_lines(b, name));
             }
             if let Some(i) = r.isis.as_ref().and_then(|isis| isis.interfaces.get(name)) {
                 children.extend(isis_interface_lines(i));
@@ -129,6 +137,18 @@ fn ospf_interface_lines(o: &OspfInterface) -> Vec<ConfigNode> {
         lines.push(format!("ip ospf bfd profile {}", bfd::PROFILE));
     }
     lines.into_iter().map(ConfigNode::leaf).collect()
+}
+
+/// bgpd's lines under an interface, in the order it prints them.
+fn bgp_interface_lines(b: &Bgp, iface: &str) -> Vec<ConfigNode> {
+    let mut lines = Vec::new();
+    if b.mpls_forwarding.contains(iface) {
+        lines.push(ConfigNode::leaf("mpls bgp forwarding"));
+    }
+    if b.vpn_label_switching.contains(iface) {
+        lines.push(ConfigNode::leaf("mpls bgp l3vpn-multi-domain-switching"));
+    }
+    lines
 }
 
 fn isis_interface_lines(i: &IsisInterface) -> Vec<ConfigNode> {
@@ -221,10 +241,33 @@ fn bgp_default(bgp: &Bgp) -> ConfigNode {
         children.push(ConfigNode::leaf("no bgp ebgp-requires-policy"));
     }
     children.extend(neighbor_lines(&bgp.neighbors));
-    let mut unicast = redistributions(&bgp.redistribute);
+    let mut unicast: Vec<ConfigNode> = bgp
+        .networks
+        .iter()
+        .map(|p| ConfigNode::leaf(format!("network {p}")))
+        .collect();
+    if let Some((external, internal, local)) = bgp.distance {
+        unicast.push(ConfigNode::leaf(format!(
+            "distance bgp {external} {internal} {local}"
+        )));
+    }
+    unicast.extend(redistributions(&bgp.redistribute));
     unicast.extend(activations(&bgp.neighbors, |n| n.ipv4_unicast));
+    // FRR's `traditional` defaults activate every neighbor in IPv4 unicast, and bgpd refuses
+    // one active there and in labeled unicast.
+    for (ip, _) in bgp.neighbors.iter().filter(|(_, n)| n.ipv4_labeled_unicast) {
+        unicast
+            .push(ConfigNode::leaf(format!("no neighbor {ip} activate")).about_neighbor(ip, false));
+    }
     if !unicast.is_empty() {
         children.push(ConfigNode::context("address-family ipv4 unicast", unicast));
+    }
+    let labeled = activations(&bgp.neighbors, |n| n.ipv4_labeled_unicast);
+    if !labeled.is_empty() {
+        children.push(ConfigNode::context(
+            "address-family ipv4 labeled-unicast",
+            labeled,
+        ));
     }
     if bgp.ipv6 {
         let mut unicast6 = redistributions6(&bgp.redistribute);
@@ -257,6 +300,12 @@ fn neighbor_lines(
         if n.passive {
             lines
                 .push(ConfigNode::leaf(format!("neighbor {ip} passive")).about_neighbor(ip, false));
+        }
+        if n.ebgp_multihop {
+            // FRR prints the maximum TTL (255) as the bare keyword.
+            lines.push(
+                ConfigNode::leaf(format!("neighbor {ip} ebgp-multihop")).about_neighbor(ip, false),
+            );
         }
         if let Some(src) = &n.update_source {
             lines.push(
@@ -296,9 +345,19 @@ fn activations(
                     .about_neighbor(ip, false),
             );
         }
-        if n.next_hop_self {
+        if n.next_hop_self_force {
+            lines.push(
+                ConfigNode::leaf(format!("neighbor {ip} next-hop-self force"))
+                    .about_neighbor(ip, false),
+            );
+        } else if n.next_hop_self {
             lines.push(
                 ConfigNode::leaf(format!("neighbor {ip} next-hop-self")).about_neighbor(ip, false),
+            );
+        }
+        if let Some(w) = n.weight {
+            lines.push(
+                ConfigNode::leaf(format!("neighbor {ip} weight {w}")).about_neighbor(ip, false),
             );
         }
     }

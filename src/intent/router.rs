@@ -156,6 +156,23 @@ pub struct Bgp {
     pub redistribute: BTreeSet<String>,
     /// The IPv6 unicast family: the same redistribution, the neighbors that carry it.
     pub ipv6: bool,
+    /// Prefixes this router originates (`network P` in IPv4 unicast). bgpd keeps labeled
+    /// unicast in the unicast table, so they go to labeled-unicast neighbors too, with this
+    /// router's label for them.
+    pub networks: BTreeSet<Ipv4Net>,
+    /// Interfaces that take VPN routes from a directly connected eBGP peer with no transport
+    /// label under them (`mpls bgp forwarding`): the interface to the other AS's ASBR in
+    /// inter-AS option B.
+    pub mpls_forwarding: BTreeSet<String>,
+    /// Interfaces whose VPN routes this router re-labels when it passes them on with itself as
+    /// next hop, installing the swap to the label it learned
+    /// (`mpls bgp l3vpn-multi-domain-switching`, FRR 9.1 and later): an option-B ASBR, on
+    /// both the inter-AS link and its core links.
+    pub vpn_label_switching: BTreeSet<String>,
+    /// Administrative distances of eBGP, iBGP and local routes (`distance bgp E I L`), where
+    /// BGP must win over the IGP: zebra installs the incoming label of a labeled-unicast route
+    /// only while BGP's route is the one it uses.
+    pub distance: Option<(u8, u8, u8)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -169,14 +186,26 @@ pub struct BgpNeighbor {
     pub ipv6_unicast: bool,
     pub ipv4_vpn: bool,
     pub ipv6_vpn: bool,
+    /// IPv4 labeled unicast (RFC 8277): routes with a label each, the loopbacks of another
+    /// AS's PEs in inter-AS option C. bgpd refuses a neighbor active in both this and IPv4
+    /// unicast, so IPv4 unicast is switched off for it (`no neighbor X activate`).
+    pub ipv4_labeled_unicast: bool,
     pub route_reflector_client: bool,
     pub next_hop_self: bool,
+    /// Next hop self on reflected routes too (`next-hop-self force`): a route reflector that
+    /// is also a hop of the labeled path.
+    pub next_hop_self_force: bool,
+    /// Preference for this neighbor's routes over any other's (`weight N`, local to the router).
+    pub weight: Option<u16>,
     pub bfd: bool,
     /// Seconds between attempts to open the session (`timers connect`); FRR's default is 120,
     /// which leaves a session whose first attempts met no route (or no label) down for minutes.
     pub connect_retry: Option<u16>,
     /// Wait for the peer to open the session, never open it from here (`passive`).
     pub passive: bool,
+    /// An eBGP peer that is not on a shared link (`ebgp-multihop`, FRR's TTL 255): the PEs of
+    /// two ASes peering loopback to loopback in inter-AS option C.
+    pub ebgp_multihop: bool,
 }
 
 /// A Linux VRF device and what lives in it.

@@ -53,6 +53,17 @@ pub enum ApiError {
          without labels\nhelp: remove the other IGP's SR first (r.no_sr(), or r.no_isis() / r.no_ospf())"
     )]
     SrInBothIgps { router: String, other: &'static str },
+    /// A feature the router's FRR line lacks: `plan` says so before a router refuses it.
+    #[error(
+        "{router} runs FRR {major}, which has no {what} (FRR {since} and later)\nhelp: {help}"
+    )]
+    NotOnFrr {
+        router: String,
+        major: u32,
+        what: String,
+        since: String,
+        help: String,
+    },
     /// A value FRR or the kernel would refuse.
     #[error("{0}")]
     Refused(#[from] Refused),

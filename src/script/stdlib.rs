@@ -20,6 +20,7 @@ pub const MODULES: &[(&str, &str)] = &[
     ("bfd", include_str!("../../stdlib/bfd.rhai")),
     ("l2vpn", include_str!("../../stdlib/l2vpn.rhai")),
     ("breakfix", include_str!("../../stdlib/breakfix.rhai")),
+    ("interas", include_str!("../../stdlib/interas.rhai")),
 ];
 
 pub fn resolver(script_dir: &Path) -> ModuleResolversCollection {

@@ -63,13 +63,15 @@ pub struct ImageDecl {
     pub span: Span,
 }
 
-/// `router NAME ROLE [lo PREFIX [PREFIX6]] [engine N] [image "REF"]`
+/// `router NAME ROLE [lo PREFIX [PREFIX6]] [as N] [engine N] [image "REF"]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouterDecl {
     pub name: Word,
     pub role: Word,
     pub loopback: Option<Prefix>,
     pub loopback6: Option<Prefix>,
+    /// The number after `as`.
+    pub asn: Option<Word>,
     /// The number after `engine`.
     pub engine: Option<Word>,
     pub image: Option<ImageDecl>,

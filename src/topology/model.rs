@@ -79,6 +79,9 @@ pub struct Router {
     pub loopback6: Option<Ipv6Net>,
     /// Container image for this router; `None` means the lab's default image.
     pub image: Option<String>,
+    /// `as N`: the router's autonomous system, where the lab has more than one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asn: Option<u32>,
     /// `engine N`: which engine of a lab spread over several runs it (from 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<u32>,
@@ -177,6 +180,26 @@ impl Lab {
         self.segments.iter().find(|s| s.name == name)
     }
 
+    /// The segment on `router`'s interface `iface` joins it to a router of another AS: the
+    /// edge of its IGP. False in a lab that names no ASes.
+    pub fn is_inter_as(&self, router: &str, iface: &str) -> bool {
+        let Some(r) = self.router(router) else {
+            return false;
+        };
+        let (Some(asn), Some(i)) = (r.asn, r.interface(iface)) else {
+            return false;
+        };
+        self.segment(&i.segment).is_some_and(|seg| {
+            seg.endpoints.iter().any(|e| {
+                e.router != router
+                    && self
+                        .router(&e.router)
+                        .and_then(|far| far.asn)
+                        .is_some_and(|far| far != asn)
+            })
+        })
+    }
+
     /// The segment joining two routers directly, if any (first in declaration order).
     pub fn segment_between(&self, a: &str, b: &str) -> Option<&Segment> {
         self.segments.iter().find(|s| {
@@ -206,5 +229,22 @@ mod tests {
         changed.routers.remove(0);
         assert_eq!(changed.router("B").map(|r| r.name.as_str()), Some("B"));
         assert!(changed.router("A").is_none());
+    }
+
+    #[test]
+    fn a_link_between_two_ases_is_inter_as_and_a_link_to_a_customer_is_not() {
+        let text =
+            "lab t\nrouter A pe lo 10.9.9.1/32 as 65001\nrouter B pe lo 10.9.9.2/32 as 65002\n\
+                    router C pe lo 10.9.9.3/32 as 65002\nrouter CE ce lo 10.8.8.8/32\n\
+                    link ab 10.9.0.0/24 { A:eth0 .1, B:eth0 .2 }\n\
+                    link bc 10.9.1.0/24 { B:eth1 .1, C:eth0 .2 }\n\
+                    link ce 10.9.2.0/24 { C:eth1 .1, CE:eth0 .2 }\n";
+        let lab = crate::topology::load(&Source::new("t.topo", text)).unwrap();
+        assert!(lab.is_inter_as("A", "eth0"));
+        assert!(lab.is_inter_as("B", "eth0"));
+        assert!(!lab.is_inter_as("B", "eth1"));
+        assert!(!lab.is_inter_as("C", "eth1"));
+        assert!(!lab.is_inter_as("CE", "eth0"));
+        assert_eq!(lab.router("A").and_then(|r| r.asn), Some(65001));
     }
 }

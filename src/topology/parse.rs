@@ -92,6 +92,10 @@ fn router_decl(pair: Pair<'_, Rule>) -> Built<ast::RouterDecl> {
         }
         None => (None, None),
     };
+    let asn = match children.optional(Rule::router_as) {
+        Some(a) => Some(word(Children::new(a).required(Rule::as_number)?)),
+        None => None,
+    };
     let engine = match children.optional(Rule::router_engine) {
         Some(e) => Some(word(Children::new(e).required(Rule::engine_number)?)),
         None => None,
@@ -105,6 +109,7 @@ fn router_decl(pair: Pair<'_, Rule>) -> Built<ast::RouterDecl> {
         role,
         loopback,
         loopback6,
+        asn,
         engine,
         image,
         span,
@@ -326,6 +331,7 @@ fn is_token(rule: Rule) -> bool {
             | Rule::kw_vrf
             | Rule::kw_l2vpn
             | Rule::kw_engine
+            | Rule::kw_as
             | Rule::comma
             | Rule::open_brace
             | Rule::close_brace
@@ -401,6 +407,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::router_image => "`image`",
         Rule::router_engine | Rule::kw_engine => "`engine N`",
         Rule::engine_number => "an engine number (1, 2, ...)",
+        Rule::router_as | Rule::kw_as => "`as N`",
+        Rule::as_number => "an AS number (1-4294967294)",
         Rule::end_vrf | Rule::kw_vrf => "`vrf NAME`",
         Rule::vrf_name => "a VRF name",
         Rule::l2vpn_name => "an L2VPN name",

@@ -81,6 +81,8 @@ pub fn engines_within(
 /// Linux's IFNAMSIZ (16) minus the terminating NUL.
 const MAX_INTERFACE_NAME: usize = 15;
 const ROLES: [&str; 4] = ["p", "pe", "ce", "rr"];
+/// AS 0 and 4294967295 are reserved (RFC 7607, RFC 7300).
+const AS_RANGE: std::ops::RangeInclusive<u32> = 1..=4_294_967_294;
 /// More engines than a lab has routers would leave some empty; this bounds the typo.
 const MAX_ENGINE: u32 = 1000;
 
@@ -90,6 +92,7 @@ struct RouterDraft<'f> {
     loopback: Option<Ipv4Net>,
     loopback6: Option<Ipv6Net>,
     image: Option<String>,
+    asn: Option<u32>,
     engine: Option<u32>,
 }
 
@@ -303,6 +306,7 @@ impl<'s> Lowering<'s> {
                     .then_some(net)
             });
             let image = self.router_image(decl);
+            let asn = decl.asn.as_ref().and_then(|a| self.asn(a));
             let engine = decl.engine.as_ref().and_then(|e| self.engine(e));
             routers.drafts.push(RouterDraft {
                 decl,
@@ -310,10 +314,58 @@ impl<'s> Lowering<'s> {
                 loopback,
                 loopback6,
                 image,
+                asn,
                 engine,
             });
         }
+        self.check_provider_ases(&routers);
         routers
+    }
+
+    fn asn(&mut self, number: &ast::Word) -> Option<u32> {
+        match number.text.parse::<u32>() {
+            Ok(n) if AS_RANGE.contains(&n) => Some(n),
+            _ => {
+                let message = format!(
+                    "AS `{}`: expected an AS number from {} to {}",
+                    number.text,
+                    AS_RANGE.start(),
+                    AS_RANGE.end()
+                );
+                self.push(self.error(&number.span, message));
+                None
+            }
+        }
+    }
+
+    /// Once one provider router names its AS, every provider router must: a router left out
+    /// would be in no AS, and which of its links are inter-AS (the IGP's edge) would be a guess.
+    fn check_provider_ases(&mut self, routers: &Routers<'_>) {
+        let provider = |d: &&RouterDraft<'_>| d.role.is_some_and(|r| r != Role::Ce);
+        let Some(named) = routers
+            .drafts
+            .iter()
+            .filter(provider)
+            .find(|d| d.decl.asn.is_some())
+        else {
+            return;
+        };
+        for d in routers.drafts.iter().filter(provider) {
+            if d.decl.asn.is_some() {
+                continue;
+            }
+            let message = format!(
+                "router {} names no AS, but {} does (`as {}` on line {})",
+                d.decl.name.text,
+                named.decl.name.text,
+                named.decl.asn.as_ref().map_or("", |a| a.text.as_str()),
+                self.line(&named.decl.span)
+            );
+            let e = self.error(&d.decl.name.span, message).with_help(
+                "in a lab of several ASes every provider router says which is its own: add `as N` after its loopback",
+            );
+            self.push(e);
+        }
     }
 
     fn engine(&mut self, number: &ast::Word) -> Option<u32> {
@@ -598,6 +650,7 @@ fn build(
                 loopback: d.loopback,
                 loopback6: d.loopback6,
                 image: d.image.clone().or_else(|| default_image.clone()),
+                asn: d.asn,
                 engine: d.engine,
                 interfaces: Vec::new(),
             })

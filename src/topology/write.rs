@@ -47,6 +47,9 @@ pub fn write(lab: &Lab, notes: &Notes) -> String {
                 let _ = write!(extras, " {lo6}");
             }
         }
+        if let Some(n) = r.asn {
+            let _ = write!(extras, " as {n}");
+        }
         if let Some(n) = r.engine {
             let _ = write!(extras, " engine {n}");
         }

@@ -104,6 +104,66 @@ impl CustomType for BgpRef {
                 })
             },
         );
+        // A prefix this router originates; labeled-unicast neighbors get it with a label.
+        builder.with_fn(
+            "network",
+            |b: &mut BgpRef, prefix: &str| -> RhaiResult<BgpRef> {
+                let prefix = parse_prefix(prefix)?.trunc();
+                b.edit(&mut |bgp| {
+                    bgp.networks.insert(prefix);
+                })
+            },
+        );
+        builder.with_fn(
+            "distance",
+            |b: &mut BgpRef, external: i64, internal: i64, local: i64| -> RhaiResult<BgpRef> {
+                // FRR's `distance bgp (1-255) (1-255) (1-255)`.
+                let d = |v: i64, what: &str| {
+                    u8::try_from(v)
+                        .ok()
+                        .filter(|d| *d >= 1)
+                        .ok_or(ApiError::OutOfRange {
+                            what: format!("BGP {what} distance (1-255)"),
+                            value: v,
+                        })
+                };
+                let d = (
+                    d(external, "eBGP")?,
+                    d(internal, "iBGP")?,
+                    d(local, "local")?,
+                );
+                b.edit(&mut |bgp| bgp.distance = Some(d))
+            },
+        );
+        builder.with_fn(
+            "mpls_forwarding",
+            |b: &mut BgpRef, iface: &str| -> RhaiResult<BgpRef> {
+                check_iface(&b.session, &b.router, iface)?;
+                b.edit(&mut |bgp| {
+                    bgp.mpls_forwarding.insert(iface.to_string());
+                })
+            },
+        );
+        builder.with_fn(
+            "vpn_label_switching",
+            |b: &mut BgpRef, iface: &str| -> RhaiResult<BgpRef> {
+                check_iface(&b.session, &b.router, iface)?;
+                let version = b.session.borrow().deploy.frr_version(&b.router);
+                if version.major < 9 {
+                    return Err(ApiError::NotOnFrr {
+                        router: b.router.clone(),
+                        major: version.major,
+                        what: "re-labelling VPN routes passed on between ASes (`mpls bgp l3vpn-multi-domain-switching`)".into(),
+                        since: "9.1".into(),
+                        help: "an option-B ASBR needs FRR 9.1 or later: run it on FRR 10 (`image \"labfrr:10\"` on its router line), or interconnect the ASes with option A or C".into(),
+                    }
+                    .into());
+                }
+                b.edit(&mut |bgp| {
+                    bgp.vpn_label_switching.insert(iface.to_string());
+                })
+            },
+        );
         builder.with_fn("ipv6", |b: &mut BgpRef| -> RhaiResult<BgpRef> {
             let s = b.session.clone();
             bgp_ipv6(&s, &b.router)?;

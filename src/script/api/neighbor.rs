@@ -59,6 +59,42 @@ impl CustomType for NeighborRef {
         builder.with_fn("vpnv4", |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
             n.edit(|nb| nb.ipv4_vpn = true)
         });
+        builder.with_fn(
+            "labeled_unicast",
+            |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
+                if n.vrf.is_some() {
+                    return Err(crate::script::common::err(
+                        "labeled unicast runs in the default BGP instance: router(R).bgp(ASN).neighbor(...)",
+                    ));
+                }
+                n.edit(|nb| nb.ipv4_labeled_unicast = true)
+            },
+        );
+        builder.with_fn(
+            "next_hop_self_force",
+            |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
+                n.edit(|nb| nb.next_hop_self_force = true)
+            },
+        );
+        builder.with_fn(
+            "weight",
+            |n: &mut NeighborRef, w: i64| -> RhaiResult<NeighborRef> {
+                // FRR's `neighbor X weight (0-65535)`.
+                let w = u16::try_from(w).map_err(|_| {
+                    crate::script::api_error::ApiError::OutOfRange {
+                        what: "BGP weight (0-65535)".into(),
+                        value: w,
+                    }
+                })?;
+                n.edit(|nb| nb.weight = Some(w))
+            },
+        );
+        builder.with_fn(
+            "ebgp_multihop",
+            |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
+                n.edit(|nb| nb.ebgp_multihop = true)
+            },
+        );
         builder.with_fn("ipv4", |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
             n.edit(|nb| nb.ipv4_unicast = true)
         });

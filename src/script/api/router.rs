@@ -74,6 +74,18 @@ impl CustomType for RouterRef {
                 .map(|r| r.role.as_str().to_string())
                 .unwrap_or_default())
         });
+        // The AS the topology puts the router in (`as N`), or 0 where it names none.
+        builder.with_fn("asn", |r: &mut RouterRef| -> RhaiResult<i64> {
+            let s = r.session.clone();
+            let sess = s.borrow();
+            Ok(sess
+                .deploy
+                .lab()
+                .map_err(err)?
+                .router(&r.name)
+                .and_then(|r| r.asn)
+                .map_or(0, i64::from))
+        });
         builder.with_fn("loopback", |r: &mut RouterRef| -> RhaiResult<String> {
             let s = r.session.clone();
             let sess = s.borrow();

@@ -69,6 +69,29 @@ pub(crate) fn register_globals(engine: &mut Engine, shared: &Shared) {
     );
     let s = shared.clone();
     engine.register_fn(
+        "vrf_of",
+        move |router: &str, iface: &str| -> RhaiResult<String> {
+            far_end(&s, router, iface)?;
+            let sess = s.borrow();
+            let lab = sess.deploy.lab().map_err(err)?;
+            Ok(lab
+                .router(router)
+                .and_then(|r| r.interface(iface))
+                .and_then(|i| i.vrf.clone())
+                .unwrap_or_default())
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
+        "inter_as",
+        move |router: &str, iface: &str| -> RhaiResult<bool> {
+            far_end(&s, router, iface)?;
+            let sess = s.borrow();
+            Ok(sess.deploy.lab().map_err(err)?.is_inter_as(router, iface))
+        },
+    );
+    let s = shared.clone();
+    engine.register_fn(
         "subnet_of",
         move |router: &str, iface: &str| -> RhaiResult<String> {
             Ok(far_end(&s, router, iface)?.0.subnet.to_string())
