@@ -1022,7 +1022,13 @@ fn inter_as_vpn_options_a_b_and_c_forward_with_their_own_label_stacks() {
             "ok ASBR2: `show bgp ipv4 vpn json` contains {\"totalRoutes\":0}",
             "- ASBR1 vpn 65002:1 192.168.2.0/24: from 10.0.0.3",
             "bgp ipv4LabeledUnicast peer 10.0.0.3: Established",
-            "ok 50 checks passed",
+            // The traces name each BGP swap for what it is.
+            "ASBR1  pop ",
+            "ASBR2  swap ",
+            "[BGP VPN]",
+            "via 10.0.0.3 [BGP-LU]",
+            "ok PE1: `show bgp ipv4 labeled-unicast 2.2.2.2/32 json` contains",
+            "ok 52 checks passed",
         ],
     );
     assert!(!all.contains("FAIL"), "{all}");

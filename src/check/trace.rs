@@ -151,11 +151,11 @@ pub fn trace(
                 .get("outLabel")
                 .and_then(Value::as_u64)
                 .unwrap_or(IMPLICIT_NULL);
-            // Who gave the label: LDP, SR (IS-IS), SR (OSPF), ...
+            // Who gave the label: LDP, SR (IS-IS), SR (OSPF), BGP-LU, ...
             let source = nh
                 .get("type")
                 .and_then(Value::as_str)
-                .map(|t| format!(" [{t}]"))
+                .map(|t| format!(" [{}]", label_source(intent, &router, t)))
                 .unwrap_or_default();
             if let Some(table) = nh
                 .get("interface")
@@ -187,7 +187,25 @@ pub fn trace(
                 .and_then(Value::as_str)
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| anyhow::anyhow!("{router}: label {top} has no next hop"))?;
-            if out == IMPLICIT_NULL {
+            // An entry may push more than one label (an option-B ASBR swaps a VPN label for
+            // its PE's under LDP's): the whole stack it writes in place of the top label.
+            let out_stack: Vec<u32> = nh
+                .get("outLabelStack")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_u64)
+                        .filter(|l| *l != IMPLICIT_NULL)
+                        .map(|l| l as u32)
+                        .collect()
+                })
+                .unwrap_or_else(|| {
+                    (out != IMPLICIT_NULL)
+                        .then_some(out as u32)
+                        .into_iter()
+                        .collect()
+                });
+            if out_stack.is_empty() {
                 stack.remove(0);
                 let rest = if stack.is_empty() {
                     "plain IP".to_string()
@@ -201,11 +219,11 @@ pub fn trace(
                     &stack,
                 ));
             } else {
-                stack[0] = out as u32;
+                stack.splice(0..1, out_stack.iter().copied());
                 hops.push(hop(
                     &router,
                     "swap",
-                    format!("swap {top} -> {out} via {next_ip}{source}"),
+                    format!("swap {top} -> {} via {next_ip}{source}", join(&out_stack)),
                     &stack,
                 ));
             }
@@ -218,6 +236,23 @@ pub fn trace(
         "no delivery after {MAX_HOPS} hops: a loop? {:?}",
         hops.iter().map(|h| h.to_string()).collect::<Vec<_>>()
     )
+}
+
+/// FRR's LFIB calls every label bgpd installs `BGP`; the router's intent tells which kind a
+/// swap is: a labeled-unicast route's (BGP-LU, inter-AS option C), or a VPN route's that an
+/// ASBR re-labels as it passes it on (BGP VPN, option B).
+fn label_source<'t>(intent: &Intent, router: &str, lfib_type: &'t str) -> &'t str {
+    if lfib_type != "BGP" {
+        return lfib_type;
+    }
+    let bgp = intent.routers.get(router).and_then(|r| r.bgp.as_ref());
+    let lu = bgp.is_some_and(|b| b.neighbors.values().any(|n| n.ipv4_labeled_unicast));
+    let vpn = bgp.is_some_and(|b| !b.vpn_label_switching.is_empty());
+    match (lu, vpn) {
+        (true, false) => "BGP-LU",
+        (false, true) => "BGP VPN",
+        _ => lfib_type,
+    }
 }
 
 fn hop(router: &str, op: &str, detail: String, stack: &[u32]) -> Hop {
@@ -316,10 +351,17 @@ fn ingress_vrf(lab: &Lab, intent: &Intent, router: &str, hops: &[Hop]) -> Option
     let previous = hops.last()?;
     let r = lab.router(router)?;
     let prev = lab.router(&previous.router)?;
-    let iface = r
-        .interfaces
-        .iter()
-        .find(|i| prev.interfaces.iter().any(|p| p.segment == i.segment))?;
+    // The segment the packet came over: the one behind the interface it left by, where the
+    // FIB named it (two routers may share several: one per customer VRF, as option-A ASBRs).
+    let came_over = previous
+        .interface
+        .as_deref()
+        .and_then(|name| prev.interface(name))
+        .map(|i| i.segment.as_str());
+    let iface = r.interfaces.iter().find(|i| match came_over {
+        Some(segment) => i.segment == segment,
+        None => prev.interfaces.iter().any(|p| p.segment == i.segment),
+    })?;
     let ri = intent.routers.get(router)?;
     ri.vrfs
         .iter()
@@ -421,6 +463,221 @@ mod tests {
         assert_eq!(
             lines.last().unwrap(),
             "CE4    deliver to 192.168.2.1 (own address)"
+        );
+    }
+
+    /// Inter-AS option C, with the labels of a run on the lab VM: three labels pushed, LDP's
+    /// popped before ASBR1, the BGP-LU label swapped at each ASBR and popped by P2, and each
+    /// BGP swap named for what it is by the router's intent.
+    #[test]
+    fn inter_as_option_c_swaps_bgp_lu_labels_at_the_asbrs() {
+        let (lab, mut intent) = lab_with_vrf("interas.topo", "CUSTA", "eth1");
+        for (r, peer) in [
+            ("ASBR1", "10.0.0.3"),
+            ("ASBR2", "10.0.0.2"),
+            ("P2", "10.2.1.2"),
+        ] {
+            let bgp = intent
+                .router_mut(r)
+                .bgp
+                .get_or_insert_with(Default::default);
+            let n = bgp.neighbors.entry(peer.parse().unwrap()).or_default();
+            n.ipv4_labeled_unicast = true;
+        }
+        let lfib = |label: u32, out: u32, via: &str| json!({"inLabel": label, "nexthops": [{"type": "BGP", "outLabel": out, "nexthop": via}]});
+        let hops = trace_over(
+            (lab, intent),
+            &[
+                (
+                    "CE1",
+                    "show ip route 192.168.2.1 json",
+                    route("172.16.1.254", "eth0", &[]),
+                ),
+                (
+                    "PE1",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("10.1.1.254", "eth0", &[17, 145, 145]),
+                ),
+                (
+                    "P1",
+                    "show mpls table 17 json",
+                    json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2"}]}),
+                ),
+                (
+                    "ASBR1",
+                    "show mpls table 145 json",
+                    lfib(145, 144, "10.0.0.3"),
+                ),
+                (
+                    "ASBR2",
+                    "show mpls table 144 json",
+                    lfib(144, 145, "10.2.2.254"),
+                ),
+                ("P2", "show mpls table 145 json", lfib(145, 3, "10.2.1.2")),
+                (
+                    "PE2",
+                    "show mpls table 145 json",
+                    json!({"inLabel": 145, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]}),
+                ),
+                (
+                    "PE2",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("172.16.2.2", "eth1", &[]),
+                ),
+            ],
+            "CE1",
+            "192.168.2.1",
+        );
+        assert_eq!(
+            lines(&hops),
+            [
+                "CE1    forward via 172.16.1.254 eth0",
+                "PE1    push 17/145/145 (VRF CUSTA) via 10.1.1.254 eth0",
+                "P1     pop 17 (PHP) via 10.1.2.2, leaves 145/145 [LDP]",
+                "ASBR1  swap 145 -> 144 via 10.0.0.3 [BGP-LU]",
+                "ASBR2  swap 144 -> 145 via 10.2.2.254 [BGP-LU]",
+                "P2     pop 145 (PHP) via 10.2.1.2, leaves 145 [BGP-LU]",
+                "PE2    pop 145 (VPN label), lookup in VRF CUSTA",
+                "PE2    forward (VRF CUSTA) via 172.16.2.2 eth1",
+                "CE2    deliver to 192.168.2.1 (own address)",
+            ]
+        );
+    }
+
+    /// Inter-AS option A: ASBR1 pops the VPN label into its VRF and forwards plain IP on the
+    /// customer's own link; ASBR2 takes it into the same VRF, not by the link the two share in
+    /// the providers' table (ASBR1's eth1), which comes first in the topology.
+    #[test]
+    fn inter_as_option_a_crosses_between_the_asbrs_in_the_customers_vrf() {
+        let (lab, mut intent) = lab_with_vrf("interas.topo", "CUSTA", "eth1");
+        for r in ["ASBR1", "ASBR2"] {
+            let v = intent.router_mut(r).vrfs.entry("CUSTA".into()).or_default();
+            v.members.insert("eth2".into());
+        }
+        let vpn = |label: u32| json!({"inLabel": label, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]});
+        let ldp = |label: u32, via: &str| json!({"inLabel": label, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": via}]});
+        let hops = trace_over(
+            (lab, intent),
+            &[
+                (
+                    "CE1",
+                    "show ip route 192.168.2.1 json",
+                    route("172.16.1.254", "eth0", &[]),
+                ),
+                (
+                    "PE1",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("10.1.1.254", "eth0", &[17, 145]),
+                ),
+                ("P1", "show mpls table 17 json", ldp(17, "10.1.2.2")),
+                ("ASBR1", "show mpls table 145 json", vpn(145)),
+                (
+                    "ASBR1",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("10.0.1.3", "eth2", &[]),
+                ),
+                (
+                    "ASBR2",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("10.2.2.254", "eth0", &[16, 145]),
+                ),
+                ("P2", "show mpls table 16 json", ldp(16, "10.2.1.2")),
+                ("PE2", "show mpls table 145 json", vpn(145)),
+                (
+                    "PE2",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("172.16.2.2", "eth1", &[]),
+                ),
+            ],
+            "CE1",
+            "192.168.2.1",
+        );
+        assert_eq!(
+            lines(&hops)[3..6],
+            [
+                "ASBR1  pop 145 (VPN label), lookup in VRF CUSTA",
+                "ASBR1  forward (VRF CUSTA) via 10.0.1.3 eth2",
+                "ASBR2  push 16/145 (VRF CUSTA) via 10.2.2.254 eth0",
+            ]
+        );
+        assert_eq!(
+            lines(&hops).last().unwrap(),
+            "CE2    deliver to 192.168.2.1 (own address)"
+        );
+    }
+
+    /// Inter-AS option B: each ASBR swaps the VPN label, ASBR2 for PE2's under LDP's (an entry
+    /// that writes two labels).
+    #[test]
+    fn inter_as_option_b_swaps_vpn_labels_at_the_asbrs() {
+        let (lab, mut intent) = lab_with_vrf("interas.topo", "CUSTA", "eth1");
+        for r in ["ASBR1", "ASBR2"] {
+            let bgp = intent
+                .router_mut(r)
+                .bgp
+                .get_or_insert_with(Default::default);
+            bgp.vpn_label_switching.insert("eth1".into());
+        }
+        let lfib = |label: u32, out: &[u32], via: &str| json!({"inLabel": label, "nexthops": [{"type": "BGP", "outLabel": out[0], "outLabelStack": out, "nexthop": via}]});
+        let hops = trace_over(
+            (lab, intent),
+            &[
+                (
+                    "CE1",
+                    "show ip route 192.168.2.1 json",
+                    route("172.16.1.254", "eth0", &[]),
+                ),
+                (
+                    "PE1",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("10.1.1.254", "eth0", &[17, 147]),
+                ),
+                (
+                    "P1",
+                    "show mpls table 17 json",
+                    json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2"}]}),
+                ),
+                (
+                    "ASBR1",
+                    "show mpls table 147 json",
+                    lfib(147, &[146], "10.0.0.3"),
+                ),
+                (
+                    "ASBR2",
+                    "show mpls table 146 json",
+                    lfib(146, &[16, 145], "10.2.2.254"),
+                ),
+                (
+                    "P2",
+                    "show mpls table 16 json",
+                    json!({"inLabel": 16, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.2.1.2"}]}),
+                ),
+                (
+                    "PE2",
+                    "show mpls table 145 json",
+                    json!({"inLabel": 145, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]}),
+                ),
+                (
+                    "PE2",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("172.16.2.2", "eth1", &[]),
+                ),
+            ],
+            "CE1",
+            "192.168.2.1",
+        );
+        assert_eq!(
+            lines(&hops)[2..6],
+            [
+                "P1     pop 17 (PHP) via 10.1.2.2, leaves 147 [LDP]",
+                "ASBR1  swap 147 -> 146 via 10.0.0.3 [BGP VPN]",
+                "ASBR2  swap 146 -> 16/145 via 10.2.2.254 [BGP VPN]",
+                "P2     pop 16 (PHP) via 10.2.1.2, leaves 145 [LDP]",
+            ]
+        );
+        assert_eq!(
+            lines(&hops).last().unwrap(),
+            "CE2    deliver to 192.168.2.1 (own address)"
         );
     }
 
