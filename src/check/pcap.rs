@@ -47,6 +47,11 @@ const IPV6_HOP_BY_HOP: u8 = 0;
 const IPV6_ROUTING: u8 = 43;
 const IPV6_FRAGMENT: u8 = 44;
 const IPV6_DEST_OPTS: u8 = 60;
+/// A whole IP packet as the next header: SRv6 encapsulation (RFC 8986's End.DT4/DT6/DT46).
+const IPPROTO_IPIP: u8 = 4;
+const IPPROTO_IPV6: u8 = 41;
+/// The routing header type of a segment routing header (RFC 8754).
+const ROUTING_TYPE_SRH: u8 = 4;
 
 /// Why a file could not be read as a capture at all. Problems with single packets are not
 /// errors: they end up in [`Packet::truncated`] or [`Capture::warnings`].
@@ -114,6 +119,21 @@ pub struct PwFrame {
     pub ethertype: u16,
 }
 
+/// The IPv6 header an SRv6 head end puts around the customer's packet: its destination is the
+/// active segment (a SID of the egress PE), and the segment routing header, when there is one,
+/// lists the segments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Srv6Summary {
+    pub src: Ipv6Addr,
+    /// The active SID.
+    pub dst: Ipv6Addr,
+    pub hop_limit: u8,
+    /// The SRH's segment list as carried (the last segment first); empty without an SRH.
+    pub segments: Vec<Ipv6Addr>,
+    /// The SRH's segments left; `None` without an SRH.
+    pub segments_left: Option<u8>,
+}
+
 /// An IPv4 or IPv6 header, as far as checks look at it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct IpSummary {
@@ -163,8 +183,11 @@ pub struct Packet {
     pub labels: Vec<MplsLabel>,
     /// The Ethernet frame under the labels, when a pseudowire carries one.
     pub pw_frame: Option<PwFrame>,
-    /// The IP header, directly in the frame, under the label stack, or in a pseudowire's frame.
+    /// The IP header, directly in the frame, under the label stack, in a pseudowire's frame,
+    /// or inside an SRv6 encapsulation.
     pub ip: Option<IpSummary>,
+    /// The SRv6 encapsulation around `ip`, when the packet crosses an SRv6 core.
+    pub srv6: Option<Srv6Summary>,
     /// Decoding ran out of captured bytes (snap length, or a record cut short) before the
     /// headers above were complete.
     pub truncated: bool,
@@ -209,6 +232,7 @@ impl Packet {
             labels: Vec::new(),
             pw_frame: None,
             ip: None,
+            srv6: None,
             truncated: false,
         }
     }
@@ -248,6 +272,21 @@ impl fmt::Display for Packet {
                         other => write!(f, " ethertype 0x{other:04x}")?,
                     }
                 }
+            }
+        } else if let Some(outer) = &self.srv6 {
+            write!(f, " SRv6 {} > {}", outer.src, outer.dst)?;
+            if let Some(left) = outer.segments_left {
+                f.write_str(" SRH [")?;
+                for (k, sid) in outer.segments.iter().enumerate() {
+                    if k > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{sid}")?;
+                }
+                write!(f, "] left {left}")?;
+            }
+            if let Some(ip) = &self.ip {
+                f.write_str(if ip.is_ipv6() { " | IP6" } else { " | IP" })?;
             }
         } else if let Some(ip) = &self.ip {
             f.write_str(if ip.is_ipv6() { " IP6" } else { " IP" })?;
@@ -704,6 +743,7 @@ fn decode_ipv6(data: &[u8], p: &mut Packet) {
         protocol: next,
         icmp: None,
     };
+    let mut srh: Option<(Vec<Ipv6Addr>, u8)> = None;
     let mut at = 40;
     // Each pass moves `at` forward by at least 8 bytes, so a bogus chain ends at the data's end.
     let mut first_fragment = true;
@@ -714,8 +754,36 @@ fn decode_ipv6(data: &[u8], p: &mut Packet) {
                     p.truncated = true;
                     break;
                 };
+                if summary.protocol == IPV6_ROUTING && data.get(at + 2) == Some(&ROUTING_TYPE_SRH) {
+                    srh = Some(segment_list(data, at, len, p));
+                }
                 summary.protocol = n;
                 at += (usize::from(len) + 1) * 8;
+            }
+            // An encapsulated packet (SRv6): the customer's is the packet's IP, the IPv6
+            // header around it its SRv6 summary. An encapsulation inside it is not unwrapped.
+            IPPROTO_IPIP | IPPROTO_IPV6 if p.srv6.is_none() && first_fragment => {
+                let (segments, segments_left) = match srh {
+                    Some((list, left)) => (list, Some(left)),
+                    None => (Vec::new(), None),
+                };
+                p.srv6 = Some(Srv6Summary {
+                    src,
+                    dst,
+                    hop_limit,
+                    segments,
+                    segments_left,
+                });
+                let inner = tail(data, at);
+                if summary.protocol == IPPROTO_IPIP {
+                    decode_ipv4(inner, p);
+                } else {
+                    decode_ipv6(inner, p);
+                }
+                if p.ip.is_none() && !p.truncated {
+                    p.truncated = inner.is_empty();
+                }
+                return;
             }
             IPV6_FRAGMENT => {
                 let (Some(&n), Some(offset)) = (data.get(at), be16(data, at + 2)) else {
@@ -734,6 +802,28 @@ fn decode_ipv6(data: &[u8], p: &mut Packet) {
         }
     }
     p.ip = Some(summary);
+}
+
+/// The segments of the SRH at `at` (its length field `len`), and its segments left; as many
+/// as were captured, the packet marked truncated when the list was cut.
+fn segment_list(data: &[u8], at: usize, len: u8, p: &mut Packet) -> (Vec<Ipv6Addr>, u8) {
+    let (Some(&left), Some(&last_entry)) = (data.get(at + 3), data.get(at + 4)) else {
+        p.truncated = true;
+        return (Vec::new(), 0);
+    };
+    // The header's own length bounds the list, whatever its last-entry field claims.
+    let count = (usize::from(last_entry) + 1).min(usize::from(len) / 2);
+    let mut segments = Vec::with_capacity(count);
+    for k in 0..count {
+        match ipv6(data, at + 8 + 16 * k) {
+            Some(sid) => segments.push(sid),
+            None => {
+                p.truncated = true;
+                break;
+            }
+        }
+    }
+    (segments, left)
 }
 
 #[cfg(test)]
@@ -1069,6 +1159,99 @@ mod tests {
         h.extend_from_slice(&dst.parse::<Ipv6Addr>().unwrap().octets());
         h.extend_from_slice(payload);
         h
+    }
+
+    /// A segment routing header (RFC 8754) with `segments` and `left`, then `next`.
+    fn srh(next: u8, left: u8, segments: &[&str]) -> Vec<u8> {
+        let n = segments.len() as u8;
+        let mut h = vec![next, 2 * n, ROUTING_TYPE_SRH, left, n - 1, 0, 0, 0];
+        for sid in segments {
+            h.extend_from_slice(&sid.parse::<Ipv6Addr>().unwrap().octets());
+        }
+        h
+    }
+
+    /// As the lab VM's kernel encapsulates for an End.DT4 SID (seen with tcpdump on the core):
+    /// PE1's core address to PE2's SID, an SRH listing that one SID, the customer's IPv4 ping.
+    #[test]
+    fn an_ipv4_ping_in_srv6_is_the_customers_with_its_sid_outside() {
+        let inner = ping(64);
+        let mut payload = srh(IPPROTO_IPIP, 0, &["2001:db8:5:2:2::"]);
+        payload.extend_from_slice(&inner);
+        let frame = eth(
+            0x86dd,
+            &ip6(
+                "2001:db8:0:11::2",
+                "2001:db8:5:2:2::",
+                62,
+                IPV6_ROUTING,
+                &payload,
+            ),
+        );
+        let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
+        assert_eq!(p.label_depth(), 0);
+        assert!(p.is_icmp_echo_request());
+        let ip = p.ip.unwrap();
+        assert_eq!((ip.src, ip.dst, ip.ttl), (CE1.into(), CE2.into(), 64));
+        let outer = p.srv6.clone().unwrap();
+        assert_eq!(outer.dst, "2001:db8:5:2:2::".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(outer.src, "2001:db8:0:11::2".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(outer.segments, vec![outer.dst]);
+        assert_eq!(outer.segments_left, Some(0));
+        assert_eq!(
+            p.to_string(),
+            "#1 SRv6 2001:db8:0:11::2 > 2001:db8:5:2:2:: SRH [2001:db8:5:2:2::] left 0 | IP \
+             192.168.1.1 > 192.168.2.1 ICMP echo request ttl 64"
+        );
+        assert!(!p.truncated);
+    }
+
+    /// End.DT6: an IPv6 ping inside, here with no SRH (encapsulation in reduced form).
+    #[test]
+    fn an_ipv6_ping_in_srv6_without_an_srh_is_read_too() {
+        let inner = ip6(CE1_V6, CE2_V6, 64, 58, &echo(128));
+        let frame = eth(
+            0x86dd,
+            &ip6(
+                "2001:db8:0:11::2",
+                "2001:db8:5:2:3::",
+                62,
+                IPPROTO_IPV6,
+                &inner,
+            ),
+        );
+        let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
+        assert!(p.is_icmp_echo_request());
+        assert_eq!(p.ip.unwrap().dst, CE2_V6.parse::<IpAddr>().unwrap());
+        let outer = p.srv6.unwrap();
+        assert_eq!(outer.dst, "2001:db8:5:2:3::".parse::<Ipv6Addr>().unwrap());
+        assert!(outer.segments.is_empty() && outer.segments_left.is_none());
+    }
+
+    /// A segment list cut by the snap length is read as far as it goes: the outer header and
+    /// the first segment, no customer packet.
+    #[test]
+    fn a_cut_segment_list_marks_the_packet_truncated() {
+        let payload = srh(IPPROTO_IPIP, 1, &["2001:db8:5:2:2::", "2001:db8:5:9::"]);
+        let frame = eth(
+            0x86dd,
+            &ip6(
+                "2001:db8:0:11::2",
+                "2001:db8:5:9::",
+                62,
+                IPV6_ROUTING,
+                &payload[..30],
+            ),
+        );
+        let p = only_packet(&PcapWriter::new(1).record(&frame).bytes());
+        assert!(p.truncated);
+        assert!(p.ip.is_none());
+        let outer = p.srv6.unwrap();
+        assert_eq!(
+            outer.segments,
+            vec!["2001:db8:5:2:2::".parse::<Ipv6Addr>().unwrap()]
+        );
+        assert_eq!(outer.segments_left, Some(1));
     }
 
     #[test]
