@@ -987,6 +987,33 @@ fn two_customers_with_one_address_plan_stay_apart() {
     assert!(!all.contains("FAIL"), "{all}");
 }
 
+/// The seed lab's customers over SRv6 (scripts/mpls_vpn_srv6.rhai, FRR 10): IS-IS for both
+/// families, no LDP; each PE's locator in IS-IS, VPNv4 and VPNv6 with a SID per VRF family; both
+/// families' pings cross, and on the core link the customer's packet travels inside IPv6 to a SID
+/// of PE2's locator with no MPLS label.
+#[test]
+fn vpn_over_srv6_crosses_the_core_inside_ipv6_to_the_egress_pes_sid() {
+    if !enabled("vpn_over_srv6_crosses_the_core_inside_ipv6_to_the_egress_pes_sid") {
+        return;
+    }
+    let (_guard, host) = lab_vm();
+    let all = passing_lab(
+        &host,
+        "scripts/mpls_vpn_srv6.rhai",
+        "e2e_srv6",
+        &[],
+        &[
+            "ok PE2: `show segment-routing srv6 locator json` contains",
+            "ok CE1: ping -I 2001:db8:c1::1 2001:db8:c2::1 succeeds",
+            "ok CE1: ping -I 192.168.1.1 192.168.4.1 fails",
+            "ok PR eth1: echo requests 192.168.1.1 > 192.168.2.1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
+            "ok PR eth1: echo requests 2001:db8:c1::1 > 2001:db8:c2::1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
+            "ok 16 checks passed",
+        ],
+    );
+    assert!(!all.contains("FAIL"), "{all}");
+}
+
 /// Two providers joined three ways in one run (scripts/interas.rhai, FRR 10): option A (VRFs
 /// back to back, plain IP between the ASes), `undo` and option B (eBGP VPNv4, the ASBRs swap VPN
 /// labels), and option C as a what-if (BGP-LU between the ASes, VPNv4 PE to PE, three labels

@@ -14,6 +14,10 @@ pub fn router_config(r: &RouterIntent) -> Vec<ConfigNode> {
     if let Some(profile) = &r.bfd {
         nodes.push(bfd_config(profile));
     }
+    // The locator before the IS-IS and BGP instances that name it.
+    if let Some(prefix) = r.srv6_locator {
+        nodes.push(srv6_locators(prefix));
+    }
     // The IS-IS process before the interfaces that name it, so that a change adding both
     // never has an interface refer to a process that does not exist yet.
     if let Some(isis) = &r.isis {
@@ -189,7 +193,38 @@ fn isis_instance(isis: &Isis) -> ConfigNode {
     if let Some(sr) = &isis.sr {
         children.extend(segment_routing_lines(sr));
     }
+    if isis.srv6 {
+        children.push(srv6_locator_use());
+    }
     ConfigNode::context(format!("router isis {ISIS_TAG}"), children)
+}
+
+/// `segment-routing / srv6 / locators / locator MAIN / prefix P`, the prefix with the lengths
+/// FRR 10 prints back whether or not they were written: a 24-bit node part and 16 function
+/// bits, the rest the block (40 for a /64, 24 for a /48).
+fn srv6_locators(prefix: ipnet::Ipv6Net) -> ConfigNode {
+    let block = prefix.prefix_len().saturating_sub(24);
+    let locator = ConfigNode::context(
+        format!("locator {SRV6_LOCATOR}"),
+        vec![ConfigNode::leaf(format!(
+            "prefix {prefix} block-len {block} node-len 24 func-bits 16"
+        ))],
+    );
+    ConfigNode::context(
+        "segment-routing",
+        vec![ConfigNode::context(
+            "srv6",
+            vec![ConfigNode::context("locators", vec![locator])],
+        )],
+    )
+}
+
+/// The locator an IS-IS or BGP instance takes its SIDs from.
+fn srv6_locator_use() -> ConfigNode {
+    ConfigNode::context(
+        "segment-routing srv6",
+        vec![ConfigNode::leaf(format!("locator {SRV6_LOCATOR}"))],
+    )
 }
 
 /// The same lines in `router isis` and `router ospf`. The default SRGB is left out, as FRR
@@ -241,6 +276,9 @@ fn bgp_default(bgp: &Bgp) -> ConfigNode {
         children.push(ConfigNode::leaf("no bgp ebgp-requires-policy"));
     }
     children.extend(neighbor_lines(&bgp.neighbors));
+    if bgp.srv6 {
+        children.push(srv6_locator_use());
+    }
     let mut unicast: Vec<ConfigNode> = bgp
         .networks
         .iter()
@@ -417,6 +455,9 @@ fn vrf_family(
     af.extend(activations(&vb.neighbors, in_family));
     if vb.label_vpn_export_auto {
         af.push(ConfigNode::leaf("label vpn export auto"));
+    }
+    if vb.srv6_sid_export_auto {
+        af.push(ConfigNode::leaf("sid vpn export auto"));
     }
     if let Some(rd) = &vb.rd {
         af.push(ConfigNode::leaf(format!("rd vpn export {rd}")));

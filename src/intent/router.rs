@@ -38,9 +38,15 @@ pub struct RouterIntent {
     pub down_interfaces: BTreeSet<String>,
     /// Interfaces whose egress is impaired (delay, loss, rate: tc netem).
     pub impairments: BTreeMap<String, super::impairment::Impairment>,
+    /// The router's SRv6 locator (`segment-routing / srv6 / locators / locator MAIN`): the
+    /// prefix its SIDs are taken from.
+    pub srv6_locator: Option<Ipv6Net>,
     /// Configuration lines the model does not know, passed to FRR as written (top level).
     pub raw_config: Vec<String>,
 }
+
+/// The name of the SRv6 locator mplsrepl configures.
+pub const SRV6_LOCATOR: &str = "MAIN";
 
 /// The sysctl that makes a router route IPv6.
 pub const IPV6_FORWARDING: &str = "net.ipv6.conf.all.forwarding";
@@ -96,6 +102,8 @@ pub struct Isis {
     /// 30 s, holds back the LSP that announces what the first one lacked (an address, an
     /// interface configured a moment later) for that long.
     pub lsp_gen_interval: Option<u32>,
+    /// The router's SRv6 locator advertised in IS-IS (its End SIDs and the route to it).
+    pub srv6: bool,
 }
 
 /// An interface in the IS-IS process: point-to-point unless passive (the loopback).
@@ -173,6 +181,9 @@ pub struct Bgp {
     /// BGP must win over the IGP: zebra installs the incoming label of a labeled-unicast route
     /// only while BGP's route is the one it uses.
     pub distance: Option<(u8, u8, u8)>,
+    /// VPN routes carried over SRv6 with SIDs from the router's locator
+    /// (`segment-routing srv6 / locator MAIN` under `router bgp`).
+    pub srv6: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -233,6 +244,8 @@ pub struct VrfBgp {
     /// IPv6 routes too: the VRF's `address-family ipv6 unicast` with the same
     /// redistribution, label, RD, RTs and VPN import/export as IPv4, carried as VPNv6.
     pub ipv6: bool,
+    /// An SRv6 SID for each family's routes (`sid vpn export auto`): End.DT4 and End.DT6.
+    pub srv6_sid_export_auto: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -74,6 +74,16 @@ pub fn register(engine: &mut Engine, shared: &Shared) {
             Ok(c.clone())
         },
     );
+    // Echo requests from SRC to DST crossed here inside SRv6: an IPv6 header to a SID of
+    // LOCATOR (the egress PE's), and no MPLS label.
+    let s = shared.clone();
+    engine.register_fn(
+        "expect_srv6",
+        move |c: &mut CaptureRef, src: &str, dst: &str, locator: &str| -> RhaiResult<CaptureRef> {
+            expect_srv6(&s, c, src, dst, locator)?;
+            Ok(c.clone())
+        },
+    );
     // No echo request from SRC to DST passed here: where a packet must not go (a VPLS's unicast
     // to a learnt MAC, traffic kept off a failed path).
     let s = shared.clone();
@@ -264,6 +274,57 @@ fn expect_none(s: &Shared, c: &CaptureRef, src: &str, dst: &str) -> RhaiResult<(
         "{what} ({} packets captured there)",
         c.capture.as_ref().map_or(0, |cap| cap.packets.len())
     );
+    s.borrow_mut().check_passed(&what, &line, 0.0);
+    Ok(())
+}
+
+fn expect_srv6(s: &Shared, c: &CaptureRef, src: &str, dst: &str, locator: &str) -> RhaiResult<()> {
+    let (src_ip, dst_ip) = echo_pair("expect_srv6", src, dst)?;
+    let locator = match crate::script::args::parse_any_prefix(locator)? {
+        ipnet::IpNet::V6(l) => l,
+        ipnet::IpNet::V4(_) => {
+            return Err(err(format!(
+                "expect_srv6: locator `{locator}` is IPv4; an SRv6 locator is an IPv6 prefix"
+            )))
+        }
+    };
+    let what = format!(
+        "{} {}: echo requests {src} > {dst} cross in SRv6 to a SID of {locator}, unlabelled",
+        c.router, c.interface
+    );
+    super::common::announce(s, &what);
+    if c.capture.is_none() {
+        return Ok(());
+    }
+    let requests = c.echo_requests(src_ip, dst_ip);
+    let in_srv6 = |p: &&crate::check::pcap::Packet| {
+        p.labels.is_empty() && p.srv6.as_ref().is_some_and(|o| locator.contains(&o.dst))
+    };
+    let wrong: Vec<String> = requests
+        .iter()
+        .filter(|p| !in_srv6(p))
+        .map(|p| p.to_string())
+        .collect();
+    if requests.is_empty() || !wrong.is_empty() {
+        let seen = if requests.is_empty() {
+            "no echo request was captured (the capture filter for SRv6 is `ip6`)".to_string()
+        } else {
+            format!("these differ:\n  {}", wrong.join("\n  "))
+        };
+        let why = format!(
+            "check failed on {}: {what}; {seen} (pcap: {})",
+            c.router, c.file
+        );
+        s.borrow_mut()
+            .check_failed(&what, &why, 0.0, Some(&c.router));
+        return Err(err(why));
+    }
+    let sid = requests[0]
+        .srv6
+        .as_ref()
+        .map(|o| o.dst.to_string())
+        .unwrap_or_default();
+    let line = format!("{what} ({} packets, SID {sid})", requests.len());
     s.borrow_mut().check_passed(&what, &line, 0.0);
     Ok(())
 }

@@ -21,6 +21,7 @@ pub const MODULES: &[(&str, &str)] = &[
     ("l2vpn", include_str!("../../stdlib/l2vpn.rhai")),
     ("breakfix", include_str!("../../stdlib/breakfix.rhai")),
     ("interas", include_str!("../../stdlib/interas.rhai")),
+    ("srv6", include_str!("../../stdlib/srv6.rhai")),
 ];
 
 pub fn resolver(script_dir: &Path) -> ModuleResolversCollection {

@@ -135,6 +135,24 @@ impl CustomType for BgpRef {
                 b.edit(&mut |bgp| bgp.distance = Some(d))
             },
         );
+        // VPN routes over SRv6, with SIDs from the router's locator.
+        builder.with_fn("srv6", |b: &mut BgpRef| -> RhaiResult<BgpRef> {
+            let s = b.session.clone();
+            let has_locator = s
+                .borrow()
+                .deploy
+                .desired
+                .routers
+                .get(&b.router)
+                .is_some_and(|r| r.srv6_locator.is_some());
+            if !has_locator {
+                return Err(err(format!(
+                    "{} has no SRv6 locator for BGP's SIDs: router(\"{}\").srv6_locator(PREFIX) first",
+                    b.router, b.router
+                )));
+            }
+            b.edit(&mut |bgp| bgp.srv6 = true)
+        });
         builder.with_fn(
             "mpls_forwarding",
             |b: &mut BgpRef, iface: &str| -> RhaiResult<BgpRef> {

@@ -356,6 +356,49 @@ impl CustomType for RouterRef {
                 Ok(r.clone())
             },
         );
+        // The router's SRv6 locator: the prefix its SIDs come from (IS-IS End SIDs, BGP's
+        // End.DT4/DT6). FRR's IS-IS carries it from 9.1 on.
+        builder.with_fn(
+            "srv6_locator",
+            |r: &mut RouterRef, prefix: &str| -> RhaiResult<RouterRef> {
+                let prefix = match parse_any_prefix(prefix)? {
+                    ipnet::IpNet::V6(p) if (32..=64).contains(&p.prefix_len()) => p.trunc(),
+                    _ => {
+                        return Err(err(format!(
+                            "SRv6 locator `{prefix}`: expected an IPv6 prefix of /32 to /64, e.g. 2001:db8:5:1::/64"
+                        )))
+                    }
+                };
+                let version = r.session.borrow().deploy.frr_version(&r.name);
+                if version.major < 9 {
+                    return Err(ApiError::NotOnFrr {
+                        router: r.name.clone(),
+                        major: version.major,
+                        what: "SRv6 locators in IS-IS (`segment-routing srv6` under `router isis`)".into(),
+                        since: "9.1".into(),
+                        help: "an SRv6 core needs FRR 9.1 or later on its routers: run them on FRR 10 (`image \"labfrr:10\"` on their router lines)".into(),
+                    }
+                    .into());
+                }
+                r.edit_router(|ri| {
+                    ri.srv6_locator = Some(prefix);
+                    Ok(())
+                })
+            },
+        );
+        // The locator advertised in IS-IS: the route to it, and the router's End SIDs.
+        builder.with_fn("isis_srv6", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
+            let s = r.session.clone();
+            let has_locator = edit(&s, &r.name, |ri| Ok(ri.srv6_locator.is_some()))?;
+            if !has_locator {
+                return Err(err(format!(
+                    "{} has no SRv6 locator for IS-IS to advertise: r.srv6_locator(PREFIX) first",
+                    r.name
+                )));
+            }
+            edit_isis(&s, &r.name, |isis| isis.srv6 = true)?;
+            Ok(r.clone())
+        });
         builder.with_fn("no_isis", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
             r.edit_router(|ri| Ok(ri.isis.take()))
         });

@@ -161,6 +161,13 @@ impl CustomType for VrfRef {
                 Ok(())
             })
         });
+        // The VPN over SRv6: an SRv6 SID (End.DT4, End.DT6) for each family's routes.
+        builder.with_fn("srv6", |v: &mut VrfRef| -> RhaiResult<VrfRef> {
+            v.edit_bgp(|b| {
+                b.srv6_sid_export_auto = true;
+                Ok(())
+            })
+        });
         builder.with_fn("no_import_vpn", |v: &mut VrfRef| -> RhaiResult<VrfRef> {
             v.edit_existing_bgp(|b| b.import_vpn = false)
         });
