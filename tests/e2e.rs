@@ -1008,6 +1008,11 @@ fn vpn_over_srv6_crosses_the_core_inside_ipv6_to_the_egress_pes_sid() {
             "ok CE1: ping -I 192.168.1.1 192.168.4.1 fails",
             "ok PR eth1: echo requests 192.168.1.1 > 192.168.2.1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
             "ok PR eth1: echo requests 2001:db8:c1::1 > 2001:db8:c2::1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
+            // The traces follow the SIDs, for both families.
+            "PE1    encap SRv6 to 2001:db8:5:2:2:: (VRF CUSTA)",
+            "(End.DT4), lookup in VRF CUSTA",
+            "(End.DT6), lookup in VRF CUSTA",
+            "CE2    deliver to 2001:db8:c2::1 (own address)",
             "ok 16 checks passed",
         ],
     );

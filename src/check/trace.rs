@@ -15,7 +15,7 @@ use crate::topology::Lab;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hop {
     pub router: String,
-    /// `push`, `swap`, `pop`, `pop-vrf`, `forward` or `deliver`.
+    /// `push`, `swap`, `pop`, `pop-vrf`, `encap` and `decap` (SRv6), `forward` or `deliver`.
     pub operation: String,
     /// Human-readable: `push 17/144 via 10.1.1.254 eth0`.
     pub detail: String,
@@ -67,7 +67,54 @@ pub fn trace(
     let mut router = from.to_string();
     let mut vrf: Option<String> = None;
     let mut stack: Vec<u32> = Vec::new();
+    // The SID the packet is sent to inside IPv6 (SRv6), from the head end to the PE it names.
+    let mut sid: Option<String> = None;
     for _ in 0..MAX_HOPS {
+        if let Some(active) = sid.clone() {
+            let command = format!("show ipv6 route {active} json");
+            let json = obs.show(&router, &command)?;
+            let nh = fib_nexthop(&json).ok_or_else(|| {
+                anyhow::anyhow!("{router}: no route to SRv6 SID {active} ({command})")
+            })?;
+            let iface = nh.get("interfaceName").and_then(Value::as_str);
+            let action = nh
+                .get("seg6local")
+                .and_then(|l| l.get("action"))
+                .and_then(Value::as_str)
+                .filter(|a| *a != "unspec");
+            if let Some(action) = action {
+                // The egress PE's SID: decapsulate, look the customer's packet up in the VRF
+                // the SID's route leads into (End.DT4/DT6/DT46).
+                let table = iface.unwrap_or("?").to_string();
+                hops.push(hop(
+                    &router,
+                    "decap",
+                    format!("decap SRv6 {active} ({action}), lookup in VRF {table}"),
+                    &stack,
+                ));
+                vrf = Some(table);
+                sid = None;
+                continue;
+            }
+            let next_ip = nh
+                .get("ip")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| anyhow::anyhow!("{router}: SRv6 SID {active} has no next hop"))?;
+            let mut h = hop(
+                &router,
+                "forward",
+                format!(
+                    "forward SRv6 {active} via {next_ip} {}",
+                    iface.unwrap_or("?")
+                ),
+                &stack,
+            );
+            h.interface = iface.map(str::to_string);
+            hops.push(h);
+            router = next_router(lab, &router, iface, next_ip)?;
+            continue;
+        }
         if stack.is_empty() {
             if owns(lab, &router, dst) {
                 hops.push(hop(
@@ -107,6 +154,35 @@ pub fn trace(
                 .as_deref()
                 .map(|v| format!(" (VRF {v})"))
                 .unwrap_or_default();
+            // An SRv6 route: FRR lists the SID's transposed function as a label too, but the
+            // kernel encapsulates in IPv6 to the SID and pushes no label.
+            if let Some(segs) = nh
+                .get("seg6")
+                .and_then(|s| s.get("segs"))
+                .and_then(Value::as_str)
+            {
+                let first = segs
+                    .split(['/', ',', ' '])
+                    .next()
+                    .unwrap_or(segs)
+                    .to_string();
+                let mut h = hop(
+                    &router,
+                    "encap",
+                    format!("encap SRv6 to {segs}{table} via {next_ip} {iface}"),
+                    &stack,
+                );
+                h.interface = nh
+                    .get("interfaceName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                let out_iface = h.interface.clone();
+                hops.push(h);
+                sid = Some(first);
+                vrf = None;
+                router = next_router(lab, &router, out_iface.as_deref(), next_ip)?;
+                continue;
+            }
             let (op, detail) = if labels.is_empty() {
                 ("forward", format!("forward{table} via {next_ip} {iface}"))
             } else {
@@ -542,6 +618,61 @@ mod tests {
                 "CE2    deliver to 192.168.2.1 (own address)",
             ]
         );
+    }
+
+    /// SRv6 (the FRR 10.3 answers of scripts/mpls_vpn_srv6.rhai): PE1's route lists the SID's
+    /// transposed function as label 32 but encapsulates; PR forwards by the locator's route;
+    /// PE2's End.DT4 SID leads into the VRF.
+    #[test]
+    fn srv6_is_encap_to_the_sid_forward_by_locator_and_decap_into_the_vrf() {
+        let srv6_route = json!({"192.168.2.0/24": [{"selected": true, "nexthops": [
+            {"ip": "2.2.2.2", "recursive": true, "labels": [32], "seg6": {"segs": "2001:db8:5:2:2::"}},
+            {"fib": true, "ip": "10.1.1.254", "interfaceName": "eth0", "labels": [32],
+             "seg6local": {"action": "unspec"}, "seg6": {"segs": "2001:db8:5:2:2::"}}
+        ]}]});
+        let transit = json!({"2001:db8:5:2::/64": [{"selected": true, "nexthops": [
+            {"fib": true, "ip": "fe80::1046:90ff:fead:535", "interfaceName": "eth1"}
+        ]}]});
+        let sid = json!({"2001:db8:5:2:2::/128": [{"selected": true, "nexthops": [
+            {"fib": true, "directlyConnected": true, "interfaceName": "CUSTA",
+             "seg6local": {"action": "End.DT4"}, "seg6localContext": {"table": 10}}
+        ]}]});
+        let hops = trace_over(
+            lab_with_vrf("mpls_vpn_v6.topo", "CUSTA", "eth1"),
+            &[
+                (
+                    "CE1",
+                    "show ip route 192.168.2.1 json",
+                    route("172.16.1.254", "eth0", &[]),
+                ),
+                (
+                    "PE1",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    srv6_route,
+                ),
+                ("PR", "show ipv6 route 2001:db8:5:2:2:: json", transit),
+                ("PE2", "show ipv6 route 2001:db8:5:2:2:: json", sid),
+                (
+                    "PE2",
+                    "show ip route vrf CUSTA 192.168.2.1 json",
+                    route("172.16.2.2", "eth1", &[]),
+                ),
+            ],
+            "CE1",
+            "192.168.2.1",
+        );
+        assert_eq!(
+            lines(&hops),
+            [
+                "CE1    forward via 172.16.1.254 eth0",
+                "PE1    encap SRv6 to 2001:db8:5:2:2:: (VRF CUSTA) via 10.1.1.254 eth0",
+                "PR     forward SRv6 2001:db8:5:2:2:: via fe80::1046:90ff:fead:535 eth1",
+                "PE2    decap SRv6 2001:db8:5:2:2:: (End.DT4), lookup in VRF CUSTA",
+                "PE2    forward (VRF CUSTA) via 172.16.2.2 eth1",
+                "CE2    deliver to 192.168.2.1 (own address)",
+            ]
+        );
+        assert!(hops.iter().all(|h| h.stack.is_empty()), "no label anywhere");
     }
 
     /// Inter-AS option A: ASBR1 pops the VPN label into its VRF and forwards plain IP on the
