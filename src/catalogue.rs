@@ -31,6 +31,7 @@ const FILES: &[(&str, &str)] = shipped![
     "mpls_vpn_isis.rhai",
     "mpls_vpn_sr.rhai",
     "mpls_vpn_srv6.rhai",
+    "mpls_vpn_srv6.topo",
     "mpls_vpn_v6.rhai",
     "mpls_vpn_v6.topo",
     "overlap.rhai",

@@ -394,7 +394,7 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
         "\"neighborId\":\"1.1.1.1\",\"state\":\"OPERATIONAL\"",
         "ok PR pops the label (implicit-null) for 2 LDP entries",
         "ok PR eth0: echo requests 1.1.1.1 > 2.2.2.2 carry 1 MPLS label(s)",
-        "ok PR eth1: echo requests 1.1.1.1 > 2.2.2.2 carry 0 MPLS label(s)",
+        "ok PR1 eth1: echo requests 1.1.1.1 > 2.2.2.2 carry 0 MPLS label(s)",
         "ok PE1: `show bgp ipv4 vpn summary json` contains {\"peers\":{\"2.2.2.2\":{\"state\":\"Established\"}}}",
         "ok PE1: `show interface json` contains {\"eth1\":{\"vrfName\":\"CUSTA\"},\"eth2\":{\"vrfName\":\"CUSTB\"}}",
         "ok PE1: `show bgp ipv4 vpn 192.168.2.0/24 json` contains {\"1:100\":{\"paths\":[{\"extendedCommunity\":{\"string\":\"RT:10:100\"},\"peer\":{\"peerId\":\"2.2.2.2\"}",
@@ -407,7 +407,7 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
         // A full-size customer packet under two labels: the core links' MTU leaves room.
         "ok CE1: ping -I 192.168.1.1 192.168.2.1 with 1500 bytes of IP, don't fragment succeeds",
         "ok PE1 eth0: echo requests 192.168.1.1 > 192.168.2.1 carry 2 MPLS label(s)",
-        "ok PR eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 1 MPLS label(s)",
+        "ok PR1 eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 1 MPLS label(s)",
         "ok PE2 eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 0 MPLS label(s)",
     ] {
         assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
@@ -926,7 +926,7 @@ fn the_seed_lab_split_over_two_engines_passes_every_check() {
         "ok 30 checks passed",
         "ok CE1: ping -I 192.168.1.1 192.168.2.1 with 1500 bytes of IP, don't fragment succeeds",
         "ok PE1 eth0: echo requests 192.168.1.1 > 192.168.2.1 carry 2 MPLS label(s)",
-        "ok PR eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 1 MPLS label(s)",
+        "ok PR1 eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 1 MPLS label(s)",
     ]) {
         assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
     }
@@ -989,8 +989,9 @@ fn two_customers_with_one_address_plan_stay_apart() {
 
 /// The seed lab's customers over SRv6 (scripts/mpls_vpn_srv6.rhai, FRR 10): IS-IS for both
 /// families, no LDP; each PE's locator in IS-IS, VPNv4 and VPNv6 with a SID per VRF family; both
-/// families' pings cross, and on the core link the customer's packet travels inside IPv6 to a SID
-/// of PE2's locator with no MPLS label.
+/// families' pings cross, on the core link the customer's packet travels inside IPv6 to a SID of
+/// PE2's locator with no MPLS label, the traces follow the SIDs, and a core link down moves the
+/// path to the other P router (failover measured, what-if shown and reverted).
 #[test]
 fn vpn_over_srv6_crosses_the_core_inside_ipv6_to_the_egress_pes_sid() {
     if !enabled("vpn_over_srv6_crosses_the_core_inside_ipv6_to_the_egress_pes_sid") {
@@ -1006,14 +1007,20 @@ fn vpn_over_srv6_crosses_the_core_inside_ipv6_to_the_egress_pes_sid() {
             "ok PE2: `show segment-routing srv6 locator json` contains",
             "ok CE1: ping -I 2001:db8:c1::1 2001:db8:c2::1 succeeds",
             "ok CE1: ping -I 192.168.1.1 192.168.4.1 fails",
-            "ok PR eth1: echo requests 192.168.1.1 > 192.168.2.1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
-            "ok PR eth1: echo requests 2001:db8:c1::1 > 2001:db8:c2::1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
-            // The traces follow the SIDs, for both families.
-            "PE1    encap SRv6 to 2001:db8:5:2:2:: (VRF CUSTA)",
+            "ok PR1 eth1: echo requests 192.168.1.1 > 192.168.2.1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
+            "ok PR1 eth1: echo requests 2001:db8:c1::1 > 2001:db8:c2::1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
+            // The traces follow the SIDs, for both families (which function of PE2's locator
+            // each VRF family gets depends on the order bgpd allocates them).
+            "PE1    encap SRv6 to 2001:db8:5:2:",
             "(End.DT4), lookup in VRF CUSTA",
             "(End.DT6), lookup in VRF CUSTA",
             "CE2    deliver to 2001:db8:c2::1 (own address)",
-            "ok 16 checks passed",
+            // A core link down moves the path to PR2, to the same SID; the what-if shows it.
+            "PR1-PE1 down: ",
+            "ok PR2 eth1: echo requests 192.168.1.1 > 192.168.2.1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
+            "~ PE1 vrf CUSTA 192.168.2.0/24: bgp via 2.2.2.2 sid 2001:db8:5:2:",
+            "reverted: the lab is back as before",
+            "ok 23 checks passed",
         ],
     );
     assert!(!all.contains("FAIL"), "{all}");

@@ -150,7 +150,12 @@ fn routes(prefix: &str, json: &Value, into: &mut BTreeMap<String, String>) {
                         .unwrap_or_default();
                     let labels: Vec<String> =
                         arr(h.get("labels")).iter().map(|l| l.to_string()).collect();
-                    let labels = if labels.is_empty() {
+                    // An SRv6 route's `labels` is its SID's transposed function, which no
+                    // packet carries: the SID is what the route sends to.
+                    let sid = h.get("seg6").and_then(|s| s.get("segs"));
+                    let labels = if let Some(sid) = sid {
+                        format!(" sid {}", text(Some(sid)))
+                    } else if labels.is_empty() {
                         String::new()
                     } else {
                         format!(" labels {}", labels.join("/"))
@@ -263,6 +268,19 @@ mod tests {
         assert_eq!(
             m["vrf CUSTA 192.168.2.0/24"],
             "bgp via 2.2.2.2 labels 144, via 10.1.1.254 eth0 labels 17/144"
+        );
+    }
+
+    #[test]
+    fn an_srv6_route_shows_its_sid_not_the_label_frr_lists() {
+        let rib = json!({"192.168.2.0/24": [{"protocol": "bgp", "selected": true,
+            "nexthops": [{"ip": "10.1.1.254", "interfaceName": "eth0", "active": true,
+                          "labels": [48], "seg6": {"segs": "2001:db8:5:2:2::"}}]}]});
+        let mut m = BTreeMap::new();
+        summarise("vrf CUSTA", &rib, &mut m);
+        assert_eq!(
+            m["vrf CUSTA 192.168.2.0/24"],
+            "bgp via 10.1.1.254 eth0 sid 2001:db8:5:2:2::"
         );
     }
 
