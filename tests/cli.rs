@@ -448,7 +448,15 @@ fn an_installed_binary_lists_and_plans_the_catalogue_from_an_empty_directory() {
             .expect("run cargo install");
         assert!(install.success());
     } else {
-        std::fs::copy(env!("CARGO_BIN_EXE_mplsrepl"), tmp.join("bin/mplsrepl")).unwrap();
+        // Copied by `cp`, not std::fs::copy: a test thread that forks while this process holds
+        // the copy open for writing passes the descriptor to its child until that child execs,
+        // and exec'ing the copy meanwhile fails with ETXTBSY (seen once in a full `cargo test`).
+        let cp = Command::new("cp")
+            .arg(env!("CARGO_BIN_EXE_mplsrepl"))
+            .arg(tmp.join("bin/mplsrepl"))
+            .status()
+            .expect("run cp");
+        assert!(cp.success());
     }
     let installed = |args: &[&str]| {
         Command::new(tmp.join("bin/mplsrepl"))

@@ -466,6 +466,21 @@ mod tests {
         json!({"x": [{"selected": true, "nexthops": [{"fib": true, "ip": ip, "interfaceName": iface, "labels": labels}]}]})
     }
 
+    /// An LFIB entry popping `label` towards `via` (penultimate hop popping of LDP's label).
+    fn ldp_pop(label: u32, via: &str) -> Value {
+        json!({"inLabel": label, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": via}]})
+    }
+
+    /// An LFIB entry of a VPN label, leading into VRF `vrf`.
+    fn vpn_pop(label: u32, vrf: &str) -> Value {
+        json!({"inLabel": label, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": vrf}]})
+    }
+
+    /// A BGP LFIB entry that swaps `label` for `out` towards `via`.
+    fn bgp_swap(label: u32, out: &[u32], via: &str) -> Value {
+        json!({"inLabel": label, "nexthops": [{"type": "BGP", "outLabel": out[0], "outLabelStack": out, "nexthop": via}]})
+    }
+
     /// A lab of `scripts/`, its PEs' `iface` in `vrf` (as the VRF API would bind it).
     fn lab_with_vrf(topo: &str, vrf: &str, iface: &str) -> (Lab, Intent) {
         let path = format!("{}/scripts/{topo}", env!("CARGO_MANIFEST_DIR"));
@@ -521,11 +536,7 @@ mod tests {
                     "show mpls table 17 json",
                     json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2", "interface": "eth1"}]}),
                 ),
-                (
-                    "PE2",
-                    "show mpls table 145 json",
-                    json!({"inLabel": 145, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTB"}]}),
-                ),
+                ("PE2", "show mpls table 145 json", vpn_pop(145, "CUSTB")),
                 (
                     "PE2",
                     "show ip route vrf CUSTB 192.168.2.1 json",
@@ -560,7 +571,6 @@ mod tests {
             let n = bgp.neighbors.entry(peer.parse().unwrap()).or_default();
             n.ipv4_labeled_unicast = true;
         }
-        let lfib = |label: u32, out: u32, via: &str| json!({"inLabel": label, "nexthops": [{"type": "BGP", "outLabel": out, "nexthop": via}]});
         let hops = trace_over(
             (lab, intent),
             &[
@@ -574,27 +584,23 @@ mod tests {
                     "show ip route vrf CUSTA 192.168.2.1 json",
                     route("10.1.1.254", "eth0", &[17, 145, 145]),
                 ),
-                (
-                    "P1",
-                    "show mpls table 17 json",
-                    json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2"}]}),
-                ),
+                ("P1", "show mpls table 17 json", ldp_pop(17, "10.1.2.2")),
                 (
                     "ASBR1",
                     "show mpls table 145 json",
-                    lfib(145, 144, "10.0.0.3"),
+                    bgp_swap(145, &[144], "10.0.0.3"),
                 ),
                 (
                     "ASBR2",
                     "show mpls table 144 json",
-                    lfib(144, 145, "10.2.2.254"),
+                    bgp_swap(144, &[145], "10.2.2.254"),
                 ),
-                ("P2", "show mpls table 145 json", lfib(145, 3, "10.2.1.2")),
                 (
-                    "PE2",
+                    "P2",
                     "show mpls table 145 json",
-                    json!({"inLabel": 145, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]}),
+                    bgp_swap(145, &[3], "10.2.1.2"),
                 ),
+                ("PE2", "show mpls table 145 json", vpn_pop(145, "CUSTA")),
                 (
                     "PE2",
                     "show ip route vrf CUSTA 192.168.2.1 json",
@@ -685,8 +691,6 @@ mod tests {
             let v = intent.router_mut(r).vrfs.entry("CUSTA".into()).or_default();
             v.members.insert("eth2".into());
         }
-        let vpn = |label: u32| json!({"inLabel": label, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]});
-        let ldp = |label: u32, via: &str| json!({"inLabel": label, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": via}]});
         let hops = trace_over(
             (lab, intent),
             &[
@@ -700,8 +704,8 @@ mod tests {
                     "show ip route vrf CUSTA 192.168.2.1 json",
                     route("10.1.1.254", "eth0", &[17, 145]),
                 ),
-                ("P1", "show mpls table 17 json", ldp(17, "10.1.2.2")),
-                ("ASBR1", "show mpls table 145 json", vpn(145)),
+                ("P1", "show mpls table 17 json", ldp_pop(17, "10.1.2.2")),
+                ("ASBR1", "show mpls table 145 json", vpn_pop(145, "CUSTA")),
                 (
                     "ASBR1",
                     "show ip route vrf CUSTA 192.168.2.1 json",
@@ -712,8 +716,8 @@ mod tests {
                     "show ip route vrf CUSTA 192.168.2.1 json",
                     route("10.2.2.254", "eth0", &[16, 145]),
                 ),
-                ("P2", "show mpls table 16 json", ldp(16, "10.2.1.2")),
-                ("PE2", "show mpls table 145 json", vpn(145)),
+                ("P2", "show mpls table 16 json", ldp_pop(16, "10.2.1.2")),
+                ("PE2", "show mpls table 145 json", vpn_pop(145, "CUSTA")),
                 (
                     "PE2",
                     "show ip route vrf CUSTA 192.168.2.1 json",
@@ -749,7 +753,6 @@ mod tests {
                 .get_or_insert_with(Default::default);
             bgp.vpn_label_switching.insert("eth1".into());
         }
-        let lfib = |label: u32, out: &[u32], via: &str| json!({"inLabel": label, "nexthops": [{"type": "BGP", "outLabel": out[0], "outLabelStack": out, "nexthop": via}]});
         let hops = trace_over(
             (lab, intent),
             &[
@@ -763,31 +766,19 @@ mod tests {
                     "show ip route vrf CUSTA 192.168.2.1 json",
                     route("10.1.1.254", "eth0", &[17, 147]),
                 ),
-                (
-                    "P1",
-                    "show mpls table 17 json",
-                    json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2"}]}),
-                ),
+                ("P1", "show mpls table 17 json", ldp_pop(17, "10.1.2.2")),
                 (
                     "ASBR1",
                     "show mpls table 147 json",
-                    lfib(147, &[146], "10.0.0.3"),
+                    bgp_swap(147, &[146], "10.0.0.3"),
                 ),
                 (
                     "ASBR2",
                     "show mpls table 146 json",
-                    lfib(146, &[16, 145], "10.2.2.254"),
+                    bgp_swap(146, &[16, 145], "10.2.2.254"),
                 ),
-                (
-                    "P2",
-                    "show mpls table 16 json",
-                    json!({"inLabel": 16, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.2.1.2"}]}),
-                ),
-                (
-                    "PE2",
-                    "show mpls table 145 json",
-                    json!({"inLabel": 145, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]}),
-                ),
+                ("P2", "show mpls table 16 json", ldp_pop(16, "10.2.1.2")),
+                ("PE2", "show mpls table 145 json", vpn_pop(145, "CUSTA")),
                 (
                     "PE2",
                     "show ip route vrf CUSTA 192.168.2.1 json",
@@ -827,16 +818,8 @@ mod tests {
                     "show ip route vrf CUSTA 192.168.2.1 json",
                     route("10.1.1.254", "eth0", &[17, 144]),
                 ),
-                (
-                    "PR",
-                    "show mpls table 17 json",
-                    json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2"}]}),
-                ),
-                (
-                    "PE2",
-                    "show mpls table 144 json",
-                    json!({"inLabel": 144, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]}),
-                ),
+                ("PR", "show mpls table 17 json", ldp_pop(17, "10.1.2.2")),
+                ("PE2", "show mpls table 144 json", vpn_pop(144, "CUSTA")),
                 (
                     "PE2",
                     "show ip route vrf CUSTA 192.168.2.1 json",
@@ -887,10 +870,7 @@ mod tests {
                     ("PE1", "show ip route 2.2.2.2 json"),
                     route("10.1.1.254", "eth0", &[17]),
                 ),
-                (
-                    ("PR", "show mpls table 17 json"),
-                    json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2"}]}),
-                ),
+                (("PR", "show mpls table 17 json"), ldp_pop(17, "10.1.2.2")),
             ]
             .into_iter()
             .map(|((r, c), v)| ((r.to_string(), c.to_string()), v))
@@ -935,11 +915,7 @@ mod tests {
                     "show mpls table 16002 json",
                     json!({"inLabel": 16002, "nexthops": [{"type": "SR (IS-IS)", "outLabel": 0, "nexthop": "10.1.2.2"}]}),
                 ),
-                (
-                    "PE2",
-                    "show mpls table 80 json",
-                    json!({"inLabel": 80, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]}),
-                ),
+                ("PE2", "show mpls table 80 json", vpn_pop(80, "CUSTA")),
                 (
                     "PE2",
                     "show ip route vrf CUSTA 192.168.2.1 json",
@@ -985,11 +961,7 @@ mod tests {
                     "show mpls table 19 json",
                     json!({"inLabel": 19, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "fe80::507d:6fff:fea2:e685", "interface": "eth1"}]}),
                 ),
-                (
-                    "PE2",
-                    "show mpls table 145 json",
-                    json!({"inLabel": 145, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": "CUSTA"}]}),
-                ),
+                ("PE2", "show mpls table 145 json", vpn_pop(145, "CUSTA")),
                 (
                     "PE2",
                     "show ipv6 route vrf CUSTA 2001:db8:c2::1 json",

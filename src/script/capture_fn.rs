@@ -279,7 +279,7 @@ fn expect_none(s: &Shared, c: &CaptureRef, src: &str, dst: &str) -> RhaiResult<(
 }
 
 fn expect_srv6(s: &Shared, c: &CaptureRef, src: &str, dst: &str, locator: &str) -> RhaiResult<()> {
-    let (src_ip, dst_ip) = echo_pair("expect_srv6", src, dst)?;
+    let pair = echo_pair("expect_srv6", src, dst)?;
     let locator = match crate::script::args::parse_any_prefix(locator)? {
         ipnet::IpNet::V6(l) => l,
         ipnet::IpNet::V4(_) => {
@@ -292,62 +292,65 @@ fn expect_srv6(s: &Shared, c: &CaptureRef, src: &str, dst: &str, locator: &str) 
         "{} {}: echo requests {src} > {dst} cross in SRv6 to a SID of {locator}, unlabelled",
         c.router, c.interface
     );
-    super::common::announce(s, &what);
-    if c.capture.is_none() {
-        return Ok(());
-    }
-    let requests = c.echo_requests(src_ip, dst_ip);
-    let in_srv6 = |p: &&crate::check::pcap::Packet| {
-        p.labels.is_empty() && p.srv6.as_ref().is_some_and(|o| locator.contains(&o.dst))
-    };
-    let wrong: Vec<String> = requests
-        .iter()
-        .filter(|p| !in_srv6(p))
-        .map(|p| p.to_string())
-        .collect();
-    if requests.is_empty() || !wrong.is_empty() {
-        let seen = if requests.is_empty() {
-            "no echo request was captured (the capture filter for SRv6 is `ip6`)".to_string()
-        } else {
-            format!("these differ:\n  {}", wrong.join("\n  "))
-        };
-        let why = format!(
-            "check failed on {}: {what}; {seen} (pcap: {})",
-            c.router, c.file
-        );
-        s.borrow_mut()
-            .check_failed(&what, &why, 0.0, Some(&c.router));
-        return Err(err(why));
-    }
-    let sid = requests[0]
-        .srv6
-        .as_ref()
-        .map(|o| o.dst.to_string())
-        .unwrap_or_default();
-    let line = format!("{what} ({} packets, SID {sid})", requests.len());
-    s.borrow_mut().check_passed(&what, &line, 0.0);
-    Ok(())
+    each_echo_request(
+        s,
+        c,
+        &what,
+        pair,
+        " (the capture filter for SRv6 is `ip6`)",
+        |p| p.labels.is_empty() && p.srv6.as_ref().is_some_and(|o| locator.contains(&o.dst)),
+        |p| {
+            let sid = p.srv6.as_ref().map(|o| o.dst.to_string());
+            format!("SID {}", sid.unwrap_or_default())
+        },
+    )
 }
 
 fn expect_labels(s: &Shared, c: &CaptureRef, src: &str, dst: &str, depth: i64) -> RhaiResult<()> {
-    let (src_ip, dst_ip) = echo_pair("expect_labels", src, dst)?;
+    let pair = echo_pair("expect_labels", src, dst)?;
     let what = format!(
         "{} {}: echo requests {src} > {dst} carry {depth} MPLS label(s)",
         c.router, c.interface
     );
-    super::common::announce(s, &what);
+    each_echo_request(
+        s,
+        c,
+        &what,
+        pair,
+        "",
+        |p| p.label_depth() as i64 == depth,
+        |p| {
+            let stack: Vec<String> = p.labels.iter().map(|l| l.label.to_string()).collect();
+            format!("labels [{}]", stack.join("/"))
+        },
+    )
+}
+
+/// The check WHAT on the echo requests from `src` to `dst` captured here: at least one, and
+/// every one `ok`; the line of a pass ends with the first one's `summary`. `hint` follows "no
+/// echo request was captured".
+fn each_echo_request(
+    s: &Shared,
+    c: &CaptureRef,
+    what: &str,
+    (src, dst): (IpAddr, IpAddr),
+    hint: &str,
+    ok: impl Fn(&crate::check::pcap::Packet) -> bool,
+    summary: impl Fn(&crate::check::pcap::Packet) -> String,
+) -> RhaiResult<()> {
+    super::common::announce(s, what);
     if c.capture.is_none() {
         return Ok(());
     }
-    let requests = c.echo_requests(src_ip, dst_ip);
+    let requests = c.echo_requests(src, dst);
     let wrong: Vec<String> = requests
         .iter()
-        .filter(|p| p.label_depth() as i64 != depth)
+        .filter(|p| !ok(p))
         .map(|p| p.to_string())
         .collect();
     if requests.is_empty() || !wrong.is_empty() {
         let seen = if requests.is_empty() {
-            "no echo request was captured".to_string()
+            format!("no echo request was captured{hint}")
         } else {
             format!("these differ:\n  {}", wrong.join("\n  "))
         };
@@ -356,16 +359,14 @@ fn expect_labels(s: &Shared, c: &CaptureRef, src: &str, dst: &str, depth: i64) -
             c.router, c.file
         );
         s.borrow_mut()
-            .check_failed(&what, &why, 0.0, Some(&c.router));
+            .check_failed(what, &why, 0.0, Some(&c.router));
         return Err(err(why));
     }
-    let stack = requests[0]
-        .labels
-        .iter()
-        .map(|l| l.label.to_string())
-        .collect::<Vec<_>>()
-        .join("/");
-    let line = format!("{what} ({} packets, labels [{stack}])", requests.len());
-    s.borrow_mut().check_passed(&what, &line, 0.0);
+    let line = format!(
+        "{what} ({} packets, {})",
+        requests.len(),
+        summary(requests[0])
+    );
+    s.borrow_mut().check_passed(what, &line, 0.0);
     Ok(())
 }

@@ -26,17 +26,30 @@ pub(crate) fn profile(r: &mut RouterIntent) -> &mut BfdProfile {
     r.bfd.get_or_insert_with(BfdProfile::default)
 }
 
-/// The router's IPv6 loopback from the topology, shown by `show`; "" where it has none.
-pub(crate) fn loopback6(
-    s: &Shared,
+/// What the topology says of the router, through `read`; `None` where it says nothing.
+fn in_topology<T>(
     r: &RouterRef,
-    show: fn(ipnet::Ipv6Net) -> String,
-) -> RhaiResult<String> {
-    let sess = s.borrow();
-    let lab = sess.deploy.lab().map_err(err)?;
-    Ok(lab
+    read: impl FnOnce(&crate::topology::Router) -> Option<T>,
+) -> RhaiResult<Option<T>> {
+    let sess = r.session.borrow();
+    Ok(sess
+        .deploy
+        .lab()
+        .map_err(err)?
         .router(&r.name)
-        .and_then(|r| r.loopback6)
+        .and_then(read))
+}
+
+/// The router's IPv4 loopback from the topology, shown by `show`; an error where it has none.
+fn loopback(r: &RouterRef, show: fn(ipnet::Ipv4Net) -> String) -> RhaiResult<String> {
+    in_topology(r, |t| t.loopback)?
+        .map(show)
+        .ok_or_else(|| ApiError::NoLoopback(r.name.clone()).into())
+}
+
+/// The router's IPv6 loopback from the topology, shown by `show`; "" where it has none.
+fn loopback6(r: &RouterRef, show: fn(ipnet::Ipv6Net) -> String) -> RhaiResult<String> {
+    Ok(in_topology(r, |t| t.loopback6)?
         .map(show)
         .unwrap_or_default())
 }
@@ -50,53 +63,17 @@ impl CustomType for RouterRef {
         });
         builder.with_fn(
             "loopback_prefix",
-            |r: &mut RouterRef| -> RhaiResult<String> {
-                let s = r.session.clone();
-                let sess = s.borrow();
-                let lo = sess
-                    .deploy
-                    .lab()
-                    .map_err(err)?
-                    .router(&r.name)
-                    .and_then(|r| r.loopback);
-                lo.map(|l| l.to_string())
-                    .ok_or_else(|| ApiError::NoLoopback(r.name.clone()).into())
-            },
+            |r: &mut RouterRef| -> RhaiResult<String> { loopback(r, |l| l.to_string()) },
         );
         builder.with_fn("role", |r: &mut RouterRef| -> RhaiResult<String> {
-            let s = r.session.clone();
-            let sess = s.borrow();
-            Ok(sess
-                .deploy
-                .lab()
-                .map_err(err)?
-                .router(&r.name)
-                .map(|r| r.role.as_str().to_string())
-                .unwrap_or_default())
+            Ok(in_topology(r, |t| Some(t.role.as_str().to_string()))?.unwrap_or_default())
         });
         // The AS the topology puts the router in (`as N`), or 0 where it names none.
         builder.with_fn("asn", |r: &mut RouterRef| -> RhaiResult<i64> {
-            let s = r.session.clone();
-            let sess = s.borrow();
-            Ok(sess
-                .deploy
-                .lab()
-                .map_err(err)?
-                .router(&r.name)
-                .and_then(|r| r.asn)
-                .map_or(0, i64::from))
+            Ok(in_topology(r, |t| t.asn)?.map_or(0, i64::from))
         });
         builder.with_fn("loopback", |r: &mut RouterRef| -> RhaiResult<String> {
-            let s = r.session.clone();
-            let sess = s.borrow();
-            let lo = sess
-                .deploy
-                .lab()
-                .map_err(err)?
-                .router(&r.name)
-                .and_then(|r| r.loopback);
-            lo.map(|l| l.addr().to_string())
-                .ok_or_else(|| ApiError::NoLoopback(r.name.clone()).into())
+            loopback(r, |l| l.addr().to_string())
         });
         builder.with_fn("interfaces", |r: &mut RouterRef| -> RhaiResult<Array> {
             let s = r.session.clone();
@@ -623,15 +600,11 @@ impl CustomType for RouterRef {
             })
         });
         builder.with_fn("loopback6", |r: &mut RouterRef| -> RhaiResult<String> {
-            let s = r.session.clone();
-            loopback6(&s, r, |l| l.addr().to_string())
+            loopback6(r, |l| l.addr().to_string())
         });
         builder.with_fn(
             "loopback6_prefix",
-            |r: &mut RouterRef| -> RhaiResult<String> {
-                let s = r.session.clone();
-                loopback6(&s, r, |l| l.to_string())
-            },
+            |r: &mut RouterRef| -> RhaiResult<String> { loopback6(r, |l| l.to_string()) },
         );
     }
 }
