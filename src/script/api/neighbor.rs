@@ -67,7 +67,18 @@ impl CustomType for NeighborRef {
                         "labeled unicast runs in the default BGP instance: router(R).bgp(ASN).neighbor(...)",
                     ));
                 }
-                n.edit(|nb| nb.ipv4_labeled_unicast = true)
+                let s = n.session.clone();
+                edit_neighbor(&s, n, |nb| {
+                    if nb.ipv4_unicast {
+                        return Err(crate::script::common::err(format!(
+                            "neighbor {} is in IPv4 unicast: bgpd refuses a neighbor in both IPv4 unicast and labeled unicast",
+                            n.ip
+                        )));
+                    }
+                    nb.ipv4_labeled_unicast = true;
+                    Ok(())
+                })??;
+                Ok(n.clone())
             },
         );
         builder.with_fn(
@@ -96,7 +107,18 @@ impl CustomType for NeighborRef {
             },
         );
         builder.with_fn("ipv4", |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
-            n.edit(|nb| nb.ipv4_unicast = true)
+            let s = n.session.clone();
+            edit_neighbor(&s, n, |nb| {
+                if nb.ipv4_labeled_unicast {
+                    return Err(crate::script::common::err(format!(
+                        "neighbor {} is in labeled unicast: bgpd refuses a neighbor in both IPv4 unicast and labeled unicast",
+                        n.ip
+                    )));
+                }
+                nb.ipv4_unicast = true;
+                Ok(())
+            })??;
+            Ok(n.clone())
         });
         builder.with_fn(
             "rr_client",

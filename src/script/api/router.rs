@@ -339,10 +339,11 @@ impl CustomType for RouterRef {
             "srv6_locator",
             |r: &mut RouterRef, prefix: &str| -> RhaiResult<RouterRef> {
                 let prefix = match parse_any_prefix(prefix)? {
-                    ipnet::IpNet::V6(p) if (32..=64).contains(&p.prefix_len()) => p.trunc(),
+                    // The lengths FRR 10.3 was seen to take and print back: /48 (block 24) to /64 (40).
+                    ipnet::IpNet::V6(p) if (48..=64).contains(&p.prefix_len()) => p.trunc(),
                     _ => {
                         return Err(err(format!(
-                            "SRv6 locator `{prefix}`: expected an IPv6 prefix of /32 to /64, e.g. 2001:db8:5:1::/64"
+                            "SRv6 locator `{prefix}`: expected an IPv6 prefix of /48 to /64, e.g. 2001:db8:5:1::/64"
                         )))
                     }
                 };
