@@ -394,7 +394,7 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
         "\"neighborId\":\"1.1.1.1\",\"state\":\"OPERATIONAL\"",
         "ok PR pops the label (implicit-null) for 2 LDP entries",
         "ok PR eth0: echo requests 1.1.1.1 > 2.2.2.2 carry 1 MPLS label(s)",
-        "ok PR1 eth1: echo requests 1.1.1.1 > 2.2.2.2 carry 0 MPLS label(s)",
+        "ok PR eth1: echo requests 1.1.1.1 > 2.2.2.2 carry 0 MPLS label(s)",
         "ok PE1: `show bgp ipv4 vpn summary json` contains {\"peers\":{\"2.2.2.2\":{\"state\":\"Established\"}}}",
         "ok PE1: `show interface json` contains {\"eth1\":{\"vrfName\":\"CUSTA\"},\"eth2\":{\"vrfName\":\"CUSTB\"}}",
         "ok PE1: `show bgp ipv4 vpn 192.168.2.0/24 json` contains {\"1:100\":{\"paths\":[{\"extendedCommunity\":{\"string\":\"RT:10:100\"},\"peer\":{\"peerId\":\"2.2.2.2\"}",
@@ -407,7 +407,7 @@ fn seed_lab_passes_every_expect_line_then_down_removes_only_the_lab() {
         // A full-size customer packet under two labels: the core links' MTU leaves room.
         "ok CE1: ping -I 192.168.1.1 192.168.2.1 with 1500 bytes of IP, don't fragment succeeds",
         "ok PE1 eth0: echo requests 192.168.1.1 > 192.168.2.1 carry 2 MPLS label(s)",
-        "ok PR1 eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 1 MPLS label(s)",
+        "ok PR eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 1 MPLS label(s)",
         "ok PE2 eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 0 MPLS label(s)",
     ] {
         assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
@@ -926,7 +926,7 @@ fn the_seed_lab_split_over_two_engines_passes_every_check() {
         "ok 30 checks passed",
         "ok CE1: ping -I 192.168.1.1 192.168.2.1 with 1500 bytes of IP, don't fragment succeeds",
         "ok PE1 eth0: echo requests 192.168.1.1 > 192.168.2.1 carry 2 MPLS label(s)",
-        "ok PR1 eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 1 MPLS label(s)",
+        "ok PR eth1: echo requests 192.168.1.1 > 192.168.2.1 carry 1 MPLS label(s)",
     ]) {
         assert!(all.contains(expected), "missing `{expected}` in:\n{all}");
     }
