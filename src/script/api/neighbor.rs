@@ -29,6 +29,32 @@ impl NeighborRef {
     }
 }
 
+/// IPv4 unicast, or labeled unicast, on the session: bgpd refuses a neighbor active in both.
+fn ipv4_family(n: &NeighborRef, labeled: bool) -> RhaiResult<NeighborRef> {
+    let s = n.session.clone();
+    edit_neighbor(&s, n, |nb| {
+        let (this, other) = if labeled {
+            (&mut nb.ipv4_labeled_unicast, nb.ipv4_unicast)
+        } else {
+            (&mut nb.ipv4_unicast, nb.ipv4_labeled_unicast)
+        };
+        if other {
+            let (is_in, asked) = if labeled {
+                ("IPv4 unicast", "labeled unicast")
+            } else {
+                ("labeled unicast", "IPv4 unicast")
+            };
+            return Err(crate::script::common::err(format!(
+                "neighbor {} is in {is_in}: bgpd refuses a neighbor in both IPv4 unicast and labeled unicast ({asked} asked)",
+                n.ip
+            )));
+        }
+        *this = true;
+        Ok(())
+    })??;
+    Ok(n.clone())
+}
+
 impl CustomType for NeighborRef {
     fn build(mut builder: TypeBuilder<Self>) {
         builder.with_name("Neighbor");
@@ -67,18 +93,7 @@ impl CustomType for NeighborRef {
                         "labeled unicast runs in the default BGP instance: router(R).bgp(ASN).neighbor(...)",
                     ));
                 }
-                let s = n.session.clone();
-                edit_neighbor(&s, n, |nb| {
-                    if nb.ipv4_unicast {
-                        return Err(crate::script::common::err(format!(
-                            "neighbor {} is in IPv4 unicast: bgpd refuses a neighbor in both IPv4 unicast and labeled unicast",
-                            n.ip
-                        )));
-                    }
-                    nb.ipv4_labeled_unicast = true;
-                    Ok(())
-                })??;
-                Ok(n.clone())
+                ipv4_family(n, true)
             },
         );
         builder.with_fn(
@@ -107,18 +122,7 @@ impl CustomType for NeighborRef {
             },
         );
         builder.with_fn("ipv4", |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
-            let s = n.session.clone();
-            edit_neighbor(&s, n, |nb| {
-                if nb.ipv4_labeled_unicast {
-                    return Err(crate::script::common::err(format!(
-                        "neighbor {} is in labeled unicast: bgpd refuses a neighbor in both IPv4 unicast and labeled unicast",
-                        n.ip
-                    )));
-                }
-                nb.ipv4_unicast = true;
-                Ok(())
-            })??;
-            Ok(n.clone())
+            ipv4_family(n, false)
         });
         builder.with_fn(
             "rr_client",
