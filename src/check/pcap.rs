@@ -775,13 +775,12 @@ fn decode_ipv6(data: &[u8], p: &mut Packet) {
                     segments_left,
                 });
                 let inner = tail(data, at);
-                if summary.protocol == IPPROTO_IPIP {
+                if inner.is_empty() {
+                    p.truncated = true;
+                } else if summary.protocol == IPPROTO_IPIP {
                     decode_ipv4(inner, p);
                 } else {
                     decode_ipv6(inner, p);
-                }
-                if p.ip.is_none() && !p.truncated {
-                    p.truncated = inner.is_empty();
                 }
                 return;
             }

@@ -25,6 +25,14 @@ pub struct Hop {
     pub interface: Option<String>,
 }
 
+impl Hop {
+    /// The hop with the interface the packet leaves by, as the FIB names it.
+    fn leaving_by(mut self, iface: Option<&str>) -> Self {
+        self.interface = iface.map(str::to_string);
+        self
+    }
+}
+
 impl std::fmt::Display for Hop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:<6} {}", self.router, self.detail)
@@ -101,18 +109,12 @@ pub fn trace(
                 .and_then(Value::as_str)
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| anyhow::anyhow!("{router}: SRv6 SID {active} has no next hop"))?;
-            let mut h = hop(
-                &router,
-                "forward",
-                format!(
-                    "forward SRv6 {active} via {next_ip} {}",
-                    iface.unwrap_or("?")
-                ),
-                &stack,
+            let detail = format!(
+                "forward SRv6 {active} via {next_ip} {}",
+                iface.unwrap_or("?")
             );
-            h.interface = iface.map(str::to_string);
-            hops.push(h);
-            router = next_router(lab, &router, iface, next_ip)?;
+            let h = hop(&router, "forward", detail, &stack).leaving_by(iface);
+            router = send(lab, &mut hops, h, next_ip)?;
             continue;
         }
         if stack.is_empty() {
@@ -141,10 +143,8 @@ pub fn trace(
                         .collect()
                 })
                 .unwrap_or_default();
-            let iface = nh
-                .get("interfaceName")
-                .and_then(Value::as_str)
-                .unwrap_or("?");
+            let out_iface = nh.get("interfaceName").and_then(Value::as_str);
+            let iface = out_iface.unwrap_or("?");
             let next_ip = nh
                 .get("ip")
                 .and_then(Value::as_str)
@@ -154,36 +154,20 @@ pub fn trace(
                 .as_deref()
                 .map(|v| format!(" (VRF {v})"))
                 .unwrap_or_default();
-            // An SRv6 route: FRR lists the SID's transposed function as a label too, but the
-            // kernel encapsulates in IPv6 to the SID and pushes no label.
-            if let Some(segs) = nh
+            let segs = nh
                 .get("seg6")
                 .and_then(|s| s.get("segs"))
-                .and_then(Value::as_str)
-            {
-                let first = segs
-                    .split(['/', ',', ' '])
-                    .next()
-                    .unwrap_or(segs)
-                    .to_string();
-                let mut h = hop(
-                    &router,
+                .and_then(Value::as_str);
+            let (op, detail) = if let Some(segs) = segs {
+                // An SRv6 route: FRR lists the SID's transposed function as a label too, but
+                // the kernel encapsulates in IPv6 to the SID and pushes no label.
+                let first = segs.split(['/', ',', ' ']).next().unwrap_or(segs);
+                sid = Some(first.to_string());
+                (
                     "encap",
                     format!("encap SRv6 to {segs}{table} via {next_ip} {iface}"),
-                    &stack,
-                );
-                h.interface = nh
-                    .get("interfaceName")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                let out_iface = h.interface.clone();
-                hops.push(h);
-                sid = Some(first);
-                vrf = None;
-                router = next_router(lab, &router, out_iface.as_deref(), next_ip)?;
-                continue;
-            }
-            let (op, detail) = if labels.is_empty() {
+                )
+            } else if labels.is_empty() {
                 ("forward", format!("forward{table} via {next_ip} {iface}"))
             } else {
                 (
@@ -191,15 +175,16 @@ pub fn trace(
                     format!("push {}{table} via {next_ip} {iface}", join(&labels)),
                 )
             };
-            stack = labels;
-            let mut h = hop(&router, op, detail, &stack);
-            h.interface = nh
-                .get("interfaceName")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let out_iface = h.interface.clone();
-            hops.push(h);
-            router = next_router(lab, &router, out_iface.as_deref(), next_ip)?;
+            if sid.is_none() {
+                stack = labels;
+            }
+            let h = hop(&router, op, detail, &stack).leaving_by(out_iface);
+            router = send(lab, &mut hops, h, next_ip)?;
+            if sid.is_some() {
+                // The SID, not a VRF, says where the packet goes from here.
+                vrf = None;
+                continue;
+            }
         } else {
             let top = stack[0];
             if u64::from(top) == EXPLICIT_NULL {
@@ -329,6 +314,14 @@ fn label_source<'t>(intent: &Intent, router: &str, lfib_type: &'t str) -> &'t st
         (false, true) => "BGP VPN",
         _ => lfib_type,
     }
+}
+
+/// Records `h`, a hop that sends the packet to `next_ip` by its interface; the router it
+/// reaches.
+fn send(lab: &Lab, hops: &mut Vec<Hop>, h: Hop, next_ip: IpAddr) -> anyhow::Result<String> {
+    let next = next_router(lab, &h.router, h.interface.as_deref(), next_ip);
+    hops.push(h);
+    next
 }
 
 fn hop(router: &str, op: &str, detail: String, stack: &[u32]) -> Hop {

@@ -173,12 +173,7 @@ impl Deployment {
     /// The FRR each router will run and the daemons it starts with, from the image it runs and
     /// the daemons planned for it.
     fn frr_node(&self, router: &Router, image: &str) -> (FrrVersion, BTreeSet<Daemon>) {
-        let version = self
-            .target
-            .frr
-            .or_else(|| FrrVersion::from_image_name(image))
-            .unwrap_or_default();
-        (version, self.daemons.of(router))
+        (self.frr_of_image(image), self.daemons.of(router))
     }
 
     /// The FRR a router will run, from its image (or `--frr`), as `plan` knows it.
@@ -187,11 +182,16 @@ impl Deployment {
             .lab
             .as_ref()
             .and_then(|lab| lab.router(router))
-            .and_then(|r| r.image.clone())
-            .unwrap_or_else(|| self.target.image.clone());
+            .and_then(|r| r.image.as_deref())
+            .unwrap_or(&self.target.image);
+        self.frr_of_image(image)
+    }
+
+    /// `--frr`, else what the image's name says, else FRR 10.
+    fn frr_of_image(&self, image: &str) -> FrrVersion {
         self.target
             .frr
-            .or_else(|| FrrVersion::from_image_name(&image))
+            .or_else(|| FrrVersion::from_image_name(image))
             .unwrap_or_default()
     }
 

@@ -323,19 +323,14 @@ impl<'s> Lowering<'s> {
     }
 
     fn asn(&mut self, number: &ast::Word) -> Option<u32> {
-        match number.text.parse::<u32>() {
-            Ok(n) if AS_RANGE.contains(&n) => Some(n),
-            _ => {
-                let message = format!(
-                    "AS `{}`: expected an AS number from {} to {}",
-                    number.text,
-                    AS_RANGE.start(),
-                    AS_RANGE.end()
-                );
-                self.push(self.error(&number.span, message));
-                None
-            }
-        }
+        self.number_in(number, AS_RANGE, || {
+            format!(
+                "AS `{}`: expected an AS number from {} to {}",
+                number.text,
+                AS_RANGE.start(),
+                AS_RANGE.end()
+            )
+        })
     }
 
     /// Once one provider router names its AS, every provider router must: a router left out
@@ -369,14 +364,25 @@ impl<'s> Lowering<'s> {
     }
 
     fn engine(&mut self, number: &ast::Word) -> Option<u32> {
-        match number.text.parse::<u32>() {
-            Ok(n) if (1..=MAX_ENGINE).contains(&n) => Some(n),
+        self.number_in(number, 1..=MAX_ENGINE, || {
+            format!(
+                "engine `{}`: expected the number of an engine of `--engines`, from 1 to {MAX_ENGINE}",
+                number.text
+            )
+        })
+    }
+
+    /// The number `word` says, when it is one of `range`; otherwise `message` at it.
+    fn number_in(
+        &mut self,
+        word: &ast::Word,
+        range: std::ops::RangeInclusive<u32>,
+        message: impl FnOnce() -> String,
+    ) -> Option<u32> {
+        match word.text.parse::<u32>() {
+            Ok(n) if range.contains(&n) => Some(n),
             _ => {
-                let message = format!(
-                    "engine `{}`: expected the number of an engine of `--engines`, from 1 to {MAX_ENGINE}",
-                    number.text
-                );
-                self.push(self.error(&number.span, message));
+                self.push(self.error(&word.span, message()));
                 None
             }
         }

@@ -137,20 +137,7 @@ impl CustomType for BgpRef {
         );
         // VPN routes over SRv6, with SIDs from the router's locator.
         builder.with_fn("srv6", |b: &mut BgpRef| -> RhaiResult<BgpRef> {
-            let s = b.session.clone();
-            let has_locator = s
-                .borrow()
-                .deploy
-                .desired
-                .routers
-                .get(&b.router)
-                .is_some_and(|r| r.srv6_locator.is_some());
-            if !has_locator {
-                return Err(err(format!(
-                    "{} has no SRv6 locator for BGP's SIDs: router(\"{}\").srv6_locator(PREFIX) first",
-                    b.router, b.router
-                )));
-            }
+            check_srv6_locator(&b.session, &b.router, "BGP's SIDs")?;
             b.edit(&mut |bgp| bgp.srv6 = true)
         });
         builder.with_fn(
@@ -166,17 +153,12 @@ impl CustomType for BgpRef {
             "vpn_label_switching",
             |b: &mut BgpRef, iface: &str| -> RhaiResult<BgpRef> {
                 check_iface(&b.session, &b.router, iface)?;
-                let version = b.session.borrow().deploy.frr_version(&b.router);
-                if version.major < 9 {
-                    return Err(ApiError::NotOnFrr {
-                        router: b.router.clone(),
-                        major: version.major,
-                        what: "re-labelling VPN routes passed on between ASes (`mpls bgp l3vpn-multi-domain-switching`)".into(),
-                        since: "9.1".into(),
-                        help: "an option-B ASBR needs FRR 9.1 or later: run it on FRR 10 (`image \"labfrr:10\"` on its router line), or interconnect the ASes with option A or C".into(),
-                    }
-                    .into());
-                }
+                check_frr_9_1(
+                    &b.session,
+                    &b.router,
+                    "re-labelling VPN routes passed on between ASes (`mpls bgp l3vpn-multi-domain-switching`)",
+                    "an option-B ASBR needs FRR 9.1 or later: run it on FRR 10 (`image \"labfrr:10\"` on its router line), or interconnect the ASes with option A or C",
+                )?;
                 b.edit(&mut |bgp| {
                     bgp.vpn_label_switching.insert(iface.to_string());
                 })

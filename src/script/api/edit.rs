@@ -231,6 +231,35 @@ pub(crate) fn check_iface(s: &Shared, router: &str, iface: &str) -> RhaiResult<(
         .map_err(err)
 }
 
+/// The router runs FRR 9.1 or later, which has `what` (FRR 8.4 refuses it): `plan` says so
+/// where the script asks for it, with `help`.
+pub(crate) fn check_frr_9_1(s: &Shared, router: &str, what: &str, help: &str) -> RhaiResult<()> {
+    let version = s.borrow().deploy.frr_version(router);
+    if version.major >= 9 {
+        return Ok(());
+    }
+    Err(ApiError::NotOnFrr {
+        router: router.to_string(),
+        major: version.major,
+        what: what.to_string(),
+        since: "9.1".into(),
+        help: help.to_string(),
+    }
+    .into())
+}
+
+/// The router has an SRv6 locator, which `user` takes its SIDs from.
+pub(crate) fn check_srv6_locator(s: &Shared, router: &str, user: &str) -> RhaiResult<()> {
+    edit(s, router, |ri| {
+        if ri.srv6_locator.is_some() {
+            return Ok(());
+        }
+        Err(err(format!(
+            "{router} has no SRv6 locator for {user}: router(\"{router}\").srv6_locator(PREFIX) first"
+        )))
+    })
+}
+
 /// Edit the router's LDP, created on first use.
 pub(crate) fn edit_ldp(
     s: &Shared,

@@ -33,23 +33,22 @@ impl NeighborRef {
 fn ipv4_family(n: &NeighborRef, labeled: bool) -> RhaiResult<NeighborRef> {
     let s = n.session.clone();
     edit_neighbor(&s, n, |nb| {
-        let (this, other) = if labeled {
-            (&mut nb.ipv4_labeled_unicast, nb.ipv4_unicast)
+        let (other, other_name) = if labeled {
+            (nb.ipv4_unicast, "IPv4 unicast")
         } else {
-            (&mut nb.ipv4_unicast, nb.ipv4_labeled_unicast)
+            (nb.ipv4_labeled_unicast, "labeled unicast")
         };
         if other {
-            let (is_in, asked) = if labeled {
-                ("IPv4 unicast", "labeled unicast")
-            } else {
-                ("labeled unicast", "IPv4 unicast")
-            };
             return Err(crate::script::common::err(format!(
-                "neighbor {} is in {is_in}: bgpd refuses a neighbor in both IPv4 unicast and labeled unicast ({asked} asked)",
+                "neighbor {} is in {other_name}: bgpd refuses a neighbor in both IPv4 unicast and labeled unicast",
                 n.ip
             )));
         }
-        *this = true;
+        if labeled {
+            nb.ipv4_labeled_unicast = true;
+        } else {
+            nb.ipv4_unicast = true;
+        }
         Ok(())
     })??;
     Ok(n.clone())

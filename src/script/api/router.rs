@@ -347,17 +347,12 @@ impl CustomType for RouterRef {
                         )))
                     }
                 };
-                let version = r.session.borrow().deploy.frr_version(&r.name);
-                if version.major < 9 {
-                    return Err(ApiError::NotOnFrr {
-                        router: r.name.clone(),
-                        major: version.major,
-                        what: "SRv6 locators in IS-IS (`segment-routing srv6` under `router isis`)".into(),
-                        since: "9.1".into(),
-                        help: "an SRv6 core needs FRR 9.1 or later on its routers: run them on FRR 10 (`image \"labfrr:10\"` on their router lines)".into(),
-                    }
-                    .into());
-                }
+                check_frr_9_1(
+                    &r.session,
+                    &r.name,
+                    "SRv6 locators in IS-IS (`segment-routing srv6` under `router isis`)",
+                    "an SRv6 core needs FRR 9.1 or later on its routers: run them on FRR 10 (`image \"labfrr:10\"` on their router lines)",
+                )?;
                 r.edit_router(|ri| {
                     ri.srv6_locator = Some(prefix);
                     Ok(())
@@ -367,13 +362,7 @@ impl CustomType for RouterRef {
         // The locator advertised in IS-IS: the route to it, and the router's End SIDs.
         builder.with_fn("isis_srv6", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
             let s = r.session.clone();
-            let has_locator = edit(&s, &r.name, |ri| Ok(ri.srv6_locator.is_some()))?;
-            if !has_locator {
-                return Err(err(format!(
-                    "{} has no SRv6 locator for IS-IS to advertise: r.srv6_locator(PREFIX) first",
-                    r.name
-                )));
-            }
+            check_srv6_locator(&s, &r.name, "IS-IS to advertise")?;
             edit_isis(&s, &r.name, |isis| isis.srv6 = true)?;
             Ok(r.clone())
         });
