@@ -987,8 +987,8 @@ fn two_customers_with_one_address_plan_stay_apart() {
     assert!(!all.contains("FAIL"), "{all}");
 }
 
-/// The seed lab's customers over SRv6 (scripts/mpls_vpn_srv6.rhai, FRR 10): IS-IS for both
-/// families, no LDP; each PE's locator in IS-IS, VPNv4 and VPNv6 with a SID per VRF family; both
+/// The seed lab's customers over SRv6 (scripts/mpls_vpn_srv6.rhai, FRR 10): an IPv6-only core
+/// (IS-IS for IPv6, no IPv4 address, no LDP), BGP between IPv6 loopbacks; each PE's locator in IS-IS, VPNv4 and VPNv6 with a SID per VRF family; both
 /// families' pings cross, on the core link the customer's packet travels inside IPv6 to a SID of
 /// PE2's locator with no MPLS label, the traces follow the SIDs, and a core link down moves the
 /// path to the other P router (failover measured, what-if shown and reverted).
@@ -1004,6 +1004,11 @@ fn vpn_over_srv6_crosses_the_core_inside_ipv6_to_the_egress_pes_sid() {
         "e2e_srv6",
         &[],
         &[
+            // The core is IPv6 alone; one BGP session between the PEs' IPv6 loopbacks carries
+            // VPNv4 routes too, with an IPv6 next hop.
+            "ok PR1 has no IPv4 route",
+            "ok PE1: `show bgp ipv4 vpn summary json` contains {\"peers\":{\"2001:db8:ff::2\":{\"state\":\"Established\"}}}",
+            "\"peer\":{\"peerId\":\"2001:db8:ff::2\"}",
             "ok PE2: `show segment-routing srv6 locator json` contains",
             "ok CE1: ping -I 2001:db8:c1::1 2001:db8:c2::1 succeeds",
             "ok CE1: ping -I 192.168.1.1 192.168.4.1 fails",
@@ -1018,7 +1023,7 @@ fn vpn_over_srv6_crosses_the_core_inside_ipv6_to_the_egress_pes_sid() {
             // A core link down moves the path to PR2, to the same SID; the what-if shows it.
             "PR1-PE1 down: ",
             "ok PR2 eth1: echo requests 192.168.1.1 > 192.168.2.1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
-            "~ PE1 vrf CUSTA 192.168.2.0/24: bgp via 2.2.2.2 sid 2001:db8:5:2:",
+            "~ PE1 vrf CUSTA 192.168.2.0/24: bgp via 2001:db8:ff::2 sid 2001:db8:5:2:",
             "reverted: the lab is back as before",
             "ok 23 checks passed",
         ],

@@ -148,7 +148,7 @@ fn seed_lab_has_six_links_with_their_ends() {
                 .iter()
                 .map(|e| format!("{}:{}={}", e.router, e.interface, e.address.unwrap()))
                 .collect();
-            format!("{} {:?} {} {}", s.name, s.kind, s.subnet, ends.join(" "))
+            format!("{} {:?} {} {}", s.name, s.kind, s.subnets(), ends.join(" "))
         })
         .collect();
     let expected = [
@@ -948,5 +948,61 @@ fn an_l2vpn_customer_has_one_subnet_and_sites_behind_its_ces() {
     assert!(
         written.contains("PE1:eth0 l2vpn CUSTC, CE5:eth0 .1"),
         "{written}"
+    );
+}
+
+#[test]
+fn an_ipv6_prefix_alone_makes_an_ipv6_only_segment_and_router() {
+    let lab = load(
+        "lab v6\nrouter P p lo 2001:db8:ff::9/128 id 9.9.9.9\nrouter PE pe lo 2001:db8:ff::1/128\n\
+         router CE ce lo 192.168.1.1/24\n\
+         link core 2001:db8:0:1::/64 { P:eth0 ::1, PE:eth0 2001:db8:0:1::2 }\n\
+         link edge 172.16.1.0/24 2001:db8:16:1::/64 { PE:eth1 .1 ::1, CE:eth0 .2 }\n",
+    )
+    .expect("loads");
+    let p = lab.router("P").unwrap();
+    assert_eq!(
+        (p.loopback, p.loopback6.map(|l| l.to_string())),
+        (None, Some("2001:db8:ff::9/128".into()))
+    );
+    assert_eq!(p.id(), Some("9.9.9.9".parse().unwrap()));
+    assert!(p.is_ipv6_only());
+    let pe = lab.router("PE").unwrap();
+    assert_eq!(pe.id(), None, "no IPv4 loopback and no `id`: no router ID");
+    let ce = lab.router("CE").unwrap();
+    assert_eq!(ce.id(), Some("192.168.1.1".parse().unwrap()));
+    assert!(!ce.is_ipv6_only());
+    let core = lab.segment("core").unwrap();
+    assert_eq!(core.subnet, None);
+    assert_eq!(core.subnets(), "2001:db8:0:1::/64");
+    let ends: Vec<String> = core
+        .endpoints
+        .iter()
+        .map(|e| format!("{:?} {}", e.address, e.address6.unwrap()))
+        .collect();
+    assert_eq!(ends, ["None 2001:db8:0:1::1", "None 2001:db8:0:1::2"]);
+    let eth0 = pe.interface("eth0").unwrap();
+    assert_eq!(
+        (eth0.address, eth0.address6.map(|a| a.to_string())),
+        (None, Some("2001:db8:0:1::2/64".into()))
+    );
+}
+
+#[test]
+fn an_ipv6_only_segment_refuses_ipv4_and_a_second_ipv6_address() {
+    let base = "lab v6\nrouter A p lo 2001:db8:ff::1/128 id 1.1.1.1\nrouter B p lo 2001:db8:ff::2/128 id 2.2.2.2\n";
+    assert_error(
+        &format!("{base}link ab 2001:db8:9::/64 {{ A ::1 ::3, B ::2 }}\n"),
+        "an end with two IPv6 addresses: one of each family",
+        4,
+        33,
+        "::3",
+    );
+    assert_error(
+        &format!("{base}router C p lo 2001:db8:ff::3/128 2001:db8:ff::4/128\n"),
+        "a loopback has two IPv6 prefixes: one of each family, the IPv4 one first",
+        4,
+        34,
+        "2001:db8:ff::4/128",
     );
 }

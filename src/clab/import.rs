@@ -80,6 +80,7 @@ pub fn import(yaml: &str, default_image: &str) -> anyhow::Result<Imported> {
             role,
             loopback: n.addresses.iter().find(|(i, _)| i == "lo").map(|a| a.1),
             loopback6: None,
+            router_id: None,
             image: n.image.clone().filter(|i| i != default_image),
             asn: None,
             engine: None,
@@ -98,7 +99,8 @@ pub fn import(yaml: &str, default_image: &str) -> anyhow::Result<Imported> {
                 segment: s.name.clone(),
                 address: e
                     .address
-                    .map(|a| Ipv4Net::new(a, s.subnet.prefix_len()).expect("valid length")),
+                    .zip(s.subnet)
+                    .map(|(a, net)| Ipv4Net::new(a, net.prefix_len()).expect("valid length")),
                 address6: None,
                 vrf: None,
                 l2vpn: None,
@@ -342,7 +344,7 @@ fn segments(nodes: &[Node], links: &[Link], notes: &mut Notes) -> Vec<Segment> {
         out.push(Segment {
             name,
             kind,
-            subnet,
+            subnet: Some(subnet),
             subnet6: None,
             endpoints,
         });

@@ -156,7 +156,10 @@ fn bgp_interface_lines(b: &Bgp, iface: &str) -> Vec<ConfigNode> {
 }
 
 fn isis_interface_lines(i: &IsisInterface) -> Vec<ConfigNode> {
-    let mut lines = vec![format!("ip router isis {ISIS_TAG}")];
+    let mut lines = Vec::new();
+    if !i.ipv6_only {
+        lines.push(format!("ip router isis {ISIS_TAG}"));
+    }
     if i.ipv6 {
         lines.push(format!("ipv6 router isis {ISIS_TAG}"));
     }
@@ -327,7 +330,7 @@ fn bgp_default(bgp: &Bgp) -> ConfigNode {
 }
 
 fn neighbor_lines(
-    neighbors: &std::collections::BTreeMap<Ipv4Addr, BgpNeighbor>,
+    neighbors: &std::collections::BTreeMap<std::net::IpAddr, BgpNeighbor>,
 ) -> Vec<ConfigNode> {
     let mut lines = Vec::new();
     for (ip, n) in neighbors {
@@ -357,6 +360,12 @@ fn neighbor_lines(
                     .about_neighbor(ip, false),
             );
         }
+        if n.extended_nexthop {
+            lines.push(
+                ConfigNode::leaf(format!("neighbor {ip} capability extended-nexthop"))
+                    .about_neighbor(ip, false),
+            );
+        }
         if n.bfd {
             lines.push(ConfigNode::leaf(format!("neighbor {ip} bfd")).about_neighbor(ip, false));
             lines.push(
@@ -371,7 +380,7 @@ fn neighbor_lines(
 /// Per-family neighbor lines. FRR's `traditional` defaults activate IPv4 unicast implicitly;
 /// we write the activation anyway so the intent, not a default, decides.
 fn activations(
-    neighbors: &std::collections::BTreeMap<Ipv4Addr, BgpNeighbor>,
+    neighbors: &std::collections::BTreeMap<std::net::IpAddr, BgpNeighbor>,
     in_family: impl Fn(&BgpNeighbor) -> bool,
 ) -> Vec<ConfigNode> {
     let mut lines = Vec::new();

@@ -121,15 +121,17 @@ impl Node {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bus {
     pub name: String,
-    pub subnet: Ipv4Net,
+    pub subnet: Option<Ipv4Net>,
     pub subnet6: Option<Ipv6Net>,
 }
 
-/// `10.1.1.0/24`, with the IPv6 subnet after it on a dual-stack segment.
-fn subnets(v4: Ipv4Net, v6: Option<Ipv6Net>) -> String {
-    match v6 {
-        Some(v6) => format!("{v4} {v6}"),
-        None => v4.to_string(),
+/// `10.1.1.0/24`, with the IPv6 subnet after it on a dual-stack segment, or alone.
+fn subnets(v4: Option<Ipv4Net>, v6: Option<Ipv6Net>) -> String {
+    match (v4, v6) {
+        (Some(v4), Some(v6)) => format!("{v4} {v6}"),
+        (Some(v4), None) => v4.to_string(),
+        (None, Some(v6)) => v6.to_string(),
+        (None, None) => String::new(),
     }
 }
 
@@ -190,7 +192,7 @@ pub struct End {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edge {
     pub segment: String,
-    pub subnet: Ipv4Net,
+    pub subnet: Option<Ipv4Net>,
     pub subnet6: Option<Ipv6Net>,
     pub ends: [End; 2],
 }

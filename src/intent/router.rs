@@ -116,6 +116,9 @@ pub struct IsisInterface {
     pub bfd: bool,
     /// IPv6 routed too (`ipv6 router isis`): one process, one topology, both families.
     pub ipv6: bool,
+    /// IPv6 alone (no `ip router isis`): an interface with no IPv4 address, in a core where
+    /// every router routes IPv6 only.
+    pub ipv6_only: bool,
 }
 
 /// The IS-IS process name mplsrepl configures.
@@ -158,7 +161,7 @@ pub struct Bgp {
     pub router_id: Option<Ipv4Addr>,
     /// eBGP sessions need a policy unless this is off (FRR 7.4+ default is on).
     pub ebgp_requires_policy: bool,
-    pub neighbors: BTreeMap<Ipv4Addr, BgpNeighbor>,
+    pub neighbors: BTreeMap<IpAddr, BgpNeighbor>,
     /// Protocols redistributed into IPv4 unicast (a CE announcing its networks), and into
     /// IPv6 unicast when `ipv6` is on.
     pub redistribute: BTreeSet<String>,
@@ -212,6 +215,9 @@ pub struct BgpNeighbor {
     /// Seconds between attempts to open the session (`timers connect`); FRR's default is 120,
     /// which leaves a session whose first attempts met no route (or no label) down for minutes.
     pub connect_retry: Option<u16>,
+    /// IPv4 routes with IPv6 next hops (`capability extended-nexthop`, RFC 8950): VPNv4 over
+    /// a session between IPv6 loopbacks, in an IPv6-only core.
+    pub extended_nexthop: bool,
     /// Wait for the peer to open the session, never open it from here (`passive`).
     pub passive: bool,
     /// An eBGP peer that is not on a shared link (`ebgp-multihop`, FRR's TTL 255): the PEs of
@@ -240,7 +246,7 @@ pub struct VrfBgp {
     pub export_vpn: bool,
     pub import_vpn: bool,
     /// PE-CE eBGP neighbors inside the VRF.
-    pub neighbors: BTreeMap<Ipv4Addr, BgpNeighbor>,
+    pub neighbors: BTreeMap<IpAddr, BgpNeighbor>,
     /// IPv6 routes too: the VRF's `address-family ipv6 unicast` with the same
     /// redistribution, label, RD, RTs and VPN import/export as IPv4, carried as VPNv6.
     pub ipv6: bool,

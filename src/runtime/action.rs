@@ -2,7 +2,6 @@
 
 use std::net::Ipv4Addr;
 
-use ipnet::Ipv4Net;
 use serde::Serialize;
 
 use crate::frr::apply::ApplyScript;
@@ -41,9 +40,10 @@ pub struct NetworkSpec {
     /// Runtime name, `<lab>-<segment>`.
     pub name: String,
     pub segment: String,
-    /// The lab's subnet on this segment. Docker never sees it: the backend gives the network a
-    /// throwaway subnet of its own and removes those addresses from the containers.
-    pub subnet: Ipv4Net,
+    /// The lab's subnets on this segment, as the topology writes them. Docker never sees them:
+    /// the backend gives the network a throwaway subnet of its own and removes those addresses
+    /// from the containers.
+    pub subnets: String,
     /// Declared with `network` (a LAN): it gets a bridge even with two ends.
     pub multi_access: bool,
     /// Every interface on the segment gets this MTU.
@@ -122,8 +122,9 @@ pub struct InterfaceSpec {
     pub name: String,
     /// Runtime network name.
     pub network: String,
-    /// The lab address (configured by zebra, not by Docker); none on an attachment circuit.
-    pub address: Option<Ipv4Addr>,
+    /// The lab address (configured by zebra, not by Docker): the IPv4 one, the IPv6 one on an
+    /// IPv6-only segment, none on an attachment circuit.
+    pub address: Option<std::net::IpAddr>,
 }
 
 pub fn container_name(lab: &str, router: &str) -> String {
@@ -169,7 +170,7 @@ impl LabSpec {
             .map(|s| NetworkSpec {
                 name: network_name(&s.name),
                 segment: s.name.clone(),
-                subnet: s.subnet,
+                subnets: s.subnets(),
                 multi_access: s.kind == SegmentKind::Network,
                 mtu: segment_mtu(lab, s),
                 vxlan: None,
@@ -192,7 +193,10 @@ impl LabSpec {
                         .map(|i| InterfaceSpec {
                             name: i.name.clone(),
                             network: network_name(&i.segment),
-                            address: i.address.map(|a| a.addr()),
+                            address: i
+                                .address
+                                .map(|a| a.addr().into())
+                                .or(i.address6.map(|a| a.addr().into())),
                         })
                         .collect(),
                     node,

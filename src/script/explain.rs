@@ -107,7 +107,7 @@ fn end(
     intent: &RouterIntent,
     router: &str,
     iface: &str,
-    subnet: ipnet::Ipv4Net,
+    subnet: Option<ipnet::Ipv4Net>,
 ) -> End {
     let oi = intent
         .ospf_interfaces
@@ -116,9 +116,11 @@ fn end(
         .unwrap_or_default();
     let (in_igp, point_to_point, timers) = match igp {
         Igp::Ospf => {
-            let covered = intent.ospf.get(&None).is_some_and(|o| {
-                o.networks.iter().any(|(p, _)| {
-                    p.prefix_len() <= subnet.prefix_len() && p.contains(&subnet.addr())
+            let covered = subnet.is_some_and(|subnet| {
+                intent.ospf.get(&None).is_some_and(|o| {
+                    o.networks.iter().any(|(p, _)| {
+                        p.prefix_len() <= subnet.prefix_len() && p.contains(&subnet.addr())
+                    })
                 })
             });
             let hello = oi.hello_interval.unwrap_or(10);

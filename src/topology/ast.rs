@@ -63,13 +63,15 @@ pub struct ImageDecl {
     pub span: Span,
 }
 
-/// `router NAME ROLE [lo PREFIX [PREFIX6]] [as N] [engine N] [image "REF"]`
+/// `router NAME ROLE [lo PREFIX [PREFIX6]] [id ADDRESS] [as N] [engine N] [image "REF"]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouterDecl {
     pub name: Word,
     pub role: Word,
     pub loopback: Option<Prefix>,
     pub loopback6: Option<Prefix>,
+    /// The address after `id`: the router ID of a router without an IPv4 loopback.
+    pub router_id: Option<Word>,
     /// The number after `as`.
     pub asn: Option<Word>,
     /// The number after `engine`.
@@ -78,12 +80,37 @@ pub struct RouterDecl {
     pub span: Span,
 }
 
+impl RouterDecl {
+    /// The IPv4 loopback as written; none when `lo` names an IPv6 prefix alone.
+    pub fn written_loopback4(&self) -> Option<&Prefix> {
+        self.loopback.as_ref().filter(|p| !p.is_ipv6())
+    }
+
+    /// The IPv6 loopback as written: after the IPv4 one, or alone (an IPv6-only router).
+    pub fn written_loopback6(&self) -> Option<&Prefix> {
+        only_ipv6(self.loopback.as_ref(), self.loopback6.as_ref())
+    }
+}
+
 /// `ADDRESS/LENGTH`, split so that each half can be blamed on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prefix {
     pub address: Word,
     pub length: Word,
     pub span: Span,
+}
+
+impl Prefix {
+    /// An IPv6 prefix is one with a colon in its address.
+    pub fn is_ipv6(&self) -> bool {
+        self.address.text.contains(':')
+    }
+}
+
+/// The IPv6 prefix of a line whose first prefix is `first`: the second one, or the first when it
+/// is IPv6 and stands alone.
+fn only_ipv6<'a>(first: Option<&'a Prefix>, second: Option<&'a Prefix>) -> Option<&'a Prefix> {
+    second.or(first.filter(|p| p.is_ipv6()))
 }
 
 /// `link NAME PREFIX [PREFIX6] { ENDS }` or `network NAME PREFIX [PREFIX6] { ENDS }`
@@ -97,6 +124,18 @@ pub struct SegmentDecl {
     /// The braces and everything between them.
     pub ends_span: Span,
     pub span: Span,
+}
+
+impl SegmentDecl {
+    /// The IPv4 subnet as written; none on an IPv6-only segment (an IPv6 prefix alone).
+    pub fn written_subnet4(&self) -> Option<&Prefix> {
+        Some(&self.subnet).filter(|p| !p.is_ipv6())
+    }
+
+    /// The IPv6 subnet as written: after the IPv4 one, or alone.
+    pub fn written_subnet6(&self) -> Option<&Prefix> {
+        only_ipv6(Some(&self.subnet), self.subnet6.as_ref())
+    }
 }
 
 /// `ROUTER[:IFACE] ADDRESS [ADDRESS6] [vrf NAME]`, or `ROUTER[:IFACE] l2vpn NAME`
@@ -117,6 +156,18 @@ pub struct End {
     /// `ROUTER[:IFACE]`, what an error about the interface points at.
     pub reference: Span,
     pub span: Span,
+}
+
+impl End {
+    /// The IPv6 address as written, with where: after the IPv4 one, or alone (`::2` on an
+    /// IPv6-only segment).
+    pub fn written_address6(&self) -> Option<(&str, &Span)> {
+        match (&self.address6, &self.address) {
+            (Some(w), _) => Some((w.text.as_str(), &w.span)),
+            (None, Some(a)) if a.kind == AddressKind::Ipv6 => Some((a.text.as_str(), &a.span)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

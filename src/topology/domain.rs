@@ -346,7 +346,7 @@ pub fn clash_after(lab: &super::Lab, bound: &[(&str, &str, &str)]) -> Option<Str
             let circuit_of = s.endpoints.iter().find_map(|e| e.l2vpn.as_deref());
             match circuit_of {
                 Some(name) if !circuits_seen.insert(name) => None,
-                _ => Some((s.subnet, domain)),
+                _ => s.subnet.map(|net| (net, domain)),
             }
         })
         .collect();
@@ -355,7 +355,11 @@ pub fn clash_after(lab: &super::Lab, bound: &[(&str, &str, &str)]) -> Option<Str
             let (s, o) = (&lab.segments[i], &lab.segments[j]);
             return Some(format!(
                 "subnet {} of `{}` overlaps {} of `{}` in {}",
-                s.subnet, s.name, o.subnet, o.name, d.segments[i]
+                s.subnets(),
+                s.name,
+                o.subnets(),
+                o.name,
+                d.segments[i]
             ));
         }
     }

@@ -77,6 +77,10 @@ pub struct Router {
     /// The IPv6 address of `lo` (dual stack), with its prefix length.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loopback6: Option<Ipv6Net>,
+    /// `id ADDRESS`: the router ID where the topology gives one (a router without an IPv4
+    /// loopback needs it); see [`Router::id`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub router_id: Option<Ipv4Addr>,
     /// Container image for this router; `None` means the lab's default image.
     pub image: Option<String>,
     /// `as N`: the router's autonomous system, where the lab has more than one.
@@ -92,6 +96,17 @@ pub struct Router {
 impl Router {
     pub fn interface(&self, name: &str) -> Option<&Interface> {
         self.interfaces.iter().find(|i| i.name == name)
+    }
+
+    /// The router ID its daemons take: `id` where the topology gives one, else the IPv4
+    /// loopback's address.
+    pub fn id(&self) -> Option<Ipv4Addr> {
+        self.router_id.or(self.loopback.map(|lo| lo.addr()))
+    }
+
+    /// A router whose loopback is IPv6 alone: its BGP sessions go to and from that address.
+    pub fn is_ipv6_only(&self) -> bool {
+        self.loopback.is_none() && self.loopback6.is_some()
     }
 }
 
@@ -127,7 +142,9 @@ pub enum SegmentKind {
 pub struct Segment {
     pub name: String,
     pub kind: SegmentKind,
-    pub subnet: Ipv4Net,
+    /// None on an IPv6-only segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet: Option<Ipv4Net>,
     /// The IPv6 subnet of a dual-stack segment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnet6: Option<Ipv6Net>,
@@ -148,6 +165,19 @@ pub struct Endpoint {
     /// `l2vpn NAME` on this end in the topology.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub l2vpn: Option<String>,
+}
+
+impl Segment {
+    /// `10.1.1.0/24`, with the IPv6 subnet after it on a dual-stack segment; the IPv6 one
+    /// alone on an IPv6-only segment. As the topology writes them.
+    pub fn subnets(&self) -> String {
+        match (self.subnet, self.subnet6) {
+            (Some(v4), Some(v6)) => format!("{v4} {v6}"),
+            (Some(v4), None) => v4.to_string(),
+            (None, Some(v6)) => v6.to_string(),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 impl Lab {

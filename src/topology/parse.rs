@@ -92,6 +92,10 @@ fn router_decl(pair: Pair<'_, Rule>) -> Built<ast::RouterDecl> {
         }
         None => (None, None),
     };
+    let router_id = match children.optional(Rule::router_id) {
+        Some(id) => Some(word(Children::new(id).required(Rule::router_id_address)?)),
+        None => None,
+    };
     let asn = match children.optional(Rule::router_as) {
         Some(a) => Some(word(Children::new(a).required(Rule::as_number)?)),
         None => None,
@@ -109,6 +113,7 @@ fn router_decl(pair: Pair<'_, Rule>) -> Built<ast::RouterDecl> {
         role,
         loopback,
         loopback6,
+        router_id,
         asn,
         engine,
         image,
@@ -332,6 +337,7 @@ fn is_token(rule: Rule) -> bool {
             | Rule::kw_l2vpn
             | Rule::kw_engine
             | Rule::kw_as
+            | Rule::kw_id
             | Rule::comma
             | Rule::open_brace
             | Rule::close_brace
@@ -409,6 +415,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::engine_number => "an engine number (1, 2, ...)",
         Rule::router_as | Rule::kw_as => "`as N`",
         Rule::as_number => "an AS number (1-4294967294)",
+        Rule::router_id | Rule::kw_id => "`id ADDRESS`",
+        Rule::router_id_address => "a router ID like 1.1.1.1",
         Rule::end_vrf | Rule::kw_vrf => "`vrf NAME`",
         Rule::vrf_name => "a VRF name",
         Rule::l2vpn_name => "an L2VPN name",

@@ -91,6 +91,7 @@ struct RouterDraft<'f> {
     role: Option<Role>,
     loopback: Option<Ipv4Net>,
     loopback6: Option<Ipv6Net>,
+    router_id: Option<Ipv4Addr>,
     image: Option<String>,
     asn: Option<u32>,
     engine: Option<u32>,
@@ -291,20 +292,20 @@ impl<'s> Lowering<'s> {
                     .insert(&decl.name.text, routers.drafts.len());
             }
             let role = self.role(&decl.role);
-            let loopback = decl
-                .loopback
-                .as_ref()
-                .filter(|lo| self.ipv4_first(lo, "a loopback"))
-                .and_then(|lo| {
-                    let net = self.prefix(lo)?;
-                    self.not_martian(net.addr().into(), &lo.address.span)
-                        .then_some(net)
-                });
-            let loopback6 = decl.loopback6.as_ref().and_then(|lo| {
+            if let Some(lo) = &decl.loopback {
+                self.one_ipv6_prefix(lo, decl.loopback6.as_ref(), "a loopback");
+            }
+            let loopback = decl.written_loopback4().and_then(|lo| {
+                let net = self.prefix(lo)?;
+                self.not_martian(net.addr().into(), &lo.address.span)
+                    .then_some(net)
+            });
+            let loopback6 = decl.written_loopback6().and_then(|lo| {
                 let net = self.prefix6(lo)?;
                 self.not_martian(net.addr().into(), &lo.address.span)
                     .then_some(net)
             });
+            let router_id = decl.router_id.as_ref().and_then(|id| self.router_id(id));
             let image = self.router_image(decl);
             let asn = decl.asn.as_ref().and_then(|a| self.asn(a));
             let engine = decl.engine.as_ref().and_then(|e| self.engine(e));
@@ -313,13 +314,51 @@ impl<'s> Lowering<'s> {
                 role,
                 loopback,
                 loopback6,
+                router_id,
                 image,
                 asn,
                 engine,
             });
         }
         self.check_provider_ases(&routers);
+        self.check_unique_router_ids(&routers);
         routers
+    }
+
+    /// `id ADDRESS`: an IPv4 address a router ID can be (BGP refuses 0.0.0.0).
+    fn router_id(&mut self, id: &ast::Word) -> Option<Ipv4Addr> {
+        let address = self.ipv4(&id.text, &id.span)?;
+        if address.is_unspecified() || address.is_broadcast() || address.is_multicast() {
+            let e = self.error(
+                &id.span,
+                format!("router ID {address} is not one a router can have"),
+            );
+            self.push(e.with_help("a router ID is a unicast IPv4 address, like 1.1.1.1"));
+            return None;
+        }
+        Some(address)
+    }
+
+    /// Two routers with one router ID would be one BGP speaker and one IS-IS system to their
+    /// neighbors.
+    fn check_unique_router_ids(&mut self, routers: &Routers<'_>) {
+        let mut first: HashMap<Ipv4Addr, &RouterDraft<'_>> = HashMap::new();
+        for d in &routers.drafts {
+            let (Some(id), Some(written)) = (d.router_id, &d.decl.router_id) else {
+                continue;
+            };
+            if let Some(other) = first.get(&id) {
+                let message = format!(
+                    "router ID {id} is already {}'s (line {})",
+                    other.decl.name.text,
+                    self.line(&other.decl.span)
+                );
+                let e = self.error(&written.span, message);
+                self.push(e.with_help("give each router a router ID of its own"));
+            } else {
+                first.insert(id, d);
+            }
+        }
     }
 
     fn asn(&mut self, number: &ast::Word) -> Option<u32> {
@@ -655,6 +694,7 @@ fn build(
                 role: d.role?,
                 loopback: d.loopback,
                 loopback6: d.loopback6,
+                router_id: d.router_id,
                 image: d.image.clone().or_else(|| default_image.clone()),
                 asn: d.asn,
                 engine: d.engine,
@@ -664,15 +704,21 @@ fn build(
         .collect::<Option<Vec<_>>>()?;
     let mut lab_segments = Vec::new();
     for segment in segments {
-        let subnet = segment.subnet?;
+        let ipv6_only = segment.decl.written_subnet4().is_none();
+        let subnet = if ipv6_only {
+            None
+        } else {
+            Some(segment.subnet?)
+        };
         let mut endpoints = Vec::new();
         for end in &segment.ends {
             let (router, interface) = (end.router?, end.interface.clone()?);
             let l2vpn = end.end.l2vpn.as_ref().map(|n| n.text.clone());
-            // An attachment circuit's PE end is the one end without an address.
-            let address = match &l2vpn {
-                Some(_) => None,
-                None => Some(end.address?),
+            // An attachment circuit's PE end is the one end without an address, and an
+            // IPv6-only segment's ends have no IPv4 one.
+            let address = match (&l2vpn, subnet) {
+                (None, Some(_)) => Some(end.address?),
+                _ => None,
             };
             let owner = lab_routers.get_mut(router)?;
             let address6 = match (end.address6, segment.subnet6) {
@@ -682,9 +728,9 @@ fn build(
             owner.interfaces.push(model::Interface {
                 name: interface.clone(),
                 segment: segment.decl.name.text.clone(),
-                address: match address {
-                    Some(a) => Some(Ipv4Net::new(a, subnet.prefix_len()).ok()?),
-                    None => None,
+                address: match (address, subnet) {
+                    (Some(a), Some(net)) => Some(Ipv4Net::new(a, net.prefix_len()).ok()?),
+                    _ => None,
                 },
                 address6,
                 vrf: end.end.vrf.as_ref().map(|v| v.text.clone()),

@@ -41,11 +41,20 @@ pub fn write(lab: &Lab, notes: &Notes) -> String {
             let _ = writeln!(out, "# {note}");
         }
         let mut extras = String::new();
-        if let Some(lo) = r.loopback {
-            let _ = write!(extras, " lo {lo}");
-            if let Some(lo6) = r.loopback6 {
-                let _ = write!(extras, " {lo6}");
+        match (r.loopback, r.loopback6) {
+            (Some(lo), Some(lo6)) => {
+                let _ = write!(extras, " lo {lo} {lo6}");
             }
+            (Some(lo), None) => {
+                let _ = write!(extras, " lo {lo}");
+            }
+            (None, Some(lo6)) => {
+                let _ = write!(extras, " lo {lo6}");
+            }
+            (None, None) => {}
+        }
+        if let Some(id) = r.router_id {
+            let _ = write!(extras, " id {id}");
         }
         if let Some(n) = r.asn {
             let _ = write!(extras, " as {n}");
@@ -57,7 +66,7 @@ pub fn write(lab: &Lab, notes: &Notes) -> String {
             let _ = write!(extras, " image \"{img}\"");
         }
         // Roles padded to two letters keep the loopbacks in a column, as in the seed lab.
-        let role = if r.loopback.is_some() {
+        let role = if r.loopback.is_some() || r.loopback6.is_some() {
             format!("{:<2}", r.role.as_str())
         } else {
             r.role.as_str().to_string()
@@ -80,17 +89,20 @@ pub fn write(lab: &Lab, notes: &Notes) -> String {
             .endpoints
             .iter()
             .map(|e| {
-                let Some(address) = e.address else {
-                    let l2vpn = e.l2vpn.as_deref().unwrap_or_default();
-                    return format!("{}:{} l2vpn {l2vpn}", e.router, e.interface);
-                };
-                let mut addr = if s.subnet.prefix_len() >= 24 {
-                    format!(".{}", address.octets()[3])
-                } else {
-                    address.to_string()
+                let mut addr = match (e.address, s.subnet) {
+                    (Some(a), Some(net)) if net.prefix_len() >= 24 => format!(".{}", a.octets()[3]),
+                    (Some(a), _) => a.to_string(),
+                    (None, _) if e.l2vpn.is_some() => {
+                        let l2vpn = e.l2vpn.as_deref().unwrap_or_default();
+                        return format!("{}:{} l2vpn {l2vpn}", e.router, e.interface);
+                    }
+                    (None, _) => String::new(),
                 };
                 if let Some(a6) = e.address6 {
-                    let _ = write!(addr, " {a6}");
+                    if !addr.is_empty() {
+                        addr.push(' ');
+                    }
+                    let _ = write!(addr, "{a6}");
                 }
                 match &e.vrf {
                     Some(vrf) => format!("{}:{} {addr} vrf {vrf}", e.router, e.interface),
@@ -98,10 +110,7 @@ pub fn write(lab: &Lab, notes: &Notes) -> String {
                 }
             })
             .collect();
-        let subnets = match s.subnet6 {
-            Some(v6) => format!("{} {v6}", s.subnet),
-            None => s.subnet.to_string(),
-        };
+        let subnets = s.subnets();
         let _ = writeln!(
             out,
             "{keyword} {} {subnets} {{ {} }}",
@@ -130,6 +139,8 @@ mod tests {
             "scripts/overlap.topo",
             "tests/labs/general.topo",
             "tests/labs/dual_stack.topo",
+            "scripts/mpls_vpn_srv6.topo",
+            "tests/labs/ipv6_only.topo",
         ] {
             let lab = super::super::load_file(&root.join(file)).unwrap();
             assert_eq!(reload(&write(&lab, &Notes::default())), lab, "{file}");

@@ -162,7 +162,7 @@ impl Reporter {
                 "  {} {} for {} ({how}, MTU {})",
                 if n.multi_access { "network" } else { "link" },
                 self.paint(&n.name, |t| t.green().to_string()),
-                n.subnet,
+                n.subnets,
                 n.mtu
             ));
         }

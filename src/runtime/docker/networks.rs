@@ -123,7 +123,7 @@ pub(super) async fn create_network(
     docker
         .create_network(req)
         .await
-        .with_context(|| format!("creating network {} (for {})", n.name, n.subnet))?;
+        .with_context(|| format!("creating network {} (for {})", n.name, n.subnets))?;
     Ok(())
 }
 

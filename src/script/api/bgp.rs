@@ -72,13 +72,15 @@ impl CustomType for BgpRef {
             "neighbor",
             |b: &mut BgpRef, ip: &str, remote_as: i64| -> RhaiResult<NeighborRef> {
                 let s = b.session.clone();
-                let (ip, remote_as) = (parse_ip(ip)?, to_u32(remote_as, "ASN")?);
+                let (ip, remote_as) = (parse_any_ip(ip)?, to_u32(remote_as, "ASN")?);
                 let own = s.borrow().deploy.lab().ok().and_then(|lab| {
-                    lab.router(&b.router)
-                        .and_then(|r| r.loopback)
-                        .map(|lo| lo.addr())
+                    let r = lab.router(&b.router)?;
+                    Some([
+                        r.loopback.map(|lo| lo.addr().into()),
+                        r.loopback6.map(|lo| lo.addr().into()),
+                    ])
                 });
-                if own == Some(ip) {
+                if own.is_some_and(|own| own.contains(&Some(ip))) {
                     return Err(err(format!(
                         "neighbor {ip} is {}'s own loopback: a BGP session goes to another router",
                         b.router
@@ -98,7 +100,7 @@ impl CustomType for BgpRef {
         builder.with_fn(
             "no_neighbor",
             |b: &mut BgpRef, ip: &str| -> RhaiResult<BgpRef> {
-                let ip = parse_ip(ip)?;
+                let ip = parse_any_ip(ip)?;
                 b.edit(&mut |bgp| {
                     bgp.neighbors.remove(&ip);
                 })

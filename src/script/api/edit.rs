@@ -23,6 +23,11 @@ pub(crate) fn enable_ipv6(r: &mut RouterIntent, iface: &str) {
     }
 }
 
+/// The router's intent gives this interface (or `lo`) an IPv4 address.
+pub(crate) fn has_ipv4(r: &RouterIntent, iface: &str) -> bool {
+    r.addresses.get(iface).is_some_and(|a| !a.is_empty())
+}
+
 /// The router's intent gives this interface (or `lo`) an IPv6 address.
 pub(crate) fn has_ipv6(r: &RouterIntent, iface: &str) -> bool {
     r.addresses6.get(iface).is_some_and(|a| !a.is_empty())

@@ -70,11 +70,15 @@ impl CustomType for IfaceRef {
         // The interface in the router's IS-IS process (point-to-point).
         builder.with_fn("isis", |i: &mut IfaceRef| -> RhaiResult<IfaceRef> {
  let s = i.session.clone();
-        // A dual-stack link routes both families: IS-IS has one topology for the two.
-        let ipv6 = edit(&s, &i.router, |ri| Ok(has_ipv6(ri, &i.iface)))?;
-        edit_isis_iface(&s, i, |c| c.ipv6 |= ipv6)?;
-        i.edit_router(|r| {
-            if r.addresses.get(&i.iface).is_none_or(|a| a.is_empty()) {
+        // A dual-stack link routes both families: IS-IS has one topology for the two. An
+        // IPv6-only link routes IPv6 alone.
+        let (ipv4, ipv6) = edit(&s, &i.router, |ri| Ok((has_ipv4(ri, &i.iface), has_ipv6(ri, &i.iface))))?;
+        edit_isis_iface(&s, i, |c| {
+            c.ipv6 |= ipv6;
+            c.ipv6_only = ipv6 && !ipv4;
+        })?;
+        i.edit_router(|_| {
+            if !ipv4 && !ipv6 {
                 return Err(err(format!(
                     "{} of {} has no address for IS-IS to run on: give it its addresses first, router(\"{}\").addresses()",
                     i.iface, i.router, i.router

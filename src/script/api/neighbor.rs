@@ -1,7 +1,7 @@
 //! `bgp(ASN).neighbor(IP, AS)` and a VRF's: one BGP neighbor (update source, next-hop-self,
 //! route reflection, families, BFD, how the session is opened).
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use rhai::{CustomType, TypeBuilder};
 
@@ -16,7 +16,7 @@ pub struct NeighborRef {
     pub session: Shared,
     pub router: String,
     pub vrf: Option<String>,
-    pub ip: Ipv4Addr,
+    pub ip: IpAddr,
 }
 
 handle!(NeighborRef, router);
@@ -81,8 +81,14 @@ impl CustomType for NeighborRef {
             "passive",
             |n: &mut NeighborRef| -> RhaiResult<NeighborRef> { n.edit(|nb| nb.passive = true) },
         );
+        // Over a session between IPv6 addresses a VPNv4 route's next hop is IPv6, which the
+        // extended next hop capability (RFC 8950) lets BGP send.
         builder.with_fn("vpnv4", |n: &mut NeighborRef| -> RhaiResult<NeighborRef> {
-            n.edit(|nb| nb.ipv4_vpn = true)
+            let ipv6 = n.ip.is_ipv6();
+            n.edit(|nb| {
+                nb.ipv4_vpn = true;
+                nb.extended_nexthop |= ipv6;
+            })
         });
         builder.with_fn(
             "labeled_unicast",

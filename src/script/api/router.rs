@@ -47,6 +47,32 @@ fn loopback(r: &RouterRef, show: fn(ipnet::Ipv4Net) -> String) -> RhaiResult<Str
         .ok_or_else(|| ApiError::NoLoopback(r.name.clone()).into())
 }
 
+/// The router ID a new BGP instance is given: the topology's `id`, where it has one. Without,
+/// bgpd takes zebra's, the highest IPv4 address of the router: a router with none (an IPv6-only
+/// core router) would run BGP as 0.0.0.0, which no peer accepts, so that is refused here.
+fn bgp_router_id(
+    ri: &RouterIntent,
+    topology: Option<&crate::topology::Router>,
+) -> RhaiResult<Option<std::net::Ipv4Addr>> {
+    if let Some(id) = topology.and_then(|t| t.router_id) {
+        return Ok(Some(id));
+    }
+    // zebra's router ID comes from the default VRF's addresses: a customer's do not count.
+    let any_ipv4 = topology.is_some_and(|t| {
+        t.loopback.is_some()
+            || t.interfaces
+                .iter()
+                .any(|i| i.address.is_some() && i.vrf.is_none())
+    }) || ri.addresses.get("lo").is_some_and(|a| !a.is_empty());
+    if any_ipv4 {
+        return Ok(None);
+    }
+    Err(err(format!(
+        "{} has no IPv4 address for BGP to take its router ID from: give it `id ADDRESS` after its loopback in the topology, e.g. `lo 2001:db8:ff::1/128 id 1.1.1.1`",
+        ri.name
+    )))
+}
+
 /// The router's IPv6 loopback from the topology, shown by `show`; "" where it has none.
 fn loopback6(r: &RouterRef, show: fn(ipnet::Ipv6Net) -> String) -> RhaiResult<String> {
     Ok(in_topology(r, |t| t.loopback6)?
@@ -300,27 +326,28 @@ impl CustomType for RouterRef {
         // IS-IS level 2 for the core, its NET from the loopback, the loopback passive in it.
         builder.with_fn("isis", |r: &mut RouterRef| -> RhaiResult<RouterRef> {
  let s = r.session.clone();
-        let loopback = s
+        let id = s
             .borrow()
             .deploy.lab()
             .map_err(err)?
             .router(&r.name)
-            .and_then(|router| router.loopback)
+            .and_then(|router| router.id())
             .ok_or_else(|| {
                 err(format!(
-                    "{} has no loopback to derive its IS-IS NET from: give it `lo ADDRESS/32` in the topology",
+                    "{} has no router ID to derive its IS-IS NET from: give it `lo ADDRESS/32`, or `id ADDRESS` after its IPv6 loopback, in the topology",
                     r.name
                 ))
             })?;
         r.edit_router(|ri| {
-            let ipv6 = has_ipv6(ri, "lo");
+            let (ipv4, ipv6) = (has_ipv4(ri, "lo"), has_ipv6(ri, "lo"));
             let isis = ri.isis.get_or_insert_with(|| crate::intent::router::Isis {
-                net: crate::intent::router::isis_net(loopback.addr()),
+                net: crate::intent::router::isis_net(id),
                 ..Default::default()
             });
             let lo = isis.interfaces.entry("lo".to_string()).or_default();
             lo.passive = true;
             lo.ipv6 |= ipv6;
+            lo.ipv6_only = ipv6 && !ipv4;
             Ok(())
         })
     });
@@ -391,6 +418,7 @@ impl CustomType for RouterRef {
         builder.with_fn("bgp", |r: &mut RouterRef, asn: i64| -> RhaiResult<BgpRef> {
             let s = r.session.clone();
             let asn = limit(Knob::Asn, asn)?;
+            let topology = in_topology(r, |t| Some(t.clone()))?;
             edit(&s, &r.name, |ri| match &ri.bgp {
                 Some(b) if b.asn != asn => Err(err(format!(
                     "router {} already runs BGP AS {}",
@@ -401,6 +429,7 @@ impl CustomType for RouterRef {
                     ri.bgp = Some(crate::intent::Bgp {
                         asn,
                         ebgp_requires_policy: true,
+                        router_id: bgp_router_id(ri, topology.as_ref())?,
                         ..Default::default()
                     });
                     Ok(())
@@ -596,6 +625,10 @@ impl CustomType for RouterRef {
             "loopback6_prefix",
             |r: &mut RouterRef| -> RhaiResult<String> { loopback6(r, |l| l.to_string()) },
         );
+        // An IPv6 loopback and no IPv4 one: sessions to the router go to its IPv6 loopback.
+        builder.with_fn("ipv6_only", |r: &mut RouterRef| -> RhaiResult<bool> {
+            Ok(in_topology(r, |t| Some(t.is_ipv6_only()))?.unwrap_or(false))
+        });
     }
 }
 

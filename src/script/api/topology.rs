@@ -94,7 +94,12 @@ pub(crate) fn register_globals(engine: &mut Engine, shared: &Shared) {
     engine.register_fn(
         "subnet_of",
         move |router: &str, iface: &str| -> RhaiResult<String> {
-            Ok(far_end(&s, router, iface)?.0.subnet.to_string())
+            let segment = far_end(&s, router, iface)?.0;
+            Ok(match (segment.subnet, segment.subnet6) {
+                (Some(v4), _) => v4.to_string(),
+                (None, Some(v6)) => v6.to_string(),
+                (None, None) => String::new(),
+            })
         },
     );
     engine.register_fn("network_of", |prefix: &str| -> RhaiResult<String> {

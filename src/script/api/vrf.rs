@@ -195,7 +195,7 @@ impl CustomType for VrfRef {
                 let s = v.session.clone();
                 let (ip, remote_as) = (parse_ip(ip)?, to_u32(remote_as, "ASN")?);
                 edit_vrf_bgp(&s, v, |b| {
-                    let n = b.neighbors.entry(ip).or_default();
+                    let n = b.neighbors.entry(ip.into()).or_default();
                     n.remote_as = remote_as;
                     n.ipv4_unicast = true;
                     Ok(())
@@ -204,7 +204,7 @@ impl CustomType for VrfRef {
                     session: s.clone(),
                     router: v.router.clone(),
                     vrf: Some(v.vrf.clone()),
-                    ip,
+                    ip: ip.into(),
                 })
             },
         );
@@ -213,7 +213,7 @@ impl CustomType for VrfRef {
             |v: &mut VrfRef, ip: &str| -> RhaiResult<VrfRef> {
                 let ip = parse_ip(ip)?;
                 v.edit_existing_bgp(|b| {
-                    b.neighbors.remove(&ip);
+                    b.neighbors.remove(&ip.into());
                 })
             },
         );

@@ -11,11 +11,6 @@ use super::{Domains, Lowering, Routers, SegmentDraft};
 use crate::topology::ast::{self, Span};
 use crate::topology::domain::Domain;
 
-/// An IPv6 prefix is a text with a colon in it.
-pub(super) fn is_ipv6(text: &str) -> bool {
-    text.contains(':')
-}
-
 impl Lowering<'_> {
     pub(super) fn prefix6(&mut self, prefix: &ast::Prefix) -> Option<Ipv6Net> {
         let text = &prefix.address.text;
@@ -43,26 +38,31 @@ impl Lowering<'_> {
         Ipv6Net::new(address?, length?).ok()
     }
 
-    /// The IPv4 prefix of a line comes first; an IPv6 one written there is refused.
-    pub(super) fn ipv4_first(&mut self, prefix: &ast::Prefix, what: &str) -> bool {
-        if !is_ipv6(&prefix.address.text) {
-            return true;
-        }
+    /// A line has at most one prefix of each family, the IPv4 one first: a second IPv6
+    /// prefix after an IPv6 one is refused there.
+    pub(super) fn one_ipv6_prefix(
+        &mut self,
+        first: &ast::Prefix,
+        second: Option<&ast::Prefix>,
+        what: &str,
+    ) {
+        let Some(second) = second.filter(|_| first.is_ipv6()) else {
+            return;
+        };
         let e = self.error(
-            &prefix.span,
-            format!("{what} needs its IPv4 prefix first: IPv6-only is not supported yet"),
+            &second.span,
+            format!("{what} has two IPv6 prefixes: one of each family, the IPv4 one first"),
         );
         self.push(e.with_help(format!(
-            "write the IPv4 prefix, then this one: e.g. `10.0.0.0/24 {}/{}`",
-            prefix.address.text, prefix.length.text
+            "write an IPv4 prefix before `{}/{}` for dual stack, or leave it alone for IPv6 only",
+            first.address.text, first.length.text
         )));
-        false
     }
 
     pub(super) fn subnet6(&mut self, decl: &ast::SegmentDecl) -> Option<Ipv6Net> {
-        let net = self.prefix6(decl.subnet6.as_ref()?)?;
+        let written = decl.written_subnet6()?;
+        let net = self.prefix6(written)?;
         if net.trunc() != net {
-            let written = decl.subnet6.as_ref().expect("parsed above");
             let message = format!("subnet has host bits set: did you mean {}?", net.trunc());
             let e = self.error(&written.span, message);
             self.push(e.with_help("a segment's subnet is written with its network address"));
@@ -77,27 +77,25 @@ impl Lowering<'_> {
     pub(super) fn end_address6(
         &mut self,
         decl: &ast::SegmentDecl,
-        written: &ast::Word,
+        text: &str,
+        span: &Span,
         subnet6: Option<Ipv6Net>,
     ) -> Option<Ipv6Addr> {
-        let Some(parsed) = written.text.parse::<Ipv6Addr>().ok() else {
-            let e = self.error(
-                &written.span,
-                format!("invalid IPv6 address `{}`", written.text),
-            );
+        let Some(parsed) = text.parse::<Ipv6Addr>().ok() else {
+            let e = self.error(span, format!("invalid IPv6 address `{text}`"));
             self.push(
                 e.with_help("write a full address like 2001:db8:1::2, or ::2 for the host bits"),
             );
             return None;
         };
         let Some(subnet) = subnet6 else {
-            if decl.subnet6.is_none() {
+            if decl.written_subnet6().is_none() {
                 let message = format!(
                     "{} `{}` has no IPv6 subnet for this address",
                     super::kind_noun(decl.kind),
                     decl.name.text
                 );
-                let e = self.error(&written.span, message);
+                let e = self.error(span, message);
                 self.push(e.with_help(format!(
                     "give the segment an IPv6 subnet after its IPv4 one, e.g. `{}/{} 2001:db8:1::/64`",
                     decl.subnet.address.text, decl.subnet.length.text
@@ -105,16 +103,15 @@ impl Lowering<'_> {
             }
             return None;
         };
-        let shorthand = written.text.starts_with("::");
+        let shorthand = text.starts_with("::");
         let address = if shorthand {
             let host = u128::from(parsed);
             if host & u128::from(subnet.netmask()) != 0 {
                 let message = format!(
-                    "host part `{}` does not fit in the {} host bits of {subnet}",
-                    written.text,
+                    "host part `{text}` does not fit in the {} host bits of {subnet}",
                     128 - subnet.prefix_len()
                 );
-                self.push(self.error(&written.span, message));
+                self.push(self.error(span, message));
                 return None;
             }
             Ipv6Addr::from(u128::from(subnet.network()) | host)
@@ -122,7 +119,7 @@ impl Lowering<'_> {
             parsed
         };
         let shown = if shorthand {
-            format!("{} ({address})", written.text)
+            format!("{text} ({address})")
         } else {
             address.to_string()
         };
@@ -140,22 +137,21 @@ impl Lowering<'_> {
             None
         };
         if let Some(message) = problem {
-            let e = self.error(&written.span, message);
+            let e = self.error(span, message);
             self.push(e.with_help(format!(
                 "use an address inside {subnet}, e.g. {}",
                 Ipv6Addr::from(u128::from(subnet.network()) | 1)
             )));
             return None;
         }
-        self.not_martian(address.into(), &written.span)
-            .then_some(address)
+        self.not_martian(address.into(), span).then_some(address)
     }
 
     pub(super) fn check_overlaps6(&mut self, segments: &[SegmentDraft<'_>], domains: &Domains) {
         self.report_overlaps(
             segments,
             domains,
-            |s| Some((s.subnet6?, &s.decl.subnet6.as_ref()?.span)),
+            |s| Some((s.subnet6?, &s.decl.written_subnet6()?.span)),
             |_| "give each link or network an IPv6 subnet of its own",
         );
     }
@@ -168,7 +164,7 @@ impl Lowering<'_> {
     ) {
         let mut uses: Vec<((&Domain, Ipv6Addr), &Span, String)> = Vec::new();
         for (i, draft) in routers.drafts.iter().enumerate() {
-            if let (Some(lo), Some(written)) = (draft.loopback6, &draft.decl.loopback6) {
+            if let (Some(lo), Some(written)) = (draft.loopback6, draft.decl.written_loopback6()) {
                 uses.push((
                     (&domains.routers[i], lo.addr()),
                     &written.address.span,
@@ -178,12 +174,9 @@ impl Lowering<'_> {
         }
         for (i, s) in segments.iter().enumerate() {
             for end in &s.ends {
-                if let (Some(address), Some(written)) = (end.address6, &end.end.address6) {
-                    uses.push((
-                        (&domains.segments[i], address),
-                        &written.span,
-                        super::end_owner(end),
-                    ));
+                if let (Some(address), Some((_, span))) = (end.address6, end.end.written_address6())
+                {
+                    uses.push(((&domains.segments[i], address), span, super::end_owner(end)));
                 }
             }
         }

@@ -53,16 +53,16 @@ impl<'s> Lowering<'s> {
     }
 
     pub(super) fn subnet(&mut self, decl: &ast::SegmentDecl) -> Option<Ipv4Net> {
-        if !self.ipv4_first(
+        self.one_ipv6_prefix(
             &decl.subnet,
+            decl.subnet6.as_ref(),
             &format!("{} `{}`", kind_noun(decl.kind), decl.name.text),
-        ) {
-            return None;
-        }
-        let net = self.prefix(&decl.subnet)?;
+        );
+        let written = decl.written_subnet4()?;
+        let net = self.prefix(written)?;
         if net.trunc() != net {
             let message = format!("subnet has host bits set: did you mean {}?", net.trunc());
-            let e = self.error(&decl.subnet.span, message);
+            let e = self.error(&written.span, message);
             self.push(e.with_help("a segment's subnet is written with its network address"));
             return None;
         }
@@ -272,14 +272,18 @@ impl<'s> Lowering<'s> {
             if let Some(l2vpn) = &end.l2vpn {
                 self.check_end_l2vpn(end, l2vpn, router.map(|i| &routers.drafts[i]));
             }
-            let address = end
-                .address
-                .as_ref()
-                .and_then(|written| self.end_address(decl, written, subnet));
+            let ipv6_only = decl.written_subnet4().is_none();
+            let address = match &end.address {
+                Some(written) if ipv6_only => {
+                    self.check_ipv6_only_end(decl, end, written);
+                    None
+                }
+                Some(written) => self.end_address(decl, written, subnet),
+                None => None,
+            };
             let address6 = end
-                .address6
-                .as_ref()
-                .and_then(|a| self.end_address6(decl, a, subnet6));
+                .written_address6()
+                .and_then(|(text, span)| self.end_address6(decl, text, span, subnet6));
             drafts.push(EndDraft {
                 end,
                 router,
@@ -372,6 +376,34 @@ impl<'s> Lowering<'s> {
         );
         let e = self.error(&end.reference, message);
         self.push(e.with_help("Docker attaches a container to a network only once; use another segment for a second interface"));
+    }
+
+    /// An end of an IPv6-only segment has one address, an IPv6 one.
+    fn check_ipv6_only_end(
+        &mut self,
+        decl: &ast::SegmentDecl,
+        end: &ast::End,
+        written: &ast::Address,
+    ) {
+        let (span, message) = match (written.kind, &end.address6) {
+            (AddressKind::Ipv6, None) => return,
+            (AddressKind::Ipv6, Some(second)) => (
+                &second.span,
+                "an end with two IPv6 addresses: one of each family".to_string(),
+            ),
+            _ => (
+                &written.span,
+                format!(
+                    "an IPv4 address on {} `{}`, which is IPv6-only",
+                    kind_noun(decl.kind),
+                    decl.name.text
+                ),
+            ),
+        };
+        let e = self.error(span, message);
+        self.push(e.with_help(
+            "write the end's IPv6 address alone (like ::2), or give the segment an IPv4 subnet before its IPv6 one",
+        ));
     }
 
     /// The end's address, or `None` (reported) when it is unreadable or misplaced.
