@@ -1012,18 +1012,18 @@ fn vpn_over_srv6_crosses_the_core_inside_ipv6_to_the_egress_pes_sid() {
             "ok PE2: `show segment-routing srv6 locator json` contains",
             "ok CE1: ping -I 2001:db8:c1::1 2001:db8:c2::1 succeeds",
             "ok CE1: ping -I 192.168.1.1 192.168.4.1 fails",
-            "ok PR1 eth1: echo requests 192.168.1.1 > 192.168.2.1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
-            "ok PR1 eth1: echo requests 2001:db8:c1::1 > 2001:db8:c2::1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
+            "ok PR1 eth1: echo requests 192.168.1.1 > 192.168.2.1 cross in SRv6 to a SID of 2001:db8:a2::/48, unlabelled",
+            "ok PR1 eth1: echo requests 2001:db8:c1::1 > 2001:db8:c2::1 cross in SRv6 to a SID of 2001:db8:a2::/48, unlabelled",
             // The traces follow the SIDs, for both families (which function of PE2's locator
             // each VRF family gets depends on the order bgpd allocates them).
-            "PE1    encap SRv6 to 2001:db8:5:2:",
+            "PE1    encap SRv6 to 2001:db8:a2:",
             "(End.DT4), lookup in VRF CUSTA",
             "(End.DT6), lookup in VRF CUSTA",
             "CE2    deliver to 2001:db8:c2::1 (own address)",
             // A core link down moves the path to PR2, to the same SID; the what-if shows it.
             "PR1-PE1 down: ",
-            "ok PR2 eth1: echo requests 192.168.1.1 > 192.168.2.1 cross in SRv6 to a SID of 2001:db8:5:2::/64, unlabelled",
-            "~ PE1 vrf CUSTA 192.168.2.0/24: bgp via 2001:db8:ff::2 sid 2001:db8:5:2:",
+            "ok PR2 eth1: echo requests 192.168.1.1 > 192.168.2.1 cross in SRv6 to a SID of 2001:db8:a2::/48, unlabelled",
+            "~ PE1 vrf CUSTA 192.168.2.0/24: bgp via 2001:db8:ff::2 sid 2001:db8:a2:",
             "reverted: the lab is back as before",
             "ok 23 checks passed",
         ],

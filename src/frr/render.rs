@@ -15,8 +15,8 @@ pub fn router_config(r: &RouterIntent) -> Vec<ConfigNode> {
         nodes.push(bfd_config(profile));
     }
     // The locator before the IS-IS and BGP instances that name it.
-    if let Some(prefix) = r.srv6_locator {
-        nodes.push(srv6_locators(prefix));
+    if let Some(locator) = r.srv6_locator {
+        nodes.push(srv6_locators(locator));
     }
     // The IS-IS process before the interfaces that name it, so that a change adding both
     // never has an interface refer to a process that does not exist yet.
@@ -204,15 +204,23 @@ fn isis_instance(isis: &Isis) -> ConfigNode {
 
 /// `segment-routing / srv6 / locators / locator MAIN / prefix P`, the prefix with the lengths
 /// FRR 10 prints back whether or not they were written: a 24-bit node part and 16 function
-/// bits, the rest the block (40 for a /64, 24 for a /48).
-fn srv6_locators(prefix: ipnet::Ipv6Net) -> ConfigNode {
-    let block = prefix.prefix_len().saturating_sub(24);
-    let locator = ConfigNode::context(
-        format!("locator {SRV6_LOCATOR}"),
+/// bits, the rest the block (40 for a /64, 24 for a /48); a uSID locator's are F3216's.
+fn srv6_locators(locator: crate::intent::router::Srv6Locator) -> ConfigNode {
+    let prefix = locator.prefix;
+    let lines = if locator.usid {
+        vec![
+            ConfigNode::leaf(format!(
+                "prefix {prefix} block-len 32 node-len 16 func-bits 16"
+            )),
+            ConfigNode::leaf("behavior usid"),
+        ]
+    } else {
+        let block = prefix.prefix_len().saturating_sub(24);
         vec![ConfigNode::leaf(format!(
             "prefix {prefix} block-len {block} node-len 24 func-bits 16"
-        ))],
-    );
+        ))]
+    };
+    let locator = ConfigNode::context(format!("locator {SRV6_LOCATOR}"), lines);
     ConfigNode::context(
         "segment-routing",
         vec![ConfigNode::context(

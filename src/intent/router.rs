@@ -40,7 +40,7 @@ pub struct RouterIntent {
     pub impairments: BTreeMap<String, super::impairment::Impairment>,
     /// The router's SRv6 locator (`segment-routing / srv6 / locators / locator MAIN`): the
     /// prefix its SIDs are taken from.
-    pub srv6_locator: Option<Ipv6Net>,
+    pub srv6_locator: Option<Srv6Locator>,
     /// Configuration lines the model does not know, passed to FRR as written (top level).
     pub raw_config: Vec<String>,
 }
@@ -119,6 +119,15 @@ pub struct IsisInterface {
     /// IPv6 alone (no `ip router isis`): an interface with no IPv4 address, in a core where
     /// every router routes IPv6 only.
     pub ipv6_only: bool,
+}
+
+/// An SRv6 locator: its prefix, and whether its SIDs are micro-SIDs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Srv6Locator {
+    pub prefix: Ipv6Net,
+    /// Micro-SIDs (`behavior usid`, the F3216 format: a 32-bit block, 16-bit node and
+    /// function): the egress PE's SIDs are uDT4/uDT6, which the kernel runs as End.DT4/DT6.
+    pub usid: bool,
 }
 
 /// The IS-IS process name mplsrepl configures.

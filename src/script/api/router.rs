@@ -47,6 +47,44 @@ fn loopback(r: &RouterRef, show: fn(ipnet::Ipv4Net) -> String) -> RhaiResult<Str
         .ok_or_else(|| ApiError::NoLoopback(r.name.clone()).into())
 }
 
+/// The router's SRv6 locator: an IPv6 prefix of one of `lengths`, on FRR 9.1 or later.
+fn set_srv6_locator(
+    r: &mut RouterRef,
+    prefix: &str,
+    lengths: std::ops::RangeInclusive<u8>,
+    usid: bool,
+    example: &str,
+) -> RhaiResult<RouterRef> {
+    let prefix = match parse_any_prefix(prefix)? {
+        ipnet::IpNet::V6(p) if lengths.contains(&p.prefix_len()) => p.trunc(),
+        _ => {
+            let lengths = if lengths.start() == lengths.end() {
+                format!("a /{}", lengths.start())
+            } else {
+                format!("/{} to /{}", lengths.start(), lengths.end())
+            };
+            let kind = if usid {
+                "SRv6 uSID locator"
+            } else {
+                "SRv6 locator"
+            };
+            return Err(err(format!(
+                "{kind} `{prefix}`: expected an IPv6 prefix of {lengths}, e.g. {example}"
+            )));
+        }
+    };
+    check_frr_9_1(
+        &r.session,
+        &r.name,
+        "SRv6 locators in IS-IS (`segment-routing srv6` under `router isis`)",
+        "an SRv6 core needs FRR 9.1 or later on its routers: run them on FRR 10 (`image \"labfrr:10\"` on their router lines)",
+    )?;
+    r.edit_router(|ri| {
+        ri.srv6_locator = Some(crate::intent::router::Srv6Locator { prefix, usid });
+        Ok(())
+    })
+}
+
 /// The router ID a new BGP instance is given: the topology's `id`, where it has one. Without,
 /// bgpd takes zebra's, the highest IPv4 address of the router: a router with none (an IPv6-only
 /// core router) would run BGP as 0.0.0.0, which no peer accepts, so that is refused here.
@@ -365,25 +403,16 @@ impl CustomType for RouterRef {
         builder.with_fn(
             "srv6_locator",
             |r: &mut RouterRef, prefix: &str| -> RhaiResult<RouterRef> {
-                let prefix = match parse_any_prefix(prefix)? {
-                    // The lengths FRR 10.3 was seen to take and print back: /48 (block 24) to /64 (40).
-                    ipnet::IpNet::V6(p) if (48..=64).contains(&p.prefix_len()) => p.trunc(),
-                    _ => {
-                        return Err(err(format!(
-                            "SRv6 locator `{prefix}`: expected an IPv6 prefix of /48 to /64, e.g. 2001:db8:5:1::/64"
-                        )))
-                    }
-                };
-                check_frr_9_1(
-                    &r.session,
-                    &r.name,
-                    "SRv6 locators in IS-IS (`segment-routing srv6` under `router isis`)",
-                    "an SRv6 core needs FRR 9.1 or later on its routers: run them on FRR 10 (`image \"labfrr:10\"` on their router lines)",
-                )?;
-                r.edit_router(|ri| {
-                    ri.srv6_locator = Some(prefix);
-                    Ok(())
-                })
+                // The lengths FRR 10.3 was seen to take and print back: /48 (block 24) to /64 (40).
+                set_srv6_locator(r, prefix, 48..=64, false, "2001:db8:5:1::/64")
+            },
+        );
+        // A micro-SID locator: F3216, the one format FRR 10.3 and the lab VM's kernel were
+        // seen to carry an L3VPN on (a /48: 32-bit block, 16-bit node).
+        builder.with_fn(
+            "srv6_usid_locator",
+            |r: &mut RouterRef, prefix: &str| -> RhaiResult<RouterRef> {
+                set_srv6_locator(r, prefix, 48..=48, true, "2001:db8:a2::/48")
             },
         );
         // The locator advertised in IS-IS: the route to it, and the router's End SIDs.
