@@ -1025,7 +1025,7 @@ fn vpn_over_srv6_crosses_the_core_inside_ipv6_to_the_egress_pes_sid() {
             "ok PR2 eth1: echo requests 192.168.1.1 > 192.168.2.1 cross in SRv6 to a SID of 2001:db8:a2::/48, unlabelled",
             "~ PE1 vrf CUSTA 192.168.2.0/24: bgp via 2001:db8:ff::2 sid 2001:db8:a2:",
             "reverted: the lab is back as before",
-            "ok 23 checks passed",
+            "ok 24 checks passed",
         ],
     );
     assert!(!all.contains("FAIL"), "{all}");
