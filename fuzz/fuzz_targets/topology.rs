@@ -56,11 +56,27 @@ fn check_lab(lab: &Lab) {
             let segment = lab
                 .segment(&i.segment)
                 .unwrap_or_else(|| panic!("{}:{} on unknown {}", r.name, i.name, i.segment));
-            // Only an attachment circuit's PE end has no address.
-            assert_eq!(i.address.is_none(), i.l2vpn.is_some(), "{}:{}", r.name, i.name);
-            if let Some(address) = i.address {
-                assert_eq!(address.prefix_len(), segment.subnet.prefix_len());
-                assert!(segment.subnet.contains(&address.addr()));
+            // Only an attachment circuit's PE end has no address; an IPv6-only segment's ends
+            // have an IPv6 one alone.
+            match (segment.subnet, i.address) {
+                (Some(net), Some(address)) => {
+                    assert_eq!(address.prefix_len(), net.prefix_len());
+                    assert!(net.contains(&address.addr()));
+                }
+                (Some(_), None) => {
+                    assert!(i.l2vpn.is_some(), "{}:{} has no address", r.name, i.name)
+                }
+                (None, Some(_)) => panic!(
+                    "{}:{} has an IPv4 address on an IPv6-only segment",
+                    r.name, i.name
+                ),
+                (None, None) => {
+                    let (net, address) =
+                        (segment.subnet6.expect("an IPv6-only segment"), i.address6);
+                    let address =
+                        address.unwrap_or_else(|| panic!("{}:{} has no address", r.name, i.name));
+                    assert!(net.contains(&address.addr()));
+                }
             }
             assert!(
                 segment
@@ -105,7 +121,14 @@ fn check_lab(lab: &Lab) {
     }
     for s in &lab.segments {
         assert!(segments.insert(s.name.as_str()), "segment {} twice", s.name);
-        assert_eq!(s.subnet, s.subnet.trunc(), "{} has host bits", s.name);
+        assert!(
+            s.subnet.is_some() || s.subnet6.is_some(),
+            "{} has no subnet",
+            s.name
+        );
+        if let Some(net) = s.subnet {
+            assert_eq!(net, net.trunc(), "{} has host bits", s.name);
+        }
         match s.kind {
             SegmentKind::Link => assert_eq!(s.endpoints.len(), 2, "link {}", s.name),
             SegmentKind::Network => assert!(s.endpoints.len() >= 2, "network {}", s.name),
@@ -130,18 +153,25 @@ fn check_lab(lab: &Lab) {
             assert_eq!(iface.segment, s.name);
             assert_eq!(iface.address.map(|a| a.addr()), e.address);
             let Some(address) = e.address else {
-                assert!(e.l2vpn.is_some(), "{}:{} has no address", e.router, e.interface);
+                assert!(
+                    e.l2vpn.is_some() || (s.subnet.is_none() && e.address6.is_some()),
+                    "{}:{} has no address",
+                    e.router,
+                    e.interface
+                );
                 continue;
             };
+            let net = s
+                .subnet
+                .expect("an end with an IPv4 address has an IPv4 subnet");
             assert!(
-                s.subnet.contains(&address),
-                "{address} outside {} of {}",
-                s.subnet,
+                net.contains(&address),
+                "{address} outside {net} of {}",
                 s.name
             );
-            if s.subnet.prefix_len() <= 30 {
-                assert_ne!(address, s.subnet.network());
-                assert_ne!(address, s.subnet.broadcast());
+            if net.prefix_len() <= 30 {
+                assert_ne!(address, net.network());
+                assert_ne!(address, net.broadcast());
             }
             assert!(
                 addresses.insert((domain.clone(), address)),
