@@ -18,6 +18,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use ipnet::{Ipv4Net, Ipv6Net};
 
 use crate::intent::Intent;
+use crate::topology::model::subnets;
 use crate::topology::{Lab, Role, SegmentKind};
 
 /// The output formats of `mplsrepl graph`.
@@ -123,16 +124,6 @@ pub struct Bus {
     pub name: String,
     pub subnet: Option<Ipv4Net>,
     pub subnet6: Option<Ipv6Net>,
-}
-
-/// `10.1.1.0/24`, with the IPv6 subnet after it on a dual-stack segment, or alone.
-fn subnets(v4: Option<Ipv4Net>, v6: Option<Ipv6Net>) -> String {
-    match (v4, v6) {
-        (Some(v4), Some(v6)) => format!("{v4} {v6}"),
-        (Some(v4), None) => v4.to_string(),
-        (None, Some(v6)) => v6.to_string(),
-        (None, None) => String::new(),
-    }
 }
 
 impl Bus {

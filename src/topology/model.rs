@@ -168,15 +168,20 @@ pub struct Endpoint {
 }
 
 impl Segment {
-    /// `10.1.1.0/24`, with the IPv6 subnet after it on a dual-stack segment; the IPv6 one
-    /// alone on an IPv6-only segment. As the topology writes them.
+    /// The segment's subnets as the topology writes them ([`subnets`]).
     pub fn subnets(&self) -> String {
-        match (self.subnet, self.subnet6) {
-            (Some(v4), Some(v6)) => format!("{v4} {v6}"),
-            (Some(v4), None) => v4.to_string(),
-            (None, Some(v6)) => v6.to_string(),
-            (None, None) => String::new(),
-        }
+        subnets(self.subnet, self.subnet6)
+    }
+}
+
+/// `10.1.1.0/24`, with the IPv6 subnet after it on a dual-stack segment; the IPv6 one alone on
+/// an IPv6-only segment.
+pub fn subnets(v4: Option<Ipv4Net>, v6: Option<Ipv6Net>) -> String {
+    match (v4, v6) {
+        (Some(v4), Some(v6)) => format!("{v4} {v6}"),
+        (Some(v4), None) => v4.to_string(),
+        (None, Some(v6)) => v6.to_string(),
+        (None, None) => String::new(),
     }
 }
 

@@ -25,6 +25,11 @@ fn ldp_pop(label: u32, via: &str) -> Value {
     json!({"inLabel": label, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": via}]})
 }
 
+/// The same, with the interface FRR names beside the next hop.
+fn ldp_pop_on(label: u32, via: &str, iface: &str) -> Value {
+    json!({"inLabel": label, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": via, "interface": iface}]})
+}
+
 /// An LFIB entry of a VPN label, leading into VRF `vrf`.
 fn vpn_pop(label: u32, vrf: &str) -> Value {
     json!({"inLabel": label, "nexthops": [{"type": "BGP", "outLabel": 3, "interface": vrf}]})
@@ -88,7 +93,7 @@ fn on_the_overlap_lab_the_trace_ends_at_the_customers_own_ce() {
             (
                 "PR",
                 "show mpls table 17 json",
-                json!({"inLabel": 17, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "10.1.2.2", "interface": "eth1"}]}),
+                ldp_pop_on(17, "10.1.2.2", "eth1"),
             ),
             ("PE2", "show mpls table 145 json", vpn_pop(145, "CUSTB")),
             (
@@ -513,7 +518,7 @@ fn an_ipv6_trace_follows_link_local_next_hops() {
             (
                 "PR",
                 "show mpls table 19 json",
-                json!({"inLabel": 19, "nexthops": [{"type": "LDP", "outLabel": 3, "nexthop": "fe80::507d:6fff:fea2:e685", "interface": "eth1"}]}),
+                ldp_pop_on(19, "fe80::507d:6fff:fea2:e685", "eth1"),
             ),
             ("PE2", "show mpls table 145 json", vpn_pop(145, "CUSTA")),
             (

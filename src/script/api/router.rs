@@ -90,19 +90,13 @@ fn set_srv6_locator(
 /// core router) would run BGP as 0.0.0.0, which no peer accepts, so that is refused here.
 fn bgp_router_id(
     ri: &RouterIntent,
-    topology: Option<&crate::topology::Router>,
+    id: Option<std::net::Ipv4Addr>,
+    topology_ipv4: bool,
 ) -> RhaiResult<Option<std::net::Ipv4Addr>> {
-    if let Some(id) = topology.and_then(|t| t.router_id) {
-        return Ok(Some(id));
+    if id.is_some() {
+        return Ok(id);
     }
-    // zebra's router ID comes from the default VRF's addresses: a customer's do not count.
-    let any_ipv4 = topology.is_some_and(|t| {
-        t.loopback.is_some()
-            || t.interfaces
-                .iter()
-                .any(|i| i.address.is_some() && i.vrf.is_none())
-    }) || ri.addresses.get("lo").is_some_and(|a| !a.is_empty());
-    if any_ipv4 {
+    if topology_ipv4 || has_ipv4(ri, "lo") {
         return Ok(None);
     }
     Err(err(format!(
@@ -447,7 +441,16 @@ impl CustomType for RouterRef {
         builder.with_fn("bgp", |r: &mut RouterRef, asn: i64| -> RhaiResult<BgpRef> {
             let s = r.session.clone();
             let asn = limit(Knob::Asn, asn)?;
-            let topology = in_topology(r, |t| Some(t.clone()))?;
+            // What bgpd's router ID can come from: `id`, or an IPv4 address in the default VRF
+            // (zebra's; a customer's does not count).
+            let (id, ipv4) = in_topology(r, |t| {
+                let ipv4 = t.loopback.is_some()
+                    || t.interfaces
+                        .iter()
+                        .any(|i| i.address.is_some() && i.vrf.is_none());
+                Some((t.router_id, ipv4))
+            })?
+            .unwrap_or((None, false));
             edit(&s, &r.name, |ri| match &ri.bgp {
                 Some(b) if b.asn != asn => Err(err(format!(
                     "router {} already runs BGP AS {}",
@@ -458,7 +461,7 @@ impl CustomType for RouterRef {
                     ri.bgp = Some(crate::intent::Bgp {
                         asn,
                         ebgp_requires_policy: true,
-                        router_id: bgp_router_id(ri, topology.as_ref())?,
+                        router_id: bgp_router_id(ri, id, ipv4)?,
                         ..Default::default()
                     });
                     Ok(())
