@@ -286,3 +286,41 @@ fn frr_conf_forwards_ipv6_where_the_router_routes_it() {
         );
     }
 }
+
+/// A lab of more than 40 routers gets the fast profile's hellos multiplied (hello_scale): a
+/// ring of 45 P routers, OSPF hello 2 s / dead 8 s, LDP hello 2 s / holdtime 12 s.
+#[test]
+fn fast_hellos_slow_down_in_a_lab_of_more_than_forty_routers() {
+    let dir = std::env::temp_dir().join(format!("mplsrepl-ring45-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut topo = String::from("lab ring45\n");
+    for k in 1..=45 {
+        topo.push_str(&format!("router P{k} p lo 10.255.0.{k}/32\n"));
+    }
+    for k in 1..=45 {
+        let next = k % 45 + 1;
+        topo.push_str(&format!(
+            "link r{k} 10.0.{k}.0/24 {{ P{k}:eth0 .2, P{next}:eth1 .3 }}\n"
+        ));
+    }
+    std::fs::write(dir.join("ring45.topo"), topo).unwrap();
+    let script = "topology(\"ring45.topo\");\nimport \"ospf\" as ospf;\nimport \"ldp\" as ldp;\n\
+                  set_profile(\"fast\");\nprint(hello_scale());\nospf::core(\"P1\");\nldp::core(\"P1\");\n";
+    let (engine, transcript) = plan_text(&dir, "ring45.rhai", script);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let engine = engine.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        transcript.lines().next().map(str::trim),
+        Some("2"),
+        "{transcript}"
+    );
+    let conf = frr_conf(&engine.session.borrow().deploy.desired.routers["P1"]);
+    for line in [
+        " ip ospf hello-interval 2\n",
+        " ip ospf dead-interval 8\n",
+        " discovery hello holdtime 12\n",
+        " discovery hello interval 2\n",
+    ] {
+        assert!(conf.contains(line), "{line:?} not in\n{conf}");
+    }
+}

@@ -48,6 +48,11 @@ fn register_lifecycle(engine: &mut Engine, shared: &Shared) {
         s.borrow().opts.profile.as_str().to_string()
     });
     let s = shared.clone();
+    engine.register_fn("hello_scale", move || -> i64 {
+        let routers = s.borrow().deploy.lab().map_or(0, |lab| lab.routers.len());
+        super::session::hello_scale(routers)
+    });
+    let s = shared.clone();
     engine.register_fn("set_profile", move |p: &str| -> RhaiResult<()> {
         let profile = Profile::parse(p)
             .ok_or_else(|| err(format!("unknown profile `{p}`: expected article or fast")))?;

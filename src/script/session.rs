@@ -46,6 +46,18 @@ impl Profile {
     }
 }
 
+/// Routers whose 1 s hellos a lab runs before the fast profile's hellos slow down: a
+/// 106-router ring idled at 62 CPU-seconds a minute of the lab VM's 120, ldpd and ospfd 47 of
+/// them, nearly all hellos (bench/README.md, session 13).
+pub const FAST_HELLO_ROUTERS: usize = 40;
+
+/// What the fast profile's hello and dead intervals are multiplied by in a lab of `routers`:
+/// 1 up to [`FAST_HELLO_ROUTERS`], so that the hellos a lab sends stay near what that many
+/// routers send with 1 s timers.
+pub fn hello_scale(routers: usize) -> i64 {
+    i64::try_from(routers.div_ceil(FAST_HELLO_ROUTERS).max(1)).unwrap_or(i64::MAX)
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub default_image: String,
