@@ -6,6 +6,10 @@
 # containers (floor-*) before and after. FRR is started as mplsrepl starts it (daemons
 # directly, mgmtd (FRR >= 9) then zebra first, no watchfrr).
 #
+# RING=N: the ring of bench/gen_ring.py N instead (N P routers with ospfd and ldpd, 2 PEs with
+# bgpd too, 4 CEs), started PAR at a time (default 12, as many engine calls as mplsrepl has in
+# flight); with FLOOR_NETWORKS=veth its N+6 links are veth pairs.
+#
 # FLOOR_NETWORKS=1: the lab's 6 networks are created first (concurrently) and each container
 # is created on its networks (first one at create, the others connected before start), as any
 # tool must do for this lab on Docker; the time includes them. Prints "floor+networks: ...".
@@ -18,8 +22,24 @@ declare -A DAEMONS=( [PR]="ospfd ldpd" [PE1]="bgpd ospfd ldpd" [PE2]="bgpd ospfd
 declare -A NETS=( [PR]="net1 net2" [PE1]="net1 net3 net5" [PE2]="net2 net4 net6"
                   [CE1]="net3" [CE2]="net4" [CE3]="net5" [CE4]="net6" )
 WITH_NETWORKS=${FLOOR_NETWORKS:-0}
+RING=${RING:-}
+PAR=${PAR:-0}   # 0: every router at once
+declare -A ENDS=( [net1]="PR PE1" [net2]="PR PE2" [net3]="PE1 CE1" [net4]="PE2 CE2" [net5]="PE1 CE3" [net6]="PE2 CE4" )
+if [ -n "$RING" ]; then
+    [ "$WITH_NETWORKS" != 1 ] || { echo "floor: RING with FLOOR_NETWORKS=1 is not made" >&2; exit 2; }
+    PAR=${PAR/#0/12}
+    DAEMONS=( [PE1]="bgpd ospfd ldpd" [PE2]="bgpd ospfd ldpd" [CE1]="" [CE2]="" [CE3]="" [CE4]="" )
+    ENDS=()
+    far=$(( RING / 2 + 1 ))
+    for k in $(seq 1 "$RING"); do
+        DAEMONS[P$k]="ospfd ldpd"
+        ENDS[r$k]="P$k P$(( k % RING + 1 ))"
+    done
+    ENDS[a1]="P1 PE1"; ENDS[a2]="P$far PE2"
+    ENDS[c1]="PE1 CE1"; ENDS[c2]="PE2 CE2"; ENDS[c3]="PE1 CE3"; ENDS[c4]="PE2 CE4"
+fi
 cleanup() {
-    for r in "${!DAEMONS[@]}"; do docker rm -f "$P-$r" >/dev/null 2>&1; done
+    for r in "${!DAEMONS[@]}"; do echo "$P-$r"; done | xargs -P 12 -n 8 docker rm -f >/dev/null 2>&1
     for n in 1 2 3 4 5 6; do docker network rm "$P-net$n" >/dev/null 2>&1; done
     return 0
 }
@@ -70,12 +90,22 @@ if [ "$WITH_NETWORKS" = 1 ]; then
     npids=(); for n in 1 2 3 4 5 6; do docker network create --label mplsrepl.bench=floor "$P-net$n" >/dev/null & npids+=($!); done
     for p in "${npids[@]}"; do wait "$p" || { echo "floor: FAIL (network)"; cleanup; exit 1; }; done
 fi
-pids=(); for r in "${!DAEMONS[@]}"; do one "$r" & pids+=($!); done
-rc=0; for p in "${pids[@]}"; do wait "$p" || rc=1; done
+rc=0
+if [ "$PAR" -gt 0 ]; then
+    failed=$(mktemp)
+    for r in "${!DAEMONS[@]}"; do
+        while [ "$(jobs -rp | wc -l)" -ge "$PAR" ]; do wait -n; done
+        { one "$r" || echo "$r" >>"$failed"; } &
+    done
+    wait
+    [ -s "$failed" ] && rc=1
+    rm -f "$failed"
+else
+    pids=(); for r in "${!DAEMONS[@]}"; do one "$r" & pids+=($!); done
+    for p in "${pids[@]}"; do wait "$p" || rc=1; done
+fi
 t1=$(date +%s.%N)
 if [ "$WITH_NETWORKS" = veth ] && [ $rc = 0 ]; then
-    # link -> its two routers, in the order of NETS
-    declare -A ENDS=( [net1]="PR PE1" [net2]="PR PE2" [net3]="PE1 CE1" [net4]="PE2 CE2" [net5]="PE1 CE3" [net6]="PE2 CE4" )
     declare -A PID=()
     names=(); for r in "${!DAEMONS[@]}"; do names+=("$P-$r"); done
     while read -r name pid; do PID[${name#/$P-}]=$pid; done < <(docker inspect -f '{{.Name}} {{.State.Pid}}' "${names[@]}")
@@ -91,4 +121,4 @@ fi
 cleanup
 what=floor; [ "$WITH_NETWORKS" = 1 ] && what=floor+networks; [ "$WITH_NETWORKS" = veth ] && what=floor+veth
 [ $rc = 0 ] || { echo "$what: FAIL (a container or FRR did not start)"; exit 1; }
-echo "$what: 7 containers up with FRR in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
+echo "$what: ${#DAEMONS[@]} containers up with FRR in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
