@@ -239,6 +239,11 @@ enum Command {
         lab: LabArgs,
     },
     /// Remove every container (and Docker network) of a lab, by label; nothing else is touched.
+    ///
+    /// Every router is stopped in the same instant first (from the lab's links container),
+    /// then the containers are removed: a router removed while its neighbours still run makes
+    /// them reconverge, and in a lab of a hundred routers that alone kept the engine busy
+    /// for many minutes.
     Down {
         /// Lab name, or a .topo/.rhai file naming it.
         lab: String,
