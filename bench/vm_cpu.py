@@ -2,21 +2,24 @@
 """Where the lab VM's CPU goes: sample it, timestamp a run's transcript, split it by phase.
 
   vm_cpu.py sample OUT [PERIOD]   every PERIOD s (default 10) append one sample of the VM to OUT
-                                  (a JSON line: host time, /proc/stat's busy and irq ticks,
-                                  CPU ticks of every command, living processes and the children
-                                  they reaped); runs until killed
+                                  (a JSON line: host time, /proc/stat's busy and irq ticks, the
+                                  CPU time of dockerd, containerd, systemd, udev, the sampler and
+                                  each container from their cgroups, FRR's daemons' ticks per
+                                  command); runs until killed
   vm_cpu.py rss                   resident memory per command in the VM: processes, MiB each
   vm_cpu.py stamp                 copy stdin to stdout, each line prefixed with the host's time
   vm_cpu.py split SAMPLES LOG     the VM's CPU seconds in each phase of LOG (a stamped
                                   `mplsrepl run` transcript, plus "#phase NAME" / "#end" lines
-                                  the caller writes), split into the protocols' daemons,
-                                  mplsrepl's tooling (engine, shims, kept shells, vtysh and
-                                  what they run), the kernel and the rest; as one JSON line
+                                  the caller writes), split into FRR's daemons, the rest of
+                                  the routers' processes (kept shells, vtysh, ip), the engine
+                                  (dockerd, containerd, its shims), systemd and udev, the
+                                  sampler and the kernel; one JSON line per phase
 
 A phase's figures are the difference of the samples nearest its start and end, so a phase is
-only as exact as PERIOD. The sampler itself runs in the VM (bash on the serial console, awk):
-its share is "sampler". A command's CPU includes that of the children it waited for, so a
-vtysh is counted in the kept shell that ran it and a `docker exec` in the container's shim.
+only as exact as PERIOD. Units and containers are read from their cgroups (cpu.stat), which
+keep the time of processes that ended (a vtysh, a `docker exec`); FRR's daemons from their
+processes. A container removed within a phase takes its time with it: such a phase gives the
+engine's and systemd's share only. The sampler runs in the VM (bash on the serial console).
 """
 import json, re, subprocess, sys, time
 

@@ -27,7 +27,7 @@ PAR=${PAR:-0}   # 0: every router at once
 declare -A ENDS=( [net1]="PR PE1" [net2]="PR PE2" [net3]="PE1 CE1" [net4]="PE2 CE2" [net5]="PE1 CE3" [net6]="PE2 CE4" )
 if [ -n "$RING" ]; then
     [ "$WITH_NETWORKS" != 1 ] || { echo "floor: RING with FLOOR_NETWORKS=1 is not made" >&2; exit 2; }
-    PAR=${PAR/#0/12}
+    [ "$PAR" -gt 0 ] || PAR=12
     DAEMONS=( [PE1]="bgpd ospfd ldpd" [PE2]="bgpd ospfd ldpd" [CE1]="" [CE2]="" [CE3]="" [CE4]="" )
     ENDS=()
     far=$(( RING / 2 + 1 ))

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use bollard::models::ContainerSummary;
+
 use crate::runtime::action::LabSpec;
 
 /// A lab on the engine: its name and its containers.
@@ -43,4 +45,17 @@ pub(super) fn lab_labels(spec: &LabSpec, extra: &[(&str, &str)]) -> HashMap<Stri
     let mut l = labels(&spec.lab, extra);
     l.extend(spec.labels.iter().cloned());
     l
+}
+
+/// Whether a listed container carries label `key`.
+pub(super) fn has_label(c: &ContainerSummary, key: &str) -> bool {
+    c.labels.as_ref().is_some_and(|l| l.contains_key(key))
+}
+
+/// A listed container's name, without the `/` Docker puts before it.
+pub(super) fn name_of(c: &ContainerSummary) -> Option<String> {
+    c.names
+        .as_ref()?
+        .first()
+        .map(|n| n.trim_start_matches('/').to_string())
 }

@@ -169,11 +169,7 @@ impl DockerBackend {
                 .and_then(|l| l.get(LABEL_LAB))
                 .cloned()
                 .unwrap_or_default();
-            let name = c
-                .names
-                .as_ref()
-                .and_then(|n| n.first())
-                .map(|n| n.trim_start_matches('/').to_string());
+            let name = labels::name_of(&c);
             let label = |key: &str| c.labels.as_ref().and_then(|l| l.get(key)).cloned();
             labs.entry(lab).or_default().push(LabContainer {
                 name: name.unwrap_or_default(),

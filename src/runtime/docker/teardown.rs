@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bollard::models::{ContainerSummary, ContainerSummaryStateEnum};
+use bollard::models::ContainerSummaryStateEnum;
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListNetworksOptionsBuilder, RemoveContainerOptionsBuilder,
 };
 use bollard::Docker;
 
 use super::calls::bounded;
-use super::labels::{LABEL_LAB, LABEL_ROUTER, LABEL_VNIS};
+use super::labels::{has_label, name_of, LABEL_LAB, LABEL_ROUTER, LABEL_VNIS};
 use super::links::{self, LABEL_LINKS};
 use super::shell::ShellPool;
 use crate::runtime::backend::DestroyReport;
@@ -82,17 +82,6 @@ pub(super) async fn destroy_lab(
         networks: net_names,
         retried,
     })
-}
-
-fn has_label(c: &ContainerSummary, key: &str) -> bool {
-    c.labels.as_ref().is_some_and(|l| l.contains_key(key))
-}
-
-fn name_of(c: &ContainerSummary) -> Option<String> {
-    c.names
-        .as_ref()?
-        .first()
-        .map(|n| n.trim_start_matches('/').to_string())
 }
 
 /// Kill every router of the lab in one instant, from the links container (which sees the
